@@ -1,0 +1,47 @@
+# On Tour — the two commands that matter: `make up` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: help install up demo test test-fast lint bench reset clean
+
+help:
+	@echo "make up      - start het hele systeem lokaal op http://127.0.0.1:8080"
+	@echo "make test    - alle tests tegen echte NATS, PostgreSQL (en Chromium)"
+	@echo "make demo    - make up, gevuld met fictieve demodata"
+	@echo "make lint    - ruff, mypy en import-linter"
+	@echo "make bench   - benchmarks (resultaten in results/bench/)"
+	@echo "make reset   - wis alle lokale data (.ontour/)"
+
+# Bootstraps uv with pip when it is missing, then installs exactly the lockfile.
+install: $(BIN)/.installed
+
+$(BIN)/.installed: uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	python3 -m uv sync --frozen --all-packages
+	@touch $@
+
+up: install
+	$(BIN)/ontour up
+
+demo: install
+	ONTOUR_DEMO=1 $(BIN)/ontour up
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: install
+	$(BIN)/python -m bench
+
+reset:
+	rm -rf .ontour
+	@echo "Lokale data gewist."
+
+clean: reset
+	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache

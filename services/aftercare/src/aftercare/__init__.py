@@ -1,0 +1,1 @@
+"""Aftercare: Nazorg door ervaren collega's: aanvragen, koppeling en dossiers."""

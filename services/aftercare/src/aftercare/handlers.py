@@ -1,0 +1,5 @@
+"""aftercare's event consumers (none yet)."""
+
+from ontour.messaging.consumer import EventConsumer
+
+consumers: list[EventConsumer] = []

@@ -1,0 +1,1 @@
+"""Intake: register of organisations, voorgesprekken and follow-ups."""

@@ -1,0 +1,28 @@
+"""The intake service: ``uvicorn intake.app:create_app --factory``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from ontour.contracts.intake import VoorgesprekGehouden
+from ontour.service import Service
+
+from intake.api import router
+from intake.config import Settings
+from intake.handlers import consumers
+
+service = Service(
+    name="intake",
+    title="On Tour — intake",
+    description="Register van organisaties, voorgesprekken en vervolgacties.",
+    settings_factory=Settings,
+    migrations=Path(__file__).parent / "migrations",
+    routers=[router],
+    consumers=consumers,
+    publishes=[VoorgesprekGehouden],
+)
+
+
+def create_app() -> FastAPI:
+    return service.create_app()

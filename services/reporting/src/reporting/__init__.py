@@ -1,0 +1,1 @@
+"""Reporting: aggregates of the tour and the aftercare, built from events only."""

@@ -1,0 +1,26 @@
+"""The reporting service: ``uvicorn reporting.app:create_app --factory``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from ontour.service import Service
+
+from reporting.api import router
+from reporting.config import Settings
+from reporting.handlers import consumers
+
+service = Service(
+    name="reporting",
+    title="On Tour — rapportage",
+    description="Geaggregeerde cijfers over de tour en de nazorg; nooit een persoon.",
+    settings_factory=Settings,
+    migrations=Path(__file__).parent / "migrations",
+    routers=[router],
+    consumers=consumers,
+)
+
+
+def create_app() -> FastAPI:
+    return service.create_app()

@@ -1,0 +1,1 @@
+"""Scheduling: Planning van sessies met raden en Staten, agenda's en agendafeeds."""

@@ -1,0 +1,26 @@
+"""The scheduling service: ``uvicorn scheduling.app:create_app --factory``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from ontour.service import Service
+
+from scheduling.api import router
+from scheduling.config import Settings
+from scheduling.handlers import consumers
+
+service = Service(
+    name="scheduling",
+    title="On Tour — planning",
+    description="Planning van sessies met raden en Staten, agenda's en agendafeeds.",
+    settings_factory=Settings,
+    migrations=Path(__file__).parent / "migrations",
+    routers=[router],
+    consumers=consumers,
+)
+
+
+def create_app() -> FastAPI:
+    return service.create_app()

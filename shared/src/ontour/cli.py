@@ -1,0 +1,126 @@
+"""The ``ontour`` command: run the stack and operate the event backbone.
+
+Services add their own sub-commands through the entry point group ``ontour.cli``
+(e.g. ``ontour organisaties import`` from intake).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from importlib.metadata import entry_points
+from typing import Annotated, TypeVar
+
+import nats
+import typer
+from nats.js import JetStreamContext
+
+from ontour.devstack.stack import NATS_PORT
+
+app = typer.Typer(
+    help="On Tour: het systeem starten en de event-backbone beheren.", no_args_is_help=True
+)
+streams_app = typer.Typer(help="JetStream-streams.", no_args_is_help=True)
+dead_letters_app = typer.Typer(help="Geparkeerde berichten (dead letters).", no_args_is_help=True)
+outbox_app = typer.Typer(help="De outbox van een dienst.", no_args_is_help=True)
+app.add_typer(streams_app, name="streams")
+app.add_typer(dead_letters_app, name="dead-letters")
+app.add_typer(outbox_app, name="outbox")
+
+T = TypeVar("T")
+NatsUrl = Annotated[str, typer.Option(envvar="ONTOUR_NATS_URL", help="NATS server.")]
+DEFAULT_NATS = f"nats://127.0.0.1:{NATS_PORT}"
+
+
+def _with_js(nats_url: str, work: Callable[[JetStreamContext], Awaitable[T]]) -> T:
+    async def run() -> T:
+        nc = await nats.connect(nats_url)
+        try:
+            return await work(nc.jetstream())
+        finally:
+            await nc.close()
+
+    return asyncio.run(run())
+
+
+@app.command()
+def up() -> None:
+    """Start het hele systeem lokaal (NATS, PostgreSQL, Caddy en de vier diensten)."""
+    from ontour.devstack.stack import up as run_stack
+
+    raise typer.Exit(run_stack())
+
+
+@streams_app.command("ensure")
+def streams_ensure(
+    nats_url: NatsUrl = DEFAULT_NATS,
+    replicas: Annotated[int, typer.Option(help="Replica's per stream.")] = 1,
+) -> None:
+    """Maak de streams aan of breng ze in lijn met hun definitie."""
+    from ontour.messaging.streams import STREAMS, ensure_streams
+
+    _with_js(nats_url, lambda js: ensure_streams(js, update=True, replicas=replicas))
+    for spec in STREAMS:
+        typer.echo(f"{spec.name}: {', '.join(spec.subjects)}")
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    nats_url: NatsUrl = DEFAULT_NATS,
+    consumer: Annotated[str | None, typer.Option(help="Alleen deze consumer.")] = None,
+) -> None:
+    """Toon geparkeerde berichten met hun reden."""
+    from ontour.messaging.deadletters import list_dead_letters
+
+    letters = _with_js(nats_url, lambda js: list_dead_letters(js, consumer))
+    if not letters:
+        typer.echo("Geen geparkeerde berichten.")
+    for letter in letters:
+        typer.echo(
+            f"{letter.sequence}\t{letter.consumer}\t{letter.original_subject}\t{letter.reason}"
+        )
+
+
+@dead_letters_app.command("redrive")
+def dead_letters_redrive(sequence: int, nats_url: NatsUrl = DEFAULT_NATS) -> None:
+    """Bied een geparkeerd bericht opnieuw aan (na herstel van de oorzaak)."""
+    from ontour.messaging.deadletters import redrive
+
+    try:
+        letter = _with_js(nats_url, lambda js: redrive(js, sequence))
+    except LookupError:
+        typer.echo(f"Geen geparkeerd bericht met volgnummer {sequence}.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Opnieuw aangeboden op {letter.original_subject}.")
+
+
+@outbox_app.command("redrive")
+def outbox_redrive(
+    service: str,
+    since: Annotated[datetime, typer.Option(help="Publiceer opnieuw vanaf dit moment (ISO).")],
+    database_url: Annotated[str, typer.Option(envvar="ONTOUR_DATABASE_URL")] = "",
+) -> None:
+    """Publiceer verzonden events van een dienst opnieuw (als de broker ze kwijt is)."""
+    from ontour.db import create_engine
+    from ontour.messaging.outbox import redrive
+
+    url = database_url or f"postgresql+asyncpg://postgres@127.0.0.1:15432/{service}"
+
+    async def run() -> int:
+        engine = create_engine(url, pool_size=1)
+        try:
+            return await redrive(engine, since)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"{asyncio.run(run())} events klaargezet voor opnieuw publiceren.")
+
+
+def main() -> None:
+    for ep in entry_points(group="ontour.cli"):
+        sub = ep.load()
+        app.add_typer(sub, name=ep.name)
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()

@@ -1,0 +1,93 @@
+"""Database access: one PostgreSQL database per service, SQLModel on asyncpg, Alembic."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+# One lock id for "migrations of this database": replicas starting together migrate once.
+_MIGRATION_LOCK_ID = 0x6F6E746F7572
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The plain libpq form of a SQLAlchemy URL, for asyncpg.connect (LISTEN, admin)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def ensure_database(url: str) -> None:
+    """Create the service's database when it does not exist yet (embedded default, tests)."""
+    target = make_url(url)
+    admin = asyncpg_dsn(str(target.set(database="postgres")))
+    conn = await asyncpg.connect(admin)
+    try:
+        exists = await conn.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", target.database
+        )
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{target.database}"')
+    finally:
+        await conn.close()
+
+
+def _alembic_config(migrations_dir: Path, url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+async def migrate(engine: AsyncEngine, migrations_dir: Path) -> None:
+    """Apply this service's Alembic migrations (forward only), once across replicas."""
+    from alembic import command
+
+    url = engine.url.render_as_string(hide_password=False)
+    config = _alembic_config(migrations_dir, url)
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        try:
+
+            def upgrade(sync_conn):  # type: ignore[no-untyped-def]
+                config.attributes["connection"] = sync_conn
+                command.upgrade(config, "head")
+
+            await conn.run_sync(upgrade)
+            await conn.commit()
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
+            await conn.commit()
+
+
+def run_migrations_env(target_metadata) -> None:  # type: ignore[no-untyped-def]
+    """The body of every service's ``migrations/env.py`` (run through :func:`migrate`)."""
+    from alembic import context
+
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("run migrations with `ontour migrate <service>`, not the alembic CLI")
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A unit of work: the state change and its outbox rows commit together or not at all."""
+    async with sessions() as session, session.begin():
+        yield session

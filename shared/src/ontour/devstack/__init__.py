@@ -1,0 +1,1 @@
+"""The embedded default: real NATS, PostgreSQL and Caddy from PyPI wheels, no Docker."""

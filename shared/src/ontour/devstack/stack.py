@@ -1,0 +1,210 @@
+"""``ontour up``: the whole system on one machine, each part in its own process.
+
+Starts (unless ``ONTOUR_NATS_URL`` / ``ONTOUR_DATABASE_URL`` point at existing servers)
+nats-server with JetStream and PostgreSQL, declares the streams, starts the four services
+and Caddy on http://127.0.0.1:8080, and stops everything cleanly on Ctrl-C.
+Data lives under ``.ontour/`` (``ONTOUR_HOME``) and survives restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import FrameType
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from ontour.devstack.servers import (
+    ManagedProcess,
+    port_in_use,
+    start_caddy,
+    start_nats,
+    start_postgres,
+    start_service,
+)
+
+SERVICE_PORTS = {"intake": 8101, "scheduling": 8102, "aftercare": 8103, "reporting": 8104}
+NATS_PORT = 14222
+NATS_MONITOR_PORT = 18222
+POSTGRES_PORT = 15432
+HTTP_PORT = 8080
+
+
+def service_names() -> list[str]:
+    """The installed services (entry point group ``ontour.services``), in a fixed order."""
+    names = {ep.name for ep in entry_points(group="ontour.services")}
+    return [name for name in SERVICE_PORTS if name in names]
+
+
+def repo_root() -> Path:
+    here = Path.cwd()
+    for candidate in [here, *here.parents]:
+        if (candidate / "deploy" / "caddy" / "Caddyfile").exists():
+            return candidate
+    raise FileNotFoundError("run `ontour up` inside the On Tour repository")
+
+
+def database_url(server_url: str, service: str) -> str:
+    return (
+        make_url(server_url)
+        .set(drivername="postgresql+asyncpg", database=service)
+        .render_as_string(hide_password=False)
+    )
+
+
+@dataclass
+class Stack:
+    home: Path
+    http_port: int = HTTP_PORT
+    processes: list[ManagedProcess] = field(default_factory=list)
+
+    def _require_free(self, port: int, what: str, variable: str) -> None:
+        if port_in_use(port):
+            raise SystemExit(
+                f"Poort {port} voor {what} is al in gebruik. "
+                f"Stop het andere proces of stel {variable} in."
+            )
+
+    def start(self) -> dict[str, str]:
+        logs = self.home / "logs"
+        nats_url = os.environ.get("ONTOUR_NATS_URL")
+        if not nats_url:
+            self._require_free(NATS_PORT, "NATS", "ONTOUR_NATS_URL")
+            self.processes.append(
+                start_nats(
+                    self.home / "nats", NATS_PORT, logs / "nats.log", monitor_port=NATS_MONITOR_PORT
+                )
+            )
+            nats_url = f"nats://127.0.0.1:{NATS_PORT}"
+        server_url = os.environ.get("ONTOUR_DATABASE_URL")
+        if not server_url:
+            self._require_free(POSTGRES_PORT, "PostgreSQL", "ONTOUR_DATABASE_URL")
+            self.processes.append(
+                start_postgres(self.home / "postgres", POSTGRES_PORT, logs / "postgres.log")
+            )
+            server_url = f"postgresql+asyncpg://postgres@127.0.0.1:{POSTGRES_PORT}/postgres"
+        asyncio.run(_ensure_streams(nats_url))
+
+        services = service_names()
+        for name in services:
+            port = SERVICE_PORTS[name]
+            self._require_free(port, f"de dienst {name}", "(geen: vaste poort)")
+            env = {
+                "ONTOUR_NATS_URL": nats_url,
+                "ONTOUR_DATABASE_URL": database_url(server_url, name),
+                "ONTOUR_HTTP_PORT": str(port),
+                "ONTOUR_ENVIRONMENT": os.environ.get("ONTOUR_ENVIRONMENT", "development"),
+            }
+            self.processes.append(start_service(name, port, logs / f"{name}.log", env))
+
+        self._require_free(self.http_port, "Caddy", "ONTOUR_HTTP_PORT")
+        root = repo_root()
+        caddy_env = {
+            f"{name.upper()}_UPSTREAM": f"127.0.0.1:{SERVICE_PORTS[name]}" for name in SERVICE_PORTS
+        }
+        caddy_env |= {
+            "ONTOUR_HTTP_PORT": str(self.http_port),
+            "ONTOUR_BIND": "127.0.0.1",
+            "ONTOUR_SITE_ROOT": str(root / "deploy" / "caddy" / "site"),
+        }
+        self.processes.append(
+            start_caddy(root / "deploy" / "caddy" / "Caddyfile", logs / "caddy.log", caddy_env)
+        )
+        self._wait_ready(services)
+        return {"nats": nats_url, "database": server_url}
+
+    def _wait_ready(self, services: list[str], timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(services)
+        while pending and time.monotonic() < deadline:
+            for process in self.processes:
+                if process.popen.poll() is not None:
+                    raise RuntimeError(f"{process.name} stopte onverwacht; zie {process.log_path}")
+            for name in list(pending):
+                try:
+                    url = f"http://127.0.0.1:{self.http_port}/{name}/health/ready"
+                    if httpx.get(url, timeout=2.0).status_code == 200:
+                        pending.remove(name)
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.2)
+        if pending:
+            raise TimeoutError(f"niet gereed binnen {timeout:.0f} s: {', '.join(pending)}")
+
+    def stop(self) -> None:
+        # Entry point first, servers last: services drain while the broker is still there.
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()
+
+    def first_exited(self) -> ManagedProcess | None:
+        return next((p for p in self.processes if p.popen.poll() is not None), None)
+
+
+def up() -> int:
+    home = Path(os.environ.get("ONTOUR_HOME", ".ontour")).resolve()
+    stack = Stack(home=home, http_port=int(os.environ.get("ONTOUR_HTTP_PORT", HTTP_PORT)))
+    stopping = False
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print("On Tour start… (logboeken in", home / "logs", ")", flush=True)
+    try:
+        stack.start()
+    except BaseException as exc:
+        print(f"Starten mislukt: {exc}", file=sys.stderr)
+        stack.stop()
+        return 1
+    base = f"http://127.0.0.1:{stack.http_port}"
+    print(
+        f"""
+On Tour draait op {base}/
+
+  Startpagina        {base}/
+  Intake             {base}/intake/api/v1/openapi.json
+  Planning           {base}/scheduling/api/v1/openapi.json
+  Nazorg             {base}/aftercare/api/v1/openapi.json
+  Rapportage         {base}/reporting/api/v1/openapi.json
+  Events (AsyncAPI)  {base}/<dienst>/asyncapi
+  Gezondheid         {base}/<dienst>/health/ready
+  Metrics            {base}/<dienst>/metrics
+
+Stoppen: Ctrl-C. Alles wissen: make reset.
+""",
+        flush=True,
+    )
+    exit_code = 0
+    while not stopping:
+        exited = stack.first_exited()
+        if exited is not None:
+            print(f"{exited.name} stopte onverwacht; zie {exited.log_path}", file=sys.stderr)
+            exit_code = 1
+            break
+        time.sleep(0.5)
+    print("On Tour stopt…", flush=True)
+    stack.stop()
+    print("Gestopt.", flush=True)
+    return exit_code
+
+
+async def _ensure_streams(nats_url: str) -> None:
+    import nats
+
+    from ontour.messaging.streams import ensure_streams
+
+    nc = await nats.connect(nats_url)
+    try:
+        await ensure_streams(nc.jetstream(), update=True)
+    finally:
+        await nc.close()

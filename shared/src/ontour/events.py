@@ -1,0 +1,131 @@
+"""The CloudEvents 1.0 envelope and the registry of event contracts.
+
+Naming scheme (documented in the README):
+
+- CloudEvents ``type``: ``nl.weerbaarbestuur.ontour.<service>.<aggregate>-<event>.v<N>``
+- NATS subject:         ``ontour.<service>.<aggregate>.<event>.v<N>``
+
+``<event>`` is past tense (``gehouden``, ``gepland``). A new incompatible version is a new
+class with a new ``version``; consumers register upcasters or handle both.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+TYPE_PREFIX = "nl.weerbaarbestuur.ontour"
+SUBJECT_PREFIX = "ontour"
+
+
+class EventData(BaseModel):
+    """Base of every event payload. Subclasses are declared with :func:`contract`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    service: ClassVar[str]
+    aggregate: ClassVar[str]
+    name: ClassVar[str]
+    version: ClassVar[int]
+
+    @classmethod
+    def event_type(cls) -> str:
+        return f"{TYPE_PREFIX}.{cls.service}.{cls.aggregate}-{cls.name}.v{cls.version}"
+
+    @classmethod
+    def nats_subject(cls) -> str:
+        return f"{SUBJECT_PREFIX}.{cls.service}.{cls.aggregate}.{cls.name}.v{cls.version}"
+
+    def subject_id(self) -> str:
+        """The CloudEvents ``subject``: the id of the aggregate the event is about."""
+        raise NotImplementedError
+
+
+E = TypeVar("E", bound=type[EventData])
+
+_registry: dict[str, type[EventData]] = {}
+
+
+def contract(*, service: str, aggregate: str, name: str, version: int) -> Any:
+    """Class decorator: give an event its coordinates and register it."""
+
+    def register(cls: E) -> E:
+        cls.service, cls.aggregate, cls.name, cls.version = service, aggregate, name, version
+        event_type = cls.event_type()
+        if event_type in _registry and _registry[event_type] is not cls:
+            raise ValueError(f"event type {event_type} declared twice")
+        _registry[event_type] = cls
+        return cls
+
+    return register
+
+
+def registered_contracts() -> dict[str, type[EventData]]:
+    """Every event type known to this process (import ``ontour.contracts`` first)."""
+    import ontour.contracts  # noqa: F401  (registers the contracts)
+
+    return dict(_registry)
+
+
+class CloudEvent(BaseModel):
+    """The envelope on the bus: CloudEvents 1.0 structured mode, JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    specversion: Literal["1.0"] = Field("1.0", description="CloudEvents specification version.")
+    id: uuid.UUID = Field(description="Unique event id; also the JetStream Nats-Msg-Id.")
+    source: str = Field(description="Producing service, e.g. '/ontour/intake'.")
+    type: str = Field(description="Event type including its version.")
+    time: datetime = Field(description="When the change happened (UTC).")
+    subject: str = Field(description="Id of the aggregate the event is about.")
+    datacontenttype: Literal["application/json"] = "application/json"
+    dataschema: str = Field(description="URI of the JSON Schema of `data`.")
+    data: dict[str, Any] = Field(description="The event payload, see the event type's schema.")
+
+    @classmethod
+    def wrap(
+        cls, data: EventData, *, event_id: uuid.UUID | None = None, time: datetime | None = None
+    ) -> CloudEvent:
+        return cls(
+            id=event_id or uuid.uuid4(),
+            source=f"/ontour/{data.service}",
+            type=data.event_type(),
+            time=time or datetime.now(UTC),
+            subject=data.subject_id(),
+            dataschema=f"/{data.service}/asyncapi.json#{data.event_type()}",
+            data=data.model_dump(mode="json"),
+        )
+
+
+class UnreadableEvent(Exception):
+    """A message that can never be processed: it goes to the dead letters with this reason."""
+
+
+def parse_event(raw: bytes) -> tuple[CloudEvent, EventData]:
+    """Parse and validate a message from the bus, or raise :class:`UnreadableEvent`."""
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UnreadableEvent(f"malformed JSON: {exc.__class__.__name__}") from exc
+    try:
+        envelope = CloudEvent.model_validate(document)
+    except ValidationError as exc:
+        raise UnreadableEvent(f"invalid CloudEvents envelope: {_fields(exc)}") from exc
+    model = registered_contracts().get(envelope.type)
+    if model is None:
+        raise UnreadableEvent(f"unknown event type or version: {envelope.type}")
+    try:
+        return envelope, model.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise UnreadableEvent(f"payload does not match {envelope.type}: {_fields(exc)}") from exc
+
+
+def _fields(exc: ValidationError) -> str:
+    # Field locations only: the input values may hold anything and must not reach logs.
+    return ", ".join(
+        sorted({".".join(str(p) for p in err["loc"]) or "<root>" for err in exc.errors()})
+    )

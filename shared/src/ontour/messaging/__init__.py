@@ -1,0 +1,1 @@
+"""Reliable delivery over NATS JetStream: streams, outbox, inbox, consumers, dead letters."""

@@ -1,0 +1,183 @@
+"""Durable pull consumers with explicit ack after commit, back-off and dead letters.
+
+Per message:
+1. parse and validate the CloudEvent; unreadable (malformed JSON, unknown type or
+   version, wrong payload) -> parked at once with its reason;
+2. in one transaction: claim the event in the inbox and run the handler;
+3. ack after the commit. On an error: nack with back-off until ``max_attempts``, then park.
+
+Parking publishes the original bytes to ``ontour.deadletter.<service>.<consumer>`` with the
+reason in headers and waits for the PubAck before terminating the original, so a poison
+message is never dropped and never blocks the consumer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import DeliverPolicy
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ontour.events import CloudEvent, EventData, UnreadableEvent, parse_event
+from ontour.messaging import inbox
+from ontour.messaging.streams import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM
+from ontour.observability import metrics
+from ontour.observability.logging import get_logger
+
+log = get_logger(__name__)
+
+Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
+
+# Seconds to wait before delivery n+1 after failed delivery n.
+DEFAULT_BACKOFF = (0.5, 2.0, 5.0, 15.0, 30.0)
+
+
+@dataclass
+class EventConsumer:
+    """A durable consumer of one stream, dispatching event types to handlers."""
+
+    service: str
+    name: str
+    stream: str
+    subject: str
+    handlers: dict[type[EventData], Handler] = field(default_factory=dict)
+    max_attempts: int = 5
+    backoff: Sequence[float] = DEFAULT_BACKOFF
+    ack_wait_seconds: float = 30.0
+    batch_size: int = 10
+    _broker: NatsBroker | None = field(default=None, init=False, repr=False)
+
+    @property
+    def durable(self) -> str:
+        return f"{self.service}-{self.name}"
+
+    def on(self, model: type[EventData]) -> Callable[[Handler], Handler]:
+        """Decorator: handle events of ``model`` (its version included)."""
+
+        def register(handler: Handler) -> Handler:
+            self.handlers[model] = handler
+            return handler
+
+        return register
+
+    def consumer_config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=JsAckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait_seconds,
+            # One spare delivery: if a process dies during the last attempt, the next
+            # delivery parks the message instead of JetStream silently giving up.
+            max_deliver=self.max_attempts + 1,
+            filter_subject=self.subject,
+            max_ack_pending=1000,
+        )
+
+    async def ensure(self, js: JetStreamContext) -> None:
+        """Create or update the durable (nats-py alone would ignore changed settings)."""
+        await js.add_consumer(self.stream, config=self.consumer_config())
+
+    def subscribe(self, broker: NatsBroker, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._broker = broker
+
+        async def raw_body(message: Any) -> bytes:
+            # Decoding is ours: a malformed body must reach process() to be parked.
+            return bytes(message.body)
+
+        types = ", ".join(model.event_type() for model in self.handlers)
+
+        @broker.subscriber(
+            self.subject,
+            stream=JStream(self.stream, declare=False),
+            durable=self.durable,
+            config=self.consumer_config(),
+            pull_sub=PullSub(batch_size=self.batch_size, timeout=5.0),
+            ack_policy=AckPolicy.MANUAL,
+            decoder=raw_body,
+            title=self.durable,
+            description=f"Durable consumer {self.durable} of {self.stream}: {types}",
+        )
+        async def handle(body: bytes, msg: NatsMessage) -> None:
+            await self.process(body, msg, sessions)
+
+    async def process(
+        self, body: bytes, msg: NatsMessage, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        delivered = msg.raw_message.metadata.num_delivered or 1
+        try:
+            envelope, data = parse_event(body)
+        except UnreadableEvent as exc:
+            await self._park(msg, str(exc), "unreadable")
+            return
+        handler = self.handlers.get(type(data))
+        if handler is None:  # a known event this consumer does not need
+            await msg.ack()
+            return
+        if delivered > self.max_attempts:
+            await self._park(msg, f"no outcome after {self.max_attempts} deliveries", "exhausted")
+            return
+        try:
+            async with sessions() as session, session.begin():
+                first_time = await inbox.claim(session, self.durable, envelope.id)
+                if first_time:
+                    await handler(session, envelope, data)
+        except Exception as exc:
+            metrics.events_failed.labels(self.service, self.durable).inc()
+            log.warning(
+                "event handler failed",
+                consumer=self.durable,
+                event_id=str(envelope.id),
+                event_type=envelope.type,
+                attempt=delivered,
+                error=exc.__class__.__name__,
+            )
+            if delivered >= self.max_attempts:
+                await self._park(
+                    msg, f"handler failed {delivered} times: {exc.__class__.__name__}", "failed"
+                )
+            else:
+                await msg.nack(delay=self.backoff[min(delivered, len(self.backoff)) - 1])
+            return
+        await msg.ack()
+        if first_time:
+            metrics.events_consumed.labels(self.service, self.durable, envelope.type).inc()
+        else:
+            metrics.events_duplicate.labels(self.service, self.durable).inc()
+
+    async def _park(self, msg: NatsMessage, reason: str, kind: str) -> None:
+        metadata = msg.raw_message.metadata
+        sequence = str(metadata.sequence.stream) if metadata.sequence else ""
+        headers = {
+            "Ontour-Reason": reason,
+            "Ontour-Consumer": self.durable,
+            "Ontour-Original-Subject": msg.raw_message.subject,
+            "Ontour-Original-Stream": metadata.stream or "",
+            "Ontour-Original-Sequence": sequence,
+            # Parking the same delivery twice (a crash after the PubAck) keeps one copy.
+            "Nats-Msg-Id": f"{metadata.stream}:{sequence}:{self.durable}",
+        }
+        assert self._broker is not None, "subscribe() first"
+        try:
+            await self._broker.connection.jetstream().publish(
+                f"{DEAD_LETTER_PREFIX}.{self.service}.{self.name}",
+                msg.raw_message.data,
+                headers=headers,
+                stream=DEAD_LETTER_STREAM,
+                timeout=5.0,
+            )
+        except Exception as exc:  # cannot park now: leave it for a later delivery
+            log.error(
+                "dead-letter publish failed", consumer=self.durable, error=exc.__class__.__name__
+            )
+            await msg.nack(delay=5.0)
+            return
+        await msg.reject()
+        metrics.events_dead_lettered.labels(self.service, self.durable, kind).inc()
+        log.warning("event parked as dead letter", consumer=self.durable, reason=reason)

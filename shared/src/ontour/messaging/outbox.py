@@ -1,0 +1,227 @@
+"""Transactional outbox.
+
+A service writes its state change and its outbox rows in one transaction (:func:`enqueue`).
+The :class:`OutboxRelay` publishes unsent rows to JetStream with ``Nats-Msg-Id`` = event id
+and marks them sent only after the PubAck. A crash at any point loses nothing: an unmarked
+row is published again (JetStream drops the duplicate inside its window; the consumers'
+inbox drops it after). The relay wakes on ``NOTIFY`` at commit, with a slow poll as a safety
+net, and rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several relays can share one
+database. Sent rows are kept for a retention period so events can be re-driven.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from faststream.nats import NatsBroker
+from opentelemetry import propagate, trace
+from sqlalchemy import Column, DateTime, Index, LargeBinary, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ontour.db import asyncpg_dsn, session_factory
+from ontour.events import CloudEvent, EventData
+from ontour.messaging.streams import stream_for
+from ontour.observability import metrics
+from ontour.observability.logging import get_logger
+from ontour.observability.tracing import current_trace_headers, tracer
+
+NOTIFY_CHANNEL = "ontour_outbox"
+log = get_logger(__name__)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An event waiting to be (or already) published."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_unsent", "created_at", postgresql_where=text("sent_at IS NULL")),
+    )
+
+    id: uuid.UUID = Field(primary_key=True, description="Event id; also Nats-Msg-Id.")
+    subject: str = Field(description="NATS subject to publish on.")
+    event_type: str
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    trace_headers: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSONB, nullable=False)
+    )
+    created_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    sent_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    attempts: int = 0
+    last_error: str | None = None
+
+
+async def enqueue(session: AsyncSession, data: EventData) -> CloudEvent:
+    """Add an event to the outbox inside the caller's transaction."""
+    event = CloudEvent.wrap(data)
+    session.add(
+        OutboxMessage(
+            id=event.id,
+            subject=data.nats_subject(),
+            event_type=event.type,
+            payload=event.model_dump_json().encode(),
+            trace_headers=current_trace_headers(),
+            created_at=event.time,
+        )
+    )
+    # Delivered to the relay's LISTEN at commit, never for a rolled-back transaction.
+    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    return event
+
+
+class OutboxRelay:
+    """Publishes the outbox of one service's database to its JetStream stream."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        broker: NatsBroker,
+        service: str,
+        *,
+        batch_size: int = 100,
+        publish_timeout: float = 5.0,
+        safety_poll_seconds: float = 2.0,
+        retention: timedelta = timedelta(days=30),
+    ) -> None:
+        self._engine = engine
+        self._sessions = session_factory(engine)
+        self._broker = broker
+        self._service = service
+        self._stream = stream_for(service)
+        self._batch_size = batch_size
+        self._publish_timeout = publish_timeout
+        self._safety_poll = safety_poll_seconds
+        self._retention = retention
+        self._wake = asyncio.Event()
+        self._last_purge = datetime.min.replace(tzinfo=UTC)
+        self._last_housekeeping = datetime.min.replace(tzinfo=UTC)
+
+    async def run(self) -> None:
+        """Relay until cancelled. Survives broker and database outages by retrying."""
+        listener: asyncpg.Connection | None = None
+        backoff = 0.1
+        while True:
+            try:
+                if listener is None or listener.is_closed():
+                    listener = await asyncpg.connect(
+                        asyncpg_dsn(self._engine.url.render_as_string(hide_password=False))
+                    )
+                    await listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+                published = await self.relay_once()
+                await self._housekeeping()
+                backoff = 0.1
+                if published < self._batch_size:
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), self._safety_poll)
+                    except TimeoutError:
+                        pass
+                    self._wake.clear()
+            except asyncio.CancelledError:
+                if listener is not None and not listener.is_closed():
+                    await listener.close()
+                raise
+            except Exception as exc:  # broker or database away: wait, then try again
+                log.warning(
+                    "outbox relay retrying", error=exc.__class__.__name__, service=self._service
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unsent rows; returns how many were confirmed by JetStream."""
+        async with self._sessions() as session, session.begin():
+            rows = (
+                await session.exec(
+                    select(OutboxMessage)
+                    .where(col(OutboxMessage.sent_at).is_(None))
+                    .order_by(col(OutboxMessage.created_at))
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            confirmed = 0
+            for row in rows:
+                try:
+                    await self._publish(row)
+                except Exception as exc:
+                    # Keep order: stop at the first failure, mark what was confirmed.
+                    row.attempts += 1
+                    row.last_error = exc.__class__.__name__
+                    break
+                self._after_publish(row)
+                row.sent_at = datetime.now(UTC)
+                confirmed += 1
+            return confirmed
+
+    async def _publish(self, row: OutboxMessage) -> None:
+        parent = propagate.extract(row.trace_headers)
+        with tracer.start_as_current_span(
+            f"{row.subject} publish",
+            context=parent,
+            kind=trace.SpanKind.PRODUCER,
+            attributes={"messaging.message.id": str(row.id)},
+        ):
+            await self._broker.publish(
+                row.payload,
+                row.subject,
+                headers={
+                    "Nats-Msg-Id": str(row.id),
+                    "content-type": "application/cloudevents+json",
+                },
+                stream=self._stream,
+                timeout=self._publish_timeout,
+            )
+        metrics.events_published.labels(self._service, row.event_type).inc()
+
+    def _after_publish(self, row: OutboxMessage) -> None:
+        """Seam between the PubAck and the mark (tests crash the relay here)."""
+
+    async def _housekeeping(self) -> None:
+        """Lag metrics (at most once a second) and the retention purge (hourly)."""
+        now = datetime.now(UTC)
+        if now - self._last_housekeeping < timedelta(seconds=1):
+            return
+        self._last_housekeeping = now
+        async with self._sessions() as session, session.begin():
+            stats: Any = (
+                await session.execute(
+                    text("SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL")
+                )
+            ).one()
+            metrics.outbox_lag.labels(self._service).set(stats[0])
+            oldest = (now - stats[1]).total_seconds() if stats[1] else 0.0
+            metrics.outbox_oldest_unsent_seconds.labels(self._service).set(oldest)
+            if now - self._last_purge > timedelta(hours=1):
+                await session.execute(
+                    text("DELETE FROM outbox WHERE sent_at < :cutoff"),
+                    {"cutoff": now - self._retention},
+                )
+                self._last_purge = now
+
+
+async def redrive(engine: AsyncEngine, since: datetime) -> int:
+    """Mark sent rows since ``since`` as unsent, so the relay publishes them again.
+
+    For when the broker lost acknowledged messages (its fsync is lazy by default).
+    Consumers' inboxes make the re-delivery harmless.
+    """
+    async with session_factory(engine)() as session, session.begin():
+        result: Any = await session.execute(
+            text(
+                "UPDATE outbox SET sent_at = NULL WHERE sent_at IS NOT NULL "
+                "AND created_at >= :since"
+            ),
+            {"since": since},
+        )
+        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        return int(result.rowcount)

@@ -1,0 +1,72 @@
+"""Every JetStream stream, declared in this one place.
+
+One stream per producing service (``ontour.<service>.>``) plus the dead-letter stream.
+File storage; no age limit, so the whole history can be replayed (events hold no personal
+data); a de-duplication window far longer than the outbox relay's retry horizon.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+DUPLICATE_WINDOW_SECONDS = 2 * 60 * 60
+PRODUCING_SERVICES = ("intake", "scheduling", "aftercare")
+DEAD_LETTER_STREAM = "ONTOUR_DEADLETTERS"
+DEAD_LETTER_PREFIX = "ontour.deadletter"
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: list[str]
+    description: str
+
+    def config(self, replicas: int = 1) -> StreamConfig:
+        return StreamConfig(
+            name=self.name,
+            description=self.description,
+            subjects=self.subjects,
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            discard=DiscardPolicy.OLD,
+            max_age=0,
+            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            num_replicas=replicas,
+        )
+
+
+def stream_for(service: str) -> str:
+    return f"ONTOUR_{service.upper()}"
+
+
+STREAMS: list[StreamSpec] = [
+    *(
+        StreamSpec(stream_for(s), [f"ontour.{s}.>"], f"Events published by the {s} service")
+        for s in PRODUCING_SERVICES
+    ),
+    StreamSpec(
+        DEAD_LETTER_STREAM,
+        [f"{DEAD_LETTER_PREFIX}.>"],
+        "Messages a consumer could not process, parked with their reason",
+    ),
+]
+
+
+async def ensure_streams(js: JetStreamContext, *, update: bool, replicas: int = 1) -> None:
+    """Create missing streams; with ``update`` also bring existing ones to this definition.
+
+    Services call this with ``update=False`` (never overwrite what an operator set); the
+    infrastructure step (``ontour streams ensure``) calls it with ``update=True``.
+    """
+    for spec in STREAMS:
+        try:
+            await js.stream_info(spec.name)
+        except NotFoundError:
+            await js.add_stream(spec.config(replicas))
+            continue
+        if update:
+            await js.update_stream(spec.config(replicas))

@@ -1,0 +1,268 @@
+"""One way to build and run a service: FastAPI at the edge, FastStream on NATS, SQLModel.
+
+Each service declares itself with a :class:`Service` in its ``app.py``; everything every
+service needs (migrations before traffic, streams and durable consumers, outbox relay,
+health, metrics, AsyncAPI and OpenAPI under ``/<service>/``, problem+json, logs and traces)
+is done here, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from faststream.nats import JStream, NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.specification import AsyncAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import Field, create_model
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from ontour.db import create_engine, ensure_database, migrate, session_factory
+from ontour.events import CloudEvent, EventData
+from ontour.messaging.consumer import EventConsumer
+from ontour.messaging.outbox import OutboxRelay
+from ontour.messaging.streams import ensure_streams, stream_for
+from ontour.observability import metrics
+from ontour.observability.logging import configure_logging, get_logger
+from ontour.observability.tracing import configure_tracing
+from ontour.settings import ServiceSettings
+from ontour.web.asyncapi_page import render_asyncapi_page
+from ontour.web.problems import Problem, install_problem_handlers
+
+API_VERSION = "1.0.0"
+log = get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a running service holds: settings, database, broker and the relay task."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: NatsBroker
+    relay: OutboxRelay | None = None
+    relay_task: asyncio.Task[None] | None = None
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    return get_runtime(request).sessions
+
+
+SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
+
+
+def envelope_model(data_model: type[EventData]) -> type[CloudEvent]:
+    """The envelope with its ``data`` typed, for the AsyncAPI document."""
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        f"{data_model.__name__}Event",
+        __base__=CloudEvent,
+        __doc__=data_model.__doc__,
+        data=(data_model, Field(description=data_model.__doc__ or "")),
+    )
+
+
+@dataclass
+class Service:
+    """The declaration of one service (see ``services/<name>/src/<name>/app.py``)."""
+
+    name: str
+    title: str
+    description: str
+    settings_factory: Callable[[], ServiceSettings]
+    migrations: Path
+    routers: list[APIRouter] = field(default_factory=list)
+    consumers: list[EventConsumer] = field(default_factory=list)
+    publishes: list[type[EventData]] = field(default_factory=list)
+    page_routers: list[APIRouter] = field(default_factory=list)
+
+    def build_broker(self, settings: ServiceSettings) -> NatsBroker:
+        broker = NatsBroker(
+            settings.nats_url,
+            middlewares=[NatsTelemetryMiddleware(tracer_provider=configure_tracing(self.name))],
+            graceful_timeout=15.0,
+            logger=None,
+        )
+        for model in self.publishes:
+            broker.publisher(
+                model.nats_subject(),
+                stream=JStream(stream_for(self.name), declare=False),
+                schema=envelope_model(model),
+                title=model.event_type(),
+                description=model.__doc__,
+            )
+        return broker
+
+    def create_app(self, settings: ServiceSettings | None = None) -> FastAPI:
+        settings = settings or self.settings_factory()
+        configure_logging(self.name, settings.log_level)
+        configure_tracing(self.name)
+        broker = self.build_broker(settings)
+        engine = create_engine(settings.db_url)
+        sessions = session_factory(engine)
+        for consumer in self.consumers:
+            consumer.subscribe(broker, sessions)
+        runtime = Runtime(settings=settings, engine=engine, sessions=sessions, broker=broker)
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            await self._start(runtime)
+            try:
+                yield
+            finally:
+                await self._stop(runtime)
+
+        prefix = f"/{self.name}"
+        app = FastAPI(
+            title=self.title,
+            description=self.description,
+            version=API_VERSION,
+            openapi_url=f"{prefix}/api/v1/openapi.json",
+            docs_url=None,
+            redoc_url=None,
+            lifespan=lifespan,
+            contact={
+                "name": "Ondersteuningsteam Weerbaar Bestuur",
+                "url": "https://www.weerbaarbestuur.nl",
+                "email": "ot@weerbaarbestuur.nl",
+            },
+            servers=[{"url": "/", "description": "On Tour"}],
+        )
+        app.state.runtime = runtime
+        install_problem_handlers(app)
+        app.add_middleware(_ApiVersionAndMetrics, service=self.name)
+        for router in self.routers:
+            app.include_router(router, prefix=f"{prefix}/api/v1")
+        for router in self.page_routers:
+            app.include_router(router, prefix=prefix)
+        app.include_router(self._operations_router(runtime), prefix=prefix)
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=configure_tracing(self.name),
+            excluded_urls=f"{prefix}/health/.*,{prefix}/metrics",
+        )
+        return app
+
+    async def _start(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        if settings.is_development:
+            await ensure_database(settings.db_url)
+        await migrate(runtime.engine, self.migrations)
+        await runtime.broker.connect()
+        js = runtime.broker.connection.jetstream()
+        await ensure_streams(js, update=False)
+        for consumer in self.consumers:
+            await consumer.ensure(js)
+        await runtime.broker.start()
+        if self.publishes:
+            runtime.relay = OutboxRelay(
+                runtime.engine,
+                runtime.broker,
+                self.name,
+                retention=timedelta(days=settings.outbox_retention_days),
+            )
+            runtime.relay_task = asyncio.create_task(runtime.relay.run(), name="outbox-relay")
+        log.info("service started", service=self.name)
+
+    async def _stop(self, runtime: Runtime) -> None:
+        if runtime.relay_task is not None:
+            runtime.relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runtime.relay_task
+        await runtime.broker.stop()
+        await runtime.engine.dispose()
+        log.info("service stopped", service=self.name)
+
+    def asyncapi(self, runtime: Runtime) -> dict[str, Any]:
+        spec = AsyncAPI(
+            runtime.broker,
+            title=f"{self.title} — events",
+            version=API_VERSION,
+            description=self.description,
+        )
+        return spec.to_specification().to_jsonable()  # type: ignore[no-any-return]
+
+    def _operations_router(self, runtime: Runtime) -> APIRouter:
+        router = APIRouter(include_in_schema=False)
+        service = self
+
+        @router.get("/health/live")
+        async def live() -> dict[str, str]:
+            return {"status": "ok"}
+
+        @router.get("/health/ready")
+        async def ready() -> dict[str, str]:
+            checks: dict[str, str] = {}
+            try:
+                async with runtime.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+                checks["database"] = "ok"
+            except Exception:
+                checks["database"] = "unavailable"
+            try:
+                await runtime.broker.connection.jetstream().account_info()
+                checks["broker"] = "ok"
+            except Exception:
+                checks["broker"] = "unavailable"
+            if any(v != "ok" for v in checks.values()):
+                down = ", ".join(k for k, v in checks.items() if v != "ok")
+                raise Problem(503, f"Niet gereed: {down} niet bereikbaar.")
+            return {"status": "ok", **checks}
+
+        @router.get("/metrics")
+        async def prometheus_metrics() -> Response:
+            with contextlib.suppress(Exception):
+                js = runtime.broker.connection.jetstream()
+                for consumer in service.consumers:
+                    info = await js.consumer_info(consumer.stream, consumer.durable)
+                    metrics.consumer_lag.labels(service.name, consumer.durable).set(
+                        info.num_pending or 0
+                    )
+            return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+        @router.get("/asyncapi.json")
+        async def asyncapi_json() -> dict[str, Any]:
+            return service.asyncapi(runtime)
+
+        @router.get("/asyncapi")
+        async def asyncapi_html() -> Response:
+            return Response(
+                render_asyncapi_page(service.asyncapi(runtime)),
+                media_type="text/html; charset=utf-8",
+            )
+
+        return router
+
+
+class _ApiVersionAndMetrics(BaseHTTPMiddleware):
+    def __init__(self, app: Any, service: str) -> None:
+        super().__init__(app)
+        self.service = service
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers["API-Version"] = API_VERSION
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics.http_requests.labels(
+            self.service, request.method, template, f"{response.status_code // 100}xx"
+        ).inc()
+        return response

@@ -1,0 +1,62 @@
+"""Settings shared by every service (pydantic-settings, environment variables ``ONTOUR_*``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_PREFIX = "change-me"
+
+
+class ServiceSettings(BaseSettings):
+    """The base every service's ``Settings`` extends.
+
+    Secrets default to a placeholder so development works out of the box; outside
+    development a placeholder is refused at start-up.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ONTOUR_", env_file=".env", extra="ignore")
+
+    service_name: str = Field(description="Name of the service, e.g. 'intake'.")
+    environment: Literal["development", "test", "production"] = "development"
+    nats_url: str = "nats://127.0.0.1:14222"
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL (postgresql+asyncpg://...) of this service's own database.",
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8100
+    secret_key: SecretStr = SecretStr(f"{PLACEHOLDER_PREFIX}-secret-key")
+    log_level: str = "INFO"
+    outbox_retention_days: int = Field(
+        default=30, description="How long sent outbox rows are kept so events can be re-driven."
+    )
+    consumer_max_attempts: int = Field(
+        default=5, description="Deliveries of one event before it is parked as a dead letter."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> ServiceSettings:
+        if self.environment == "production":
+            for name, value in self:
+                if isinstance(value, SecretStr) and value.get_secret_value().startswith(
+                    PLACEHOLDER_PREFIX
+                ):
+                    raise ValueError(
+                        f"ONTOUR_{name.upper()} still has its placeholder value; "
+                        "set a real secret outside development"
+                    )
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """This service's database; by default the embedded server's database named after it."""
+        return self.database_url or (
+            f"postgresql+asyncpg://postgres@127.0.0.1:15432/{self.service_name}"
+        )
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment != "production"

@@ -1,0 +1,167 @@
+"""Errors as ``application/problem+json`` (RFC 9457) with Dutch titles, never a stack trace.
+
+Validation errors name every offending field in ``invalidParams`` (NL API Design Rules).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ontour.observability.logging import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+log = get_logger(__name__)
+
+DUTCH_TITLES: dict[int, str] = {
+    400: "Ongeldig verzoek",
+    401: "Niet aangemeld",
+    403: "Geen toegang",
+    404: "Niet gevonden",
+    405: "Methode niet toegestaan",
+    406: "Gevraagd formaat niet beschikbaar",
+    409: "Conflict met de huidige toestand",
+    412: "Voorwaarde niet vervuld",
+    413: "Verzoek te groot",
+    415: "Formaat niet ondersteund",
+    422: "Ongeldige invoer",
+    428: "Versie vereist",
+    429: "Te veel verzoeken",
+    500: "Interne fout",
+    503: "Dienst niet beschikbaar",
+}
+
+# Dutch reasons for pydantic's error types; anything else reads "is ongeldig".
+DUTCH_REASONS: dict[str, str] = {
+    "missing": "is verplicht",
+    "string_pattern_mismatch": "heeft niet het juiste formaat",
+    "string_too_short": "is te kort",
+    "string_too_long": "is te lang",
+    "string_type": "moet tekst zijn",
+    "int_parsing": "moet een geheel getal zijn",
+    "int_type": "moet een geheel getal zijn",
+    "float_parsing": "moet een getal zijn",
+    "bool_parsing": "moet ja of nee zijn",
+    "date_from_datetime_parsing": "moet een datum zijn (jjjj-mm-dd)",
+    "date_parsing": "moet een datum zijn (jjjj-mm-dd)",
+    "date_type": "moet een datum zijn (jjjj-mm-dd)",
+    "datetime_parsing": "moet een datum en tijd zijn",
+    "datetime_from_date_parsing": "moet een datum en tijd zijn",
+    "enum": "heeft geen toegestane waarde",
+    "literal_error": "heeft geen toegestane waarde",
+    "uuid_parsing": "is geen geldige id",
+    "uuid_type": "is geen geldige id",
+    "greater_than_equal": "is te klein",
+    "greater_than": "is te klein",
+    "less_than_equal": "is te groot",
+    "less_than": "is te groot",
+    "extra_forbidden": "is onbekend",
+    "json_invalid": "is geen geldige JSON",
+    "model_attributes_type": "heeft niet de juiste vorm",
+    "dict_type": "heeft niet de juiste vorm",
+    "list_type": "moet een lijst zijn",
+    "too_long": "bevat te veel elementen",
+    "too_short": "bevat te weinig elementen",
+}
+
+
+class Problem(Exception):
+    """Raise from any endpoint to answer with a problem+json document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        invalid_params: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title or DUTCH_TITLES.get(status, HTTPStatus(status).phrase)
+        self.invalid_params = invalid_params or []
+        self.headers = headers
+
+
+def invalid(field: str, reason: str) -> Problem:
+    """A 422 for one field, e.g. ``raise invalid("held_on", "ligt in de toekomst")``."""
+    return Problem(422, f"{field}: {reason}", invalid_params=[{"name": field, "reason": reason}])
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    invalid_params: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or DUTCH_TITLES.get(status, HTTPStatus(status).phrase),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if invalid_params:
+        body["invalidParams"] = invalid_params
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            request,
+            exc.status,
+            exc.detail,
+            title=exc.title,
+            invalid_params=exc.invalid_params,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        params = [
+            {
+                "name": _field_name(tuple(err.get("loc", ()))),
+                "code": str(err.get("type", "invalid")),
+                "reason": DUTCH_REASONS.get(str(err.get("type")), "is ongeldig"),
+            }
+            for err in exc.errors()
+        ]
+        detail = "; ".join(f"{p['name']} {p['reason']}" for p in params)
+        return problem_response(request, 422, detail, invalid_params=params)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = (
+            exc.detail if isinstance(exc.detail, str) else DUTCH_TITLES.get(exc.status_code, "")
+        )
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "Deze bron bestaat niet."
+        elif exc.status_code == 405 and detail == "Method Not Allowed":
+            detail = "Deze methode is hier niet toegestaan."
+        return problem_response(
+            request, exc.status_code, detail, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", path=request.url.path, error=exc.__class__.__name__)
+        return problem_response(
+            request, 500, "Er ging iets mis aan onze kant. Probeer het later opnieuw."
+        )
