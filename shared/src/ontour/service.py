@@ -87,7 +87,7 @@ class Service:
     name: str
     title: str
     description: str
-    settings_factory: Callable[[], ServiceSettings]
+    settings_factory: Callable[..., ServiceSettings]
     migrations: Path
     routers: list[APIRouter] = field(default_factory=list)
     consumers: list[EventConsumer] = field(default_factory=list)
@@ -172,7 +172,7 @@ class Service:
         for consumer in self.consumers:
             await consumer.ensure(js)
         await runtime.broker.start()
-        if self.publishes:
+        if self.publishes and settings.outbox_relay_enabled:
             runtime.relay = OutboxRelay(
                 runtime.engine,
                 runtime.broker,

@@ -2,7 +2,7 @@
 
 Rules (enforced by ``shared/tests/test_contracts.py``):
 - past-tense names, a version in every type;
-- every field has a description (it flows into AsyncAPI);
+- every field has a description (it flows into AsyncAPI), every contract an example;
 - no personal data: ids, codes, categories, counts and times only. A free-text or contact
   field fails the test unless it is on the reviewed allow-list there.
 """

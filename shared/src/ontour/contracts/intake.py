@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from ontour.events import EventData, contract
 
@@ -26,6 +26,10 @@ class GespreksVorm(StrEnum):
 @contract(service="intake", aggregate="voorgesprek", name="gehouden", version=1)
 class VoorgesprekGehouden(EventData):
     """A voorgesprek with an organisation took place."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "voorgesprek_id": "6f1c3e0a-8d2b-4c1e-9f3a-2b7d5e8c1a40",
+        "organisation_code": "GM0014", "held_on": "2025-03-04", "mode": "fysiek"}]})
 
     voorgesprek_id: uuid.UUID = Field(description="Id of the voorgesprek in intake.")
     organisation_code: OrganisationCode = Field(

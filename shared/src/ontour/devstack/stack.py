@@ -61,8 +61,14 @@ def database_url(server_url: str, service: str) -> str:
 
 @dataclass
 class Stack:
+    """The whole system as child processes; existing servers are used when URLs are given."""
+
     home: Path
     http_port: int = HTTP_PORT
+    nats_url: str | None = None
+    database_server_url: str | None = None
+    service_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
+    environment: str = "development"
     processes: list[ManagedProcess] = field(default_factory=list)
 
     def _require_free(self, port: int, what: str, variable: str) -> None:
@@ -74,7 +80,7 @@ class Stack:
 
     def start(self) -> dict[str, str]:
         logs = self.home / "logs"
-        nats_url = os.environ.get("ONTOUR_NATS_URL")
+        nats_url = self.nats_url
         if not nats_url:
             self._require_free(NATS_PORT, "NATS", "ONTOUR_NATS_URL")
             self.processes.append(
@@ -83,7 +89,7 @@ class Stack:
                 )
             )
             nats_url = f"nats://127.0.0.1:{NATS_PORT}"
-        server_url = os.environ.get("ONTOUR_DATABASE_URL")
+        server_url = self.database_server_url
         if not server_url:
             self._require_free(POSTGRES_PORT, "PostgreSQL", "ONTOUR_DATABASE_URL")
             self.processes.append(
@@ -94,20 +100,21 @@ class Stack:
 
         services = service_names()
         for name in services:
-            port = SERVICE_PORTS[name]
-            self._require_free(port, f"de dienst {name}", "(geen: vaste poort)")
+            port = self.service_ports[name]
+            self._require_free(port, f"de dienst {name}", "een andere poort")
             env = {
                 "ONTOUR_NATS_URL": nats_url,
                 "ONTOUR_DATABASE_URL": database_url(server_url, name),
                 "ONTOUR_HTTP_PORT": str(port),
-                "ONTOUR_ENVIRONMENT": os.environ.get("ONTOUR_ENVIRONMENT", "development"),
+                "ONTOUR_ENVIRONMENT": self.environment,
             }
             self.processes.append(start_service(name, port, logs / f"{name}.log", env))
 
         self._require_free(self.http_port, "Caddy", "ONTOUR_HTTP_PORT")
         root = repo_root()
         caddy_env = {
-            f"{name.upper()}_UPSTREAM": f"127.0.0.1:{SERVICE_PORTS[name]}" for name in SERVICE_PORTS
+            f"{name.upper()}_UPSTREAM": f"127.0.0.1:{port}"
+            for name, port in self.service_ports.items()
         }
         caddy_env |= {
             "ONTOUR_HTTP_PORT": str(self.http_port),
@@ -150,7 +157,13 @@ class Stack:
 
 def up() -> int:
     home = Path(os.environ.get("ONTOUR_HOME", ".ontour")).resolve()
-    stack = Stack(home=home, http_port=int(os.environ.get("ONTOUR_HTTP_PORT", HTTP_PORT)))
+    stack = Stack(
+        home=home,
+        http_port=int(os.environ.get("ONTOUR_HTTP_PORT", HTTP_PORT)),
+        nats_url=os.environ.get("ONTOUR_NATS_URL"),
+        database_server_url=os.environ.get("ONTOUR_DATABASE_URL"),
+        environment=os.environ.get("ONTOUR_ENVIRONMENT", "development"),
+    )
     stopping = False
 
     def request_stop(signum: int, frame: FrameType | None) -> None:

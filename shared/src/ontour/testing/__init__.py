@@ -1,0 +1,1 @@
+"""Test support: real servers, started the way the product starts them."""

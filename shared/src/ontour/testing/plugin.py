@@ -1,0 +1,189 @@
+"""pytest plugin (``-p ontour.testing.plugin``): real NATS and PostgreSQL for every test.
+
+Which servers:
+- default: embedded, started from the PyPI wheels exactly as ``make up`` starts them;
+- ``ONTOUR_TEST_NATS_URL`` / ``ONTOUR_TEST_DATABASE_URL``: existing servers;
+- ``ONTOUR_TEST_BACKEND=testcontainers``: containers (where Docker exists).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from sqlalchemy.engine import make_url
+
+from ontour.devstack.servers import ManagedProcess, free_port, start_nats, start_postgres
+from ontour.messaging.streams import STREAMS, ensure_streams
+from ontour.observability.tracing import configure_tracing
+
+BACKEND = os.environ.get("ONTOUR_TEST_BACKEND", "embedded")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    # One in-memory exporter for the whole run, so tests can follow a trace.
+    exporter = InMemorySpanExporter()
+    provider = configure_tracing("ontour-tests")
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    config.stash[_SPANS] = exporter
+
+
+_SPANS = pytest.StashKey[Any]()
+
+
+@pytest.fixture
+def finished_spans(request: pytest.FixtureRequest) -> Any:
+    exporter = request.config.stash[_SPANS]
+    exporter.clear()
+    return exporter
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a PostgreSQL server (its ``postgres`` database); tests create their own DBs."""
+    given = os.environ.get("ONTOUR_TEST_DATABASE_URL")
+    if given:
+        yield make_url(given).set(drivername="postgresql+asyncpg").render_as_string(False)
+        return
+    if BACKEND == "testcontainers":
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:18", driver="asyncpg") as container:
+            yield container.get_connection_url()
+        return
+    home = tmp_path_factory.mktemp("postgres")
+    port = free_port()
+    process = start_postgres(home / "data", port, home / "postgres.log")
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def database_url(postgres_server_url: str) -> Any:
+    """Factory: a URL for a new, empty database (created by the service in test mode)."""
+
+    def make(prefix: str = "test") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        return make_url(postgres_server_url).set(database=name).render_as_string(False)
+
+    return make
+
+
+class NatsServer:
+    """A nats-server for one test; ``restart()`` keeps its port and its JetStream store."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port = free_port()
+        self.process: ManagedProcess | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = start_nats(self.home / "store", self.port, self.home / "nats.log")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    """A fresh embedded nats-server with JetStream for this test."""
+    server = NatsServer(tmp_path / "nats")
+    server.start()
+    asyncio.run(_ensure_streams(server.url))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def nats_url(request: pytest.FixtureRequest) -> str:
+    """A NATS URL with clean streams: a fresh embedded server unless one is given."""
+    given = os.environ.get("ONTOUR_TEST_NATS_URL")
+    if given:
+        asyncio.run(_reset_streams(given))
+        return given
+    if BACKEND == "testcontainers":
+        container_url: str = request.getfixturevalue("_nats_container")
+        asyncio.run(_reset_streams(container_url))
+        return container_url
+    server: NatsServer = request.getfixturevalue("nats_server")
+    return server.url
+
+
+@pytest.fixture(scope="session")
+def _nats_container() -> Iterator[str]:
+    from testcontainers.nats import NatsContainer
+
+    with NatsContainer(jetstream=True) as container:
+        yield container.nats_uri()
+
+
+async def _ensure_streams(url: str) -> None:
+    nc = await nats.connect(url)
+    try:
+        await ensure_streams(nc.jetstream(), update=True)
+    finally:
+        await nc.close()
+
+
+async def _reset_streams(url: str) -> None:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    try:
+        for spec in STREAMS:
+            try:
+                await js.delete_stream(spec.name)
+            except nats.js.errors.NotFoundError:
+                pass
+        await ensure_streams(js, update=True)
+    finally:
+        await nc.close()
+
+
+@asynccontextmanager
+async def running_service(service: Any, *, nats_url: str, database_url: str,
+                          **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Run a service in this process (lifespan included) and talk to it over ASGI."""
+    settings = service.settings_factory(nats_url=nats_url, database_url=database_url,
+                                        environment="test", **overrides)
+    app = service.create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ontour.test") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
+async def eventually(check: Any, *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Await ``check()`` until it returns a truthy value (or fail after ``timeout``)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s (last: {result!r})")
+        await asyncio.sleep(interval)

@@ -1,0 +1,122 @@
+"""Consumers on a real nats-server and PostgreSQL: idempotence, back-off, dead letters."""
+
+from __future__ import annotations
+
+import json
+
+import nats
+from ontour.contracts.intake import VoorgesprekGehouden
+from ontour.events import CloudEvent
+from ontour.messaging.consumer import EventConsumer
+from ontour.messaging.deadletters import list_dead_letters, redrive
+from ontour.messaging.streams import stream_for
+from ontour.testing.plugin import eventually
+
+from conftest import consumer_on, held, publish, publish_event, record_applied
+
+
+def make_consumer(name: str, handler=record_applied, max_attempts: int = 3) -> EventConsumer:
+    consumer = EventConsumer(service="test", name=name, stream=stream_for("intake"),
+                             subject="ontour.intake.>", max_attempts=max_attempts,
+                             backoff=(0.05, 0.05, 0.05), ack_wait_seconds=5)
+    consumer.on(VoorgesprekGehouden)(handler)
+    return consumer
+
+
+async def dead_letters(nats_url: str, consumer: str):
+    nc = await nats.connect(nats_url)
+    try:
+        return await list_dead_letters(nc.jetstream(), consumer)
+    finally:
+        await nc.close()
+
+
+async def test_the_same_event_delivered_twice_has_one_effect(nats_url, db_url):
+    async with consumer_on(nats_url, db_url, make_consumer("twice")) as harness:
+        event = CloudEvent.wrap(held())
+        # Two publishes with different message ids: JetStream cannot de-duplicate them,
+        # so both reach the consumer; the inbox must.
+        await publish_event(nats_url, event, msg_id="first")
+        await publish_event(nats_url, event, msg_id="second")
+        other = CloudEvent.wrap(held("GM0034"))
+        await publish_event(nats_url, other)
+        await eventually(lambda: _equals(harness.applied_count, 2))
+        nc = await nats.connect(nats_url)
+        info = await nc.jetstream().consumer_info(stream_for("intake"), "test-twice")
+        await nc.close()
+        assert info.num_pending == 0 and info.num_ack_pending == 0
+        assert info.delivered.stream_seq == 3  # all three were delivered ...
+        assert await harness.applied_count() == 2  # ... and the duplicate had no effect
+
+
+async def test_a_handler_that_always_fails_is_parked_and_later_events_still_flow(nats_url, db_url):
+    attempts: dict[str, int] = {}
+
+    async def fails_for_poison(session, envelope, event):
+        if event.organisation_code == "GM0666":
+            attempts[str(envelope.id)] = attempts.get(str(envelope.id), 0) + 1
+            raise RuntimeError("boom")
+        await record_applied(session, envelope, event)
+
+    async with consumer_on(nats_url, db_url, make_consumer("poison", fails_for_poison)) as harness:
+        poison = CloudEvent.wrap(held("GM0666"))
+        await publish_event(nats_url, poison)
+        for code in ("GM0014", "GM0034", "GM0037"):
+            await publish_event(nats_url, CloudEvent.wrap(held(code)))
+        await eventually(lambda: _equals(harness.applied_count, 3))
+        letters = await eventually(lambda: dead_letters(nats_url, "test-poison"))
+        assert attempts[str(poison.id)] == 3  # max_attempts, then parked
+        assert len(letters) == 1
+        assert letters[0].reason == "handler failed 3 times: RuntimeError"
+        assert json.loads(letters[0].data)["id"] == str(poison.id)
+        assert letters[0].original_subject == "ontour.intake.voorgesprek.gehouden.v1"
+
+
+async def test_malformed_json_and_an_unknown_version_are_parked_with_a_reason(nats_url, db_url):
+    async with consumer_on(nats_url, db_url, make_consumer("unreadable")) as harness:
+        await publish(nats_url, b"{this is not json", "ontour.intake.voorgesprek.gehouden.v1")
+        future = CloudEvent.wrap(held()).model_dump(mode="json")
+        future["type"] = future["type"].replace(".v1", ".v9")
+        await publish(nats_url, json.dumps(future).encode(), "ontour.intake.voorgesprek.gehouden.v9")
+        wrong_payload = CloudEvent.wrap(held()).model_dump(mode="json")
+        wrong_payload["data"]["organisation_code"] = "Amsterdam"
+        await publish(nats_url, json.dumps(wrong_payload).encode(),
+                      "ontour.intake.voorgesprek.gehouden.v1")
+        await publish_event(nats_url, CloudEvent.wrap(held()))
+
+        await eventually(lambda: _equals(harness.applied_count, 1))
+        letters = await eventually(lambda: _at_least(dead_letters(nats_url, "test-unreadable"), 3))
+        reasons = sorted(letter.reason for letter in letters)
+        assert reasons[0] == "malformed JSON: JSONDecodeError"
+        assert reasons[1] == "payload does not match " \
+            "nl.weerbaarbestuur.ontour.intake.voorgesprek-gehouden.v1: organisation_code"
+        assert reasons[2] == ("unknown event type or version: "
+                              "nl.weerbaarbestuur.ontour.intake.voorgesprek-gehouden.v9")
+
+
+async def test_a_redriven_dead_letter_is_processed_once_the_cause_is_fixed(nats_url, db_url):
+    broken = {"yes": True}
+
+    async def sometimes_broken(session, envelope, event):
+        if broken["yes"]:
+            raise RuntimeError("bug")
+        await record_applied(session, envelope, event)
+
+    async with consumer_on(nats_url, db_url, make_consumer("redrive", sometimes_broken)) as harness:
+        await publish_event(nats_url, CloudEvent.wrap(held()))
+        [letter] = await eventually(lambda: dead_letters(nats_url, "test-redrive"))
+        broken["yes"] = False
+        nc = await nats.connect(nats_url)
+        await redrive(nc.jetstream(), letter.sequence)
+        await nc.close()
+        await eventually(lambda: _equals(harness.applied_count, 1))
+        assert await dead_letters(nats_url, "test-redrive") == []
+
+
+async def _equals(count, expected: int) -> bool:
+    return await count() == expected
+
+
+async def _at_least(letters_coroutine, n: int):
+    letters = await letters_coroutine
+    return letters if len(letters) >= n else None

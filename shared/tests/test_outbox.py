@@ -1,0 +1,130 @@
+"""The transactional outbox on a real nats-server and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+import pytest
+from faststream.nats import NatsBroker
+from intake.app import service as intake
+from ontour.messaging.outbox import OutboxRelay
+from ontour.messaging.streams import stream_for
+from ontour.testing.plugin import eventually, running_service
+from reporting.app import service as reporting
+from sqlalchemy import text
+
+VOORGESPREK = {"organisation_code": "GM0014", "held_on": "2025-03-01", "mode": "online"}
+
+
+class CrashBetweenPublishAndMark(Exception):
+    pass
+
+
+class RelayThatDiesAfterPublishing(OutboxRelay):
+    def _after_publish(self, row) -> None:
+        raise CrashBetweenPublishAndMark
+
+
+async def stream_messages(nats_url: str) -> int:
+    nc = await nats.connect(nats_url)
+    try:
+        return int((await nc.jetstream().stream_info(stream_for("intake"))).state.messages)
+    finally:
+        await nc.close()
+
+
+async def unsent(engine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(
+            text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))).scalar_one())
+
+
+async def held_count(client) -> int:
+    return (await client.get("/reporting/api/v1/statistieken/voorgesprekken")).json()["gehouden"]
+
+
+@pytest.fixture
+async def relay_broker(nats_url):
+    broker = NatsBroker(nats_url, logger=None)
+    await broker.connect()
+    yield broker
+    await broker.stop()
+
+
+async def test_a_relay_killed_between_publish_and_mark_loses_nothing_and_applies_once(
+        nats_url, database_url, relay_broker):
+    async with (
+        running_service(intake, nats_url=nats_url, database_url=database_url("intake"),
+                        outbox_relay_enabled=False) as api,
+        running_service(reporting, nats_url=nats_url,
+                        database_url=database_url("reporting")) as stats,
+    ):
+        engine = api.app.state.runtime.engine
+        assert (await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)).status_code == 201
+        assert await unsent(engine) == 1
+
+        with pytest.raises(CrashBetweenPublishAndMark):
+            await RelayThatDiesAfterPublishing(engine, relay_broker, "intake").relay_once()
+        assert await stream_messages(nats_url) == 1  # published ...
+        assert await unsent(engine) == 1  # ... but not marked: the transaction died with it
+
+        assert await OutboxRelay(engine, relay_broker, "intake").relay_once() == 1
+        assert await unsent(engine) == 0
+        assert await stream_messages(nats_url) == 1  # JetStream dropped the re-publish
+
+        await eventually(lambda: _is(held_count(stats), 1))
+        await asyncio.sleep(0.3)
+        assert await held_count(stats) == 1
+
+
+async def test_two_relays_on_one_database_publish_every_event_exactly_once(
+        nats_url, database_url, relay_broker):
+    async with running_service(intake, nats_url=nats_url, database_url=database_url("intake"),
+                               outbox_relay_enabled=False) as api:
+        engine = api.app.state.runtime.engine
+        for _ in range(60):
+            await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
+        # Small batches so both relays really interleave on the same rows.
+        first = OutboxRelay(engine, relay_broker, "intake", batch_size=5)
+        second = OutboxRelay(engine, relay_broker, "intake", batch_size=5)
+
+        async def drain(relay: OutboxRelay) -> int:
+            total = 0
+            while (published := await relay.relay_once()) > 0:
+                total += published
+            return total
+
+        shares = await asyncio.gather(drain(first), drain(second))
+        assert sum(shares) == 60
+        assert await unsent(engine) == 0
+        nc = await nats.connect(nats_url)
+        info = await nc.jetstream().stream_info(stream_for("intake"))
+        await nc.close()
+        # Exactly once between them: no publish was even attempted twice.
+        assert info.state.messages == 60
+
+
+async def test_a_broker_restart_mid_flow_loses_nothing(nats_server, database_url):
+    async with (
+        running_service(intake, nats_url=nats_server.url,
+                        database_url=database_url("intake")) as api,
+        running_service(reporting, nats_url=nats_server.url,
+                        database_url=database_url("reporting")) as stats,
+    ):
+        for _ in range(5):
+            await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
+        await eventually(lambda: _is(held_count(stats), 5))
+
+        nats_server.stop()
+        for _ in range(5):  # accepted while the broker is away: they wait in the outbox
+            response = await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
+            assert response.status_code == 201
+        nats_server.start()
+
+        await eventually(lambda: _is(held_count(stats), 10), timeout=30)
+        assert await unsent(api.app.state.runtime.engine) == 0
+
+
+async def _is(value_coroutine, expected) -> bool:
+    return await value_coroutine == expected

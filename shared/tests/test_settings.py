@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import pytest
+from ontour.settings import ServiceSettings
+from pydantic import SecretStr, ValidationError
+
+
+def test_placeholder_secrets_are_refused_outside_development():
+    with pytest.raises(ValidationError, match="ONTOUR_SECRET_KEY still has its placeholder"):
+        ServiceSettings(service_name="intake", environment="production")
+
+
+def test_real_secrets_are_accepted_in_production():
+    settings = ServiceSettings(service_name="intake", environment="production",
+                               secret_key=SecretStr("a-real-secret-from-the-vault"))
+    assert not settings.is_development
+
+
+def test_placeholders_are_fine_in_development():
+    assert ServiceSettings(service_name="intake").is_development

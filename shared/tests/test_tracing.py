@@ -1,0 +1,46 @@
+"""HTTP -> outbox -> NATS -> consumer is one trace."""
+
+from __future__ import annotations
+
+from intake.app import service as intake
+from ontour.testing.plugin import eventually, running_service
+from opentelemetry.trace import SpanKind
+from reporting.app import service as reporting
+
+TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+
+
+async def test_one_trace_from_the_request_to_the_consumer(nats_url, database_url, finished_spans):
+    async with (
+        running_service(intake, nats_url=nats_url, database_url=database_url("intake")) as api,
+        running_service(reporting, nats_url=nats_url,
+                        database_url=database_url("reporting")) as stats,
+    ):
+        response = await api.post(
+            "/intake/api/v1/voorgesprekken",
+            json={"organisation_code": "PV20", "held_on": "2025-01-10", "mode": "telefonisch"},
+            headers={"traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01"},
+        )
+        assert response.status_code == 201
+
+        async def consumed():
+            return (await stats.get("/reporting/api/v1/statistieken/voorgesprekken")).json()[
+                "gehouden"] == 1
+
+        await eventually(consumed)
+
+        def spans_of_kind(kind):
+            return [s for s in finished_spans.get_finished_spans()
+                    if s.kind == kind and format(s.context.trace_id, "032x") == TRACE_ID]
+
+        await eventually(lambda: _async(bool(spans_of_kind(SpanKind.CONSUMER))))
+        assert spans_of_kind(SpanKind.SERVER), "the HTTP request is in the trace"
+        producers = spans_of_kind(SpanKind.PRODUCER)
+        assert any("ontour.intake.voorgesprek.gehouden.v1" in s.name for s in producers)
+        [consumer] = [s for s in spans_of_kind(SpanKind.CONSUMER)
+                      if "ontour.intake.voorgesprek.gehouden.v1" in s.name]
+        assert consumer.parent is not None
+
+
+async def _async(value):
+    return value

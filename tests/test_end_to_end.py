@@ -1,0 +1,95 @@
+"""The walking skeleton through Caddy, with every service in its own process."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+import pytest
+from ontour.devstack.stack import service_names
+
+SERVICES = service_names()
+
+
+def test_all_four_services_are_installed():
+    assert SERVICES == ["intake", "scheduling", "aftercare", "reporting"]
+
+
+def test_a_voorgesprek_recorded_through_caddy_is_counted_within_a_second(base_url):
+    with httpx.Client(base_url=base_url) as client:
+        before = client.get("/reporting/api/v1/statistieken/voorgesprekken").json()["gehouden"]
+        created = client.post("/intake/api/v1/voorgesprekken", json={
+            "organisation_code": "GM0363", "held_on": "2025-05-12", "mode": "fysiek"})
+        assert created.status_code == 201
+        deadline = time.monotonic() + 1.0
+        count = before
+        while time.monotonic() < deadline and count == before:
+            count = client.get("/reporting/api/v1/statistieken/voorgesprekken").json()["gehouden"]
+        assert count == before + 1
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_operations_routes_per_service(base_url, service):
+    with httpx.Client(base_url=base_url) as client:
+        assert client.get(f"/{service}/health/live").json() == {"status": "ok"}
+        ready = client.get(f"/{service}/health/ready").json()
+        assert ready == {"status": "ok", "database": "ok", "broker": "ok"}
+        openapi = client.get(f"/{service}/api/v1/openapi.json")
+        assert openapi.status_code == 200 and openapi.json()["openapi"].startswith("3.")
+        asyncapi = client.get(f"/{service}/asyncapi.json").json()
+        assert asyncapi["asyncapi"].startswith("3.")
+        page = client.get(f"/{service}/asyncapi")
+        assert page.status_code == 200 and '<html lang="nl">' in page.text
+        assert "<script" not in page.text  # no CDN scripts, no live "try it out"
+        metrics = client.get(f"/{service}/metrics")
+        assert "ontour_http_requests_total" in metrics.text
+
+
+def test_intake_asyncapi_documents_its_event_with_descriptions(base_url):
+    document = httpx.get(f"{base_url}/intake/asyncapi.json").json()
+    addresses = [c["address"] for c in document["channels"].values()]
+    assert "ontour.intake.voorgesprek.gehouden.v1" in addresses
+    schema = document["components"]["schemas"]["VoorgesprekGehouden"]
+    assert all(prop.get("description") for prop in schema["properties"].values())
+
+
+def test_reporting_asyncapi_documents_its_durable_consumer(base_url):
+    document = httpx.get(f"{base_url}/reporting/asyncapi.json").json()
+    operations = document["operations"].values()
+    assert any(op["action"] == "receive" for op in operations)
+
+
+def test_start_page_and_accessibility_statement_are_dutch(base_url):
+    start = httpx.get(f"{base_url}/")
+    assert start.status_code == 200 and '<html lang="nl">' in start.text
+    assert "112" in start.text
+    statement = httpx.get(f"{base_url}/toegankelijkheid")
+    assert statement.status_code == 200 and "WCAG 2.1" in statement.text
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("GET", "/intake/api/v1/bestaat-niet", 404),
+    ("GET", f"/intake/api/v1/voorgesprekken/{uuid.uuid4()}", 404),
+    ("GET", "/intake/api/v1/voorgesprekken/geen-uuid", 422),
+    ("DELETE", "/intake/api/v1/voorgesprekken", 405),
+    ("POST", "/intake/api/v1/voorgesprekken", 422),
+    ("GET", "/reporting/api/v1/niets", 404),
+])
+def test_every_http_error_is_dutch_problem_json(base_url, method, path, status):
+    response = httpx.request(method, f"{base_url}{path}", content=b"{}",
+                             headers={"content-type": "application/json"})
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] in {"Niet gevonden", "Ongeldige invoer", "Methode niet toegestaan"}
+    assert "Traceback" not in response.text
+
+
+def test_validation_problems_name_the_field_in_dutch(base_url):
+    response = httpx.post(f"{base_url}/intake/api/v1/voorgesprekken", json={
+        "organisation_code": "GM0014", "held_on": "2999-01-01", "mode": "fysiek"})
+    assert response.status_code == 422
+    assert response.json()["invalidParams"] == [
+        {"name": "held_on", "reason": "een gehouden voorgesprek kan niet in de toekomst liggen"}]
