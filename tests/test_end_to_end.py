@@ -19,8 +19,10 @@ def test_all_four_services_are_installed():
 def test_a_voorgesprek_recorded_through_caddy_is_counted_within_a_second(base_url):
     with httpx.Client(base_url=base_url) as client:
         before = client.get("/reporting/api/v1/statistieken/voorgesprekken").json()["gehouden"]
-        created = client.post("/intake/api/v1/voorgesprekken", json={
-            "organisation_code": "GM0363", "held_on": "2025-05-12", "mode": "fysiek"})
+        created = client.post(
+            "/intake/api/v1/voorgesprekken",
+            json={"organisation_code": "GM0363", "held_on": "2025-05-12", "mode": "fysiek"},
+        )
         assert created.status_code == 201
         deadline = time.monotonic() + 1.0
         count = before
@@ -68,17 +70,21 @@ def test_start_page_and_accessibility_statement_are_dutch(base_url):
     assert statement.status_code == 200 and "WCAG 2.1" in statement.text
 
 
-@pytest.mark.parametrize(("method", "path", "status"), [
-    ("GET", "/intake/api/v1/bestaat-niet", 404),
-    ("GET", f"/intake/api/v1/voorgesprekken/{uuid.uuid4()}", 404),
-    ("GET", "/intake/api/v1/voorgesprekken/geen-uuid", 422),
-    ("DELETE", "/intake/api/v1/voorgesprekken", 405),
-    ("POST", "/intake/api/v1/voorgesprekken", 422),
-    ("GET", "/reporting/api/v1/niets", 404),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/intake/api/v1/bestaat-niet", 404),
+        ("GET", f"/intake/api/v1/voorgesprekken/{uuid.uuid4()}", 404),
+        ("GET", "/intake/api/v1/voorgesprekken/geen-uuid", 422),
+        ("DELETE", "/intake/api/v1/voorgesprekken", 405),
+        ("POST", "/intake/api/v1/voorgesprekken", 422),
+        ("GET", "/reporting/api/v1/niets", 404),
+    ],
+)
 def test_every_http_error_is_dutch_problem_json(base_url, method, path, status):
-    response = httpx.request(method, f"{base_url}{path}", content=b"{}",
-                             headers={"content-type": "application/json"})
+    response = httpx.request(
+        method, f"{base_url}{path}", content=b"{}", headers={"content-type": "application/json"}
+    )
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -88,8 +94,11 @@ def test_every_http_error_is_dutch_problem_json(base_url, method, path, status):
 
 
 def test_validation_problems_name_the_field_in_dutch(base_url):
-    response = httpx.post(f"{base_url}/intake/api/v1/voorgesprekken", json={
-        "organisation_code": "GM0014", "held_on": "2999-01-01", "mode": "fysiek"})
+    response = httpx.post(
+        f"{base_url}/intake/api/v1/voorgesprekken",
+        json={"organisation_code": "GM0014", "held_on": "2999-01-01", "mode": "fysiek"},
+    )
     assert response.status_code == 422
     assert response.json()["invalidParams"] == [
-        {"name": "held_on", "reason": "een gehouden voorgesprek kan niet in de toekomst liggen"}]
+        {"name": "held_on", "reason": "een gehouden voorgesprek kan niet in de toekomst liggen"}
+    ]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 from ontour.devstack.stack import service_names
+from schemathesis.checks import positive_data_acceptance
 
 
 @pytest.mark.parametrize("service", service_names())
@@ -25,8 +25,9 @@ def test_api_conforms_to_its_openapi(base_url, service):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=40, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def conforms(case):
             case.call_and_validate(excluded_checks=[positive_data_acceptance])
 

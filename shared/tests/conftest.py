@@ -18,16 +18,23 @@ from ontour.messaging.consumer import EventConsumer
 from sqlalchemy import text
 
 
-def held(organisation_code: str = "GM0014", held_on: date = date(2025, 3, 1)) -> VoorgesprekGehouden:
-    return VoorgesprekGehouden(voorgesprek_id=uuid.uuid4(), organisation_code=organisation_code,
-                               held_on=held_on, mode=GespreksVorm.ONLINE)
+def held(
+    organisation_code: str = "GM0014", held_on: date = date(2025, 3, 1)
+) -> VoorgesprekGehouden:
+    return VoorgesprekGehouden(
+        voorgesprek_id=uuid.uuid4(),
+        organisation_code=organisation_code,
+        held_on=held_on,
+        mode=GespreksVorm.ONLINE,
+    )
 
 
 async def publish(nats_url: str, body: bytes, subject: str, msg_id: str | None = None) -> None:
     nc = await nats.connect(nats_url)
     try:
-        await nc.jetstream().publish(subject, body,
-                                     headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex})
+        await nc.jetstream().publish(
+            subject, body, headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex}
+        )
     finally:
         await nc.close()
 
@@ -46,16 +53,23 @@ class Harness:
 
 
 @asynccontextmanager
-async def consumer_on(nats_url: str, db_url: str, consumer: EventConsumer) -> AsyncIterator[Harness]:
+async def consumer_on(
+    nats_url: str, db_url: str, consumer: EventConsumer
+) -> AsyncIterator[Harness]:
     """Run ``consumer`` on a real broker against a database with an inbox and an 'applied' table."""
     await ensure_database(db_url)
     engine = create_engine(db_url)
     async with engine.begin() as conn:
-        await conn.execute(text("CREATE TABLE IF NOT EXISTS inbox (consumer text, event_id uuid, "
-                                "processed_at timestamptz DEFAULT now(), "
-                                "PRIMARY KEY (consumer, event_id))"))
-        await conn.execute(text("CREATE TABLE IF NOT EXISTS applied (event_id uuid, "
-                                "organisation_code text)"))
+        await conn.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS inbox (consumer text, event_id uuid, "
+                "processed_at timestamptz DEFAULT now(), "
+                "PRIMARY KEY (consumer, event_id))"
+            )
+        )
+        await conn.execute(
+            text("CREATE TABLE IF NOT EXISTS applied (event_id uuid, organisation_code text)")
+        )
     sessions = session_factory(engine)
     broker = NatsBroker(nats_url, logger=None)
     consumer.subscribe(broker, sessions)
@@ -75,8 +89,10 @@ async def consumer_on(nats_url: str, db_url: str, consumer: EventConsumer) -> As
 
 
 async def record_applied(session, envelope, event) -> None:
-    await session.execute(text("INSERT INTO applied VALUES (:id, :code)"),
-                          {"id": envelope.id, "code": event.organisation_code})
+    await session.execute(
+        text("INSERT INTO applied VALUES (:id, :code)"),
+        {"id": envelope.id, "code": event.organisation_code},
+    )
 
 
 @pytest.fixture

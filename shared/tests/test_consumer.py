@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import nats
+from conftest import consumer_on, held, publish, publish_event, record_applied
 from ontour.contracts.intake import VoorgesprekGehouden
 from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer
@@ -12,13 +13,17 @@ from ontour.messaging.deadletters import list_dead_letters, redrive
 from ontour.messaging.streams import stream_for
 from ontour.testing.plugin import eventually
 
-from conftest import consumer_on, held, publish, publish_event, record_applied
-
 
 def make_consumer(name: str, handler=record_applied, max_attempts: int = 3) -> EventConsumer:
-    consumer = EventConsumer(service="test", name=name, stream=stream_for("intake"),
-                             subject="ontour.intake.>", max_attempts=max_attempts,
-                             backoff=(0.05, 0.05, 0.05), ack_wait_seconds=5)
+    consumer = EventConsumer(
+        service="test",
+        name=name,
+        stream=stream_for("intake"),
+        subject="ontour.intake.>",
+        max_attempts=max_attempts,
+        backoff=(0.05, 0.05, 0.05),
+        ack_wait_seconds=5,
+    )
     consumer.on(VoorgesprekGehouden)(handler)
     return consumer
 
@@ -77,21 +82,28 @@ async def test_malformed_json_and_an_unknown_version_are_parked_with_a_reason(na
         await publish(nats_url, b"{this is not json", "ontour.intake.voorgesprek.gehouden.v1")
         future = CloudEvent.wrap(held()).model_dump(mode="json")
         future["type"] = future["type"].replace(".v1", ".v9")
-        await publish(nats_url, json.dumps(future).encode(), "ontour.intake.voorgesprek.gehouden.v9")
+        await publish(
+            nats_url, json.dumps(future).encode(), "ontour.intake.voorgesprek.gehouden.v9"
+        )
         wrong_payload = CloudEvent.wrap(held()).model_dump(mode="json")
         wrong_payload["data"]["organisation_code"] = "Amsterdam"
-        await publish(nats_url, json.dumps(wrong_payload).encode(),
-                      "ontour.intake.voorgesprek.gehouden.v1")
+        await publish(
+            nats_url, json.dumps(wrong_payload).encode(), "ontour.intake.voorgesprek.gehouden.v1"
+        )
         await publish_event(nats_url, CloudEvent.wrap(held()))
 
         await eventually(lambda: _equals(harness.applied_count, 1))
         letters = await eventually(lambda: _at_least(dead_letters(nats_url, "test-unreadable"), 3))
         reasons = sorted(letter.reason for letter in letters)
         assert reasons[0] == "malformed JSON: JSONDecodeError"
-        assert reasons[1] == "payload does not match " \
+        assert (
+            reasons[1] == "payload does not match "
             "nl.weerbaarbestuur.ontour.intake.voorgesprek-gehouden.v1: organisation_code"
-        assert reasons[2] == ("unknown event type or version: "
-                              "nl.weerbaarbestuur.ontour.intake.voorgesprek-gehouden.v9")
+        )
+        assert reasons[2] == (
+            "unknown event type or version: "
+            "nl.weerbaarbestuur.ontour.intake.voorgesprek-gehouden.v9"
+        )
 
 
 async def test_a_redriven_dead_letter_is_processed_once_the_cause_is_fixed(nats_url, db_url):

@@ -60,7 +60,9 @@ def test_no_free_text_or_contact_fields(event_type, model):
         assert not PERSONAL_NAMES.search(name), f"{key} looks like personal data"
         if target.get("type") == "string" or prop.get("type") == "string":
             constrained = (
-                "enum" in target or "pattern" in prop or "pattern" in target
+                "enum" in target
+                or "pattern" in prop
+                or "pattern" in target
                 or prop.get("format") in {"uuid", "date", "date-time", "duration"}
             )
             assert constrained, f"{key} is free text: constrain it or review it"

@@ -36,8 +36,11 @@ async def stream_messages(nats_url: str) -> int:
 
 async def unsent(engine) -> int:
     async with engine.connect() as conn:
-        return int((await conn.execute(
-            text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))).scalar_one())
+        return int(
+            (
+                await conn.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+            ).scalar_one()
+        )
 
 
 async def held_count(client) -> int:
@@ -53,15 +56,23 @@ async def relay_broker(nats_url):
 
 
 async def test_a_relay_killed_between_publish_and_mark_loses_nothing_and_applies_once(
-        nats_url, database_url, relay_broker):
+    nats_url, database_url, relay_broker
+):
     async with (
-        running_service(intake, nats_url=nats_url, database_url=database_url("intake"),
-                        outbox_relay_enabled=False) as api,
-        running_service(reporting, nats_url=nats_url,
-                        database_url=database_url("reporting")) as stats,
+        running_service(
+            intake,
+            nats_url=nats_url,
+            database_url=database_url("intake"),
+            outbox_relay_enabled=False,
+        ) as api,
+        running_service(
+            reporting, nats_url=nats_url, database_url=database_url("reporting")
+        ) as stats,
     ):
         engine = api.app.state.runtime.engine
-        assert (await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)).status_code == 201
+        assert (
+            await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
+        ).status_code == 201
         assert await unsent(engine) == 1
 
         with pytest.raises(CrashBetweenPublishAndMark):
@@ -79,9 +90,11 @@ async def test_a_relay_killed_between_publish_and_mark_loses_nothing_and_applies
 
 
 async def test_two_relays_on_one_database_publish_every_event_exactly_once(
-        nats_url, database_url, relay_broker):
-    async with running_service(intake, nats_url=nats_url, database_url=database_url("intake"),
-                               outbox_relay_enabled=False) as api:
+    nats_url, database_url, relay_broker
+):
+    async with running_service(
+        intake, nats_url=nats_url, database_url=database_url("intake"), outbox_relay_enabled=False
+    ) as api:
         engine = api.app.state.runtime.engine
         for _ in range(60):
             await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
@@ -107,10 +120,12 @@ async def test_two_relays_on_one_database_publish_every_event_exactly_once(
 
 async def test_a_broker_restart_mid_flow_loses_nothing(nats_server, database_url):
     async with (
-        running_service(intake, nats_url=nats_server.url,
-                        database_url=database_url("intake")) as api,
-        running_service(reporting, nats_url=nats_server.url,
-                        database_url=database_url("reporting")) as stats,
+        running_service(
+            intake, nats_url=nats_server.url, database_url=database_url("intake")
+        ) as api,
+        running_service(
+            reporting, nats_url=nats_server.url, database_url=database_url("reporting")
+        ) as stats,
     ):
         for _ in range(5):
             await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)

@@ -11,8 +11,11 @@ def test_placeholder_secrets_are_refused_outside_development():
 
 
 def test_real_secrets_are_accepted_in_production():
-    settings = ServiceSettings(service_name="intake", environment="production",
-                               secret_key=SecretStr("a-real-secret-from-the-vault"))
+    settings = ServiceSettings(
+        service_name="intake",
+        environment="production",
+        secret_key=SecretStr("a-real-secret-from-the-vault"),
+    )
     assert not settings.is_development
 
 

@@ -13,8 +13,9 @@ TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 async def test_one_trace_from_the_request_to_the_consumer(nats_url, database_url, finished_spans):
     async with (
         running_service(intake, nats_url=nats_url, database_url=database_url("intake")) as api,
-        running_service(reporting, nats_url=nats_url,
-                        database_url=database_url("reporting")) as stats,
+        running_service(
+            reporting, nats_url=nats_url, database_url=database_url("reporting")
+        ) as stats,
     ):
         response = await api.post(
             "/intake/api/v1/voorgesprekken",
@@ -25,20 +26,27 @@ async def test_one_trace_from_the_request_to_the_consumer(nats_url, database_url
 
         async def consumed():
             return (await stats.get("/reporting/api/v1/statistieken/voorgesprekken")).json()[
-                "gehouden"] == 1
+                "gehouden"
+            ] == 1
 
         await eventually(consumed)
 
         def spans_of_kind(kind):
-            return [s for s in finished_spans.get_finished_spans()
-                    if s.kind == kind and format(s.context.trace_id, "032x") == TRACE_ID]
+            return [
+                s
+                for s in finished_spans.get_finished_spans()
+                if s.kind == kind and format(s.context.trace_id, "032x") == TRACE_ID
+            ]
 
         await eventually(lambda: _async(bool(spans_of_kind(SpanKind.CONSUMER))))
         assert spans_of_kind(SpanKind.SERVER), "the HTTP request is in the trace"
         producers = spans_of_kind(SpanKind.PRODUCER)
         assert any("ontour.intake.voorgesprek.gehouden.v1" in s.name for s in producers)
-        [consumer] = [s for s in spans_of_kind(SpanKind.CONSUMER)
-                      if "ontour.intake.voorgesprek.gehouden.v1" in s.name]
+        [consumer] = [
+            s
+            for s in spans_of_kind(SpanKind.CONSUMER)
+            if "ontour.intake.voorgesprek.gehouden.v1" in s.name
+        ]
         assert consumer.parent is not None
 
 

@@ -12,8 +12,9 @@ VOORGESPREK = {"organisation_code": "GM0014", "held_on": "2025-03-01", "mode": "
 async def test_a_held_voorgesprek_is_counted_by_reporting(nats_url, database_url):
     async with (
         running_service(intake, nats_url=nats_url, database_url=database_url("intake")) as api,
-        running_service(reporting, nats_url=nats_url,
-                        database_url=database_url("reporting")) as stats,
+        running_service(
+            reporting, nats_url=nats_url, database_url=database_url("reporting")
+        ) as stats,
     ):
         created = await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
         assert created.status_code == 201, created.text

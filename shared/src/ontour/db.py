@@ -44,7 +44,7 @@ async def ensure_database(url: str) -> None:
         await conn.close()
 
 
-def _alembic_config(migrations_dir: Path, url: str):  # type: ignore[no-untyped-def]
+def _alembic_config(migrations_dir: Path, url: str):
     from alembic.config import Config
 
     config = Config()
@@ -63,7 +63,7 @@ async def migrate(engine: AsyncEngine, migrations_dir: Path) -> None:
         await conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
         try:
 
-            def upgrade(sync_conn):  # type: ignore[no-untyped-def]
+            def upgrade(sync_conn):
                 config.attributes["connection"] = sync_conn
                 command.upgrade(config, "head")
 
@@ -74,7 +74,7 @@ async def migrate(engine: AsyncEngine, migrations_dir: Path) -> None:
             await conn.commit()
 
 
-def run_migrations_env(target_metadata) -> None:  # type: ignore[no-untyped-def]
+def run_migrations_env(target_metadata) -> None:
     """The body of every service's ``migrations/env.py`` (run through :func:`migrate`)."""
     from alembic import context
 

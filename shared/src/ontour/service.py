@@ -57,7 +57,7 @@ class Runtime:
 
 
 def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -72,7 +72,7 @@ SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 
 def envelope_model(data_model: type[EventData]) -> type[CloudEvent]:
     """The envelope with its ``data`` typed, for the AsyncAPI document."""
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         f"{data_model.__name__}Event",
         __base__=CloudEvent,
         __doc__=data_model.__doc__,
@@ -198,7 +198,7 @@ class Service:
             version=API_VERSION,
             description=self.description,
         )
-        return spec.to_specification().to_jsonable()  # type: ignore[no-any-return]
+        return spec.to_specification().to_jsonable()
 
     def _operations_router(self, runtime: Runtime) -> APIRouter:
         router = APIRouter(include_in_schema=False)

@@ -34,7 +34,8 @@ class ServiceSettings(BaseSettings):
         default=30, description="How long sent outbox rows are kept so events can be re-driven."
     )
     outbox_relay_enabled: bool = Field(
-        default=True, description="Run the outbox relay in this process (tests switch it off).")
+        default=True, description="Run the outbox relay in this process (tests switch it off)."
+    )
     consumer_max_attempts: int = Field(
         default=5, description="Deliveries of one event before it is parked as a dead letter."
     )

@@ -27,9 +27,18 @@ class GespreksVorm(StrEnum):
 class VoorgesprekGehouden(EventData):
     """A voorgesprek with an organisation took place."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "voorgesprek_id": "6f1c3e0a-8d2b-4c1e-9f3a-2b7d5e8c1a40",
-        "organisation_code": "GM0014", "held_on": "2025-03-04", "mode": "fysiek"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "voorgesprek_id": "6f1c3e0a-8d2b-4c1e-9f3a-2b7d5e8c1a40",
+                    "organisation_code": "GM0014",
+                    "held_on": "2025-03-04",
+                    "mode": "fysiek",
+                }
+            ]
+        }
+    )
 
     voorgesprek_id: uuid.UUID = Field(description="Id of the voorgesprek in intake.")
     organisation_code: OrganisationCode = Field(

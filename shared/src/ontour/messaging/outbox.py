@@ -12,6 +12,7 @@ database. Sent rows are kept for a retention period so events can be re-driven.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -121,10 +122,8 @@ class OutboxRelay:
                 await self._housekeeping()
                 backoff = 0.1
                 if published < self._batch_size:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._safety_poll)
-                    except TimeoutError:
-                        pass
                     self._wake.clear()
             except asyncio.CancelledError:
                 if listener is not None and not listener.is_closed():

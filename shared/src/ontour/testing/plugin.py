@@ -12,7 +12,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -154,21 +154,21 @@ async def _reset_streams(url: str) -> None:
     js = nc.jetstream()
     try:
         for spec in STREAMS:
-            try:
+            with suppress(nats.js.errors.NotFoundError):
                 await js.delete_stream(spec.name)
-            except nats.js.errors.NotFoundError:
-                pass
         await ensure_streams(js, update=True)
     finally:
         await nc.close()
 
 
 @asynccontextmanager
-async def running_service(service: Any, *, nats_url: str, database_url: str,
-                          **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def running_service(
+    service: Any, *, nats_url: str, database_url: str, **overrides: Any
+) -> AsyncIterator[httpx.AsyncClient]:
     """Run a service in this process (lifespan included) and talk to it over ASGI."""
-    settings = service.settings_factory(nats_url=nats_url, database_url=database_url,
-                                        environment="test", **overrides)
+    settings = service.settings_factory(
+        nats_url=nats_url, database_url=database_url, environment="test", **overrides
+    )
     app = service.create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -177,7 +177,7 @@ async def running_service(service: Any, *, nats_url: str, database_url: str,
             yield client
 
 
-async def eventually(check: Any, *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+async def eventually(check: Any, *, timeout: float = 10.0, interval: float = 0.05) -> Any:  # noqa: ASYNC109
     """Await ``check()`` until it returns a truthy value (or fail after ``timeout``)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ontour.observability.logging import get_logger
@@ -68,6 +69,38 @@ DUTCH_REASONS: dict[str, str] = {
     "too_long": "bevat te veel elementen",
     "too_short": "bevat te weinig elementen",
 }
+
+
+class InvalidParam(BaseModel):
+    name: str = Field(description="Het veld dat niet klopt.")
+    reason: str = Field(description="Wat er niet klopt, in het Nederlands.")
+    code: str | None = Field(default=None, description="Soort fout (machineleesbaar).")
+
+
+class ProblemDetails(BaseModel):
+    """Een foutmelding volgens RFC 9457 (application/problem+json)."""
+
+    type: str = Field(description="URI van het soort probleem.")
+    title: str = Field(description="Korte omschrijving in het Nederlands.")
+    status: int = Field(description="HTTP-statuscode.")
+    detail: str = Field(description="Uitleg in het Nederlands.")
+    instance: str = Field(description="Het pad van het verzoek.")
+    invalidParams: list[InvalidParam] | None = Field(
+        default=None, description="De velden die niet kloppen."
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the given error statuses, documented as problem+json."""
+    schema = {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+    return {
+        status: {
+            "description": DUTCH_TITLES.get(status, ""),
+            "model": ProblemDetails,
+            "content": {PROBLEM_JSON: schema},
+        }
+        for status in statuses
+    }
 
 
 class Problem(Exception):

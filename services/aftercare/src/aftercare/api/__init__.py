@@ -1,4 +1,4 @@
-"""aftercare's HTTP API, mounted at ``/aftercare/api/v1`` (endpoints arrive with the aftercare issue)."""
+"""Aftercare's HTTP API, mounted at ``/aftercare/api/v1`` (endpoints come with its issue)."""
 
 from fastapi import APIRouter
 

@@ -10,7 +10,7 @@ from ontour.contracts.intake import VoorgesprekGehouden
 from ontour.db import transaction
 from ontour.messaging.outbox import enqueue
 from ontour.service import SessionsDep
-from ontour.web.problems import PROBLEM_JSON, Problem, invalid
+from ontour.web.problems import Problem, invalid, problem_responses
 
 from intake import repository
 from intake.api.schemas import VoorgesprekCreate, VoorgesprekPublic
@@ -18,17 +18,13 @@ from intake.domain.voorgesprek import DomainRuleBroken, check_held
 from intake.models import Voorgesprek
 
 router = APIRouter(prefix="/voorgesprekken", tags=["voorgesprekken"])
-PROBLEMS = {
-    code: {"description": text, "content": {PROBLEM_JSON: {}}}
-    for code, text in [(404, "Niet gevonden"), (422, "Ongeldige invoer")]
-}
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=VoorgesprekPublic,
-    responses=PROBLEMS,
+    responses=problem_responses(422),
     summary="Leg een gehouden voorgesprek vast",
 )
 async def record_held_voorgesprek(
@@ -56,7 +52,7 @@ async def record_held_voorgesprek(
 @router.get(
     "/{voorgesprek_id}",
     response_model=VoorgesprekPublic,
-    responses=PROBLEMS,
+    responses=problem_responses(404, 422),
     summary="Een voorgesprek",
 )
 async def get_voorgesprek(voorgesprek_id: uuid.UUID, sessions: SessionsDep) -> Voorgesprek:

@@ -1,4 +1,4 @@
-"""scheduling's HTTP API, mounted at ``/scheduling/api/v1`` (endpoints arrive with the scheduling issue)."""
+"""Scheduling's HTTP API, mounted at ``/scheduling/api/v1`` (endpoints come with its issue)."""
 
 from fastapi import APIRouter
 
