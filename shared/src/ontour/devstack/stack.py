@@ -180,6 +180,11 @@ def up() -> int:
         stack.stop()
         return 1
     base = f"http://127.0.0.1:{stack.http_port}"
+    if os.environ.get("ONTOUR_DEMO"):
+        from ontour.devstack.demo import load_demo
+
+        for line in load_demo(home, base):
+            print(f"Demo — {line}", flush=True)
     print(
         f"""
 On Tour draait op {base}/

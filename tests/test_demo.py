@@ -1,0 +1,27 @@
+"""`make demo`: the demo loader fills the services through their APIs, once."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from ontour.devstack.demo import load_demo
+
+
+def held_count(base_url: str) -> int:
+    response = httpx.get(f"{base_url}/reporting/api/v1/statistieken/voorgesprekken")
+    return int(response.json()["gehouden"])
+
+
+def test_demo_data_is_loaded_once_and_reaches_reporting(base_url, tmp_path):
+    before = held_count(base_url)
+    summary = load_demo(tmp_path, base_url)
+    assert summary == ["intake: 30 voorgesprekken vastgelegd"]
+    deadline = time.monotonic() + 10
+    while held_count(base_url) < before + 30 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert held_count(base_url) == before + 30
+    assert load_demo(tmp_path, base_url) == [
+        "Demodata was al geladen (make reset om opnieuw te beginnen)."
+    ]
+    assert held_count(base_url) == before + 30
