@@ -31,27 +31,39 @@ async def test_dead_letters_list_and_redrive(nats_url, db_url):
         if state["broken"]:
             raise ValueError("bug")
 
-    consumer = EventConsumer(service="cli", name="probe", stream=stream_for("intake"),
-                             subject="ontour.intake.>", max_attempts=1, backoff=(0.05,))
+    consumer = EventConsumer(
+        service="cli",
+        name="probe",
+        stream=stream_for("intake"),
+        subject="ontour.intake.>",
+        max_attempts=1,
+        backoff=(0.05,),
+    )
     consumer.on(VoorgesprekGehouden)(handler)
     async with consumer_on(nats_url, db_url, consumer):
         await publish_event(nats_url, CloudEvent.wrap(held()))
 
         async def listed():
             result = await asyncio.to_thread(
-                runner.invoke, app, ["dead-letters", "list", "--nats-url", nats_url])
-            return result.output if "cli-probe" in result.output else None
+                runner.invoke, app, ["dead-letters", "list", "--nats-url", nats_url]
+            )
+            # Other threads' log lines may share the captured stdout: find our row.
+            rows = [line for line in result.output.splitlines()
+                    if "\tcli-probe\t" in line and line.split()[0].isdigit()]
+            return rows[0] if rows else None
 
-        output = await eventually(listed)
-        assert "handler failed 1 times: ValueError" in output
-        sequence = output.split()[0]
+        row = await eventually(listed)
+        assert row.endswith("handler failed 1 times: ValueError")
+        sequence = row.split()[0]
         state["broken"] = False
         redriven = await asyncio.to_thread(
-            runner.invoke, app, ["dead-letters", "redrive", sequence, "--nats-url", nats_url])
+            runner.invoke, app, ["dead-letters", "redrive", sequence, "--nats-url", nats_url]
+        )
         assert redriven.exit_code == 0, redriven.output
         assert "ontour.intake.voorgesprek.gehouden.v1" in redriven.output
         after = await asyncio.to_thread(
-            runner.invoke, app, ["dead-letters", "list", "--nats-url", nats_url])
+            runner.invoke, app, ["dead-letters", "list", "--nats-url", nats_url]
+        )
         assert "Geen geparkeerde berichten." in after.output
 
 

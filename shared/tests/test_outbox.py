@@ -56,17 +56,23 @@ async def relay_broker(nats_url):
 
 
 async def test_a_relay_killed_between_publish_and_mark_loses_nothing_and_applies_once(
-    nats_url, database_url, relay_broker
+    nats_url, database_url, relay_broker, idp_url, bearer
 ):
     async with (
         running_service(
             intake,
             nats_url=nats_url,
+            idp_url=idp_url,
+            headers=bearer("coordinator"),
             database_url=database_url("intake"),
             outbox_relay_enabled=False,
         ) as api,
         running_service(
-            reporting, nats_url=nats_url, database_url=database_url("reporting")
+            reporting,
+            nats_url=nats_url,
+            idp_url=idp_url,
+            headers=bearer("coordinator"),
+            database_url=database_url("reporting"),
         ) as stats,
     ):
         engine = api.app.state.runtime.engine
@@ -90,10 +96,15 @@ async def test_a_relay_killed_between_publish_and_mark_loses_nothing_and_applies
 
 
 async def test_two_relays_on_one_database_publish_every_event_exactly_once(
-    nats_url, database_url, relay_broker
+    nats_url, database_url, relay_broker, idp_url, bearer
 ):
     async with running_service(
-        intake, nats_url=nats_url, database_url=database_url("intake"), outbox_relay_enabled=False
+        intake,
+        nats_url=nats_url,
+        idp_url=idp_url,
+        headers=bearer("coordinator"),
+        database_url=database_url("intake"),
+        outbox_relay_enabled=False,
     ) as api:
         engine = api.app.state.runtime.engine
         for _ in range(60):
@@ -118,13 +129,21 @@ async def test_two_relays_on_one_database_publish_every_event_exactly_once(
         assert info.state.messages == 60
 
 
-async def test_a_broker_restart_mid_flow_loses_nothing(nats_server, database_url):
+async def test_a_broker_restart_mid_flow_loses_nothing(nats_server, database_url, idp_url, bearer):
     async with (
         running_service(
-            intake, nats_url=nats_server.url, database_url=database_url("intake")
+            intake,
+            nats_url=nats_server.url,
+            idp_url=idp_url,
+            headers=bearer("coordinator"),
+            database_url=database_url("intake"),
         ) as api,
         running_service(
-            reporting, nats_url=nats_server.url, database_url=database_url("reporting")
+            reporting,
+            nats_url=nats_server.url,
+            idp_url=idp_url,
+            headers=bearer("coordinator"),
+            database_url=database_url("reporting"),
         ) as stats,
     ):
         for _ in range(5):

@@ -10,11 +10,23 @@ from reporting.app import service as reporting
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 
 
-async def test_one_trace_from_the_request_to_the_consumer(nats_url, database_url, finished_spans):
+async def test_one_trace_from_the_request_to_the_consumer(
+    nats_url, database_url, finished_spans, idp_url, bearer
+):
     async with (
-        running_service(intake, nats_url=nats_url, database_url=database_url("intake")) as api,
         running_service(
-            reporting, nats_url=nats_url, database_url=database_url("reporting")
+            intake,
+            nats_url=nats_url,
+            idp_url=idp_url,
+            headers=bearer("coordinator"),
+            database_url=database_url("intake"),
+        ) as api,
+        running_service(
+            reporting,
+            nats_url=nats_url,
+            idp_url=idp_url,
+            headers=bearer("coordinator"),
+            database_url=database_url("reporting"),
         ) as stats,
     ):
         response = await api.post(

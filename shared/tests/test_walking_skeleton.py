@@ -9,11 +9,21 @@ from reporting.app import service as reporting
 VOORGESPREK = {"organisation_code": "GM0014", "held_on": "2025-03-01", "mode": "fysiek"}
 
 
-async def test_a_held_voorgesprek_is_counted_by_reporting(nats_url, database_url):
+async def test_a_held_voorgesprek_is_counted_by_reporting(nats_url, database_url, idp_url, bearer):
     async with (
-        running_service(intake, nats_url=nats_url, database_url=database_url("intake")) as api,
         running_service(
-            reporting, nats_url=nats_url, database_url=database_url("reporting")
+            intake,
+            nats_url=nats_url,
+            idp_url=idp_url,
+            headers=bearer("coordinator"),
+            database_url=database_url("intake"),
+        ) as api,
+        running_service(
+            reporting,
+            nats_url=nats_url,
+            idp_url=idp_url,
+            headers=bearer("coordinator"),
+            database_url=database_url("reporting"),
         ) as stats,
     ):
         created = await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)

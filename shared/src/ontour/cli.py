@@ -25,9 +25,20 @@ app = typer.Typer(
 streams_app = typer.Typer(help="JetStream-streams.", no_args_is_help=True)
 dead_letters_app = typer.Typer(help="Geparkeerde berichten (dead letters).", no_args_is_help=True)
 outbox_app = typer.Typer(help="De outbox van een dienst.", no_args_is_help=True)
+audit_app = typer.Typer(help="Het auditlogboek van een dienst.", no_args_is_help=True)
 app.add_typer(streams_app, name="streams")
 app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(audit_app, name="audit")
+DatabaseUrl = Annotated[str, typer.Option(envvar="ONTOUR_DATABASE_URL",
+                                          help="Database van de dienst (standaard: ingebouwd).")]
+
+
+def _service_database(service: str, database_url: str) -> str:
+    from ontour.devstack.stack import POSTGRES_PORT, database_url as for_service
+
+    return database_url or for_service(
+        f"postgresql+asyncpg://postgres@127.0.0.1:{POSTGRES_PORT}/postgres", service)
 
 T = TypeVar("T")
 NatsUrl = Annotated[str, typer.Option(envvar="ONTOUR_NATS_URL", help="NATS server.")]
@@ -96,17 +107,39 @@ def dead_letters_redrive(sequence: int, nats_url: NatsUrl = DEFAULT_NATS) -> Non
     typer.echo(f"Opnieuw aangeboden op {letter.original_subject}.")
 
 
+@audit_app.command("verify")
+def audit_verify(service: str, database_url: DatabaseUrl = "") -> None:
+    """Controleer de hash-keten van het auditlogboek van een dienst."""
+    from ontour.audit import verify
+    from ontour.db import create_engine
+
+    async def run():  # type: ignore[no-untyped-def]
+        engine = create_engine(_service_database(service, database_url), pool_size=1)
+        try:
+            return await verify(engine)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    if report.intact:
+        typer.echo(f"Auditlogboek van {service} is intact ({report.records} records).")
+        return
+    typer.echo(f"Auditlogboek van {service} is NIET intact: record {report.first_broken_id}: "
+               f"{report.problem}.", err=True)
+    raise typer.Exit(1)
+
+
 @outbox_app.command("redrive")
 def outbox_redrive(
     service: str,
     since: Annotated[datetime, typer.Option(help="Publiceer opnieuw vanaf dit moment (ISO).")],
-    database_url: Annotated[str, typer.Option(envvar="ONTOUR_DATABASE_URL")] = "",
+    database_url: DatabaseUrl = "",
 ) -> None:
     """Publiceer verzonden events van een dienst opnieuw (als de broker ze kwijt is)."""
     from ontour.db import create_engine
     from ontour.messaging.outbox import redrive
 
-    url = database_url or f"postgresql+asyncpg://postgres@127.0.0.1:15432/{service}"
+    url = _service_database(service, database_url)
 
     async def run() -> int:
         engine = create_engine(url, pool_size=1)

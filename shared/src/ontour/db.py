@@ -59,19 +59,19 @@ async def migrate(engine: AsyncEngine, migrations_dir: Path) -> None:
 
     url = engine.url.render_as_string(hide_password=False)
     config = _alembic_config(migrations_dir, url)
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+    def upgrade(sync_conn):  # type: ignore[no-untyped-def]
+        config.attributes["connection"] = sync_conn
+        command.upgrade(config, "head")
+
+    # A session-level lock outlives the migration's transaction (and its rollback).
+    async with engine.connect() as lock_conn:
+        await lock_conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
         try:
-
-            def upgrade(sync_conn):
-                config.attributes["connection"] = sync_conn
-                command.upgrade(config, "head")
-
-            await conn.run_sync(upgrade)
-            await conn.commit()
+            async with engine.begin() as conn:
+                await conn.run_sync(upgrade)
         finally:
-            await conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
-            await conn.commit()
+            await lock_conn.execute(text("SELECT pg_advisory_unlock(:id)"),
+                                    {"id": _MIGRATION_LOCK_ID})
 
 
 def run_migrations_env(target_metadata) -> None:

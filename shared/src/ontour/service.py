@@ -28,7 +28,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from ontour import audit
+from ontour.auth.access import AccessTable, enforce_access
+from ontour.auth.csrf import CsrfCookieMiddleware
+from ontour.auth.identity import Identity
+from ontour.auth.principal import Principal
+from ontour.auth.sessions import SESSION_BUCKET, SessionStore
+from ontour.auth.tokens import TokenValidator
 from ontour.db import create_engine, ensure_database, migrate, session_factory
+from ontour.web.audit_api import audit_router
 from ontour.events import CloudEvent, EventData
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import OutboxRelay
@@ -39,6 +47,7 @@ from ontour.observability.tracing import configure_tracing
 from ontour.settings import ServiceSettings
 from ontour.web.asyncapi_page import render_asyncapi_page
 from ontour.web.problems import Problem, install_problem_handlers
+from ontour.web.routes import route_template
 
 API_VERSION = "1.0.0"
 log = get_logger(__name__)
@@ -46,14 +55,23 @@ log = get_logger(__name__)
 
 @dataclass
 class Runtime:
-    """What a running service holds: settings, database, broker and the relay task."""
+    """What a running service holds: settings, database, broker, identity and the relay."""
 
     settings: ServiceSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     broker: NatsBroker
+    access: AccessTable
+    identity: Identity
     relay: OutboxRelay | None = None
     relay_task: asyncio.Task[None] | None = None
+
+    async def audit_denied(self, request: Request, principal: Principal | None, path: str,
+                           why: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await audit.append(session, actor=principal, action=request.method,
+                               object_type="endpoint", object_id=path, result="geweigerd",
+                               origin=audit.origin_of(request), details={"reden": why})
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -93,6 +111,7 @@ class Service:
     consumers: list[EventConsumer] = field(default_factory=list)
     publishes: list[type[EventData]] = field(default_factory=list)
     page_routers: list[APIRouter] = field(default_factory=list)
+    access: AccessTable = field(default_factory=lambda: AccessTable({}))
 
     def build_broker(self, settings: ServiceSettings) -> NatsBroker:
         broker = NatsBroker(
@@ -120,7 +139,16 @@ class Service:
         sessions = session_factory(engine)
         for consumer in self.consumers:
             consumer.subscribe(broker, sessions)
-        runtime = Runtime(settings=settings, engine=engine, sessions=sessions, broker=broker)
+        prefix = f"/{self.name}"
+        operations = [f"{prefix}/health/live", f"{prefix}/health/ready", f"{prefix}/metrics",
+                      f"{prefix}/asyncapi.json", f"{prefix}/asyncapi"]
+        validator = TokenValidator(settings.oidc_issuer, settings.oidc_audience)
+        runtime = Runtime(
+            settings=settings, engine=engine, sessions=sessions, broker=broker,
+            access=self.access.with_public(operations),
+            identity=Identity(validator, None, settings.oidc_roles_claim,
+                              settings.oidc_client_id),
+        )
 
         @contextlib.asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -130,7 +158,6 @@ class Service:
             finally:
                 await self._stop(runtime)
 
-        prefix = f"/{self.name}"
         app = FastAPI(
             title=self.title,
             description=self.description,
@@ -149,11 +176,14 @@ class Service:
         app.state.runtime = runtime
         install_problem_handlers(app)
         app.add_middleware(_ApiVersionAndMetrics, service=self.name)
-        for router in self.routers:
-            app.include_router(router, prefix=f"{prefix}/api/v1")
+        app.add_middleware(CsrfCookieMiddleware, secret_key=settings.secret_key.get_secret_value(),
+                           secure=settings.session_cookie_secure)
+        guarded = [Depends(enforce_access)]
+        for router in [*self.routers, audit_router()]:
+            app.include_router(router, prefix=f"{prefix}/api/v1", dependencies=guarded)
         for router in self.page_routers:
-            app.include_router(router, prefix=prefix)
-        app.include_router(self._operations_router(runtime), prefix=prefix)
+            app.include_router(router, prefix=prefix, dependencies=guarded)
+        app.include_router(self._operations_router(runtime), prefix=prefix, dependencies=guarded)
         FastAPIInstrumentor.instrument_app(
             app,
             tracer_provider=configure_tracing(self.name),
@@ -169,6 +199,8 @@ class Service:
         await runtime.broker.connect()
         js = runtime.broker.connection.jetstream()
         await ensure_streams(js, update=False)
+        runtime.identity.sessions = SessionStore(
+            await js.key_value(SESSION_BUCKET), settings.secret_key.get_secret_value())
         for consumer in self.consumers:
             await consumer.ensure(js)
         await runtime.broker.start()
@@ -260,8 +292,7 @@ class _ApiVersionAndMetrics(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
         response.headers["API-Version"] = API_VERSION
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
+        template = route_template(request.scope) or "unmatched"
         metrics.http_requests.labels(
             self.service, request.method, template, f"{response.status_code // 100}xx"
         ).inc()

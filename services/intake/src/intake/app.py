@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from ontour.contracts.intake import VoorgesprekGehouden
 from ontour.service import Service
 
+from intake.access import access
 from intake.api import router
 from intake.config import Settings
 from intake.handlers import consumers
@@ -20,6 +21,7 @@ service = Service(
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
     consumers=consumers,
+    access=access,
     publishes=[VoorgesprekGehouden],
 )
 

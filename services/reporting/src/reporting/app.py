@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from ontour.service import Service
 
+from reporting.access import access
 from reporting.api import router
 from reporting.config import Settings
 from reporting.handlers import consumers
@@ -19,6 +20,7 @@ service = Service(
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
     consumers=consumers,
+    access=access,
 )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from ontour.service import Service
 
+from scheduling.access import access
 from scheduling.api import router
 from scheduling.config import Settings
 from scheduling.handlers import consumers
@@ -19,6 +20,7 @@ service = Service(
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
     consumers=consumers,
+    access=access,
 )
 
 

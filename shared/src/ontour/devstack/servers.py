@@ -198,19 +198,19 @@ def start_caddy(caddyfile: Path, log_path: Path, env: dict[str, str]) -> Managed
     )
 
 
-def start_service(name: str, port: int, log_path: Path, env: dict[str, str]) -> ManagedProcess:
-    args = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        f"{name}.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--timeout-graceful-shutdown",
-        "20",
+def _uvicorn(target: str, port: int) -> list[str]:
+    return [
+        *(sys.executable, "-m", "uvicorn", target, "--factory"),
+        *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
+        *("--timeout-graceful-shutdown", "20"),
+        *("--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"),
     ]
-    return spawn(name, args, log_path, env=env)
+
+
+def start_service(name: str, port: int, log_path: Path, env: dict[str, str]) -> ManagedProcess:
+    return spawn(name, _uvicorn(f"{name}.app:create_app", port), log_path, env=env)
+
+
+def start_frontdoor(port: int, log_path: Path, env: dict[str, str]) -> ManagedProcess:
+    env = {**env, "ONTOUR_HTTP_PORT": str(port)}
+    return spawn("frontdoor", _uvicorn("ontour.frontdoor:create_app", port), log_path, env=env)

@@ -21,16 +21,19 @@ from types import FrameType
 import httpx
 from sqlalchemy.engine import make_url
 
+from ontour.devstack.idp import IDP_PORT, start_idp
 from ontour.devstack.servers import (
     ManagedProcess,
     port_in_use,
     start_caddy,
+    start_frontdoor,
     start_nats,
     start_postgres,
     start_service,
 )
 
 SERVICE_PORTS = {"intake": 8101, "scheduling": 8102, "aftercare": 8103, "reporting": 8104}
+FRONTDOOR_PORT = 8100
 NATS_PORT = 14222
 NATS_MONITOR_PORT = 18222
 POSTGRES_PORT = 15432
@@ -67,6 +70,9 @@ class Stack:
     http_port: int = HTTP_PORT
     nats_url: str | None = None
     database_server_url: str | None = None
+    oidc_issuer: str | None = None
+    idp_port: int = IDP_PORT
+    frontdoor_port: int = FRONTDOOR_PORT
     service_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
     environment: str = "development"
     processes: list[ManagedProcess] = field(default_factory=list)
@@ -97,16 +103,28 @@ class Stack:
             )
             server_url = f"postgresql+asyncpg://postgres@127.0.0.1:{POSTGRES_PORT}/postgres"
         asyncio.run(_ensure_streams(nats_url))
+        issuer = self.oidc_issuer
+        if not issuer:
+            self._require_free(self.idp_port, "de ontwikkel-IdP", "ONTOUR_OIDC_ISSUER")
+            self.processes.append(start_idp(self.idp_port, logs / "idp.log"))
+            issuer = f"http://127.0.0.1:{self.idp_port}"
+        common = {
+            "ONTOUR_NATS_URL": nats_url,
+            "ONTOUR_OIDC_ISSUER": issuer,
+            "ONTOUR_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.http_port}",
+            "ONTOUR_ENVIRONMENT": self.environment,
+        }
+        self._require_free(self.frontdoor_port, "de voordeur", "een andere poort")
+        self.processes.append(start_frontdoor(self.frontdoor_port, logs / "frontdoor.log",
+                                              common))
 
         services = service_names()
         for name in services:
             port = self.service_ports[name]
             self._require_free(port, f"de dienst {name}", "een andere poort")
-            env = {
-                "ONTOUR_NATS_URL": nats_url,
+            env = common | {
                 "ONTOUR_DATABASE_URL": database_url(server_url, name),
                 "ONTOUR_HTTP_PORT": str(port),
-                "ONTOUR_ENVIRONMENT": self.environment,
             }
             self.processes.append(start_service(name, port, logs / f"{name}.log", env))
 
@@ -117,9 +135,9 @@ class Stack:
             for name, port in self.service_ports.items()
         }
         caddy_env |= {
+            "FRONTDOOR_UPSTREAM": f"127.0.0.1:{self.frontdoor_port}",
             "ONTOUR_HTTP_PORT": str(self.http_port),
             "ONTOUR_BIND": "127.0.0.1",
-            "ONTOUR_SITE_ROOT": str(root / "deploy" / "caddy" / "site"),
         }
         self.processes.append(
             start_caddy(root / "deploy" / "caddy" / "Caddyfile", logs / "caddy.log", caddy_env)
@@ -162,6 +180,7 @@ def up() -> int:
         http_port=int(os.environ.get("ONTOUR_HTTP_PORT", HTTP_PORT)),
         nats_url=os.environ.get("ONTOUR_NATS_URL"),
         database_server_url=os.environ.get("ONTOUR_DATABASE_URL"),
+        oidc_issuer=os.environ.get("ONTOUR_OIDC_ISSUER"),
         environment=os.environ.get("ONTOUR_ENVIRONMENT", "development"),
     )
     stopping = False
@@ -189,7 +208,7 @@ def up() -> int:
         f"""
 On Tour draait op {base}/
 
-  Startpagina        {base}/
+  Startpagina        {base}/           (aanmelden als elke rol via de ontwikkel-IdP)
   Intake             {base}/intake/api/v1/openapi.json
   Planning           {base}/scheduling/api/v1/openapi.json
   Nazorg             {base}/aftercare/api/v1/openapi.json

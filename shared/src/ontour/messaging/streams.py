@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.api import KeyValueConfig
+from nats.js.errors import BucketNotFoundError, NotFoundError
 
 DUPLICATE_WINDOW_SECONDS = 2 * 60 * 60
 PRODUCING_SERVICES = ("intake", "scheduling", "aftercare")
@@ -56,6 +57,10 @@ STREAMS: list[StreamSpec] = [
 ]
 
 
+SESSION_BUCKET = "ontour_sessions"
+SESSION_TTL_SECONDS = 8 * 60 * 60
+
+
 async def ensure_streams(js: JetStreamContext, *, update: bool, replicas: int = 1) -> None:
     """Create missing streams; with ``update`` also bring existing ones to this definition.
 
@@ -70,3 +75,11 @@ async def ensure_streams(js: JetStreamContext, *, update: bool, replicas: int = 
             continue
         if update:
             await js.update_stream(spec.config(replicas))
+    try:
+        await js.key_value(SESSION_BUCKET)
+    except BucketNotFoundError:
+        # Browser sessions shared by every service (see ontour.auth.sessions).
+        await js.create_key_value(KeyValueConfig(
+            bucket=SESSION_BUCKET, ttl=SESSION_TTL_SECONDS, history=1,
+            storage=StorageType.FILE, replicas=replicas,
+            description="Encrypted browser sessions (ontour.auth.sessions)"))

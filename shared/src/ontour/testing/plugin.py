@@ -21,6 +21,8 @@ import nats
 import pytest
 from sqlalchemy.engine import make_url
 
+from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token, start_idp
+from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token, start_idp
 from ontour.devstack.servers import ManagedProcess, free_port, start_nats, start_postgres
 from ontour.messaging.streams import STREAMS, ensure_streams
 from ontour.observability.tracing import configure_tracing
@@ -161,18 +163,53 @@ async def _reset_streams(url: str) -> None:
         await nc.close()
 
 
+@pytest.fixture(scope="session")
+def idp_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The development IdP (oidc-provider-mock) with the demo users, as ``make up`` runs it."""
+    home = tmp_path_factory.mktemp("idp")
+    port = free_port()
+    process = start_idp(port, home / "idp.log")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def bearer(idp_url: str) -> Any:
+    """``bearer("coordinator")``: Authorization headers for a demo user of that role."""
+    cache: dict[str, dict[str, str]] = {}
+
+    def headers(role: str) -> dict[str, str]:
+        if role not in cache:
+            token = fetch_id_token(idp_url, SUBJECT_FOR_ROLE[role])
+            cache[role] = {"Authorization": f"Bearer {token}"}
+        return cache[role]
+
+    return headers
+
+
 @asynccontextmanager
 async def running_service(
-    service: Any, *, nats_url: str, database_url: str, **overrides: Any
+    service: Any,
+    *,
+    nats_url: str,
+    database_url: str,
+    idp_url: str,
+    headers: dict[str, str] | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Run a service in this process (lifespan included) and talk to it over ASGI."""
     settings = service.settings_factory(
-        nats_url=nats_url, database_url=database_url, environment="test", **overrides
+        nats_url=nats_url, database_url=database_url, oidc_issuer=idp_url,
+        environment="test", **overrides
     )
     app = service.create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ontour.test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://ontour.test", headers=headers
+        ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
+from ontour import audit
 from ontour.contracts.intake import VoorgesprekGehouden
 from ontour.db import transaction
 from ontour.messaging.outbox import enqueue
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/voorgesprekken", tags=["voorgesprekken"])
     summary="Leg een gehouden voorgesprek vast",
 )
 async def record_held_voorgesprek(
-    body: VoorgesprekCreate, sessions: SessionsDep, response: Response
+    body: VoorgesprekCreate, sessions: SessionsDep, request: Request, response: Response
 ) -> Voorgesprek:
     try:
         check_held(body.held_on, date.today())
@@ -36,6 +37,7 @@ async def record_held_voorgesprek(
         raise invalid(rule.field, rule.reason) from None
     async with transaction(sessions) as session:
         voorgesprek = await repository.add_voorgesprek(session, Voorgesprek.model_validate(body))
+        await audit.record(session, request, "aanmaken", "voorgesprek", str(voorgesprek.id))
         await enqueue(
             session,
             VoorgesprekGehouden(

@@ -1,0 +1,83 @@
+"""The front door: the start page, sign-in/sign-out and the accessibility statement.
+
+A small process of its own (``uvicorn ontour.frontdoor:create_app --factory``), behind Caddy
+at ``/``. It has no database: sessions live in the shared session store on NATS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import nats
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+
+from ontour.auth.csrf import CsrfCookieMiddleware
+from ontour.auth.identity import Identity
+from ontour.auth.oidc import oidc_router
+from ontour.auth.sessions import SESSION_BUCKET, SessionStore
+from ontour.auth.tokens import TokenValidator
+from ontour.messaging.streams import ensure_streams
+from ontour.observability.logging import configure_logging
+from ontour.settings import ServiceSettings
+from ontour.web.problems import install_problem_handlers
+from ontour.web.ui import PageRenderer, mount_static  # noqa: F401
+
+
+class FrontDoorSettings(ServiceSettings):
+    service_name: str = "frontdoor"
+    http_port: int = 8100
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or FrontDoorSettings()
+    configure_logging("frontdoor", settings.log_level)
+    identity = Identity(TokenValidator(settings.oidc_issuer, settings.oidc_audience), None,
+                        settings.oidc_roles_claim, settings.oidc_client_id)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        connection = await nats.connect(settings.nats_url)
+        js = connection.jetstream()
+        await ensure_streams(js, update=False)
+        identity.sessions = SessionStore(await js.key_value(SESSION_BUCKET),
+                                         settings.secret_key.get_secret_value())
+        app.state.nats = connection
+        try:
+            yield
+        finally:
+            await connection.close()
+
+    app = FastAPI(title="On Tour", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
+    install_problem_handlers(app)
+    app.add_middleware(CsrfCookieMiddleware, secret_key=settings.secret_key.get_secret_value(),
+                       secure=settings.session_cookie_secure)
+    app.include_router(oidc_router(settings, identity))
+    pages = PageRenderer("frontdoor", settings=settings)
+    mount_static(app, "/static")
+
+    async def signed_in(request: Request) -> None:
+        request.state.user = await identity.authenticate(request)
+
+    @app.get("/", response_class=HTMLResponse)
+    async def start(request: Request) -> HTMLResponse:
+        await signed_in(request)
+        return pages.render(request, "ui/start.html", {})
+
+    @app.get("/toegankelijkheid", response_class=HTMLResponse)
+    async def accessibility(request: Request) -> HTMLResponse:
+        await signed_in(request)
+        return pages.render(request, "ui/toegankelijkheid.html", {})
+
+    @app.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready")
+    async def ready(request: Request) -> dict[str, str]:
+        await request.app.state.nats.jetstream().account_info()
+        return {"status": "ok"}
+
+    return app
