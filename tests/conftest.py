@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
 from ontour.devstack.servers import free_port, start_nats
 from ontour.devstack.stack import Stack, service_names
 
@@ -22,6 +23,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str) ->
         nats_url=nats_url,
         database_server_url=postgres_server_url,
         service_ports={name: free_port() for name in service_names()},
+        idp_port=free_port(),
+        frontdoor_port=free_port(),
         environment="test",
     )
     try:
@@ -35,3 +38,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str) ->
 @pytest.fixture(scope="session")
 def base_url(stack: Stack) -> str:
     return f"http://127.0.0.1:{stack.http_port}"
+
+
+@pytest.fixture(scope="session")
+def as_role(stack: Stack):
+    """``as_role("coordinator")``: Authorization headers from the stack's development IdP."""
+    cache: dict[str, dict[str, str]] = {}
+
+    def headers(role: str) -> dict[str, str]:
+        if role not in cache:
+            token = fetch_id_token(stack.issuer, SUBJECT_FOR_ROLE[role])
+            cache[role] = {"Authorization": f"Bearer {token}"}
+        return cache[role]
+
+    return headers

@@ -8,20 +8,23 @@ import httpx
 from ontour.devstack.demo import load_demo
 
 
-def held_count(base_url: str) -> int:
-    response = httpx.get(f"{base_url}/reporting/api/v1/statistieken/voorgesprekken")
+def held_count(base_url: str, headers: dict[str, str]) -> int:
+    response = httpx.get(
+        f"{base_url}/reporting/api/v1/statistieken/voorgesprekken", headers=headers
+    )
     return int(response.json()["gehouden"])
 
 
-def test_demo_data_is_loaded_once_and_reaches_reporting(base_url, tmp_path):
-    before = held_count(base_url)
-    summary = load_demo(tmp_path, base_url)
+def test_demo_data_is_loaded_once_and_reaches_reporting(stack, base_url, tmp_path, as_role):
+    ministry = as_role("ministerie")
+    before = held_count(base_url, ministry)
+    summary = load_demo(tmp_path, base_url, stack.issuer)
     assert summary == ["intake: 30 voorgesprekken vastgelegd"]
     deadline = time.monotonic() + 10
-    while held_count(base_url) < before + 30 and time.monotonic() < deadline:
+    while held_count(base_url, ministry) < before + 30 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert held_count(base_url) == before + 30
-    assert load_demo(tmp_path, base_url) == [
+    assert held_count(base_url, ministry) == before + 30
+    assert load_demo(tmp_path, base_url, stack.issuer) == [
         "Demodata was al geladen (make reset om opnieuw te beginnen)."
     ]
-    assert held_count(base_url) == before + 30
+    assert held_count(base_url, ministry) == before + 30

@@ -1,4 +1,4 @@
-"""The walking skeleton through Caddy, with every service in its own process."""
+"""The walking skeleton through Caddy, with every part in its own process."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ import pytest
 from ontour.devstack.stack import service_names
 
 SERVICES = service_names()
+COUNT = "/reporting/api/v1/statistieken/voorgesprekken"
 
 
 def test_all_four_services_are_installed():
     assert SERVICES == ["intake", "scheduling", "aftercare", "reporting"]
 
 
-def test_a_voorgesprek_recorded_through_caddy_is_counted_within_a_second(base_url):
-    with httpx.Client(base_url=base_url) as client:
-        before = client.get("/reporting/api/v1/statistieken/voorgesprekken").json()["gehouden"]
+def test_a_voorgesprek_recorded_through_caddy_is_counted_within_a_second(base_url, as_role):
+    with httpx.Client(base_url=base_url, headers=as_role("coordinator")) as client:
+        before = client.get(COUNT).json()["gehouden"]
         created = client.post(
             "/intake/api/v1/voorgesprekken",
             json={"organisation_code": "GM0363", "held_on": "2025-05-12", "mode": "fysiek"},
@@ -27,7 +28,7 @@ def test_a_voorgesprek_recorded_through_caddy_is_counted_within_a_second(base_ur
         deadline = time.monotonic() + 1.0
         count = before
         while time.monotonic() < deadline and count == before:
-            count = client.get("/reporting/api/v1/statistieken/voorgesprekken").json()["gehouden"]
+            count = client.get(COUNT).json()["gehouden"]
         assert count == before + 1
 
 
@@ -70,6 +71,13 @@ def test_start_page_and_accessibility_statement_are_dutch(base_url):
     assert statement.status_code == 200 and "WCAG 2.1" in statement.text
 
 
+def test_anonymous_api_calls_are_refused_with_401(base_url):
+    response = httpx.get(f"{base_url}{COUNT}")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["title"] == "Niet aangemeld"
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [
@@ -81,9 +89,12 @@ def test_start_page_and_accessibility_statement_are_dutch(base_url):
         ("GET", "/reporting/api/v1/niets", 404),
     ],
 )
-def test_every_http_error_is_dutch_problem_json(base_url, method, path, status):
+def test_every_http_error_is_dutch_problem_json(base_url, as_role, method, path, status):
     response = httpx.request(
-        method, f"{base_url}{path}", content=b"{}", headers={"content-type": "application/json"}
+        method,
+        f"{base_url}{path}",
+        content=b"{}",
+        headers={"content-type": "application/json", **as_role("coordinator")},
     )
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
@@ -93,9 +104,10 @@ def test_every_http_error_is_dutch_problem_json(base_url, method, path, status):
     assert "Traceback" not in response.text
 
 
-def test_validation_problems_name_the_field_in_dutch(base_url):
+def test_validation_problems_name_the_field_in_dutch(base_url, as_role):
     response = httpx.post(
         f"{base_url}/intake/api/v1/voorgesprekken",
+        headers=as_role("teamlid"),
         json={"organisation_code": "GM0014", "held_on": "2999-01-01", "mode": "fysiek"},
     )
     assert response.status_code == 422

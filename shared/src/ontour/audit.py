@@ -47,10 +47,22 @@ class AuditRecord(SQLModel, table=True):
 
 def _digest(record: dict[str, Any]) -> str:
     canonical = json.dumps(
-        [record["id"], record["at"].astimezone(UTC).isoformat(), record["actor"],
-         record["roles"], record["action"], record["object_type"], record["object_id"],
-         record["result"], record["origin"], record["details"], record["prev_hash"]],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        [
+            record["id"],
+            record["at"].astimezone(UTC).isoformat(),
+            record["actor"],
+            record["roles"],
+            record["action"],
+            record["object_type"],
+            record["object_id"],
+            record["result"],
+            record["origin"],
+            record["details"],
+            record["prev_hash"],
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -61,13 +73,22 @@ def origin_of(request: Request | None) -> str:
     return request.client.host
 
 
-async def append(session: AsyncSession, *, actor: Principal | None, action: str,
-                 object_type: str, object_id: str, result: str = "toegestaan",
-                 origin: str = "intern", details: dict[str, Any] | None = None) -> None:
+async def append(
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    result: str = "toegestaan",
+    origin: str = "intern",
+    details: dict[str, Any] | None = None,
+) -> None:
     """Append a record inside the caller's transaction (it commits with the change)."""
     await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK})
-    previous = (await session.execute(
-        text("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1"))).scalar()
+    previous = (
+        await session.execute(text("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1"))
+    ).scalar()
     record: dict[str, Any] = {
         "id": (await session.execute(text("SELECT nextval('audit_log_id_seq')"))).scalar_one(),
         "at": datetime.now(UTC),
@@ -85,13 +106,27 @@ async def append(session: AsyncSession, *, actor: Principal | None, action: str,
     await session.execute(sa.insert(AuditRecord).values(**record))
 
 
-async def record(session: AsyncSession, request: Request, action: str, object_type: str,
-                 object_id: str, *, result: str = "toegestaan",
-                 details: dict[str, Any] | None = None) -> None:
+async def record(
+    session: AsyncSession,
+    request: Request,
+    action: str,
+    object_type: str,
+    object_id: str,
+    *,
+    result: str = "toegestaan",
+    details: dict[str, Any] | None = None,
+) -> None:
     """Audit what the signed-in caller of ``request`` does."""
-    await append(session, actor=getattr(request.state, "user", None), action=action,
-                 object_type=object_type, object_id=object_id, result=result,
-                 origin=origin_of(request), details=details)
+    await append(
+        session,
+        actor=getattr(request.state, "user", None),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        result=result,
+        origin=origin_of(request),
+        details=details,
+    )
 
 
 @dataclass(frozen=True)
@@ -112,9 +147,13 @@ async def verify(engine: AsyncEngine) -> ChainReport:
             count += 1
             data = dict(row)
             if data["prev_hash"] != previous:
-                return ChainReport(count, False, data["id"],
-                                   "de koppeling met het vorige record klopt niet "
-                                   "(een record is verwijderd of ingevoegd)")
+                return ChainReport(
+                    count,
+                    False,
+                    data["id"],
+                    "de koppeling met het vorige record klopt niet "
+                    "(een record is verwijderd of ingevoegd)",
+                )
             if _digest(data) != data["hash"]:
                 return ChainReport(count, False, data["id"], "de inhoud is gewijzigd")
             previous = data["hash"]
@@ -143,13 +182,16 @@ def create_audit_table() -> None:
     op.create_index("ix_audit_log_object", "audit_log", ["object_type", "object_id"])
     op.execute(
         "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$")
+        "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$"
+    )
     op.execute(
         "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
-        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+    )
     op.execute(
         "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
-        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()")
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
+    )
 
 
 def drop_audit_table() -> None:

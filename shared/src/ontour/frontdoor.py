@@ -10,8 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import nats
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi import Depends, FastAPI, Request
 
 from ontour.auth.csrf import CsrfCookieMiddleware
 from ontour.auth.identity import Identity
@@ -22,7 +21,7 @@ from ontour.messaging.streams import ensure_streams
 from ontour.observability.logging import configure_logging
 from ontour.settings import ServiceSettings
 from ontour.web.problems import install_problem_handlers
-from ontour.web.ui import PageRenderer, mount_static  # noqa: F401
+from ontour.web.ui import PageRenderer, pages_router
 
 
 class FrontDoorSettings(ServiceSettings):
@@ -33,43 +32,47 @@ class FrontDoorSettings(ServiceSettings):
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or FrontDoorSettings()
     configure_logging("frontdoor", settings.log_level)
-    identity = Identity(TokenValidator(settings.oidc_issuer, settings.oidc_audience), None,
-                        settings.oidc_roles_claim, settings.oidc_client_id)
+    identity = Identity(
+        TokenValidator(settings.oidc_issuer, settings.oidc_audience),
+        None,
+        settings.oidc_roles_claim,
+        settings.oidc_client_id,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         connection = await nats.connect(settings.nats_url)
         js = connection.jetstream()
         await ensure_streams(js, update=False)
-        identity.sessions = SessionStore(await js.key_value(SESSION_BUCKET),
-                                         settings.secret_key.get_secret_value())
+        identity.sessions = SessionStore(
+            await js.key_value(SESSION_BUCKET), settings.secret_key.get_secret_value()
+        )
         app.state.nats = connection
         try:
             yield
         finally:
             await connection.close()
 
-    app = FastAPI(title="On Tour", docs_url=None, redoc_url=None, openapi_url=None,
-                  lifespan=lifespan)
+    app = FastAPI(
+        title="On Tour", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     install_problem_handlers(app)
-    app.add_middleware(CsrfCookieMiddleware, secret_key=settings.secret_key.get_secret_value(),
-                       secure=settings.session_cookie_secure)
+    app.add_middleware(
+        CsrfCookieMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        secure=settings.session_cookie_secure,
+    )
+    app.state.settings = settings
+    pages = PageRenderer("")
+    app.state.error_page = lambda request, status, title, detail: pages.error(
+        request, status, detail
+    )
     app.include_router(oidc_router(settings, identity))
-    pages = PageRenderer("frontdoor", settings=settings)
-    mount_static(app, "/static")
 
     async def signed_in(request: Request) -> None:
         request.state.user = await identity.authenticate(request)
 
-    @app.get("/", response_class=HTMLResponse)
-    async def start(request: Request) -> HTMLResponse:
-        await signed_in(request)
-        return pages.render(request, "ui/start.html", {})
-
-    @app.get("/toegankelijkheid", response_class=HTMLResponse)
-    async def accessibility(request: Request) -> HTMLResponse:
-        await signed_in(request)
-        return pages.render(request, "ui/toegankelijkheid.html", {})
+    app.include_router(pages_router(pages), dependencies=[Depends(signed_in)])
 
     @app.get("/health/live")
     async def live() -> dict[str, str]:

@@ -48,6 +48,7 @@ from ontour.settings import ServiceSettings
 from ontour.web.asyncapi_page import render_asyncapi_page
 from ontour.web.problems import Problem, install_problem_handlers
 from ontour.web.routes import route_template
+from ontour.web.ui import PageRenderer, mount_static
 
 API_VERSION = "1.0.0"
 log = get_logger(__name__)
@@ -66,12 +67,20 @@ class Runtime:
     relay: OutboxRelay | None = None
     relay_task: asyncio.Task[None] | None = None
 
-    async def audit_denied(self, request: Request, principal: Principal | None, path: str,
-                           why: str) -> None:
+    async def audit_denied(
+        self, request: Request, principal: Principal | None, path: str, why: str
+    ) -> None:
         async with self.sessions() as session, session.begin():
-            await audit.append(session, actor=principal, action=request.method,
-                               object_type="endpoint", object_id=path, result="geweigerd",
-                               origin=audit.origin_of(request), details={"reden": why})
+            await audit.append(
+                session,
+                actor=principal,
+                action=request.method,
+                object_type="endpoint",
+                object_id=path,
+                result="geweigerd",
+                origin=audit.origin_of(request),
+                details={"reden": why},
+            )
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -140,14 +149,21 @@ class Service:
         for consumer in self.consumers:
             consumer.subscribe(broker, sessions)
         prefix = f"/{self.name}"
-        operations = [f"{prefix}/health/live", f"{prefix}/health/ready", f"{prefix}/metrics",
-                      f"{prefix}/asyncapi.json", f"{prefix}/asyncapi"]
+        operations = [
+            f"{prefix}/health/live",
+            f"{prefix}/health/ready",
+            f"{prefix}/metrics",
+            f"{prefix}/asyncapi.json",
+            f"{prefix}/asyncapi",
+        ]
         validator = TokenValidator(settings.oidc_issuer, settings.oidc_audience)
         runtime = Runtime(
-            settings=settings, engine=engine, sessions=sessions, broker=broker,
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            broker=broker,
             access=self.access.with_public(operations),
-            identity=Identity(validator, None, settings.oidc_roles_claim,
-                              settings.oidc_client_id),
+            identity=Identity(validator, None, settings.oidc_roles_claim, settings.oidc_client_id),
         )
 
         @contextlib.asynccontextmanager
@@ -174,10 +190,18 @@ class Service:
             servers=[{"url": "/", "description": "On Tour"}],
         )
         app.state.runtime = runtime
+        error_pages = PageRenderer(self.name)
+        app.state.error_page = lambda request, status, title, detail: error_pages.error(
+            request, status, detail
+        )
+        mount_static(app, self.name)
         install_problem_handlers(app)
         app.add_middleware(_ApiVersionAndMetrics, service=self.name)
-        app.add_middleware(CsrfCookieMiddleware, secret_key=settings.secret_key.get_secret_value(),
-                           secure=settings.session_cookie_secure)
+        app.add_middleware(
+            CsrfCookieMiddleware,
+            secret_key=settings.secret_key.get_secret_value(),
+            secure=settings.session_cookie_secure,
+        )
         guarded = [Depends(enforce_access)]
         for router in [*self.routers, audit_router()]:
             app.include_router(router, prefix=f"{prefix}/api/v1", dependencies=guarded)
@@ -200,7 +224,8 @@ class Service:
         js = runtime.broker.connection.jetstream()
         await ensure_streams(js, update=False)
         runtime.identity.sessions = SessionStore(
-            await js.key_value(SESSION_BUCKET), settings.secret_key.get_secret_value())
+            await js.key_value(SESSION_BUCKET), settings.secret_key.get_secret_value()
+        )
         for consumer in self.consumers:
             await consumer.ensure(js)
         await runtime.broker.start()

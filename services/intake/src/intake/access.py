@@ -5,8 +5,10 @@ from ontour.auth.principal import Role
 
 C, T = Role.COORDINATOR, Role.TEAMLID
 
-access = AccessTable({
-    "POST /intake/api/v1/voorgesprekken": {C, T},
-    "GET /intake/api/v1/voorgesprekken/{voorgesprek_id}": {C, T},
-    "GET /intake/api/v1/audit": {C},
-})
+access = AccessTable(
+    {
+        "POST /intake/api/v1/voorgesprekken": {C, T},
+        "GET /intake/api/v1/voorgesprekken/{voorgesprek_id}": {C, T},
+        "GET /intake/api/v1/audit": {C},
+    }
+)

@@ -5,7 +5,9 @@ from ontour.auth.principal import Role
 
 C, T, M = Role.COORDINATOR, Role.TEAMLID, Role.MINISTERIE
 
-access = AccessTable({
-    "GET /reporting/api/v1/statistieken/voorgesprekken": {C, T, M},
-    "GET /reporting/api/v1/audit": {C},
-})
+access = AccessTable(
+    {
+        "GET /reporting/api/v1/statistieken/voorgesprekken": {C, T, M},
+        "GET /reporting/api/v1/audit": {C},
+    }
+)

@@ -3,6 +3,8 @@
 from ontour.auth.access import AccessTable
 from ontour.auth.principal import Role
 
-access = AccessTable({
-    "GET /scheduling/api/v1/audit": {Role.COORDINATOR},
-})
+access = AccessTable(
+    {
+        "GET /scheduling/api/v1/audit": {Role.COORDINATOR},
+    }
+)

@@ -36,8 +36,7 @@ class AccessTable:
         self._rules: dict[tuple[str, str], Rule] = {}
         for key, allowed in rules.items():
             method, path = key.split(" ", 1)
-            rule = Rule(frozenset(), public=True) if allowed == PUBLIC \
-                else Rule(frozenset(allowed))
+            rule = Rule(frozenset(), public=True) if allowed == PUBLIC else Rule(frozenset(allowed))
             self._rules[(method.upper(), path)] = rule
 
     def with_public(self, paths: Iterable[str], method: str = "GET") -> AccessTable:
@@ -78,12 +77,21 @@ async def enforce_access(request: Request) -> None:
         raise Problem(403, "Deze handeling is niet toegestaan.")
     if not rule.public:
         if principal is None:
-            raise Problem(401, "Meld u aan om verder te gaan.",
-                          headers={"WWW-Authenticate": 'Bearer realm="ontour"'})
+            raise Problem(
+                401,
+                "Meld u aan om verder te gaan.",
+                headers={"WWW-Authenticate": 'Bearer realm="ontour"'},
+            )
         if not principal.has(*rule.roles):
             await runtime.audit_denied(request, principal, path, "role")
             raise Problem(403, "Uw rol geeft geen toegang tot deze handeling.")
-    if (principal is None or principal.via == "session") and csrf.needs_check(request) \
-            and not await csrf.is_valid(request, runtime.settings.secret_key.get_secret_value()):
-        raise Problem(403, "Het formulier is verlopen of niet door deze site gemaakt. "
-                           "Laad de pagina opnieuw en probeer het nog eens.")
+    if (
+        (principal is None or principal.via == "session")
+        and csrf.needs_check(request)
+        and not await csrf.is_valid(request, runtime.settings.secret_key.get_secret_value())
+    ):
+        raise Problem(
+            403,
+            "Het formulier is verlopen of niet door deze site gemaakt. "
+            "Laad de pagina opnieuw en probeer het nog eens.",
+        )

@@ -29,8 +29,9 @@ def new_cookie_value() -> str:
 
 
 def token_for(cookie_value: str, secret_key: str) -> str:
-    return hmac.new(secret_key.encode(), f"csrf:{cookie_value}".encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        secret_key.encode(), f"csrf:{cookie_value}".encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def needs_check(request: Request) -> bool:
@@ -48,7 +49,8 @@ async def is_valid(request: Request, secret_key: str) -> bool:
         value = form.get(CSRF_FIELD)
         submitted = value if isinstance(value, str) else None
     return submitted is not None and hmac.compare_digest(
-        submitted, token_for(cookie_value, secret_key))
+        submitted, token_for(cookie_value, secret_key)
+    )
 
 
 class CsrfCookieMiddleware:
@@ -74,8 +76,10 @@ class CsrfCookieMiddleware:
             if fresh and message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 secure = "; Secure" if self.secure else ""
-                headers.append("set-cookie", f"{CSRF_COOKIE}={cookie_value}; Path=/; "
-                                             f"HttpOnly; SameSite=Lax{secure}")
+                headers.append(
+                    "set-cookie",
+                    f"{CSRF_COOKIE}={cookie_value}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                )
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

@@ -11,8 +11,13 @@ from ontour.web.problems import Problem
 
 
 class Identity:
-    def __init__(self, validator: TokenValidator, sessions: SessionStore | None,
-                 roles_claim: str, client_id: str) -> None:
+    def __init__(
+        self,
+        validator: TokenValidator,
+        sessions: SessionStore | None,
+        roles_claim: str,
+        client_id: str,
+    ) -> None:
         self.validator = validator
         # ID tokens at sign-in are for our client; API tokens for the configured audience.
         self.id_token_validator = TokenValidator(validator.issuer, client_id)
@@ -39,10 +44,17 @@ class Identity:
 
     def principal_from_claims(self, claims: dict[str, object], via: str) -> Principal:
         name = claims.get("name") or claims.get("preferred_username") or claims["sub"]
-        return Principal(subject=str(claims["sub"]), display_name=str(name),
-                         roles=roles_from_claims(claims, self.roles_claim), via=via)
+        return Principal(
+            subject=str(claims["sub"]),
+            display_name=str(name),
+            roles=roles_from_claims(claims, self.roles_claim),
+            via=via,
+        )
 
     @staticmethod
     def _unauthorized(detail: str) -> Problem:
-        return Problem(401, detail, headers={
-            "WWW-Authenticate": 'Bearer realm="ontour", error="invalid_token"'})
+        return Problem(
+            401,
+            detail,
+            headers={"WWW-Authenticate": 'Bearer realm="ontour", error="invalid_token"'},
+        )

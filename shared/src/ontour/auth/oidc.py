@@ -43,43 +43,75 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
     secret = settings.secret_key.get_secret_value()
     signer = URLSafeTimedSerializer(secret, salt="ontour-login")
     redirect_uri = f"{settings.public_base_url.rstrip('/')}/auth/callback"
-    cookie_flags: dict[str, Any] = {"httponly": True, "samesite": "lax",
-                                    "secure": settings.session_cookie_secure, "path": "/"}
+    cookie_flags: dict[str, Any] = {
+        "httponly": True,
+        "samesite": "lax",
+        "secure": settings.session_cookie_secure,
+        "path": "/",
+    }
 
     @router.get("/aanmelden")
     async def sign_in(request: Request, terug: str | None = None) -> RedirectResponse:
         config = await discover(settings.oidc_issuer)
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         verifier = secrets.token_urlsafe(64)
-        challenge = base64.urlsafe_b64encode(
-            hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        query = urllib.parse.urlencode({
-            "client_id": settings.oidc_client_id, "response_type": "code",
-            "scope": "openid profile", "redirect_uri": redirect_uri, "state": state,
-            "nonce": nonce, "code_challenge": challenge, "code_challenge_method": "S256",
-        })
+        challenge = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode()
+        )
+        query = urllib.parse.urlencode(
+            {
+                "client_id": settings.oidc_client_id,
+                "response_type": "code",
+                "scope": "openid profile",
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "nonce": nonce,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
         response = RedirectResponse(f"{config['authorization_endpoint']}?{query}", 303)
-        response.set_cookie(LOGIN_COOKIE, signer.dumps({
-            "state": state, "nonce": nonce, "verifier": verifier,
-            "terug": safe_return_path(terug)}), max_age=LOGIN_MAX_AGE_SECONDS, **cookie_flags)
+        response.set_cookie(
+            LOGIN_COOKIE,
+            signer.dumps(
+                {
+                    "state": state,
+                    "nonce": nonce,
+                    "verifier": verifier,
+                    "terug": safe_return_path(terug),
+                }
+            ),
+            max_age=LOGIN_MAX_AGE_SECONDS,
+            **cookie_flags,
+        )
         return response
 
     @router.get("/auth/callback")
-    async def callback(request: Request, code: str = "", state: str = "",
-                       error: str = "") -> RedirectResponse:
+    async def callback(
+        request: Request, code: str = "", state: str = "", error: str = ""
+    ) -> RedirectResponse:
         try:
-            login = signer.loads(request.cookies.get(LOGIN_COOKIE, ""),
-                                 max_age=LOGIN_MAX_AGE_SECONDS)
+            login = signer.loads(
+                request.cookies.get(LOGIN_COOKIE, ""), max_age=LOGIN_MAX_AGE_SECONDS
+            )
         except BadSignature:
             raise Problem(400, "Het aanmelden is verlopen. Probeer het opnieuw.") from None
         if error or not code or not secrets.compare_digest(state, login["state"]):
             raise Problem(400, "Het aanmelden is niet gelukt. Probeer het opnieuw.")
         config = await discover(settings.oidc_issuer)
         async with httpx.AsyncClient(timeout=10.0) as client:
-            token_response = await client.post(config["token_endpoint"], data={
-                "grant_type": "authorization_code", "code": code,
-                "redirect_uri": redirect_uri, "code_verifier": login["verifier"],
-            }, auth=(settings.oidc_client_id, settings.oidc_client_secret.get_secret_value()))
+            token_response = await client.post(
+                config["token_endpoint"],
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": redirect_uri,
+                    "code_verifier": login["verifier"],
+                },
+                auth=(settings.oidc_client_id, settings.oidc_client_secret.get_secret_value()),
+            )
         if token_response.status_code != 200:
             raise Problem(502, "De identiteitsprovider weigerde het aanmelden.")
         id_token = str(token_response.json()["id_token"])
@@ -90,12 +122,15 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
         principal = identity.principal_from_claims(claims, via="session")
         assert identity.sessions is not None
         session_id = await identity.sessions.create(principal, id_token)
-        log.info("signed in", actor=principal.subject, roles=sorted(principal.roles),
-                 origin=request.client.host if request.client else "")
+        log.info(
+            "signed in",
+            actor=principal.subject,
+            roles=sorted(principal.roles),
+            origin=request.client.host if request.client else "",
+        )
         response = RedirectResponse(login["terug"], 303)
         response.delete_cookie(LOGIN_COOKIE, path="/")
-        response.set_cookie(SESSION_COOKIE, session_id, max_age=SESSION_TTL_SECONDS,
-                            **cookie_flags)
+        response.set_cookie(SESSION_COOKIE, session_id, max_age=SESSION_TTL_SECONDS, **cookie_flags)
         return response
 
     @router.post("/afmelden")
@@ -111,10 +146,13 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
                 log.info("signed out", actor=session.principal.subject)
                 config = await discover(settings.oidc_issuer)
                 if config.get("end_session_endpoint"):
-                    target = f"{config['end_session_endpoint']}?" + urllib.parse.urlencode({
-                        "id_token_hint": session.id_token,
-                        "post_logout_redirect_uri": f"{settings.public_base_url.rstrip('/')}/",
-                        "client_id": settings.oidc_client_id})
+                    target = f"{config['end_session_endpoint']}?" + urllib.parse.urlencode(
+                        {
+                            "id_token_hint": session.id_token,
+                            "post_logout_redirect_uri": f"{settings.public_base_url.rstrip('/')}/",
+                            "client_id": settings.oidc_client_id,
+                        }
+                    )
         response = RedirectResponse(target, 303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response

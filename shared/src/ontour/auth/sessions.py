@@ -48,8 +48,12 @@ class SessionStore:
 
     async def create(self, principal: Principal, id_token: str) -> str:
         session_id = secrets.token_urlsafe(32)
-        document = {"sub": principal.subject, "name": principal.display_name,
-                    "roles": sorted(principal.roles), "id_token": id_token}
+        document = {
+            "sub": principal.subject,
+            "name": principal.display_name,
+            "roles": sorted(principal.roles),
+            "id_token": id_token,
+        }
         await self._kv.put(_key(session_id), self._fernet.encrypt(json.dumps(document).encode()))
         return session_id
 
@@ -64,9 +68,12 @@ class SessionStore:
             document = json.loads(self._fernet.decrypt(entry.value, ttl=SESSION_TTL_SECONDS))
         except InvalidToken:
             return None
-        principal = Principal(subject=document["sub"], display_name=document["name"],
-                              roles=frozenset(Role(r) for r in document["roles"]),
-                              via="session")
+        principal = Principal(
+            subject=document["sub"],
+            display_name=document["name"],
+            roles=frozenset(Role(r) for r in document["roles"]),
+            via="session",
+        )
         return Session(principal=principal, id_token=document["id_token"])
 
     async def delete(self, session_id: str) -> None:

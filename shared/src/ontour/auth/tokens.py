@@ -25,8 +25,15 @@ class InvalidToken(Exception):
 
 
 class TokenValidator:
-    def __init__(self, issuer: str, audience: str, *, jwks_url: str | None = None,
-                 leeway_seconds: int = 30, refresh_interval_seconds: float = 300.0) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        *,
+        jwks_url: str | None = None,
+        leeway_seconds: int = 30,
+        refresh_interval_seconds: float = 300.0,
+    ) -> None:
         self.issuer = issuer.rstrip("/")
         self.audience = audience
         self._jwks_url = jwks_url
@@ -68,8 +75,9 @@ class TokenValidator:
                 options["nonce"] = {"essential": True, "value": nonce}
             JWTClaimsRegistry(leeway=self._leeway, **options).validate(decoded.claims)
         except httpx.HTTPError as exc:
-            raise InvalidToken("De sleutels van de identiteitsprovider zijn niet bereikbaar.") \
-                from exc
+            raise InvalidToken(
+                "De sleutels van de identiteitsprovider zijn niet bereikbaar."
+            ) from exc
         except (JoseError, ValueError, KeyError, TypeError) as exc:
             raise InvalidToken("Het token is ongeldig of verlopen.") from exc
         return dict(decoded.claims)

@@ -12,15 +12,20 @@ from pathlib import Path
 
 import httpx
 
+from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
+
 MARKER = "demo-geladen"
 
 
-def load_demo(home: Path, base_url: str) -> list[str]:
+def load_demo(home: Path, base_url: str, issuer: str) -> list[str]:
+    """Load every service's demo data as the demo coordinator (from the development IdP)."""
     marker = home / MARKER
     if marker.exists():
         return ["Demodata was al geladen (make reset om opnieuw te beginnen)."]
     summaries = []
-    with httpx.Client(base_url=base_url, timeout=30.0) as client:
+    token = fetch_id_token(issuer, SUBJECT_FOR_ROLE["coordinator"])
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base_url, timeout=30.0, headers=headers) as client:
         for entry in sorted(entry_points(group="ontour.demo"), key=lambda ep: ep.name):
             summaries.append(f"{entry.name}: {entry.load()(client)}")
     marker.write_text("\n".join(summaries) + "\n", encoding="utf-8")

@@ -32,8 +32,15 @@ SUBJECT_FOR_ROLE = {user["roles"][0]: user["sub"] for user in reversed(DEMO_USER
 
 
 def start_idp(port: int, log_path: Path) -> ManagedProcess:
-    args = [venv_bin("oidc-provider-mock"), "--port", str(port), "--host", "127.0.0.1",
-            "--require-nonce", "true"]
+    args = [
+        venv_bin("oidc-provider-mock"),
+        "--port",
+        str(port),
+        "--host",
+        "127.0.0.1",
+        "--require-nonce",
+        "true",
+    ]
     for user in DEMO_USERS:
         args += ["--user-claims", json.dumps(user)]
     process = spawn("oidc-provider-mock", args, log_path)
@@ -41,25 +48,44 @@ def start_idp(port: int, log_path: Path) -> ManagedProcess:
     return process
 
 
-def fetch_id_token(issuer: str, subject: str, *, client_id: str = CLIENT_ID,
-                   redirect_uri: str = "http://127.0.0.1/auth/callback") -> str:
+def fetch_id_token(
+    issuer: str,
+    subject: str,
+    *,
+    client_id: str = CLIENT_ID,
+    redirect_uri: str = "http://127.0.0.1/auth/callback",
+) -> str:
     """Sign ``subject`` in at the development IdP (code flow with PKCE); return the ID token.
 
     For tests, the demo loader and benchmarks: an API client's Bearer token.
     """
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(
-        hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    params = {"client_id": client_id, "redirect_uri": redirect_uri, "response_type": "code",
-              "scope": "openid profile", "state": secrets.token_urlsafe(8),
-              "nonce": secrets.token_urlsafe(8), "code_challenge": challenge,
-              "code_challenge_method": "S256"}
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
+    params = {
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "response_type": "code",
+        "scope": "openid profile",
+        "state": secrets.token_urlsafe(8),
+        "nonce": secrets.token_urlsafe(8),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     with httpx.Client(base_url=issuer, timeout=10.0) as client:
         authorized = client.post("/oauth2/authorize", params=params, data={"sub": subject})
         location = authorized.headers["location"]
         code = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["code"][0]
-        token = client.post("/oauth2/token", data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-            "code_verifier": verifier}, auth=(client_id, "development"))
+        token = client.post(
+            "/oauth2/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "code_verifier": verifier,
+            },
+            auth=(client_id, "development"),
+        )
         token.raise_for_status()
         return str(token.json()["id_token"])

@@ -73,6 +73,7 @@ class Stack:
     oidc_issuer: str | None = None
     idp_port: int = IDP_PORT
     frontdoor_port: int = FRONTDOOR_PORT
+    issuer: str = ""
     service_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
     environment: str = "development"
     processes: list[ManagedProcess] = field(default_factory=list)
@@ -108,6 +109,7 @@ class Stack:
             self._require_free(self.idp_port, "de ontwikkel-IdP", "ONTOUR_OIDC_ISSUER")
             self.processes.append(start_idp(self.idp_port, logs / "idp.log"))
             issuer = f"http://127.0.0.1:{self.idp_port}"
+        self.issuer = issuer
         common = {
             "ONTOUR_NATS_URL": nats_url,
             "ONTOUR_OIDC_ISSUER": issuer,
@@ -115,8 +117,7 @@ class Stack:
             "ONTOUR_ENVIRONMENT": self.environment,
         }
         self._require_free(self.frontdoor_port, "de voordeur", "een andere poort")
-        self.processes.append(start_frontdoor(self.frontdoor_port, logs / "frontdoor.log",
-                                              common))
+        self.processes.append(start_frontdoor(self.frontdoor_port, logs / "frontdoor.log", common))
 
         services = service_names()
         for name in services:
@@ -202,7 +203,7 @@ def up() -> int:
     if os.environ.get("ONTOUR_DEMO"):
         from ontour.devstack.demo import load_demo
 
-        for line in load_demo(home, base):
+        for line in load_demo(home, base, stack.issuer):
             print(f"Demo — {line}", flush=True)
     print(
         f"""

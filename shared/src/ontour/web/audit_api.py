@@ -25,26 +25,37 @@ class AuditEntry(BaseModel):
     origin: str = Field(description="Herkomst (IP-adres).")
 
 
+IDENTIFIER = r"^[A-Za-z0-9_.:/{}-]+$"  # ids, codes and paths: never free text
+
+
 def audit_router() -> APIRouter:
     router = APIRouter(tags=["audit"])
 
-    @router.get("/audit", response_model=list[AuditEntry],
-                responses=problem_responses(401, 403, 422),
-                summary="Wie heeft een gegeven ingezien of gewijzigd")
+    @router.get(
+        "/audit",
+        response_model=list[AuditEntry],
+        responses=problem_responses(401, 403, 422),
+        summary="Wie heeft een gegeven ingezien of gewijzigd",
+    )
     async def audit_entries(
         request: Request,
-        object_type: str = Query(max_length=64, description="Soort gegeven."),
-        object_id: str = Query(max_length=128, description="Id van het gegeven."),
+        object_type: str = Query(max_length=64, pattern=IDENTIFIER, description="Soort gegeven."),
+        object_id: str = Query(
+            max_length=200, pattern=IDENTIFIER, description="Id van het gegeven."
+        ),
         limit: int = Query(100, ge=1, le=1000, description="Hoeveel regels, nieuwste eerst."),
     ) -> list[AuditRecord]:
         runtime = request.app.state.runtime
         async with runtime.sessions() as session:
             rows = await session.execute(
                 select(AuditRecord)
-                .where(AuditRecord.object_type == object_type,  # type: ignore[arg-type]
-                       AuditRecord.object_id == object_id)  # type: ignore[arg-type]
+                .where(
+                    AuditRecord.object_type == object_type,  # type: ignore[arg-type]
+                    AuditRecord.object_id == object_id,
+                )  # type: ignore[arg-type]
                 .order_by(AuditRecord.id.desc())  # type: ignore[attr-defined]
-                .limit(limit))
+                .limit(limit)
+            )
             return list(rows.scalars())
 
     return router

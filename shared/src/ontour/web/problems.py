@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -136,10 +137,20 @@ def problem_response(
     title: str | None = None,
     invalid_params: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
+) -> Response:
+    title = title or DUTCH_TITLES.get(status, HTTPStatus(status).phrase)
+    if _wants_html(request):
+        if status == 401 and request.method == "GET":
+            # A page asks for sign-in instead: back here afterwards.
+            query = f"?{request.url.query}" if request.url.query else ""
+            target = quote(request.url.path + query)
+            return RedirectResponse(f"/aanmelden?terug={target}", status_code=303)
+        error_page = getattr(request.app.state, "error_page", None)
+        if error_page is not None:
+            return error_page(request, status, title, detail)  # type: ignore[no-any-return]
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": title or DUTCH_TITLES.get(status, HTTPStatus(status).phrase),
+        "title": title,
         "status": status,
         "detail": detail,
         "instance": request.url.path,
@@ -149,6 +160,11 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _wants_html(request: Request) -> bool:
+    """A browser asking for a page (not an API client): it gets HTML, not problem+json."""
+    return "text/html" in request.headers.get("accept", "") and "/api/" not in request.url.path
+
+
 def _field_name(location: tuple[Any, ...]) -> str:
     parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -156,7 +172,7 @@ def _field_name(location: tuple[Any, ...]) -> str:
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
-    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+    async def on_problem(request: Request, exc: Problem) -> Response:
         return problem_response(
             request,
             exc.status,
@@ -167,7 +183,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
         params = [
             {
                 "name": _field_name(tuple(err.get("loc", ()))),
@@ -180,7 +196,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(request, 422, detail, invalid_params=params)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = (
             exc.detail if isinstance(exc.detail, str) else DUTCH_TITLES.get(exc.status_code, "")
         )
@@ -193,7 +209,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.error("unhandled error", path=request.url.path, error=exc.__class__.__name__)
         return problem_response(
             request, 500, "Er ging iets mis aan onze kant. Probeer het later opnieuw."

@@ -18,8 +18,7 @@ def route_template(scope: dict[str, Any]) -> str | None:
     path: str = scope.get("path", "")
     rendered = inner
     for name, value in (scope.get("path_params") or {}).items():
-        rendered = re.sub(r"\{" + re.escape(name) + r"(:[^}]*)?\}", lambda _: str(value),
-                          rendered)
+        rendered = re.sub(r"\{" + re.escape(name) + r"(:[^}]*)?\}", lambda _: str(value), rendered)
     if path.endswith(rendered):
         return path[: len(path) - len(rendered)] + inner
     return str(inner)

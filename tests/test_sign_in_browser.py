@@ -1,0 +1,73 @@
+"""Sign-in in a real browser through Caddy, the front door and the development IdP.
+
+Each role signs in, lands on a Dutch start page fitting that role, can use a page of a
+service, and signs out for real (the session then no longer works anywhere).
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from ontour.devstack.idp import SUBJECT_FOR_ROLE
+from ontour.testing.browser import assert_accessible
+
+pytest_plugins = ["ontour.testing.browser"]
+pytestmark = pytest.mark.browser
+
+# What each role must find on its start page (navigation by role).
+EXPECTED_LINKS = {
+    "coordinator": ["/intake/", "/scheduling/", "/aftercare/", "/reporting/"],
+    "teamlid": ["/scheduling/", "/aftercare/", "/reporting/"],
+    "ministerie": ["/reporting/"],
+    "beheerder": ["/beheer"],
+}
+
+
+def sign_in(page, base_url: str, role: str) -> None:
+    page.goto(f"{base_url}/")
+    page.get_by_role("link", name="Aanmelden").first.click()
+    # The development IdP lists the demo users: one click per role.
+    page.get_by_role("button", name=SUBJECT_FOR_ROLE[role]).click()
+    page.wait_for_url(f"{base_url}/")
+
+
+@pytest.mark.parametrize("role", ["coordinator", "teamlid", "ministerie", "beheerder"])
+def test_each_role_signs_in_and_lands_on_a_fitting_dutch_page(page, base_url, role):
+    sign_in(page, base_url, role)
+    assert page.locator("html").get_attribute("lang") == "nl"
+    navigation = page.get_by_role("navigation", name="Hoofdmenu")
+    hrefs = [a.get_attribute("href") for a in navigation.get_by_role("link").all()]
+    for expected in EXPECTED_LINKS[role]:
+        assert expected in hrefs, f"{role} misses {expected} in {hrefs}"
+    if role == "ministerie":
+        assert "/intake/" not in hrefs and "/aftercare/" not in hrefs
+    assert page.get_by_text("Ontwikkelomgeving").first.is_visible()
+    assert_accessible(page)
+
+
+def test_the_session_cookie_is_httponly_secure_and_samesite(page, base_url):
+    sign_in(page, base_url, "coordinator")
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "ontour_sessie"]
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
+
+
+def test_sign_out_really_ends_the_session(page, base_url):
+    sign_in(page, base_url, "coordinator")
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "ontour_sessie"]
+    stolen = {"ontour_sessie": cookie["value"]}
+    # The session works for a service page/API while signed in ...
+    api = f"{base_url}/reporting/api/v1/statistieken/voorgesprekken"
+    assert httpx.get(api, cookies=stolen).status_code == 200
+    page.get_by_role("button", name="Afmelden").click()
+    page.wait_for_load_state()
+    # ... and not at all afterwards, even with a copy of the old cookie.
+    assert httpx.get(api, cookies=stolen).status_code == 401
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(page, base_url):
+    sign_in(page, base_url, "coordinator")
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    response = httpx.post(f"{base_url}/afmelden", cookies=cookies, data={"csrf_token": "forged"})
+    assert response.status_code == 403
+    api = f"{base_url}/reporting/api/v1/statistieken/voorgesprekken"
+    assert httpx.get(api, cookies={"ontour_sessie": cookies["ontour_sessie"]}).status_code == 200
