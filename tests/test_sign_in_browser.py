@@ -11,7 +11,6 @@ import pytest
 from ontour.devstack.idp import SUBJECT_FOR_ROLE
 from ontour.testing.browser import assert_accessible
 
-pytest_plugins = ["ontour.testing.browser"]
 pytestmark = pytest.mark.browser
 
 # What each role must find on its start page (navigation by role).

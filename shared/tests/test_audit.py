@@ -19,8 +19,9 @@ BODY = {"organisation_code": "GM0014", "held_on": "2025-01-01", "mode": "fysiek"
 @pytest.fixture
 async def audited(nats_url, database_url, idp_url, bearer):
     url = database_url("intake")
-    async with running_service(intake, nats_url=nats_url, idp_url=idp_url, database_url=url,
-                               headers=bearer("coordinator")) as client:
+    async with running_service(
+        intake, nats_url=nats_url, idp_url=idp_url, database_url=url, headers=bearer("coordinator")
+    ) as client:
         ids = []
         for _ in range(4):
             ids.append((await client.post("/intake/api/v1/voorgesprekken", json=BODY)).json()["id"])
@@ -30,27 +31,36 @@ async def audited(nats_url, database_url, idp_url, bearer):
 
 
 async def test_changes_are_audited_and_coordinators_see_who_did_it(audited, bearer):
-    response = await audited.get("/intake/api/v1/audit",
-                                 params={"object_type": "voorgesprek", "object_id": audited.ids[0]})
+    response = await audited.get(
+        "/intake/api/v1/audit", params={"object_type": "voorgesprek", "object_id": audited.ids[0]}
+    )
     assert response.status_code == 200
     [entry] = response.json()
     assert entry["actor"] == "carla.coordinator"  # the IdP's id, never a name
     assert entry["roles"] == "coordinator"
     assert entry["action"] == "aanmaken"
     assert entry["result"] == "toegestaan"
-    as_teamlid = await audited.get("/intake/api/v1/audit", headers=bearer("teamlid"),
-                                   params={"object_type": "voorgesprek",
-                                           "object_id": audited.ids[0]})
+    as_teamlid = await audited.get(
+        "/intake/api/v1/audit",
+        headers=bearer("teamlid"),
+        params={"object_type": "voorgesprek", "object_id": audited.ids[0]},
+    )
     assert as_teamlid.status_code == 403
 
 
 async def test_denied_access_is_audited(audited, bearer):
-    await audited.get("/intake/api/v1/audit", headers=bearer("ministerie"),
-                      params={"object_type": "x", "object_id": "y"})
+    await audited.get(
+        "/intake/api/v1/audit",
+        headers=bearer("ministerie"),
+        params={"object_type": "x", "object_id": "y"},
+    )
     engine = audited.app.state.runtime.engine
     async with engine.connect() as conn:
-        row = (await conn.execute(text(
-            "SELECT actor, result, object_id FROM audit_log ORDER BY id DESC LIMIT 1"))).one()
+        row = (
+            await conn.execute(
+                text("SELECT actor, result, object_id FROM audit_log ORDER BY id DESC LIMIT 1")
+            )
+        ).one()
     assert tuple(row) == ("mira.ministerie", "geweigerd", "/intake/api/v1/audit")
 
 
@@ -58,8 +68,11 @@ async def test_the_chain_is_intact_and_the_table_refuses_changes(audited):
     engine = audited.app.state.runtime.engine
     report = await verify(engine)
     assert report.intact and report.records == 4
-    for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
-                      "TRUNCATE audit_log"):
+    for statement in (
+        "UPDATE audit_log SET actor = 'x'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+    ):
         with pytest.raises(DBAPIError, match="append-only"):
             async with engine.begin() as conn:
                 await conn.execute(text(statement))
@@ -75,8 +88,11 @@ async def _tamper(engine, statement: str) -> None:
 
 async def test_an_altered_record_is_detected(audited):
     engine = audited.app.state.runtime.engine
-    await _tamper(engine, "UPDATE audit_log SET actor = 'someone.else' WHERE id = "
-                          "(SELECT min(id) + 1 FROM audit_log)")
+    await _tamper(
+        engine,
+        "UPDATE audit_log SET actor = 'someone.else' WHERE id = "
+        "(SELECT min(id) + 1 FROM audit_log)",
+    )
     report = await verify(engine)
     assert not report.intact
     assert report.problem == "de inhoud is gewijzigd"
@@ -97,8 +113,11 @@ async def test_ontour_audit_verify_command(audited):
     intact = await asyncio.to_thread(runner.invoke, app, command)
     assert intact.exit_code == 0
     assert "Auditlogboek van intake is intact (4 records)." in intact.output
-    await _tamper(audited.app.state.runtime.engine,
-                  "UPDATE audit_log SET origin = '10.0.0.1' WHERE id = (SELECT max(id) FROM audit_log)")
+    last = "(SELECT max(id) FROM audit_log)"
+    await _tamper(
+        audited.app.state.runtime.engine,
+        f"UPDATE audit_log SET origin = '10.0.0.1' WHERE id = {last}",
+    )
     broken = await asyncio.to_thread(runner.invoke, app, command)
     assert broken.exit_code == 1
     assert "NIET intact" in broken.output

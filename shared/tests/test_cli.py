@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from conftest import consumer_on, held, publish_event
 from ontour.cli import app
 from ontour.contracts.intake import VoorgesprekGehouden
 from ontour.events import CloudEvent
@@ -11,8 +12,6 @@ from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.streams import stream_for
 from ontour.testing.plugin import eventually
 from typer.testing import CliRunner
-
-from conftest import consumer_on, held, publish_event
 
 runner = CliRunner()
 
@@ -48,8 +47,11 @@ async def test_dead_letters_list_and_redrive(nats_url, db_url):
                 runner.invoke, app, ["dead-letters", "list", "--nats-url", nats_url]
             )
             # Other threads' log lines may share the captured stdout: find our row.
-            rows = [line for line in result.output.splitlines()
-                    if "\tcli-probe\t" in line and line.split()[0].isdigit()]
+            rows = [
+                line
+                for line in result.output.splitlines()
+                if "\tcli-probe\t" in line and line.split()[0].isdigit()
+            ]
             return rows[0] if rows else None
 
         row = await eventually(listed)

@@ -11,9 +11,13 @@ def test_placeholder_secrets_are_refused_outside_development():
 
 
 def test_every_secret_is_checked():
-    with pytest.raises(ValidationError, match="ONTOUR_OIDC_CLIENT_SECRET still has its placeholder"):
-        ServiceSettings(service_name="intake", environment="production",
-                        secret_key=SecretStr("a-real-secret-from-the-vault"))
+    placeholder = "ONTOUR_OIDC_CLIENT_SECRET still has its placeholder"
+    with pytest.raises(ValidationError, match=placeholder):
+        ServiceSettings(
+            service_name="intake",
+            environment="production",
+            secret_key=SecretStr("a-real-secret-from-the-vault"),
+        )
 
 
 def test_real_secrets_are_accepted_in_production():

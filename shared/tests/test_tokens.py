@@ -50,8 +50,15 @@ def issuer():
 
 def claims(issuer: str, **changes) -> dict:
     now = int(time.time())
-    base = {"iss": issuer, "aud": "ontour", "sub": "carla.coordinator", "iat": now,
-            "exp": now + 300, "name": "Carla de Vries", "roles": ["coordinator"]}
+    base = {
+        "iss": issuer,
+        "aud": "ontour",
+        "sub": "carla.coordinator",
+        "iat": now,
+        "exp": now + 300,
+        "name": "Carla de Vries",
+        "roles": ["coordinator"],
+    }
     return {**base, **changes}
 
 
@@ -65,8 +72,9 @@ def b64(data: dict) -> str:
 
 @pytest.fixture
 async def api(nats_url, database_url, issuer):
-    async with running_service(intake, nats_url=nats_url, idp_url=issuer,
-                               database_url=database_url("intake")) as client:
+    async with running_service(
+        intake, nats_url=nats_url, idp_url=issuer, database_url=database_url("intake")
+    ) as client:
         yield client
 
 
@@ -75,14 +83,26 @@ BODY = {"organisation_code": "GM0014", "held_on": "2025-01-01", "mode": "fysiek"
 
 
 async def test_a_valid_token_is_accepted(api, issuer):
-    response = await api.post(ENDPOINT, json=BODY,
-                              headers={"Authorization": f"Bearer {signed(claims(issuer))}"})
+    response = await api.post(
+        ENDPOINT, json=BODY, headers={"Authorization": f"Bearer {signed(claims(issuer))}"}
+    )
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize("case", ["alg-none", "wrong-issuer", "wrong-audience", "expired",
-                                  "tampered", "wrong-key", "hs256-with-public-key", "garbage",
-                                  "no-subject"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "alg-none",
+        "wrong-issuer",
+        "wrong-audience",
+        "expired",
+        "tampered",
+        "wrong-key",
+        "hs256-with-public-key",
+        "garbage",
+        "no-subject",
+    ],
+)
 async def test_bad_tokens_get_401_problem_json(api, issuer, case):
     good = claims(issuer)
     if case == "alg-none":
@@ -117,11 +137,16 @@ async def test_bad_tokens_get_401_problem_json(api, issuer, case):
 async def test_roles_come_from_the_configured_claim(nats_url, database_url, issuer):
     token = signed(claims(issuer, roles=None, realm_access={"roles": ["coordinator"]}))
     headers = {"Authorization": f"Bearer {token}"}
-    async with running_service(intake, nats_url=nats_url, idp_url=issuer,
-                               database_url=database_url("intake"),
-                               oidc_roles_claim="realm_access.roles") as keycloak_style:
+    async with running_service(
+        intake,
+        nats_url=nats_url,
+        idp_url=issuer,
+        database_url=database_url("intake"),
+        oidc_roles_claim="realm_access.roles",
+    ) as keycloak_style:
         assert (await keycloak_style.post(ENDPOINT, json=BODY, headers=headers)).status_code == 201
-    async with running_service(intake, nats_url=nats_url, idp_url=issuer,
-                               database_url=database_url("intake")) as plain:
+    async with running_service(
+        intake, nats_url=nats_url, idp_url=issuer, database_url=database_url("intake")
+    ) as plain:
         # With the default claim ("roles") the same token has no role: refused.
         assert (await plain.post(ENDPOINT, json=BODY, headers=headers)).status_code == 403

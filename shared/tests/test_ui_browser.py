@@ -14,14 +14,11 @@ from typing import Any
 import pytest
 
 # The fixtures and hooks of the browser plugin; its asserts are rewritten like a conftest's.
-pytest_plugins = ["ontour.testing.browser"]
-pytest.register_assert_rewrite("ontour.testing.browser")
-
-from fastapi import FastAPI, Form, Request  # noqa: E402
-from fastapi.responses import PlainTextResponse  # noqa: E402
-from ontour.testing.browser import DESKTOP, PHONE, assert_accessible, serve  # noqa: E402
-from ontour.web import ui  # noqa: E402
-from playwright.sync_api import expect  # noqa: E402
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import PlainTextResponse
+from ontour.testing.browser import DESKTOP, PHONE, assert_accessible, serve
+from ontour.web import ui
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 

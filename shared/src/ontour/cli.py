@@ -30,15 +30,22 @@ app.add_typer(streams_app, name="streams")
 app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(audit_app, name="audit")
-DatabaseUrl = Annotated[str, typer.Option(envvar="ONTOUR_DATABASE_URL",
-                                          help="Database van de dienst (standaard: ingebouwd).")]
+DatabaseUrl = Annotated[
+    str,
+    typer.Option(
+        envvar="ONTOUR_DATABASE_URL", help="Database van de dienst (standaard: ingebouwd)."
+    ),
+]
 
 
 def _service_database(service: str, database_url: str) -> str:
-    from ontour.devstack.stack import POSTGRES_PORT, database_url as for_service
+    from ontour.devstack.stack import POSTGRES_PORT
+    from ontour.devstack.stack import database_url as for_service
 
     return database_url or for_service(
-        f"postgresql+asyncpg://postgres@127.0.0.1:{POSTGRES_PORT}/postgres", service)
+        f"postgresql+asyncpg://postgres@127.0.0.1:{POSTGRES_PORT}/postgres", service
+    )
+
 
 T = TypeVar("T")
 NatsUrl = Annotated[str, typer.Option(envvar="ONTOUR_NATS_URL", help="NATS server.")]
@@ -113,7 +120,7 @@ def audit_verify(service: str, database_url: DatabaseUrl = "") -> None:
     from ontour.audit import verify
     from ontour.db import create_engine
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run():
         engine = create_engine(_service_database(service, database_url), pool_size=1)
         try:
             return await verify(engine)
@@ -124,8 +131,11 @@ def audit_verify(service: str, database_url: DatabaseUrl = "") -> None:
     if report.intact:
         typer.echo(f"Auditlogboek van {service} is intact ({report.records} records).")
         return
-    typer.echo(f"Auditlogboek van {service} is NIET intact: record {report.first_broken_id}: "
-               f"{report.problem}.", err=True)
+    typer.echo(
+        f"Auditlogboek van {service} is NIET intact: record {report.first_broken_id}: "
+        f"{report.problem}.",
+        err=True,
+    )
     raise typer.Exit(1)
 
 

@@ -59,7 +59,8 @@ async def migrate(engine: AsyncEngine, migrations_dir: Path) -> None:
 
     url = engine.url.render_as_string(hide_password=False)
     config = _alembic_config(migrations_dir, url)
-    def upgrade(sync_conn):  # type: ignore[no-untyped-def]
+
+    def upgrade(sync_conn):
         config.attributes["connection"] = sync_conn
         command.upgrade(config, "head")
 
@@ -70,8 +71,9 @@ async def migrate(engine: AsyncEngine, migrations_dir: Path) -> None:
             async with engine.begin() as conn:
                 await conn.run_sync(upgrade)
         finally:
-            await lock_conn.execute(text("SELECT pg_advisory_unlock(:id)"),
-                                    {"id": _MIGRATION_LOCK_ID})
+            await lock_conn.execute(
+                text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID}
+            )
 
 
 def run_migrations_env(target_metadata) -> None:

@@ -36,7 +36,6 @@ from ontour.auth.principal import Principal
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
 from ontour.auth.tokens import TokenValidator
 from ontour.db import create_engine, ensure_database, migrate, session_factory
-from ontour.web.audit_api import audit_router
 from ontour.events import CloudEvent, EventData
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import OutboxRelay
@@ -46,6 +45,7 @@ from ontour.observability.logging import configure_logging, get_logger
 from ontour.observability.tracing import configure_tracing
 from ontour.settings import ServiceSettings
 from ontour.web.asyncapi_page import render_asyncapi_page
+from ontour.web.audit_api import audit_router
 from ontour.web.problems import Problem, install_problem_handlers
 from ontour.web.routes import route_template
 from ontour.web.ui import PageRenderer, mount_static

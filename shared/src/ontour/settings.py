@@ -37,16 +37,19 @@ class ServiceSettings(BaseSettings):
         default=True, description="Run the outbox relay in this process (tests switch it off)."
     )
     public_base_url: str = Field(
-        default="http://127.0.0.1:8080", description="Where users reach On Tour (Caddy).")
-    oidc_issuer: str = Field(default="http://127.0.0.1:9400",
-                             description="OpenID Connect issuer (the development IdP by default).")
+        default="http://127.0.0.1:8080", description="Where users reach On Tour (Caddy)."
+    )
+    oidc_issuer: str = Field(
+        default="http://127.0.0.1:9400",
+        description="OpenID Connect issuer (the development IdP by default).",
+    )
     oidc_client_id: str = "ontour"
     oidc_client_secret: SecretStr = SecretStr(f"{PLACEHOLDER_PREFIX}-oidc-client-secret")
-    oidc_audience: str = Field(default="ontour",
-                               description="Audience API tokens must carry.")
+    oidc_audience: str = Field(default="ontour", description="Audience API tokens must carry.")
     oidc_roles_claim: str = Field(
-        default="roles", description="Claim with the roles, dotted for nesting "
-        "(Keycloak: realm_access.roles).")
+        default="roles",
+        description="Claim with the roles, dotted for nesting (Keycloak: realm_access.roles).",
+    )
     session_cookie_secure: bool = True
     consumer_max_attempts: int = Field(
         default=5, description="Deliveries of one event before it is parked as a dead letter."

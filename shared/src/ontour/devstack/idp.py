@@ -21,14 +21,16 @@ IDP_PORT = 9400
 CLIENT_ID = "ontour"
 
 # Fictional people, one (or more) per role.
-DEMO_USERS = [
+DEMO_USERS: list[dict[str, str | list[str]]] = [
     {"sub": "carla.coordinator", "name": "Carla de Vries", "roles": ["coordinator"]},
     {"sub": "tom.teamlid", "name": "Tom Bakker", "roles": ["teamlid"]},
     {"sub": "fatima.teamlid", "name": "Fatima El Amrani", "roles": ["teamlid"]},
     {"sub": "mira.ministerie", "name": "Mira Jansen", "roles": ["ministerie"]},
     {"sub": "bas.beheerder", "name": "Bas Visser", "roles": ["beheerder"]},
 ]
-SUBJECT_FOR_ROLE = {user["roles"][0]: user["sub"] for user in reversed(DEMO_USERS)}
+SUBJECT_FOR_ROLE: dict[str, str] = {
+    str(user["roles"][0]): str(user["sub"]) for user in reversed(DEMO_USERS)
+}
 
 
 def start_idp(port: int, log_path: Path) -> ManagedProcess:

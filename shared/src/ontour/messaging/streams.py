@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.api import KeyValueConfig
+from nats.js.api import DiscardPolicy, KeyValueConfig, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BucketNotFoundError, NotFoundError
 
 DUPLICATE_WINDOW_SECONDS = 2 * 60 * 60
@@ -79,7 +78,13 @@ async def ensure_streams(js: JetStreamContext, *, update: bool, replicas: int = 
         await js.key_value(SESSION_BUCKET)
     except BucketNotFoundError:
         # Browser sessions shared by every service (see ontour.auth.sessions).
-        await js.create_key_value(KeyValueConfig(
-            bucket=SESSION_BUCKET, ttl=SESSION_TTL_SECONDS, history=1,
-            storage=StorageType.FILE, replicas=replicas,
-            description="Encrypted browser sessions (ontour.auth.sessions)"))
+        await js.create_key_value(
+            KeyValueConfig(
+                bucket=SESSION_BUCKET,
+                ttl=SESSION_TTL_SECONDS,
+                history=1,
+                storage=StorageType.FILE,
+                replicas=replicas,
+                description="Encrypted browser sessions (ontour.auth.sessions)",
+            )
+        )

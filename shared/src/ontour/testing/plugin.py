@@ -22,7 +22,6 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token, start_idp
-from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token, start_idp
 from ontour.devstack.servers import ManagedProcess, free_port, start_nats, start_postgres
 from ontour.messaging.streams import STREAMS, ensure_streams
 from ontour.observability.tracing import configure_tracing
@@ -201,8 +200,11 @@ async def running_service(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Run a service in this process (lifespan included) and talk to it over ASGI."""
     settings = service.settings_factory(
-        nats_url=nats_url, database_url=database_url, oidc_issuer=idp_url,
-        environment="test", **overrides
+        nats_url=nats_url,
+        database_url=database_url,
+        oidc_issuer=idp_url,
+        environment="test",
+        **overrides,
     )
     app = service.create_app(settings)
     async with app.router.lifespan_context(app):

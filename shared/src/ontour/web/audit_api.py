@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from ontour.audit import AuditRecord
 from ontour.web.problems import problem_responses
@@ -50,10 +50,10 @@ def audit_router() -> APIRouter:
             rows = await session.execute(
                 select(AuditRecord)
                 .where(
-                    AuditRecord.object_type == object_type,  # type: ignore[arg-type]
-                    AuditRecord.object_id == object_id,
-                )  # type: ignore[arg-type]
-                .order_by(AuditRecord.id.desc())  # type: ignore[attr-defined]
+                    col(AuditRecord.object_type) == object_type,
+                    col(AuditRecord.object_id) == object_id,
+                )
+                .order_by(col(AuditRecord.id).desc())
                 .limit(limit)
             )
             return list(rows.scalars())

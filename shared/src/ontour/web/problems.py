@@ -147,7 +147,7 @@ def problem_response(
             return RedirectResponse(f"/aanmelden?terug={target}", status_code=303)
         error_page = getattr(request.app.state, "error_page", None)
         if error_page is not None:
-            return error_page(request, status, title, detail)  # type: ignore[no-any-return]
+            return error_page(request, status, title, detail)
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,

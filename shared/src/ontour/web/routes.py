@@ -7,10 +7,11 @@ part of the path; the prefix is recovered from the concrete path.
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from typing import Any
 
 
-def route_template(scope: dict[str, Any]) -> str | None:
+def route_template(scope: MutableMapping[str, Any]) -> str | None:
     route = scope.get("route")
     inner = getattr(route, "path", None)
     if inner is None:
@@ -18,7 +19,8 @@ def route_template(scope: dict[str, Any]) -> str | None:
     path: str = scope.get("path", "")
     rendered = inner
     for name, value in (scope.get("path_params") or {}).items():
-        rendered = re.sub(r"\{" + re.escape(name) + r"(:[^}]*)?\}", lambda _: str(value), rendered)
+        pattern = re.compile(r"\{" + re.escape(name) + r"(:[^}]*)?\}")
+        rendered = pattern.sub(str(value).replace("\\", "\\\\"), rendered)
     if path.endswith(rendered):
         return path[: len(path) - len(rendered)] + inner
     return str(inner)
