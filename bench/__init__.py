@@ -66,8 +66,7 @@ def _print_summary(results: list[dict[str, Any]]) -> None:
         for goal in result.get("goals", []):
             met = "yes" if goal["met"] else "NO"
             rows.append(
-                (result["benchmark"], goal["name"], str(goal["target"]),
-                 str(goal["measured"]), met)
+                (result["benchmark"], goal["name"], str(goal["target"]), str(goal["measured"]), met)
             )
     if not rows:
         return

@@ -25,6 +25,7 @@ def test_real_secrets_are_accepted_in_production():
         service_name="intake",
         environment="production",
         secret_key=SecretStr("a-real-secret-from-the-vault"),
+        oidc_client_secret=SecretStr("another-real-secret"),
     )
     assert not settings.is_development
 
