@@ -70,3 +70,21 @@ def test_a_form_post_without_the_csrf_token_is_refused(page, base_url):
     assert response.status_code == 403
     api = f"{base_url}/reporting/api/v1/statistieken/voorgesprekken"
     assert httpx.get(api, cookies={"ontour_sessie": cookies["ontour_sessie"]}).status_code == 200
+
+
+@pytest.mark.parametrize("service", ["intake", "scheduling", "aftercare", "reporting"])
+def test_service_pages_are_accessible(page, base_url, service):
+    sign_in(page, base_url, "coordinator")
+    for path in (f"/{service}/", f"/{service}/asyncapi"):
+        response = page.goto(f"{base_url}{path}")
+        assert response.status == 200, path
+        assert page.locator("html").get_attribute("lang") == "nl"
+        assert_accessible(page)
+
+
+def test_a_page_asks_anonymous_visitors_to_sign_in(page, base_url):
+    page.goto(f"{base_url}/intake/")
+    # Sent to the IdP via /aanmelden, and back to /intake/ afterwards.
+    page.get_by_role("button", name=SUBJECT_FOR_ROLE["teamlid"]).click()
+    page.wait_for_url(f"{base_url}/intake/")
+    assert page.get_by_role("heading", level=1).inner_text() == "On Tour — intake"

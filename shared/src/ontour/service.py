@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse
 from faststream.nats import JStream, NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.specification import AsyncAPI
@@ -121,6 +122,10 @@ class Service:
     publishes: list[type[EventData]] = field(default_factory=list)
     page_routers: list[APIRouter] = field(default_factory=list)
     access: AccessTable = field(default_factory=lambda: AccessTable({}))
+    pages: PageRenderer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = PageRenderer(self.name)
 
     def build_broker(self, settings: ServiceSettings) -> NatsBroker:
         broker = NatsBroker(
@@ -190,8 +195,7 @@ class Service:
             servers=[{"url": "/", "description": "On Tour"}],
         )
         app.state.runtime = runtime
-        error_pages = PageRenderer(self.name)
-        app.state.error_page = lambda request, status, title, detail: error_pages.error(
+        app.state.error_page = lambda request, status, title, detail: self.pages.error(
             request, status, detail
         )
         mount_static(app, self.name)
@@ -260,6 +264,20 @@ class Service:
     def _operations_router(self, runtime: Runtime) -> APIRouter:
         router = APIRouter(include_in_schema=False)
         service = self
+
+        @router.get("/", response_class=HTMLResponse)
+        async def home(request: Request) -> HTMLResponse:
+            # The service's own pages replace this landing page as they are built.
+            return service.pages.render(
+                request,
+                "ui/dienst.html",
+                {
+                    "title": service.title,
+                    "description": service.description,
+                    "api_docs": f"/{service.name}/api/v1/openapi.json",
+                    "events_docs": f"/{service.name}/asyncapi",
+                },
+            )
 
         @router.get("/health/live")
         async def live() -> dict[str, str]:

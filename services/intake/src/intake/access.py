@@ -7,6 +7,7 @@ C, T = Role.COORDINATOR, Role.TEAMLID
 
 access = AccessTable(
     {
+        "GET /intake/": {C, T},
         "POST /intake/api/v1/voorgesprekken": {C, T},
         "GET /intake/api/v1/voorgesprekken/{voorgesprek_id}": {C, T},
         "GET /intake/api/v1/audit": {C},

@@ -7,6 +7,7 @@ C, T, M = Role.COORDINATOR, Role.TEAMLID, Role.MINISTERIE
 
 access = AccessTable(
     {
+        "GET /reporting/": {C, T, M},
         "GET /reporting/api/v1/statistieken/voorgesprekken": {C, T, M},
         "GET /reporting/api/v1/audit": {C},
     }

@@ -3,8 +3,11 @@
 from ontour.auth.access import AccessTable
 from ontour.auth.principal import Role
 
+C, T = Role.COORDINATOR, Role.TEAMLID
+
 access = AccessTable(
     {
-        "GET /scheduling/api/v1/audit": {Role.COORDINATOR},
+        "GET /scheduling/": {C, T},
+        "GET /scheduling/api/v1/audit": {C},
     }
 )
