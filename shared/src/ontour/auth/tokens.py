@@ -92,14 +92,23 @@ def _header(token: str) -> dict[str, Any]:
 
 
 _discovery_cache: dict[str, dict[str, Any]] = {}
+_discovery_urls: dict[str, str] = {}
+
+
+def use_discovery_url(issuer: str, url: str | None) -> None:
+    """Fetch ``issuer``'s configuration from an internal address (e.g. inside compose,
+    where the public issuer URL is not reachable); the ``iss`` checked stays the public one."""
+    if url:
+        _discovery_urls[issuer.rstrip("/")] = url
 
 
 async def discover(issuer: str) -> dict[str, Any]:
     """The IdP's OpenID configuration (cached per process)."""
     issuer = issuer.rstrip("/")
     if issuer not in _discovery_cache:
+        url = _discovery_urls.get(issuer, f"{issuer}/.well-known/openid-configuration")
         async with httpx.AsyncClient(timeout=5.0) as client:
-            response = await client.get(f"{issuer}/.well-known/openid-configuration")
+            response = await client.get(url)
             response.raise_for_status()
         _discovery_cache[issuer] = response.json()
     return _discovery_cache[issuer]
