@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import consumer_on, held, publish_event
+from backbone_support import consumer_on, held, publish_event
 from ontour.cli import app
 from ontour.contracts.intake import VoorgesprekGehouden
 from ontour.events import CloudEvent

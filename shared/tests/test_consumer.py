@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import nats
-from conftest import consumer_on, held, publish, publish_event, record_applied
+from backbone_support import consumer_on, held, publish, publish_event, record_applied
 from ontour.contracts.intake import VoorgesprekGehouden
 from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer

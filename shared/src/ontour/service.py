@@ -245,11 +245,18 @@ class Service:
         log.info("service started", service=self.name)
 
     async def _stop(self, runtime: Runtime) -> None:
-        if runtime.relay_task is not None:
-            runtime.relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runtime.relay_task
-        await runtime.broker.stop()
+        if runtime.relay is not None and runtime.relay_task is not None:
+            runtime.relay.stop()
+            try:
+                await asyncio.wait_for(runtime.relay_task, timeout=10)
+            except (TimeoutError, asyncio.CancelledError):
+                log.warning("outbox relay did not stop in time", service=self.name)
+        try:
+            await asyncio.wait_for(runtime.broker.stop(), timeout=20)
+        except Exception as exc:  # a broker that is away must not block the shutdown
+            log.warning(
+                "broker did not stop cleanly", service=self.name, error=exc.__class__.__name__
+            )
         await runtime.engine.dispose()
         log.info("service stopped", service=self.name)
 

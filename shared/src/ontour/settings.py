@@ -44,8 +44,10 @@ class ServiceSettings(BaseSettings):
         description="OpenID Connect issuer (the development IdP by default).",
     )
     oidc_discovery_url: str | None = Field(
-        default=None, description="Internal address of the IdP's openid-configuration, "
-        "when the public issuer URL is not reachable from the service (compose).")
+        default=None,
+        description="Internal address of the IdP's openid-configuration, "
+        "when the public issuer URL is not reachable from the service (compose).",
+    )
     oidc_client_id: str = "ontour"
     oidc_client_secret: SecretStr = SecretStr(f"{PLACEHOLDER_PREFIX}-oidc-client-secret")
     oidc_audience: str = Field(default="ontour", description="Audience API tokens must carry.")

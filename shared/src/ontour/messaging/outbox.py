@@ -104,37 +104,47 @@ class OutboxRelay:
         self._safety_poll = safety_poll_seconds
         self._retention = retention
         self._wake = asyncio.Event()
+        self._stopping = False
         self._last_purge = datetime.min.replace(tzinfo=UTC)
         self._last_housekeeping = datetime.min.replace(tzinfo=UTC)
 
+    def stop(self) -> None:
+        """Finish the current batch, then return from :meth:`run`."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Relay until cancelled. Survives broker and database outages by retrying."""
+        """Relay until stopped. Survives broker and database outages by retrying."""
         listener: asyncpg.Connection | None = None
         backoff = 0.1
-        while True:
-            try:
-                if listener is None or listener.is_closed():
-                    listener = await asyncpg.connect(
-                        asyncpg_dsn(self._engine.url.render_as_string(hide_password=False))
+        try:
+            while not self._stopping:
+                try:
+                    if listener is None or listener.is_closed():
+                        listener = await asyncpg.connect(
+                            asyncpg_dsn(self._engine.url.render_as_string(hide_password=False))
+                        )
+                        await listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+                    published = await self.relay_once()
+                    await self._housekeeping()
+                    backoff = 0.1
+                    if published < self._batch_size:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._wake.wait(), self._safety_poll)
+                        self._wake.clear()
+                except Exception as exc:  # broker or database away: wait, then try again
+                    current = asyncio.current_task()
+                    if self._stopping or (current is not None and current.cancelling()):
+                        # A driver may wrap the cancellation: never retry through a shutdown.
+                        raise asyncio.CancelledError from exc
+                    log.warning(
+                        "outbox relay retrying", error=exc.__class__.__name__, service=self._service
                     )
-                    await listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-                published = await self.relay_once()
-                await self._housekeeping()
-                backoff = 0.1
-                if published < self._batch_size:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._safety_poll)
-                    self._wake.clear()
-            except asyncio.CancelledError:
-                if listener is not None and not listener.is_closed():
-                    await listener.close()
-                raise
-            except Exception as exc:  # broker or database away: wait, then try again
-                log.warning(
-                    "outbox relay retrying", error=exc.__class__.__name__, service=self._service
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+        finally:
+            if listener is not None and not listener.is_closed():
+                listener.terminate()
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows; returns how many were confirmed by JetStream."""

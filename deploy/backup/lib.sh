@@ -1,0 +1,106 @@
+# shellcheck shell=bash
+# Shared by backup.sh and restore-drill.sh: what to back up, and how to run the tools.
+#
+# ONTOUR_BACKUP_MODE=compose (default): PostgreSQL and NATS tools run in the compose
+#   stack's `pg-tools` and `nats-cli` containers (profile `tools`, see compose.yaml); the
+#   backup directory is mounted there as /backups.
+# ONTOUR_BACKUP_MODE=local: psql, pg_dump, pg_restore and nats from PATH, configured by
+#   their usual environment (PGHOST, PGPORT, PGUSER, PGPASSWORD; NATS_URL, NATS_USER,
+#   NATS_PASSWORD), e.g. in a Kubernetes CronJob or on an operator's machine.
+
+# Keep in step with the backbone (tests/deploy checks both lists): one database per
+# service, one stream per producing service plus the dead letters.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+ONTOUR_SERVICES=(intake scheduling aftercare reporting)
+# shellcheck disable=SC2034
+ONTOUR_STREAMS=(ONTOUR_INTAKE ONTOUR_SCHEDULING ONTOUR_AFTERCARE ONTOUR_DEADLETTERS)
+
+backup_lib_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(cd "$backup_lib_dir/../.." && pwd)"
+mode="${ONTOUR_BACKUP_MODE:-compose}"
+case "$mode" in
+compose | local) ;;
+*)
+	echo "ONTOUR_BACKUP_MODE must be compose or local, not '$mode'" >&2
+	exit 2
+	;;
+esac
+
+log() {
+	printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2
+}
+
+die() {
+	log "ERROR: $*"
+	exit 1
+}
+
+# The backup root: ONTOUR_BACKUP_DIR from the environment, else from .env, else the
+# default of compose.yaml. Relative paths are relative to the repository (as in compose).
+resolve_backup_dir() {
+	local dir="${ONTOUR_BACKUP_DIR:-}"
+	if [ -z "$dir" ] && [ -f "$repo_root/.env" ]; then
+		dir="$(sed -n 's/^ONTOUR_BACKUP_DIR=//p' "$repo_root/.env" | tail -n 1)"
+	fi
+	dir="${dir:-./deploy/backup/data}"
+	case "$dir" in
+	/*) ;;
+	*) dir="$repo_root/${dir#./}" ;;
+	esac
+	mkdir -p "$dir"
+	# Compose mounts the same directory into the tool containers.
+	ONTOUR_BACKUP_DIR="$(cd "$dir" && pwd)"
+	export ONTOUR_BACKUP_DIR
+}
+
+# The tool containers write into the backup directory as the calling user.
+if [ "$mode" = compose ]; then
+	ONTOUR_BACKUP_USER="${ONTOUR_BACKUP_USER:-$(id -u):$(id -g)}"
+	export ONTOUR_BACKUP_USER
+fi
+
+# The compose command; restore-drill.sh points it at a separate project.
+compose_cmd=(docker compose --project-directory "$repo_root" -f "$repo_root/compose.yaml")
+
+# A path below the backup root as the tools see it.
+tool_path() {
+	if [ "$mode" = compose ]; then
+		printf '/backups/%s' "$1"
+	else
+		printf '%s/%s' "$ONTOUR_BACKUP_DIR" "$1"
+	fi
+}
+
+# Run a PostgreSQL client program (psql, pg_dump, pg_restore); stdin is passed on.
+pg() {
+	if [ "$mode" = compose ]; then
+		"${compose_cmd[@]}" run --rm -T pg-tools "$@"
+	else
+		"$@"
+	fi
+}
+
+# Run the nats CLI as the `ops` user.
+nats_cli() {
+	if [ "$mode" = compose ]; then
+		"${compose_cmd[@]}" run --rm -T nats-cli "$@"
+	else
+		nats "$@"
+	fi
+}
+
+# Exact row counts of one database (see table-counts.sql).
+table_counts() {
+	pg psql --no-psqlrc --quiet --no-align --tuples-only --field-separator="$(printf '\t')" \
+		--set=ON_ERROR_STOP=1 --dbname="$1" <"$backup_lib_dir/table-counts.sql"
+}
+
+# The message count in a stream's JSON (`nats stream info --json`, or the backup.json a
+# stream backup writes): the first "messages" field is the state's.
+json_messages() {
+	grep -o '"messages": *[0-9]*' | head -n 1 | grep -o '[0-9]*$'
+}
+
+streams_enabled() {
+	[ "${ONTOUR_BACKUP_STREAMS:-1}" != 0 ]
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Restore drill: restore a backup into a FRESH stack and check that nothing is missing.
+#
+#   deploy/backup/restore-drill.sh NAME
+#
+# 1. verifies the checksums (SHA256SUMS);
+# 2. starts a separate, empty compose project (ONTOUR_DRILL_PROJECT, default
+#    ontour-restore-drill) with only PostgreSQL and NATS; its first start creates the
+#    logins and empty databases (deploy/postgres/init/), as in production;
+# 3. restores every database (pg_restore) and every stream (`nats stream restore`);
+# 4. compares the row count of every table and the message count of every stream with
+#    the counts recorded at backup time;
+# 5. starts the streams job and the four services on the restored data and waits until
+#    they are healthy (they migrate forward if the backup is older than the code);
+# 6. removes the drill project and its volumes (ONTOUR_DRILL_KEEP=1 keeps them).
+# The production stack is not touched; the drill publishes no fixed host ports.
+#
+# ONTOUR_BACKUP_MODE=local restores into the PostgreSQL server and NATS server the usual
+# environment variables point at (see lib.sh); it creates the logins and databases with
+# deploy/postgres/init/10-ontour-databases.sh (ONTOUR_DB_PASSWORD_* required), refuses a
+# database that already has tables, and skips step 5. ONTOUR_BACKUP_STREAMS=0 skips the
+# streams. Exit status 0 only if every count matches.
+set -euo pipefail
+
+# shellcheck source=lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+resolve_backup_dir
+
+name="${1:-}"
+[ -n "$name" ] || die "usage: $0 NAME (a directory in $ONTOUR_BACKUP_DIR)"
+source_dir="$ONTOUR_BACKUP_DIR/$name"
+[ -d "$source_dir/postgres" ] || die "no backup at $source_dir"
+
+if [ -f "$source_dir/SHA256SUMS" ] && command -v sha256sum >/dev/null 2>&1; then
+	(cd "$source_dir" && sha256sum --quiet --check SHA256SUMS) || die "checksums do not match"
+	log "checksums ok"
+fi
+
+if [ "$mode" = compose ]; then
+	project="${ONTOUR_DRILL_PROJECT:-ontour-restore-drill}"
+	[ "$project" != ontour ] || die "the drill never runs in the production project"
+	compose_cmd+=(-p "$project")
+	# One NATS server, one instance, and host ports chosen by Docker: the drill runs next
+	# to the production stack without clashing with it.
+	export COMPOSE_PROFILES="" NATS_CONFIG=nats.conf NATS_STREAM_REPLICAS=1 ONTOUR_REPLICAS=1
+	export ONTOUR_PUBLISH_ADDRESS=127.0.0.1 NATS_MONITOR_HOST_PORT=0 ONTOUR_HTTP_HOST_PORT=0
+	export GRAFANA_HOST_PORT=0 JAEGER_HOST_PORT=0 PROMETHEUS_HOST_PORT=0
+	cleanup() {
+		if [ "${ONTOUR_DRILL_KEEP:-0}" = 1 ]; then
+			log "drill project kept: docker compose -p $project down --volumes"
+		else
+			"${compose_cmd[@]}" down --volumes --remove-orphans >&2 || true
+		fi
+	}
+	trap cleanup EXIT
+	log "fresh stack: project $project"
+	"${compose_cmd[@]}" up --detach --wait postgres nats >&2
+else
+	log "local: creating logins and databases"
+	POSTGRES_USER="${PGUSER:-postgres}" POSTGRES_DB="${PGDATABASE:-postgres}" \
+		bash "$repo_root/deploy/postgres/init/10-ontour-databases.sh" >&2
+fi
+
+failures=0
+
+restore_database() {
+	local db="$1" dump existing restored expected
+	dump="$(tool_path "$name/postgres/$db.dump")"
+	existing="$(table_counts "$db")"
+	[ -z "$existing" ] || die "database $db is not empty: the drill restores into a fresh one"
+	pg pg_restore --exit-on-error --single-transaction --no-password --dbname="$db" "$dump"
+	# Into variables first: a failing count must stop the drill, not compare as empty.
+	restored="$(table_counts "$db")"
+	expected="$(cat "$source_dir/postgres/$db.counts")"
+	if [ "$restored" = "$expected" ]; then
+		log "  postgres/$db: $(grep -c . <<<"$expected" || true) tables, counts match"
+	else
+		log "  postgres/$db: COUNTS DIFFER (< restored, > backup)"
+		diff <(printf '%s\n' "$restored") <(printf '%s\n' "$expected") >&2 || true
+		failures=$((failures + 1))
+	fi
+}
+
+restore_stream() {
+	local stream="$1" expected actual
+	expected="$(json_messages <"$source_dir/jetstream/$stream/backup.json" || true)"
+	[ -n "$expected" ] || die "no message count in jetstream/$stream/backup.json"
+	nats_cli stream restore --no-progress --replicas "${NATS_STREAM_REPLICAS:-1}" \
+		"$(tool_path "$name/jetstream/$stream")" >&2
+	actual="$(nats_cli stream info "$stream" --json | json_messages || true)"
+	if [ "$actual" = "$expected" ]; then
+		log "  jetstream/$stream: $actual messages, as in the backup"
+	else
+		log "  jetstream/$stream: ${actual:-?} messages, backup has $expected"
+		failures=$((failures + 1))
+	fi
+}
+
+for db in "${ONTOUR_SERVICES[@]}"; do
+	restore_database "$db"
+done
+if streams_enabled; then
+	for stream in "${ONTOUR_STREAMS[@]}"; do
+		restore_stream "$stream"
+	done
+fi
+
+if [ "$failures" -eq 0 ] && [ "$mode" = compose ] && [ "${ONTOUR_DRILL_SERVICES:-1}" != 0 ]; then
+	log "starting the services on the restored data"
+	"${compose_cmd[@]}" up --detach --wait "${ONTOUR_SERVICES[@]}" >&2
+	log "  services healthy"
+fi
+
+if [ "$failures" -ne 0 ]; then
+	die "restore drill of $name FAILED: $failures difference(s)"
+fi
+log "restore drill of $name passed"

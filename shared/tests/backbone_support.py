@@ -1,0 +1,100 @@
+"""Helpers for the backbone tests: a consumer on a real broker and database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+
+import nats
+import pytest
+from faststream.nats import NatsBroker
+from ontour.contracts.intake import GespreksVorm, VoorgesprekGehouden
+from ontour.db import create_engine, ensure_database, session_factory
+from ontour.events import CloudEvent
+from ontour.messaging.consumer import EventConsumer
+from sqlalchemy import text
+
+
+def held(
+    organisation_code: str = "GM0014", held_on: date = date(2025, 3, 1)
+) -> VoorgesprekGehouden:
+    return VoorgesprekGehouden(
+        voorgesprek_id=uuid.uuid4(),
+        organisation_code=organisation_code,
+        held_on=held_on,
+        mode=GespreksVorm.ONLINE,
+    )
+
+
+async def publish(nats_url: str, body: bytes, subject: str, msg_id: str | None = None) -> None:
+    nc = await nats.connect(nats_url)
+    try:
+        await nc.jetstream().publish(
+            subject, body, headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex}
+        )
+    finally:
+        await nc.close()
+
+
+async def publish_event(nats_url: str, event: CloudEvent, msg_id: str | None = None) -> None:
+    data_type = event.type.split(".")
+    subject = f"ontour.{data_type[3]}.{data_type[4].replace('-', '.')}.{data_type[5]}"
+    await publish(nats_url, event.model_dump_json().encode(), subject, msg_id or str(event.id))
+
+
+@dataclass
+class Harness:
+    consumer: EventConsumer
+    applied_count: object
+    sessions: object
+
+
+@asynccontextmanager
+async def consumer_on(
+    nats_url: str, db_url: str, consumer: EventConsumer
+) -> AsyncIterator[Harness]:
+    """Run ``consumer`` on a real broker against a database with an inbox and an 'applied' table."""
+    await ensure_database(db_url)
+    engine = create_engine(db_url)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS inbox (consumer text, event_id uuid, "
+                "processed_at timestamptz DEFAULT now(), "
+                "PRIMARY KEY (consumer, event_id))"
+            )
+        )
+        await conn.execute(
+            text("CREATE TABLE IF NOT EXISTS applied (event_id uuid, organisation_code text)")
+        )
+    sessions = session_factory(engine)
+    broker = NatsBroker(nats_url, logger=None)
+    consumer.subscribe(broker, sessions)
+    await broker.connect()
+    await consumer.ensure(broker.connection.jetstream())
+    await broker.start()
+
+    async def applied_count() -> int:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text("SELECT count(*) FROM applied"))).scalar_one())
+
+    try:
+        yield Harness(consumer, applied_count, sessions)
+    finally:
+        await broker.stop()
+        await engine.dispose()
+
+
+async def record_applied(session, envelope, event) -> None:
+    await session.execute(
+        text("INSERT INTO applied VALUES (:id, :code)"),
+        {"id": envelope.id, "code": event.organisation_code},
+    )
+
+
+@pytest.fixture
+def db_url(database_url):
+    return database_url("backbone")
