@@ -330,7 +330,7 @@ class BaselinePath(Pipeline):
         url = _database(self.server_url, "bench_baseline")
         await ensure_database(url)
         self.engine = create_engine(url)
-        await _create_tables(self.engine, [BenchReceipt])
+        await _create_tables(self.engine, [BenchVoorgesprek, BenchReceipt])
         self.sessions = timed_sessions(self.engine)
         self.nc = await nats.connect(self.nats_url)
         self.js = self.nc.jetstream()
@@ -379,10 +379,22 @@ class BaselinePath(Pipeline):
         await message.ack()
 
     async def produce(self, clock: Clock) -> None:
-        envelope = CloudEvent.wrap(new_event())
+        # The same business write as the outbox path, then a plain publish: the "dual
+        # write" the outbox replaces (it can lose the event between commit and publish).
+        data = new_event()
+        envelope = CloudEvent.wrap(data)
+        async with self.sessions() as session, session.begin():
+            session.add(
+                BenchVoorgesprek(
+                    id=data.voorgesprek_id,
+                    organisation_code=data.organisation_code,
+                    held_on=data.held_on,
+                    mode=data.mode.value,
+                )
+            )
+            session.info["bench_mark"] = partial(clock.mark_produced, envelope.id)
         payload = envelope.model_dump_json().encode()
         await self.js.publish(SUBJECT, payload, stream=STREAM, timeout=RELAY_PUBLISH_TIMEOUT)
-        clock.mark_produced(envelope.id)
 
     async def stop(self) -> None:
         self.task.cancel()

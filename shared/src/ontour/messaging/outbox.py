@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 from faststream.nats import NatsBroker
 from opentelemetry import propagate, trace
-from sqlalchemy import Column, DateTime, Index, LargeBinary, text
+from sqlalchemy import Column, DateTime, Index, LargeBinary, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col, select
@@ -65,8 +65,9 @@ class OutboxMessage(SQLModel, table=True):
 async def enqueue(session: AsyncSession, data: EventData) -> CloudEvent:
     """Add an event to the outbox inside the caller's transaction."""
     event = CloudEvent.wrap(data)
-    session.add(
-        OutboxMessage(
+    # A core INSERT: no ORM unit-of-work bookkeeping for a row nobody reads back.
+    await session.execute(
+        insert(OutboxMessage).values(
             id=event.id,
             subject=data.nats_subject(),
             event_type=event.type,
@@ -158,17 +159,21 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
+            # Publish the batch concurrently (one PubAck round-trip, not one per row), then
+            # mark in outbox order up to the first failure: the rest is retried, and
+            # JetStream drops the re-publish of anything that was in fact stored.
+            results = await asyncio.gather(
+                *(self._publish(row) for row in rows), return_exceptions=True
+            )
             confirmed = 0
-            for row in rows:
-                try:
-                    await self._publish(row)
-                except Exception as exc:
-                    # Keep order: stop at the first failure, mark what was confirmed.
+            now = datetime.now(UTC)
+            for row, result in zip(rows, results, strict=True):
+                if isinstance(result, BaseException):
                     row.attempts += 1
-                    row.last_error = exc.__class__.__name__
+                    row.last_error = result.__class__.__name__
                     break
                 self._after_publish(row)
-                row.sent_at = datetime.now(UTC)
+                row.sent_at = now
                 confirmed += 1
             return confirmed
 
