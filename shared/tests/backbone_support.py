@@ -98,3 +98,38 @@ async def record_applied(session, envelope, event) -> None:
 @pytest.fixture
 def db_url(database_url):
     return database_url("backbone")
+
+
+VOORGESPREK = {"organisation_code": "GM0014", "held_on": "2025-03-01", "mode": "fysiek"}
+
+
+@asynccontextmanager
+async def intake_and_reporting(nats_url, database_url, idp_url, headers, **intake_settings):
+    """The walking skeleton in this process: intake (records) and reporting (counts)."""
+    from intake.app import service as intake
+    from ontour.testing.plugin import running_service
+    from reporting.app import service as reporting
+
+    async with (
+        running_service(
+            intake,
+            nats_url=nats_url,
+            idp_url=idp_url,
+            headers=headers,
+            database_url=database_url("intake"),
+            **intake_settings,
+        ) as api,
+        running_service(
+            reporting,
+            nats_url=nats_url,
+            idp_url=idp_url,
+            headers=headers,
+            database_url=database_url("reporting"),
+        ) as stats,
+    ):
+        yield api, stats
+
+
+async def held_count(stats) -> int:
+    response = await stats.get("/reporting/api/v1/statistieken/voorgesprekken")
+    return int(response.json()["gehouden"])

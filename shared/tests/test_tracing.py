@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from intake.app import service as intake
-from ontour.testing.plugin import eventually, running_service
+from backbone_support import held_count, intake_and_reporting
+from ontour.testing.plugin import eventually
 from opentelemetry.trace import SpanKind
-from reporting.app import service as reporting
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 
@@ -13,21 +12,9 @@ TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 async def test_one_trace_from_the_request_to_the_consumer(
     nats_url, database_url, finished_spans, idp_url, bearer
 ):
-    async with (
-        running_service(
-            intake,
-            nats_url=nats_url,
-            idp_url=idp_url,
-            headers=bearer("coordinator"),
-            database_url=database_url("intake"),
-        ) as api,
-        running_service(
-            reporting,
-            nats_url=nats_url,
-            idp_url=idp_url,
-            headers=bearer("coordinator"),
-            database_url=database_url("reporting"),
-        ) as stats,
+    async with intake_and_reporting(nats_url, database_url, idp_url, bearer("coordinator")) as (
+        api,
+        stats,
     ):
         response = await api.post(
             "/intake/api/v1/voorgesprekken",
@@ -37,9 +24,7 @@ async def test_one_trace_from_the_request_to_the_consumer(
         assert response.status_code == 201
 
         async def consumed():
-            return (await stats.get("/reporting/api/v1/statistieken/voorgesprekken")).json()[
-                "gehouden"
-            ] == 1
+            return await held_count(stats) == 1
 
         await eventually(consumed)
 

@@ -8,59 +8,18 @@ focus is always visible, targets are large enough, nothing comes from elsewhere.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 # The fixtures and hooks of the browser plugin; its asserts are rewritten like a conftest's.
-from fastapi import FastAPI, Form, Request
-from fastapi.responses import PlainTextResponse
 from ontour.testing.browser import DESKTOP, PHONE, assert_accessible, serve
-from ontour.web import ui
 from playwright.sync_api import expect
+from ui_support import kit_app
 
 pytestmark = pytest.mark.browser
 
 ALL_ROLES = "coordinator,teamlid,ministerie,beheerder"
-
-
-@dataclass
-class User:
-    display_name: str
-    roles: frozenset[str]
-
-
-def kit_app(development: bool = True) -> FastAPI:
-    """The kit's pages, with a stand-in for the front door's session (``?als=<roles>``)."""
-    app = FastAPI()
-
-    @app.middleware("http")
-    async def as_user(request: Request, call_next: Any) -> Any:
-        roles = request.query_params.get("als")
-        if roles is not None:
-            request.state.user = User("Anna de Vries", frozenset(filter(None, roles.split(","))))
-        request.state.csrf_token = "csrf-123"
-        return await call_next(request)
-
-    pages = ui.PageRenderer("", development=development)
-    app.include_router(ui.pages_router(pages, example=True))
-    intake = ui.PageRenderer("intake", development=development)
-
-    @app.get("/intake/")
-    async def intake_home(request: Request) -> Any:
-        return intake.render(request, "ui/start.html")
-
-    @app.get("/fout/{status}")
-    async def error(request: Request, status: int) -> Any:
-        return pages.error(request, status)
-
-    @app.post("/afmelden")
-    async def sign_out(csrf_token: str = Form("")) -> PlainTextResponse:
-        return PlainTextResponse(f"afgemeld met token {csrf_token}")
-
-    ui.mount_static(app, "intake")
-    return app
 
 
 @pytest.fixture(scope="module")

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any, Literal
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from ontour.web import ui
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from starlette.datastructures import FormData
+from ui_support import kit_app
 
 # --------------------------------------------------------------------------- formatting
 
@@ -191,44 +189,9 @@ def test_field_ids():
 # --------------------------------------------------------------------------- rendering
 
 
-@dataclass
-class User:
-    display_name: str
-    roles: frozenset[str]
-
-
-def _app(development: bool | None = True, environment: str | None = None) -> FastAPI:
-    app = FastAPI()
-    if environment:
-        app.state.runtime = SimpleNamespace(settings=SimpleNamespace(environment=environment))
-
-    @app.middleware("http")
-    async def as_user(request: Request, call_next: Any) -> Any:
-        roles = request.query_params.get("als")
-        if roles is not None:
-            request.state.user = User("Anna de Vries", frozenset(filter(None, roles.split(","))))
-        request.state.csrf_token = "csrf-123"
-        return await call_next(request)
-
-    renderer = ui.PageRenderer("", development=development)
-    app.include_router(ui.pages_router(renderer, example=True))
-    service = ui.PageRenderer("intake", development=development)
-
-    @app.get("/intake/")
-    async def intake_home(request: Request) -> Any:
-        return service.render(request, "ui/start.html")
-
-    @app.get("/fout/{status}")
-    async def error(request: Request, status: int) -> Any:
-        return renderer.error(request, status)
-
-    ui.mount_static(app, "intake")
-    return app
-
-
 @pytest.fixture
 async def client():
-    transport = httpx.ASGITransport(app=_app())
+    transport = httpx.ASGITransport(app=kit_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://kit.test") as c:
         yield c
 
@@ -314,9 +277,9 @@ async def test_the_accessibility_statement_and_the_error_page(client: httpx.Asyn
 
 async def test_the_development_banner_follows_the_environment():
     for app, shown in [
-        (_app(development=False), False),
-        (_app(development=None, environment="production"), False),
-        (_app(development=None, environment="test"), True),
+        (kit_app(development=False), False),
+        (kit_app(development=None, environment="production"), False),
+        (kit_app(development=None, environment="test"), True),
     ]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://kit.test") as c:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -122,6 +122,9 @@ class Service:
     publishes: list[type[EventData]] = field(default_factory=list)
     page_routers: list[APIRouter] = field(default_factory=list)
     access: AccessTable = field(default_factory=lambda: AccessTable({}))
+    # Runs once per start, after the migrations and before traffic (e.g. loading reference
+    # data). Replicas run it concurrently, so it must be idempotent and replica-safe.
+    on_startup: Callable[[Runtime], Awaitable[None]] | None = None
     pages: PageRenderer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -225,6 +228,8 @@ class Service:
         if settings.is_development:
             await ensure_database(settings.db_url)
         await migrate(runtime.engine, self.migrations)
+        if self.on_startup is not None:
+            await self.on_startup(runtime)
         await runtime.broker.connect()
         js = runtime.broker.connection.jetstream()
         await ensure_streams(js, update=False)

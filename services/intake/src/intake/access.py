@@ -8,6 +8,8 @@ C, T = Role.COORDINATOR, Role.TEAMLID
 access = AccessTable(
     {
         "GET /intake/": {C, T},
+        "GET /intake/api/v1/organisaties": {C, T},
+        "GET /intake/api/v1/organisaties/{cbs_code}": {C, T},
         "POST /intake/api/v1/voorgesprekken": {C, T},
         "GET /intake/api/v1/voorgesprekken/{voorgesprek_id}": {C, T},
         "GET /intake/api/v1/audit": {C},

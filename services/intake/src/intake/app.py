@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from ontour.contracts.intake import VoorgesprekGehouden
+from ontour.contracts.intake import (
+    OrganisatieGeregistreerd,
+    OrganisatieGewijzigd,
+    VoorgesprekGehouden,
+)
 from ontour.service import Service
 
 from intake.access import access
 from intake.api import router
 from intake.config import Settings
 from intake.handlers import consumers
+from intake.registration import load_shipped_register
 
 service = Service(
     name="intake",
@@ -22,7 +27,8 @@ service = Service(
     routers=[router],
     consumers=consumers,
     access=access,
-    publishes=[VoorgesprekGehouden],
+    publishes=[VoorgesprekGehouden, OrganisatieGeregistreerd, OrganisatieGewijzigd],
+    on_startup=load_shipped_register,
 )
 
 

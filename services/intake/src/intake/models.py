@@ -1,4 +1,4 @@
-"""Intake's tables. Walking-skeleton model; the intake issue replaces it with the full one."""
+"""Intake's tables."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from ontour.messaging.outbox import OutboxMessage
 from sqlalchemy import Column, DateTime, String
 from sqlmodel import Field, SQLModel
 
+from intake.domain.register import OrganisationKind
+from intake.domain.tour_status import TourStatus
+
 metadata = SQLModel.metadata
-__all__ = ["OutboxMessage", "ProcessedEvent", "Voorgesprek", "metadata"]
+__all__ = ["OrganisationRow", "OutboxMessage", "ProcessedEvent", "Voorgesprek", "metadata"]
 
 
 class Voorgesprek(SQLModel, table=True):
@@ -26,3 +29,23 @@ class Voorgesprek(SQLModel, table=True):
         default_factory=lambda: datetime.now(UTC),
         sa_column=Column(DateTime(timezone=True), nullable=False),
     )
+
+
+class OrganisationRow(SQLModel, table=True):
+    """A gemeente or provincie; ended ones stay (``valid_until``) so history is kept."""
+
+    __tablename__ = "organisation"
+
+    cbs_code: str = Field(primary_key=True, max_length=6)
+    name: str
+    kind: OrganisationKind = Field(sa_type=String)
+    province_code: str = Field(max_length=4, index=True)
+    province_name: str
+    lat: float | None = None
+    lon: float | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    successor_code: str | None = Field(default=None, max_length=6)
+    tour_status: TourStatus = Field(default=TourStatus.NIET_BENADERD, sa_type=String)
+    # Optimistic concurrency: every change bumps it; a stale edit is refused.
+    version: int = 1

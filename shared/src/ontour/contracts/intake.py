@@ -49,3 +49,91 @@ class VoorgesprekGehouden(EventData):
 
     def subject_id(self) -> str:
         return str(self.voorgesprek_id)
+
+
+class OrganisatieSoort(StrEnum):
+    """What kind of organisation: a municipality or a province."""
+
+    GEMEENTE = "gemeente"
+    PROVINCIE = "provincie"
+
+
+class OrganisatieVeld(StrEnum):
+    """A field of an organisation in the register that a change can touch."""
+
+    NAME = "name"
+    PROVINCE_CODE = "province_code"
+    PROVINCE_NAME = "province_name"
+    LAT = "lat"
+    LON = "lon"
+    VALID_UNTIL = "valid_until"
+    SUCCESSOR_CODE = "successor_code"
+
+
+ProvinceCode = Annotated[str, StringConstraints(pattern=r"^PV\d{2}$")]
+
+
+@contract(service="intake", aggregate="organisatie", name="geregistreerd", version=1)
+class OrganisatieGeregistreerd(EventData):
+    """A gemeente or provincie was added to the register of organisations."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "organisation_code": "GM0014",
+                    "kind": "gemeente",
+                    "province_code": "PV20",
+                    "valid_from": None,
+                }
+            ]
+        }
+    )
+
+    organisation_code: OrganisationCode = Field(
+        description="CBS code of the organisation (GMxxxx or PVxx)."
+    )
+    kind: OrganisatieSoort = Field(description="gemeente or provincie.")
+    province_code: ProvinceCode = Field(
+        description="CBS code of the province it lies in (a provincie: its own code)."
+    )
+    valid_from: date | None = Field(
+        description="First day it exists; null when it already existed when the register began."
+    )
+
+    def subject_id(self) -> str:
+        return self.organisation_code
+
+
+@contract(service="intake", aggregate="organisatie", name="gewijzigd", version=1)
+class OrganisatieGewijzigd(EventData):
+    """An organisation in the register changed: renamed, moved, or ended (e.g. merged)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "organisation_code": "GM0457",
+                    "changed_fields": ["valid_until", "successor_code"],
+                    "valid_until": "2027-01-01",
+                    "successor_code": "GM0363",
+                }
+            ]
+        }
+    )
+
+    organisation_code: OrganisationCode = Field(
+        description="CBS code of the organisation (GMxxxx or PVxx)."
+    )
+    changed_fields: list[OrganisatieVeld] = Field(
+        min_length=1, description="Names of the fields that changed (the values stay in intake)."
+    )
+    valid_until: date | None = Field(
+        description="First day it no longer exists (half-open period); null while it exists."
+    )
+    successor_code: OrganisationCode | None = Field(
+        description="CBS code of the organisation it went into when ended by a merger."
+    )
+
+    def subject_id(self) -> str:
+        return self.organisation_code

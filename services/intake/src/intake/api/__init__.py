@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from intake.api import voorgesprekken
+from intake.api import organisaties, voorgesprekken
 
 router = APIRouter()
+router.include_router(organisaties.router)
 router.include_router(voorgesprekken.router)

@@ -437,6 +437,8 @@ def plan_register_import(
                     "opgegaan zijn in een andere organisatie",
                 )
             )
+        elif predecessor in ended_before and ended_before[predecessor].successor_code == successor:
+            pass  # an earlier import of this list already recorded this merger: nothing to do
         elif predecessor not in active:
             errors.append(
                 RowError(row.number, column, f"{predecessor} staat niet (meer) in het register")
