@@ -602,3 +602,23 @@ def postgres_servers() -> Iterator[Callable[[str], PostgresServer]]:
         for server in servers:
             server.process.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def run_psql(server: Any, user: str, database: str, sql: str) -> Any:
+    """One SQL statement through the real psql, as ``user`` on ``database``."""
+    return run(
+        [
+            str(POSTGRES_BIN_PATH / "psql"),
+            "--no-psqlrc",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-U",
+            user,
+            "-d",
+            database,
+            "-c",
+            sql,
+        ],
+        env=server.env(),
+    )

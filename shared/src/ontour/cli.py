@@ -77,9 +77,9 @@ def streams_ensure(
     replicas: Annotated[int, typer.Option(help="Replica's per stream.")] = 1,
 ) -> None:
     """Maak de streams aan of breng ze in lijn met hun definitie."""
-    from ontour.messaging.streams import STREAMS, ensure_streams
+    from ontour.messaging.streams import STREAMS, ensure_streams_at
 
-    _with_js(nats_url, lambda js: ensure_streams(js, update=True, replicas=replicas))
+    asyncio.run(ensure_streams_at(nats_url, replicas=replicas))
     for spec in STREAMS:
         typer.echo(f"{spec.name}: {', '.join(spec.subjects)}")
 

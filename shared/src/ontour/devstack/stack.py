@@ -31,6 +31,7 @@ from ontour.devstack.servers import (
     start_postgres,
     start_service,
 )
+from ontour.messaging.streams import ensure_streams_at
 
 SERVICE_PORTS = {"intake": 8101, "scheduling": 8102, "aftercare": 8103, "reporting": 8104}
 FRONTDOOR_PORT = 8100
@@ -103,7 +104,7 @@ class Stack:
                 start_postgres(self.home / "postgres", POSTGRES_PORT, logs / "postgres.log")
             )
             server_url = f"postgresql+asyncpg://postgres@127.0.0.1:{POSTGRES_PORT}/postgres"
-        asyncio.run(_ensure_streams(nats_url))
+        asyncio.run(ensure_streams_at(nats_url))
         issuer = self.oidc_issuer
         if not issuer:
             self._require_free(self.idp_port, "de ontwikkel-IdP", "ONTOUR_OIDC_ISSUER")
@@ -234,15 +235,3 @@ Stoppen: Ctrl-C. Alles wissen: make reset.
     stack.stop()
     print("Gestopt.", flush=True)
     return exit_code
-
-
-async def _ensure_streams(nats_url: str) -> None:
-    import nats
-
-    from ontour.messaging.streams import ensure_streams
-
-    nc = await nats.connect(nats_url)
-    try:
-        await ensure_streams(nc.jetstream(), update=True)
-    finally:
-        await nc.close()

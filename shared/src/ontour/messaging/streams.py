@@ -60,6 +60,17 @@ SESSION_BUCKET = "ontour_sessions"
 SESSION_TTL_SECONDS = 8 * 60 * 60
 
 
+async def ensure_streams_at(nats_url: str, *, replicas: int = 1) -> None:
+    """Connect, bring every stream to its definition (the infrastructure step), disconnect."""
+    import nats
+
+    connection = await nats.connect(nats_url)
+    try:
+        await ensure_streams(connection.jetstream(), update=True, replicas=replicas)
+    finally:
+        await connection.close()
+
+
 async def ensure_streams(js: JetStreamContext, *, update: bool, replicas: int = 1) -> None:
     """Create missing streams; with ``update`` also bring existing ones to this definition.
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token, start_idp
 from ontour.devstack.servers import ManagedProcess, free_port, start_nats, start_postgres
-from ontour.messaging.streams import STREAMS, ensure_streams
+from ontour.messaging.streams import STREAMS, ensure_streams, ensure_streams_at
 from ontour.observability.tracing import configure_tracing
 
 BACKEND = os.environ.get("ONTOUR_TEST_BACKEND", "embedded")
@@ -112,7 +112,7 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
     """A fresh embedded nats-server with JetStream for this test."""
     server = NatsServer(tmp_path / "nats")
     server.start()
-    asyncio.run(_ensure_streams(server.url))
+    asyncio.run(ensure_streams_at(server.url))
     try:
         yield server
     finally:
@@ -140,14 +140,6 @@ def _nats_container() -> Iterator[str]:
 
     with NatsContainer(jetstream=True) as container:
         yield container.nats_uri()
-
-
-async def _ensure_streams(url: str) -> None:
-    nc = await nats.connect(url)
-    try:
-        await ensure_streams(nc.jetstream(), update=True)
-    finally:
-        await nc.close()
 
 
 async def _reset_streams(url: str) -> None:
