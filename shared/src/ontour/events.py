@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -64,11 +65,11 @@ def contract(*, service: str, aggregate: str, name: str, version: int) -> Any:
     return register
 
 
-def registered_contracts() -> dict[str, type[EventData]]:
-    """Every event type known to this process (import ``ontour.contracts`` first)."""
+def registered_contracts() -> Mapping[str, type[EventData]]:
+    """Every event type known to this process (read-only; on the consumers' hot path)."""
     import ontour.contracts  # noqa: F401  (registers the contracts)
 
-    return dict(_registry)
+    return _registry
 
 
 class CloudEvent(BaseModel):

@@ -17,7 +17,8 @@ class ServiceSettings(BaseSettings):
     development a placeholder is refused at start-up.
     """
 
-    model_config = SettingsConfigDict(env_prefix="ONTOUR_", env_file=".env", extra="ignore")
+    # Environment only (no .env file): compose's .env must never leak into `make up`.
+    model_config = SettingsConfigDict(env_prefix="ONTOUR_", extra="ignore")
 
     service_name: str = Field(description="Name of the service, e.g. 'intake'.")
     environment: Literal["development", "test", "production"] = "development"
