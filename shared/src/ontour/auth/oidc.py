@@ -6,13 +6,12 @@ short-lived signed cookie; after the callback the session lives in the shared se
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import urllib.parse
 from typing import Any
 
 import httpx
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -55,11 +54,7 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
         config = await discover(settings.oidc_issuer)
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         verifier = secrets.token_urlsafe(64)
-        challenge = (
-            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-            .rstrip(b"=")
-            .decode()
-        )
+        challenge = create_s256_code_challenge(verifier)
         query = urllib.parse.urlencode(
             {
                 "client_id": settings.oidc_client_id,

@@ -6,14 +6,13 @@ Production uses a real IdP (Keycloak in compose) through the same OIDC settings.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 import urllib.parse
 from pathlib import Path
 
 import httpx
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from ontour.devstack.servers import ManagedProcess, spawn, venv_bin, wait_for_port
 
@@ -62,9 +61,7 @@ def fetch_id_token(
     For tests, the demo loader and benchmarks: an API client's Bearer token.
     """
     verifier = secrets.token_urlsafe(48)
-    challenge = (
-        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    )
+    challenge = create_s256_code_challenge(verifier)
     params = {
         "client_id": client_id,
         "redirect_uri": redirect_uri,
