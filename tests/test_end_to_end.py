@@ -114,3 +114,8 @@ def test_validation_problems_name_the_field_in_dutch(base_url, as_role):
     assert response.json()["invalidParams"] == [
         {"name": "held_on", "reason": "een gehouden voorgesprek kan niet in de toekomst liggen"}
     ]
+
+
+def test_the_front_door_is_live_and_ready(base_url):
+    assert httpx.get(f"{base_url}/health/live").json() == {"status": "ok"}
+    assert httpx.get(f"{base_url}/health/ready").json() == {"status": "ok", "broker": "ok"}

@@ -20,7 +20,7 @@ from ontour.auth.tokens import TokenValidator, use_discovery_url
 from ontour.messaging.streams import ensure_streams
 from ontour.observability.logging import configure_logging
 from ontour.settings import ServiceSettings
-from ontour.web.problems import install_problem_handlers
+from ontour.web.problems import Problem, install_problem_handlers
 from ontour.web.ui import PageRenderer, pages_router
 
 
@@ -81,7 +81,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @app.get("/health/ready")
     async def ready(request: Request) -> dict[str, str]:
-        await request.app.state.nats.jetstream().account_info()
-        return {"status": "ok"}
+        try:
+            await request.app.state.nats.jetstream().account_info()
+        except Exception:  # the session store is unreachable: not ready, but no 500
+            raise Problem(503, "Niet gereed: broker niet bereikbaar.") from None
+        return {"status": "ok", "broker": "ok"}
 
     return app
