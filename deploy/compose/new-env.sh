@@ -17,10 +17,18 @@ random_hex() {
 	od -An -N32 -tx1 /dev/urandom | tr -d ' \n'
 }
 
+# A Fernet-style key: 32 random bytes, url-safe base64.
+random_key() {
+	head -c 32 /dev/urandom | base64 | tr '+/' '-_'
+}
+
 tmp="$(mktemp "${file}.XXXXXX")"
 trap 'rm -f "$tmp"' EXIT
 while IFS= read -r line || [ -n "$line" ]; do
 	case "$line" in
+	*_MASTER_KEYS=)
+		printf '%s%s\n' "$line" "$(random_key)"
+		;;
 	*_PASSWORD= | *_SECRET_KEY= | *_SECRET= | *_PASSWORD_*=)
 		printf '%s%s\n' "$line" "$(random_hex)"
 		;;

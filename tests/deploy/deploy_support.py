@@ -8,6 +8,7 @@ outside that subset fails loudly instead of being ignored).
 
 from __future__ import annotations
 
+import base64
 import copy
 import os
 import re
@@ -44,7 +45,7 @@ NATS_DIR = DEPLOY / "nats"
 # The services of the backbone, with their fixed ports (ontour.devstack.stack).
 SERVICES: dict[str, int] = dict(SERVICE_PORTS)
 # Variables holding secrets: they must be required (${VAR:?...}) and never defaulted.
-SECRET_NAME = re.compile(r"(PASSWORD|SECRET)")
+SECRET_NAME = re.compile(r"(PASSWORD|SECRET|MASTER_KEYS)")
 # Every process that talks to NATS has a user of its own.
 NATS_USERS = (*SERVICES, "frontdoor", "ops")
 FRONTDOOR = ("frontdoor", FRONTDOOR_PORT)
@@ -121,7 +122,13 @@ def docker_compose(*args: str, env_files: list[Path]) -> subprocess.CompletedPro
 
 def dummy_secrets() -> dict[str, str]:
     """A value for every secret, as deploy/compose/new-env.sh would make them."""
-    return {name: secrets.token_hex(16) for name in secret_variables()}
+    return {
+        # Master keys must be real keys (url-safe base64 of 32 bytes); the rest any string.
+        name: base64.urlsafe_b64encode(os.urandom(32)).decode()
+        if name.endswith("MASTER_KEYS")
+        else secrets.token_hex(16)
+        for name in secret_variables()
+    }
 
 
 class InterpolationError(ValueError):

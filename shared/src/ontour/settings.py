@@ -57,6 +57,12 @@ class ServiceSettings(BaseSettings):
         description="Claim with the roles, dotted for nesting (Keycloak: realm_access.roles).",
     )
     session_cookie_secure: bool = True
+    master_keys: SecretStr = Field(
+        default=SecretStr(""),
+        description="Master keys that wrap the per-record data keys of personal data "
+        "(ontour.crypto): comma-separated urlsafe-base64 32-byte keys, newest first. Empty "
+        "means a fixed development key, which is refused outside development.",
+    )
     consumer_max_attempts: int = Field(
         default=5, description="Deliveries of one event before it is parked as a dead letter."
     )

@@ -10,13 +10,21 @@ from ontour.contracts.intake import (
     OrganisatieGewijzigd,
     VoorgesprekGehouden,
 )
-from ontour.service import Service
+from ontour.crypto import FieldCipher
+from ontour.service import Runtime, Service
 
 from intake.access import access
 from intake.api import router
 from intake.config import Settings
 from intake.handlers import consumers
 from intake.registration import load_shipped_register
+
+
+async def start(runtime: Runtime) -> None:
+    # Refuse to start without usable master keys (before any contact is read or written).
+    FieldCipher.from_settings(runtime.settings)
+    await load_shipped_register(runtime)
+
 
 service = Service(
     name="intake",
@@ -28,7 +36,7 @@ service = Service(
     consumers=consumers,
     access=access,
     publishes=[VoorgesprekGehouden, OrganisatieGeregistreerd, OrganisatieGewijzigd],
-    on_startup=load_shipped_register,
+    on_startup=start,
 )
 
 

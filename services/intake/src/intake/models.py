@@ -8,14 +8,21 @@ from datetime import UTC, date, datetime
 from ontour.contracts.intake import GespreksVorm
 from ontour.messaging.inbox import ProcessedEvent
 from ontour.messaging.outbox import OutboxMessage
-from sqlalchemy import Column, DateTime, String
+from sqlalchemy import Column, DateTime, ForeignKey, LargeBinary, String
 from sqlmodel import Field, SQLModel
 
 from intake.domain.register import OrganisationKind
 from intake.domain.tour_status import TourStatus
 
 metadata = SQLModel.metadata
-__all__ = ["OrganisationRow", "OutboxMessage", "ProcessedEvent", "Voorgesprek", "metadata"]
+__all__ = [
+    "ContactRow",
+    "OrganisationRow",
+    "OutboxMessage",
+    "ProcessedEvent",
+    "Voorgesprek",
+    "metadata",
+]
 
 
 class Voorgesprek(SQLModel, table=True):
@@ -48,4 +55,31 @@ class OrganisationRow(SQLModel, table=True):
     successor_code: str | None = Field(default=None, max_length=6)
     tour_status: TourStatus = Field(default=TourStatus.NIET_BENADERD, sa_type=String)
     # Optimistic concurrency: every change bumps it; a stale edit is refused.
+    version: int = 1
+
+
+class ContactRow(SQLModel, table=True):
+    """A contact person at an organisation (griffier and others).
+
+    Personal data: every field is encrypted with the row's own data key (envelope
+    encryption, :mod:`ontour.crypto`); ``wrapped_key`` is that key wrapped with a master key.
+    Deleting the row destroys the key (crypto-shredding). Only ids ever leave the service
+    in logs, events and the audit trail.
+    """
+
+    __tablename__ = "contact"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organisation_code: str = Field(
+        sa_column=Column(String(6), ForeignKey("organisation.cbs_code"), nullable=False, index=True)
+    )
+    wrapped_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    name_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    function_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    email_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    phone_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = Field(
+        default_factory=lambda: datetime.now(UTC),
+        sa_column=Column(DateTime(timezone=True), nullable=False),
+    )
     version: int = 1

@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake.domain.register import Organisation, OrganisationKind
 from intake.domain.tour_status import TourStatus
-from intake.models import OrganisationRow, Voorgesprek
+from intake.models import ContactRow, OrganisationRow, Voorgesprek
 
 
 async def add_voorgesprek(session: AsyncSession, voorgesprek: Voorgesprek) -> Voorgesprek:
@@ -119,3 +119,32 @@ async def update_organisation(
         .where(col(OrganisationRow.cbs_code) == organisation.cbs_code)
         .values(**values, version=OrganisationRow.version + 1)
     )
+
+
+# --- contact persons (encrypted; see intake.api.contacten) -------------------------------------
+
+
+async def list_contacts(session: AsyncSession, cbs_code: str) -> list[ContactRow]:
+    rows = await session.exec(
+        select(ContactRow)
+        .where(col(ContactRow.organisation_code) == cbs_code)
+        .order_by(col(ContactRow.created_at), col(ContactRow.id))
+    )
+    return list(rows.all())
+
+
+async def add_contact(session: AsyncSession, contact: ContactRow) -> ContactRow:
+    session.add(contact)
+    await session.flush()
+    return contact
+
+
+async def delete_contact(session: AsyncSession, cbs_code: str, contact_id: uuid.UUID) -> bool:
+    """Delete the row and with it the wrapped data key (crypto-shredding)."""
+    result = await session.execute(
+        delete(ContactRow)
+        .where(col(ContactRow.id) == contact_id)
+        .where(col(ContactRow.organisation_code) == cbs_code)
+        .returning(col(ContactRow.id))
+    )
+    return result.scalar_one_or_none() is not None

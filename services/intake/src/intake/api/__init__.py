@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from intake.api import organisaties, voorgesprekken
+from intake.api import contacten, organisaties, voorgesprekken
 
 router = APIRouter()
 router.include_router(organisaties.router)
+router.include_router(contacten.router)
 router.include_router(voorgesprekken.router)

@@ -80,3 +80,47 @@ class OrganisatieLijst(BaseModel):
     items: list[OrganisatiePublic] = Field(description="De organisaties op deze pagina.")
     total: int = Field(description="Aantal organisaties dat aan de filters voldoet.")
     links: PaginaLinks = Field(description="Links om door de pagina's te bladeren.")
+
+
+# Printable text only (no NUL or other control characters: PostgreSQL and logs choke on them).
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+EMAIL = r"^[^\s@\x00-\x1f\x7f]+@[^\s@\x00-\x1f\x7f]+\.[^\s@\x00-\x1f\x7f]+$"
+PHONE = r"^\+?[0-9][0-9 ()-]{5,19}$"
+
+
+class ContactCreate(BaseModel):
+    """Een contactpersoon bij een organisatie (persoonsgegevens: versleuteld opgeslagen)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        min_length=1, max_length=200, pattern=_PRINTABLE, description="Naam van de persoon."
+    )
+    function: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=_PRINTABLE,
+        description="Functie, bijvoorbeeld griffier of burgemeester.",
+    )
+    email: str | None = Field(
+        default=None, max_length=254, pattern=EMAIL, description="E-mailadres."
+    )
+    phone: str | None = Field(
+        default=None,
+        max_length=20,
+        pattern=PHONE,
+        description="Telefoonnummer (cijfers, spaties, haakjes, streepjes; mag met +).",
+    )
+
+
+class ContactPublic(BaseModel):
+    """Een vastgelegde contactpersoon."""
+
+    id: uuid.UUID = Field(description="Id van de contactpersoon.")
+    organisation_code: OrganisationCode = Field(description="CBS-code van de organisatie.")
+    name: str = Field(description="Naam van de persoon.")
+    function: str = Field(description="Functie.")
+    email: str | None = Field(description="E-mailadres.")
+    phone: str | None = Field(description="Telefoonnummer.")
+    created_at: datetime = Field(description="Moment van vastleggen.")
+    version: int = Field(description="Versie.")
