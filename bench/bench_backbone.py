@@ -200,7 +200,11 @@ class Pipeline:
     """One way from a producer to a consumer commit; set up, produce, tear down."""
 
     name: str
-    current: Current
+
+    def __init__(self, server_url: str, nats_url: str) -> None:
+        self.server_url = server_url
+        self.nats_url = nats_url
+        self.current = Current()
 
     async def produce(self, clock: Clock) -> None:
         raise NotImplementedError
@@ -223,11 +227,6 @@ class _TimedRelay(OutboxRelay):
 
 class OutboxPath(Pipeline):
     name = "outbox"
-
-    def __init__(self, server_url: str, nats_url: str) -> None:
-        self.server_url = server_url
-        self.nats_url = nats_url
-        self.current = Current()
 
     async def start(self) -> None:
         producer_url = _database(self.server_url, "bench_producer")
@@ -320,11 +319,6 @@ class OutboxPath(Pipeline):
 class BaselinePath(Pipeline):
     name = "baseline"
     durable = "bench-baseline"
-
-    def __init__(self, server_url: str, nats_url: str) -> None:
-        self.server_url = server_url
-        self.nats_url = nats_url
-        self.current = Current()
 
     async def start(self) -> None:
         url = _database(self.server_url, "bench_baseline")
