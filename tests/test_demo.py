@@ -19,12 +19,12 @@ def test_demo_data_is_loaded_once_and_reaches_reporting(stack, base_url, tmp_pat
     ministry = as_role("ministerie")
     before = held_count(base_url, ministry)
     summary = load_demo(tmp_path, base_url, stack.issuer)
-    assert summary == ["intake: 30 voorgesprekken vastgelegd"]
+    assert summary == ["intake: 27 gehouden en 3 geplande voorgesprekken vastgelegd"]
     deadline = time.monotonic() + 10
-    while held_count(base_url, ministry) < before + 30 and time.monotonic() < deadline:
+    while held_count(base_url, ministry) < before + 27 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert held_count(base_url, ministry) == before + 30
+    assert held_count(base_url, ministry) == before + 27
     assert load_demo(tmp_path, base_url, stack.issuer) == [
         "Demodata was al geladen (make reset om opnieuw te beginnen)."
     ]
-    assert held_count(base_url, ministry) == before + 30
+    assert held_count(base_url, ministry) == before + 27

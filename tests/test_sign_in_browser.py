@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from browser_support import sign_in
 from ontour.devstack.idp import SUBJECT_FOR_ROLE
 from ontour.testing.browser import assert_accessible
 
@@ -16,18 +17,10 @@ pytestmark = pytest.mark.browser
 # What each role must find on its start page (navigation by role).
 EXPECTED_LINKS = {
     "coordinator": ["/intake/", "/scheduling/", "/aftercare/", "/reporting/"],
-    "teamlid": ["/scheduling/", "/aftercare/", "/reporting/"],
+    "teamlid": ["/intake/", "/scheduling/", "/aftercare/", "/reporting/"],
     "ministerie": ["/reporting/"],
     "beheerder": ["/beheer"],
 }
-
-
-def sign_in(page, base_url: str, role: str) -> None:
-    page.goto(f"{base_url}/")
-    page.get_by_role("link", name="Aanmelden").first.click()
-    # The development IdP lists the demo users: one click per role.
-    page.get_by_role("button", name=SUBJECT_FOR_ROLE[role]).click()
-    page.wait_for_url(f"{base_url}/")
 
 
 @pytest.mark.parametrize("role", ["coordinator", "teamlid", "ministerie", "beheerder"])

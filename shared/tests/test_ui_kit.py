@@ -77,6 +77,7 @@ def test_navigation_for_each_role():
         ("Rapportage", "/reporting/"),
     ]
     assert _menu({"teamlid"}) == [
+        ("Intake", "/intake/"),
         ("Planning", "/scheduling/"),
         ("Mijn nazorg", "/aftercare/"),
         ("Rapportage", "/reporting/"),
@@ -230,7 +231,7 @@ async def test_the_start_page_for_anonymous_users(client: httpx.AsyncClient):
             ['"/intake/"', '"/scheduling/"', '"/aftercare/"', '"/reporting/"'],
             ["/beheer"],
         ),
-        ("teamlid", ['"/scheduling/"', "Mijn nazorg", '"/reporting/"'], ['"/intake/"']),
+        ("teamlid", ['"/intake/"', '"/scheduling/"', "Mijn nazorg", '"/reporting/"'], ["/beheer"]),
         ("ministerie", ['"/reporting/"'], ["/intake/", "/aftercare/", "/scheduling/"]),
         (
             "beheerder",

@@ -84,6 +84,7 @@ async def test_a_merger_ends_two_gemeenten_and_links_their_successor(
                 "changed_fields": ["valid_until", "successor_code"],
                 "valid_until": "2027-01-01",
                 "successor_code": SUCCESSOR,
+                "tour_status": None,
             }
         registered = await events_on_bus(nats_url, OrganisatieGeregistreerd.nats_subject(), 355)
         assert len(registered) == 355

@@ -125,10 +125,13 @@ class Service:
     # Runs once per start, after the migrations and before traffic (e.g. loading reference
     # data). Replicas run it concurrently, so it must be idempotent and replica-safe.
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None
+    # The service's own page templates and Dutch catalogue (the kit's are the fallback).
+    templates: Path | None = None
+    locale: Path | None = None
     pages: PageRenderer = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pages = PageRenderer(self.name)
+        self.pages = PageRenderer(self.name, self.templates, self.locale)
 
     def build_broker(self, settings: ServiceSettings) -> NatsBroker:
         broker = NatsBroker(

@@ -8,11 +8,16 @@ from fastapi import FastAPI
 from ontour.contracts.intake import (
     OrganisatieGeregistreerd,
     OrganisatieGewijzigd,
+    SessieverzoekIngediend,
+    SessieverzoekIngetrokken,
+    VoorgesprekGeannuleerd,
     VoorgesprekGehouden,
+    VoorgesprekGepland,
 )
 from ontour.crypto import FieldCipher
 from ontour.service import Runtime, Service
 
+from intake import pages
 from intake.access import access
 from intake.api import router
 from intake.config import Settings
@@ -33,9 +38,20 @@ service = Service(
     settings_factory=Settings,
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
+    page_routers=[pages.router],
+    templates=pages.TEMPLATES,
+    locale=pages.LOCALE,
     consumers=consumers,
     access=access,
-    publishes=[VoorgesprekGehouden, OrganisatieGeregistreerd, OrganisatieGewijzigd],
+    publishes=[
+        OrganisatieGeregistreerd,
+        OrganisatieGewijzigd,
+        VoorgesprekGepland,
+        VoorgesprekGehouden,
+        VoorgesprekGeannuleerd,
+        SessieverzoekIngediend,
+        SessieverzoekIngetrokken,
+    ],
     on_startup=start,
 )
 

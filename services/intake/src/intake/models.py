@@ -3,39 +3,177 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from typing import Any
 
-from ontour.contracts.intake import GespreksVorm
+from ontour.contracts.intake import (
+    GespreksVorm,
+    SessieVorm,
+    SessieWens,
+    TourStatus,
+    VoorgesprekStatus,
+)
 from ontour.messaging.inbox import ProcessedEvent
 from ontour.messaging.outbox import OutboxMessage
-from sqlalchemy import Column, DateTime, ForeignKey, LargeBinary, String
+from sqlalchemy import Column, DateTime, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 from intake.domain.register import OrganisationKind
-from intake.domain.tour_status import TourStatus
 
 metadata = SQLModel.metadata
 __all__ = [
     "ContactRow",
+    "FollowUp",
+    "ImportRun",
+    "OrganisationNote",
     "OrganisationRow",
     "OutboxMessage",
     "ProcessedEvent",
+    "TimelineEntry",
     "Voorgesprek",
+    "VoorgesprekChange",
     "metadata",
 ]
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _moment(**kwargs: Any) -> Any:
+    return Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), **kwargs))
+
+
+def _texts() -> Any:
+    return Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False))
+
+
 class Voorgesprek(SQLModel, table=True):
+    """A voorgesprek: its content as columns (see ``VoorgesprekContent``), the confidential
+    note envelope-encrypted with the row's own data key."""
+
     __tablename__ = "voorgesprek"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organisation_code: str = Field(max_length=6)
-    held_on: date
-    mode: GespreksVorm = Field(sa_type=String)
-    recorded_at: datetime = Field(
-        default_factory=lambda: datetime.now(UTC),
-        sa_column=Column(DateTime(timezone=True), nullable=False),
+    organisation_code: str = Field(
+        sa_column=Column(String(6), ForeignKey("organisation.cbs_code"), nullable=False, index=True)
     )
+    status: VoorgesprekStatus = Field(sa_type=String, index=True)
+    held_on: date = Field(index=True)
+    start_time: time | None = None
+    mode: GespreksVorm = Field(sa_type=String)
+    teamleden: list[str] = _texts()
+    participants: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSONB, nullable=False)
+    )
+    themes: list[str] = _texts()
+    incident_count: int | None = None
+    incident_categories: list[str] = _texts()
+    session_wish: SessieWens | None = Field(default=None, sa_type=String)
+    session_format: SessieVorm | None = Field(default=None, sa_type=String)
+    preferred_periods: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSONB, nullable=False)
+    )
+    preferred_weekdays: list[str] = _texts()
+    avoid_weekdays: list[str] = _texts()
+    expected_participants: int | None = None
+    location: str | None = None
+    attention_online_intimidation_women: bool = False
+    college_takes_part: bool = False
+    wrapped_key: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    confidential_note_enc: bytes | None = Field(
+        default=None, sa_column=Column(LargeBinary, nullable=True)
+    )
+    # Hash of a spreadsheet row's normalised content: importing a file twice adds nothing.
+    import_key: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
+    created_by: str
+    recorded_at: datetime = _moment(nullable=False)
+    updated_at: datetime = _moment(nullable=False)
+    # Optimistic concurrency: every change bumps it; a stale edit is refused.
+    version: int = 1
+
+
+class VoorgesprekChange(SQLModel, table=True):
+    """One edit of a voorgesprek: who changed which fields from what to what, and when.
+
+    Confidential fields appear only as "(vertrouwelijk)": their values never leave the row.
+    """
+
+    __tablename__ = "voorgesprek_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    voorgesprek_id: uuid.UUID = Field(foreign_key="voorgesprek.id", index=True)
+    version: int
+    changed_by: str
+    changed_at: datetime = _moment(nullable=False)
+    action: str
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+
+
+class FollowUp(SQLModel, table=True):
+    """A follow-up action (vervolgactie) with an owner and a due date."""
+
+    __tablename__ = "follow_up"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organisation_code: str = Field(
+        sa_column=Column(String(6), ForeignKey("organisation.cbs_code"), nullable=False, index=True)
+    )
+    voorgesprek_id: uuid.UUID | None = Field(default=None, foreign_key="voorgesprek.id", index=True)
+    description: str
+    owner: str = Field(index=True)
+    due_on: date | None = None
+    done_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_by: str
+    created_at: datetime = _moment(nullable=False)
+    version: int = 1
+
+
+class OrganisationNote(SQLModel, table=True):
+    """A note on an organisation (working notes; the page asks for no personal data)."""
+
+    __tablename__ = "organisation_note"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organisation_code: str = Field(
+        sa_column=Column(String(6), ForeignKey("organisation.cbs_code"), nullable=False, index=True)
+    )
+    text: str
+    created_by: str
+    created_at: datetime = _moment(nullable=False)
+
+
+class TimelineEntry(SQLModel, table=True):
+    """Something that happened to an organisation, for its timeline (no personal data)."""
+
+    __tablename__ = "timeline_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_code: str = Field(
+        sa_column=Column(String(6), ForeignKey("organisation.cbs_code"), nullable=False, index=True)
+    )
+    at: datetime = _moment(nullable=False)
+    kind: str
+    summary: str
+    actor: str | None = None
+    object_id: str | None = None
+
+
+class ImportRun(SQLModel, table=True):
+    """One bulk import of voorgesprekken and its row-by-row report."""
+
+    __tablename__ = "import_run"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    filename: str
+    created_by: str
+    created_at: datetime = _moment(nullable=False)
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    report: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSONB, nullable=False)
+    )
+    ignored_columns: list[str] = _texts()
 
 
 class OrganisationRow(SQLModel, table=True):
@@ -78,8 +216,5 @@ class ContactRow(SQLModel, table=True):
     function_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     email_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     phone_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    created_at: datetime = Field(
-        default_factory=lambda: datetime.now(UTC),
-        sa_column=Column(DateTime(timezone=True), nullable=False),
-    )
+    created_at: datetime = _moment(nullable=False)
     version: int = 1

@@ -5,25 +5,192 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
 
+from ontour.contracts.intake import Thema, TourStatus, VoorgesprekStatus
 from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake.domain.register import Organisation, OrganisationKind
-from intake.domain.tour_status import TourStatus
-from intake.models import ContactRow, OrganisationRow, Voorgesprek
+from intake.models import (
+    ContactRow,
+    FollowUp,
+    ImportRun,
+    OrganisationNote,
+    OrganisationRow,
+    TimelineEntry,
+    Voorgesprek,
+    VoorgesprekChange,
+)
+
+# --- voorgesprekken -------------------------------------------------------------------------------
 
 
-async def add_voorgesprek(session: AsyncSession, voorgesprek: Voorgesprek) -> Voorgesprek:
-    session.add(voorgesprek)
-    await session.flush()
-    return voorgesprek
+async def get_voorgesprek(
+    session: AsyncSession, voorgesprek_id: uuid.UUID, *, for_update: bool = False
+) -> Voorgesprek | None:
+    query = select(Voorgesprek).where(col(Voorgesprek.id) == voorgesprek_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
 
 
-async def get_voorgesprek(session: AsyncSession, voorgesprek_id: uuid.UUID) -> Voorgesprek | None:
-    return await session.get(Voorgesprek, voorgesprek_id)
+async def voorgesprekken_of(session: AsyncSession, cbs_code: str) -> list[Voorgesprek]:
+    rows = await session.exec(
+        select(Voorgesprek)
+        .where(col(Voorgesprek.organisation_code) == cbs_code)
+        .order_by(col(Voorgesprek.held_on).desc(), col(Voorgesprek.id))
+    )
+    return list(rows.all())
+
+
+@dataclass(frozen=True, slots=True)
+class VoorgesprekFilter:
+    organisation_code: str | None = None
+    province_code: str | None = None
+    start: date | None = None
+    end: date | None = None
+    teamlid: str | None = None
+    status: VoorgesprekStatus | None = None
+    theme: Thema | None = None
+
+
+def _voorgesprek_query(where: VoorgesprekFilter) -> Any:
+    query = select(Voorgesprek)
+    if where.organisation_code:
+        query = query.where(col(Voorgesprek.organisation_code) == where.organisation_code)
+    if where.province_code:
+        query = query.join(
+            OrganisationRow, col(OrganisationRow.cbs_code) == col(Voorgesprek.organisation_code)
+        ).where(col(OrganisationRow.province_code) == where.province_code)
+    if where.start:
+        query = query.where(col(Voorgesprek.held_on) >= where.start)
+    if where.end:
+        query = query.where(col(Voorgesprek.held_on) <= where.end)
+    if where.teamlid:
+        query = query.where(col(Voorgesprek.teamleden).contains([where.teamlid]))
+    if where.status:
+        query = query.where(col(Voorgesprek.status) == where.status.value)
+    if where.theme:
+        query = query.where(col(Voorgesprek.themes).contains([where.theme.value]))
+    return query
+
+
+async def list_voorgesprekken(
+    session: AsyncSession, where: VoorgesprekFilter, *, offset: int, limit: int | None
+) -> tuple[list[Voorgesprek], int]:
+    """One page of voorgesprekken (newest first) and the total that match."""
+    query = _voorgesprek_query(where)
+    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+    ordered = query.order_by(col(Voorgesprek.held_on).desc(), col(Voorgesprek.id)).offset(offset)
+    if limit is not None:
+        ordered = ordered.limit(limit)
+    return list((await session.exec(ordered)).all()), total
+
+
+async def existing_import_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    if not keys:
+        return set()
+    rows = await session.exec(
+        select(col(Voorgesprek.import_key)).where(col(Voorgesprek.import_key).in_(list(keys)))
+    )
+    return {key for key in rows.all() if key}
+
+
+async def history_of(session: AsyncSession, voorgesprek_id: uuid.UUID) -> list[VoorgesprekChange]:
+    rows = await session.exec(
+        select(VoorgesprekChange)
+        .where(col(VoorgesprekChange.voorgesprek_id) == voorgesprek_id)
+        .order_by(col(VoorgesprekChange.version), col(VoorgesprekChange.id))
+    )
+    return list(rows.all())
+
+
+async def set_tour_status(session: AsyncSession, cbs_code: str, status: TourStatus) -> None:
+    await session.execute(
+        update(OrganisationRow)
+        .where(col(OrganisationRow.cbs_code) == cbs_code)
+        .values(tour_status=status.value, version=OrganisationRow.version + 1)
+    )
+
+
+# --- follow-ups, notes, timeline, imports ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpFilter:
+    owner: str | None = None
+    organisation_code: str | None = None
+    voorgesprek_id: uuid.UUID | None = None
+    open_only: bool = False
+
+
+async def list_follow_ups(
+    session: AsyncSession, where: FollowUpFilter, *, offset: int = 0, limit: int | None = None
+) -> tuple[list[FollowUp], int]:
+    """Follow-ups, open ones first, then by due date."""
+    query = select(FollowUp)
+    if where.owner:
+        query = query.where(col(FollowUp.owner) == where.owner)
+    if where.organisation_code:
+        query = query.where(col(FollowUp.organisation_code) == where.organisation_code)
+    if where.voorgesprek_id:
+        query = query.where(col(FollowUp.voorgesprek_id) == where.voorgesprek_id)
+    if where.open_only:
+        query = query.where(col(FollowUp.done_at).is_(None))
+    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+    ordered = query.order_by(
+        col(FollowUp.done_at).is_not(None),
+        col(FollowUp.due_on).asc().nulls_last(),
+        col(FollowUp.created_at),
+    ).offset(offset)
+    if limit is not None:
+        ordered = ordered.limit(limit)
+    return list((await session.exec(ordered)).all()), total
+
+
+async def get_follow_up(
+    session: AsyncSession, follow_up_id: uuid.UUID, *, for_update: bool = False
+) -> FollowUp | None:
+    query = select(FollowUp).where(col(FollowUp.id) == follow_up_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def notes_of(session: AsyncSession, cbs_code: str) -> list[OrganisationNote]:
+    rows = await session.exec(
+        select(OrganisationNote)
+        .where(col(OrganisationNote.organisation_code) == cbs_code)
+        .order_by(col(OrganisationNote.created_at).desc())
+    )
+    return list(rows.all())
+
+
+async def timeline_of(
+    session: AsyncSession, cbs_code: str, limit: int = 200
+) -> list[TimelineEntry]:
+    rows = await session.exec(
+        select(TimelineEntry)
+        .where(col(TimelineEntry.organisation_code) == cbs_code)
+        .order_by(col(TimelineEntry.at).desc(), col(TimelineEntry.id).desc())
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def get_import_run(session: AsyncSession, run_id: uuid.UUID) -> ImportRun | None:
+    return await session.get(ImportRun, run_id)
+
+
+async def recent_import_runs(session: AsyncSession, limit: int = 20) -> list[ImportRun]:
+    rows = await session.exec(
+        select(ImportRun).order_by(col(ImportRun.created_at).desc()).limit(limit)
+    )
+    return list(rows.all())
 
 
 # --- the register of organisations ---------------------------------------------------------------
@@ -42,7 +209,7 @@ def _escape_like(text: str) -> str:
 
 
 async def list_organisations(
-    session: AsyncSession, where: OrganisationFilter, *, offset: int, limit: int
+    session: AsyncSession, where: OrganisationFilter, *, offset: int, limit: int | None
 ) -> tuple[list[OrganisationRow], int]:
     """One page of organisations (by name, then code) and the total that match."""
     query = select(OrganisationRow)
@@ -148,3 +315,14 @@ async def delete_contact(session: AsyncSession, cbs_code: str, contact_id: uuid.
         .returning(col(ContactRow.id))
     )
     return result.scalar_one_or_none() is not None
+
+
+async def organisation_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = await session.exec(
+        select(OrganisationRow.cbs_code, OrganisationRow.name).where(
+            col(OrganisationRow.cbs_code).in_(codes)
+        )
+    )
+    return dict(rows.all())

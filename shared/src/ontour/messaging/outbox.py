@@ -64,21 +64,34 @@ class OutboxMessage(SQLModel, table=True):
 
 async def enqueue(session: AsyncSession, data: EventData) -> CloudEvent:
     """Add an event to the outbox inside the caller's transaction."""
-    event = CloudEvent.wrap(data)
-    # A core INSERT: no ORM unit-of-work bookkeeping for a row nobody reads back.
+    return (await enqueue_many(session, [data]))[0]
+
+
+async def enqueue_many(session: AsyncSession, events: list[EventData]) -> list[CloudEvent]:
+    """Add events to the outbox inside the caller's transaction, in one statement (a bulk
+    import announces thousands of rows without a round trip each)."""
+    if not events:
+        return []
+    wrapped = [CloudEvent.wrap(data) for data in events]
+    trace_headers = current_trace_headers()
+    # A core INSERT: no ORM unit-of-work bookkeeping for rows nobody reads back.
     await session.execute(
-        insert(OutboxMessage).values(
-            id=event.id,
-            subject=data.nats_subject(),
-            event_type=event.type,
-            payload=event.model_dump_json().encode(),
-            trace_headers=current_trace_headers(),
-            created_at=event.time,
-        )
+        insert(OutboxMessage),
+        [
+            {
+                "id": event.id,
+                "subject": data.nats_subject(),
+                "event_type": event.type,
+                "payload": event.model_dump_json().encode(),
+                "trace_headers": trace_headers,
+                "created_at": event.time,
+            }
+            for event, data in zip(wrapped, events, strict=True)
+        ],
     )
     # Delivered to the relay's LISTEN at commit, never for a rolled-back transaction.
     await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-    return event
+    return wrapped
 
 
 class OutboxRelay:

@@ -5,6 +5,7 @@ Validation errors name every offending field in ``invalidParams`` (NL API Design
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -129,6 +130,20 @@ def invalid(field: str, reason: str) -> Problem:
     return Problem(422, f"{field}: {reason}", invalid_params=[{"name": field, "reason": reason}])
 
 
+def validation_problem(errors: Sequence[Any]) -> Problem:
+    """A 422 naming every invalid field in Dutch, from pydantic's (or FastAPI's) errors."""
+    params = [
+        {
+            "name": _field_name(tuple(err.get("loc", ()))),
+            "code": str(err.get("type", "invalid")),
+            "reason": DUTCH_REASONS.get(str(err.get("type")), "is ongeldig"),
+        }
+        for err in errors
+    ]
+    detail = "; ".join(f"{p['name']} {p['reason']}" for p in params)
+    return Problem(422, detail, invalid_params=params)
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -184,16 +199,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
-        params = [
-            {
-                "name": _field_name(tuple(err.get("loc", ()))),
-                "code": str(err.get("type", "invalid")),
-                "reason": DUTCH_REASONS.get(str(err.get("type")), "is ongeldig"),
-            }
-            for err in exc.errors()
-        ]
-        detail = "; ".join(f"{p['name']} {p['reason']}" for p in params)
-        return problem_response(request, 422, detail, invalid_params=params)
+        problem = validation_problem(exc.errors())
+        return problem_response(request, 422, problem.detail, invalid_params=problem.invalid_params)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -311,6 +311,7 @@ _NAVIGATION: dict[str | None, tuple[tuple[str, str, str], ...]] = {
         (N_("Reporting"), "/reporting/", N_("Progress of the tour and of aftercare.")),
     ),
     "teamlid": (
+        (N_("Intake"), "/intake/", N_("Voorgesprekken you hold and your follow-up actions.")),
         (N_("Scheduling"), "/scheduling/", N_("Your sessions and availability.")),
         (N_("My aftercare"), "/aftercare/", N_("The aftercare cases assigned to you.")),
         (N_("Reporting"), "/reporting/", N_("Progress of the tour.")),

@@ -8,11 +8,9 @@ per contact and every change too; the audit trail, logs and events carry ids onl
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from ontour import audit
-from ontour.contracts.intake import ORGANISATION_CODE
 from ontour.crypto import FieldCipher, RecordKey
 from ontour.db import transaction
 from ontour.service import SessionsDep
@@ -20,25 +18,11 @@ from ontour.web.problems import Problem, problem_responses
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake import repository
+from intake.api.deps import CbsCode, CipherDep
 from intake.api.schemas import ContactCreate, ContactPublic
-from intake.models import ContactRow
+from intake.models import ContactRow, TimelineEntry
 
 router = APIRouter(prefix="/organisaties/{cbs_code}/contacten", tags=["contacten"])
-
-CbsCode = Annotated[str, Path(pattern=ORGANISATION_CODE, description="CBS-code (GMxxxx of PVxx).")]
-
-
-def get_cipher(request: Request) -> FieldCipher:
-    """The service's field cipher, built once from its settings."""
-    state = request.app.state
-    cipher: FieldCipher | None = getattr(state, "field_cipher", None)
-    if cipher is None:
-        cipher = FieldCipher.from_settings(state.runtime.settings)
-        state.field_cipher = cipher
-    return cipher
-
-
-CipherDep = Annotated[FieldCipher, Depends(get_cipher)]
 
 
 def _context(contact_id: uuid.UUID, field: str) -> bytes:
@@ -121,6 +105,15 @@ async def create_contact(
     async with transaction(sessions) as session:
         await _known_organisation(session, cbs_code)
         row = await repository.add_contact(session, row)
+        session.add(
+            TimelineEntry(
+                organisation_code=cbs_code,
+                kind="contact",
+                summary="Contactpersoon toegevoegd",
+                actor=getattr(request.state.user, "display_name", None),
+                object_id=str(contact_id),
+            )
+        )
         await audit.record(session, request, "aanmaken", "contact", str(contact_id))
         created = _public(cipher, row)
     response.headers["Location"] = f"/intake/api/v1/organisaties/{cbs_code}/contacten/{contact_id}"

@@ -2,36 +2,63 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
-from ontour.contracts.intake import ORGANISATION_CODE
+from fastapi import APIRouter, Query, Request, Response, status
+from ontour import audit
+from ontour.contracts.intake import OrganisatieGewijzigd, OrganisatieVeld, TourStatus
+from ontour.db import transaction
+from ontour.messaging.outbox import enqueue
 from ontour.service import SessionsDep
+from ontour.web.export import (
+    EXPORT_RESPONSES,
+    ExportTable,
+    export_response,
+    requested_format,
+)
 from ontour.web.problems import Problem, problem_responses
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake import repository
-from intake.api.schemas import Link, OrganisatieLijst, OrganisatiePublic, PaginaLinks
+from intake.api.deps import (
+    MAX_PER_PAGE,
+    CbsCode,
+    Formaat,
+    IfMatch,
+    PrincipalDep,
+    conflict,
+    etag,
+    expected_version,
+    page_links,
+)
+from intake.api.schemas import (
+    NotitieIn,
+    NotitiePublic,
+    OrganisatieLijst,
+    OrganisatiePublic,
+    TijdlijnItem,
+    TourstatusWijziging,
+)
 from intake.domain.register import OrganisationKind
-from intake.domain.tour_status import TourStatus
-from intake.models import OrganisationRow
+from intake.models import OrganisationNote, OrganisationRow, TimelineEntry
 
 router = APIRouter(prefix="/organisaties", tags=["organisaties"])
 
-MAX_PER_PAGE = 100
 # Printable text only: a NUL byte cannot even reach PostgreSQL, so refuse it (and other
 # control characters) as invalid input instead of failing on it.
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 
-def _page_link(request: Request, page: int) -> Link:
-    url = request.url.include_query_params(pagina=page)
-    return Link(href=f"{url.path}?{url.query}")
+EXPORT_COLUMNS = (
+    "cbs_code", "naam", "soort", "provincie", "provincienaam", "tourstatus", "opgeheven_per",
+    "opvolger",
+)  # fmt: skip
 
 
 @router.get(
     "",
     response_model=OrganisatieLijst,
-    responses=problem_responses(422),
+    responses={**problem_responses(422), **EXPORT_RESPONSES},
     summary="Organisaties in het register",
     description="Gemeenten en provincies, op naam gesorteerd, te filteren en per pagina.",
 )
@@ -59,25 +86,34 @@ async def list_organisations(
     per_pagina: Annotated[
         int, Query(ge=1, le=MAX_PER_PAGE, description="Aantal organisaties per pagina.")
     ] = 20,
-) -> OrganisatieLijst:
+    formaat: Formaat = None,
+) -> Any:
     where = repository.OrganisationFilter(
         province_code=provincie, kind=kind, tour_status=tour_status, name_contains=zoek
     )
+    export = requested_format(request, formaat)
     async with sessions() as session:
         rows, total = await repository.list_organisations(
-            session, where, offset=(pagina - 1) * per_pagina, limit=per_pagina
+            session,
+            where,
+            offset=0 if export else (pagina - 1) * per_pagina,
+            limit=None if export else per_pagina,
         )
-    last = max(1, -(-total // per_pagina))
+    if export:
+        table = ExportTable(
+            "organisaties",
+            EXPORT_COLUMNS,
+            (
+                [r.cbs_code, r.name, r.kind, r.province_code, r.province_name, r.tour_status,
+                 r.valid_until, r.successor_code]
+                for r in rows
+            ),
+        )  # fmt: skip
+        return export_response(table, export)
     return OrganisatieLijst(
         items=[OrganisatiePublic.model_validate(row) for row in rows],
         total=total,
-        links=PaginaLinks(
-            self=_page_link(request, pagina),
-            first=_page_link(request, 1),
-            last=_page_link(request, last),
-            prev=_page_link(request, pagina - 1) if pagina > 1 else None,
-            next=_page_link(request, pagina + 1) if pagina < last else None,
-        ),
+        links=page_links(request, pagina, per_pagina, total),
     )
 
 
@@ -88,13 +124,125 @@ async def list_organisations(
     summary="Eén organisatie",
 )
 async def get_organisation(
-    cbs_code: Annotated[
-        str, Path(pattern=ORGANISATION_CODE, description="CBS-code (GMxxxx of PVxx).")
-    ],
-    sessions: SessionsDep,
+    cbs_code: CbsCode, sessions: SessionsDep, response: Response
 ) -> OrganisationRow:
     async with sessions() as session:
-        row = await repository.get_organisation(session, cbs_code)
+        row = await _organisation_or_404(session, cbs_code)
+    response.headers["ETag"] = etag(row.version)
+    return row
+
+
+async def _organisation_or_404(session: AsyncSession, cbs_code: str) -> OrganisationRow:
+    row = await repository.get_organisation(session, cbs_code)
     if row is None:
         raise Problem(404, f"Er is geen organisatie met CBS-code {cbs_code}.")
     return row
+
+
+@router.patch(
+    "/{cbs_code}",
+    response_model=OrganisatiePublic,
+    responses=problem_responses(404, 409, 422, 428),
+    summary="Zet de tourstatus met de hand",
+    description="Bijvoorbeeld 'geen interesse' na een telefoontje, of 'sessie gehouden' voor "
+    "een sessie van voor dit systeem. Met de versie (If-Match of `version`).",
+)
+async def set_tour_status(
+    cbs_code: CbsCode,
+    body: TourstatusWijziging,
+    sessions: SessionsDep,
+    principal: PrincipalDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> OrganisationRow:
+    expected = expected_version(if_match, body.version)
+    async with transaction(sessions) as session:
+        row = await _organisation_or_404(session, cbs_code)
+        await session.refresh(row, with_for_update=True)
+        if row.version != expected:
+            raise conflict(row.version)
+        if row.tour_status != body.tour_status:
+            await repository.set_tour_status(session, cbs_code, body.tour_status)
+            session.add(
+                TimelineEntry(
+                    organisation_code=cbs_code,
+                    kind="tourstatus",
+                    summary=f"Tourstatus met de hand gezet: {body.tour_status.value}",
+                    actor=principal.display_name,
+                    object_id=cbs_code,
+                )
+            )
+            await enqueue(
+                session,
+                OrganisatieGewijzigd(
+                    organisation_code=cbs_code,
+                    changed_fields=[OrganisatieVeld.TOUR_STATUS],
+                    valid_until=row.valid_until,
+                    successor_code=row.successor_code,
+                    tour_status=body.tour_status,
+                ),
+            )
+            await audit.record(session, request, "wijzigen", "organisatie", cbs_code)
+        await session.refresh(row)
+    response.headers["ETag"] = etag(row.version)
+    return row
+
+
+@router.get(
+    "/{cbs_code}/tijdlijn",
+    response_model=list[TijdlijnItem],
+    responses=problem_responses(404, 422),
+    summary="Tijdlijn: alles wat er met de organisatie gebeurde (nieuwste eerst)",
+)
+async def timeline(cbs_code: CbsCode, sessions: SessionsDep) -> Any:
+    async with sessions() as session:
+        await _organisation_or_404(session, cbs_code)
+        return await repository.timeline_of(session, cbs_code)
+
+
+@router.get(
+    "/{cbs_code}/notities",
+    response_model=list[NotitiePublic],
+    responses=problem_responses(404, 422),
+    summary="Werknotities bij de organisatie",
+)
+async def notes(cbs_code: CbsCode, sessions: SessionsDep) -> Any:
+    async with sessions() as session:
+        await _organisation_or_404(session, cbs_code)
+        return await repository.notes_of(session, cbs_code)
+
+
+@router.post(
+    "/{cbs_code}/notities",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NotitiePublic,
+    responses=problem_responses(404, 422),
+    summary="Voeg een werknotitie toe",
+)
+async def add_note(
+    cbs_code: CbsCode,
+    body: NotitieIn,
+    sessions: SessionsDep,
+    principal: PrincipalDep,
+    request: Request,
+) -> OrganisationNote:
+    async with transaction(sessions) as session:
+        await _organisation_or_404(session, cbs_code)
+        note = OrganisationNote(
+            organisation_code=cbs_code, text=body.text, created_by=principal.display_name
+        )
+        session.add(note)
+        session.add(
+            TimelineEntry(
+                organisation_code=cbs_code,
+                kind="notitie",
+                summary="Notitie toegevoegd",
+                actor=principal.display_name,
+                object_id=str(note.id),
+            )
+        )
+        await session.flush()
+        await audit.record(session, request, "aanmaken", "notitie", str(note.id))
+        await session.refresh(note)
+    return note

@@ -4,33 +4,223 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from ontour.contracts.intake import GespreksVorm, OrganisationCode
-from pydantic import BaseModel, ConfigDict, Field
+from ontour.contracts.intake import OrganisationCode, TourStatus
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from intake.domain.register import OrganisationKind
-from intake.domain.tour_status import TourStatus
+from intake.domain.voorgesprek import VoorgesprekContent
+
+# Printable text only (no NUL or other control characters: PostgreSQL and logs choke on them).
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 
-class VoorgesprekCreate(BaseModel):
-    """Invoer voor een gehouden voorgesprek."""
+class Link(BaseModel):
+    href: str = Field(description="Adres van de pagina.")
+
+
+class PaginaLinks(BaseModel):
+    """Links naar deze en aangrenzende pagina's."""
+
+    self: Link = Field(description="Deze pagina.")
+    first: Link = Field(description="De eerste pagina.")
+    last: Link = Field(description="De laatste pagina.")
+    prev: Link | None = Field(default=None, description="De vorige pagina, als die er is.")
+    next: Link | None = Field(default=None, description="De volgende pagina, als die er is.")
+
+
+class VervolgactieIn(BaseModel):
+    """Een vervolgactie: wat er moet gebeuren, door wie, wanneer."""
 
     model_config = ConfigDict(extra="forbid")
 
-    organisation_code: OrganisationCode = Field(
-        description="CBS-code van de organisatie (GMxxxx of PVxx)."
+    description: str = Field(
+        min_length=1,
+        max_length=500,
+        pattern=_PRINTABLE,
+        description="Wat er moet gebeuren (zonder persoonsgegevens).",
     )
-    held_on: date = Field(description="Datum waarop het voorgesprek is gehouden.")
-    mode: GespreksVorm = Field(description="Vorm: fysiek, online of telefonisch.")
+    owner: str = Field(
+        min_length=1, max_length=100, pattern=_PRINTABLE, description="Wie het doet (teamlid-id)."
+    )
+    due_on: date | None = Field(default=None, description="Uiterlijk op deze datum.")
 
 
-class VoorgesprekPublic(VoorgesprekCreate):
-    """Een vastgelegd voorgesprek."""
+class VoorgesprekIn(VoorgesprekContent):
+    """Invoer voor een nieuw voorgesprek (gepland of gehouden), met vervolgacties."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    follow_ups: list[VervolgactieIn] = Field(
+        default_factory=list, max_length=20, description="Vervolgacties die eruit volgen."
+    )
+
+    def content(self) -> VoorgesprekContent:
+        return VoorgesprekContent.model_validate(self.model_dump(exclude={"follow_ups"}))
+
+
+# Every field optional: a PATCH changes only what it sends (JSON merge semantics).
+VoorgesprekPatch = create_model(  # type: ignore[call-overload]
+    "VoorgesprekPatch",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="Wijziging van een voorgesprek: alleen de meegestuurde velden veranderen.",
+    version=(
+        int | None,
+        Field(default=None, description="Versie waarop de wijziging is gebaseerd (of If-Match)."),
+    ),
+    **{
+        name: (info.annotation | None, Field(default=None, description=info.description))  # type: ignore[operator]
+        for name, info in VoorgesprekContent.model_fields.items()
+    },
+)
+
+
+class VoorgesprekPublic(VoorgesprekContent):
+    """Een vastgelegd voorgesprek. De vertrouwelijke notitie staat er alleen in bij
+    ``?met_notitie=true`` (elke inzage wordt gelogd)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID = Field(description="Id van het voorgesprek.")
+    organisation_name: str = Field(description="Naam van de organisatie.")
+    has_confidential_note: bool = Field(description="Of er een vertrouwelijke notitie is.")
+    created_by: str = Field(description="Wie het voorgesprek vastlegde.")
+    recorded_at: datetime = Field(description="Moment van vastleggen.")
+    updated_at: datetime = Field(description="Moment van de laatste wijziging.")
+    version: int = Field(description="Versie, voor het veilig wijzigen (If-Match).")
+
+
+class VoorgesprekLijst(BaseModel):
+    """Eén pagina voorgesprekken."""
+
+    items: list[VoorgesprekPublic] = Field(description="De voorgesprekken op deze pagina.")
+    total: int = Field(description="Aantal voorgesprekken dat aan de filters voldoet.")
+    links: PaginaLinks = Field(description="Links om door de pagina's te bladeren.")
+
+
+class WijzigingPublic(BaseModel):
+    """Eén wijziging in de geschiedenis van een voorgesprek."""
 
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID = Field(description="Id van het voorgesprek.")
-    recorded_at: datetime = Field(description="Moment van vastleggen.")
+    version: int = Field(description="Versie na de wijziging.")
+    changed_by: str = Field(description="Wie de wijziging deed.")
+    changed_at: datetime = Field(description="Wanneer.")
+    action: str = Field(description="aangemaakt, geimporteerd, gewijzigd, gehouden of geannuleerd.")
+    changes: dict[str, list[Any]] = Field(
+        description="Per veld [oud, nieuw]; vertrouwelijke velden alleen als '(vertrouwelijk)'."
+    )
+
+
+class VervolgactiePublic(VervolgactieIn):
+    """Een vastgelegde vervolgactie."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="Id van de vervolgactie.")
+    organisation_code: OrganisationCode = Field(description="CBS-code van de organisatie.")
+    voorgesprek_id: uuid.UUID | None = Field(description="Het voorgesprek waar zij uit volgt.")
+    done_at: datetime | None = Field(description="Wanneer zij is afgerond; leeg als open.")
+    created_at: datetime = Field(description="Moment van vastleggen.")
+    version: int = Field(description="Versie, voor het veilig wijzigen (If-Match).")
+
+
+class VervolgactieNieuw(VervolgactieIn):
+    """Een nieuwe vervolgactie bij een organisatie (en eventueel een voorgesprek)."""
+
+    organisation_code: OrganisationCode = Field(description="CBS-code van de organisatie.")
+    voorgesprek_id: uuid.UUID | None = Field(
+        default=None, description="Het voorgesprek waar zij uit volgt."
+    )
+
+
+class VervolgactieWijziging(BaseModel):
+    """Wijziging van een vervolgactie: alleen de meegestuurde velden veranderen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(
+        default=None, min_length=1, max_length=500, pattern=_PRINTABLE, description="Wat."
+    )
+    owner: str | None = Field(
+        default=None, min_length=1, max_length=100, pattern=_PRINTABLE, description="Wie."
+    )
+    due_on: date | None = Field(default=None, description="Uiterlijk op deze datum.")
+    done: bool | None = Field(default=None, description="Afgerond (true) of weer open (false).")
+    version: int | None = Field(default=None, description="Versie (of If-Match).")
+
+
+class VervolgactieLijst(BaseModel):
+    items: list[VervolgactiePublic] = Field(description="De vervolgacties op deze pagina.")
+    total: int = Field(description="Aantal dat aan de filters voldoet.")
+    links: PaginaLinks = Field(description="Links om door de pagina's te bladeren.")
+
+
+class NotitieIn(BaseModel):
+    """Een werknotitie bij een organisatie."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        min_length=1,
+        max_length=2000,
+        pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+        description="De notitie (geen persoonsgegevens: daarvoor is de vertrouwelijke notitie).",
+    )
+
+
+class NotitiePublic(NotitieIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="Id van de notitie.")
+    created_by: str = Field(description="Wie haar schreef.")
+    created_at: datetime = Field(description="Wanneer.")
+
+
+class TijdlijnItem(BaseModel):
+    """Iets wat er met een organisatie gebeurde."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime = Field(description="Wanneer.")
+    kind: str = Field(description="Soort: voorgesprek, tourstatus, notitie, contact, ...")
+    summary: str = Field(description="Wat er gebeurde.")
+    actor: str | None = Field(description="Door wie.")
+    object_id: str | None = Field(description="Id van het betrokken gegeven.")
+
+
+class TourstatusWijziging(BaseModel):
+    """Zet de tourstatus van een organisatie met de hand (bijvoorbeeld geen interesse)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tour_status: TourStatus = Field(description="De nieuwe tourstatus.")
+    version: int | None = Field(default=None, description="Versie (of If-Match).")
+
+
+class ImportRij(BaseModel):
+    """Wat er met één rij van het bestand gebeurde."""
+
+    row: int = Field(description="Rijnummer zoals de spreadsheet het toont (kopregel = 1).")
+    status: str = Field(description="geimporteerd, afgewezen, overgeslagen of dubbel.")
+    organisation_code: str | None = Field(description="CBS-code, als de rij te lezen was.")
+    held_on: date | None = Field(description="Datum, als de rij te lezen was.")
+    reasons: list[str] = Field(description="Waarom (bij afgewezen: per kolom).")
+    voorgesprek_id: uuid.UUID | None = Field(description="Het geïmporteerde voorgesprek.")
+
+
+class ImportRapport(BaseModel):
+    """Het rij-voor-rij-rapport van een import."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="Id van de import.")
+    filename: str = Field(description="Naam van het bestand.")
+    created_at: datetime = Field(description="Wanneer geïmporteerd.")
+    counts: dict[str, int] = Field(description="Aantal rijen per status.")
+    ignored_columns: list[str] = Field(description="Kolommen die de import niet kent.")
+    report: list[ImportRij] = Field(description="Per rij wat er gebeurde.")
 
 
 class OrganisatiePublic(BaseModel):
@@ -60,20 +250,6 @@ class OrganisatiePublic(BaseModel):
     version: int = Field(description="Versie, voor het veilig wijzigen (If-Match).")
 
 
-class Link(BaseModel):
-    href: str = Field(description="Adres van de pagina.")
-
-
-class PaginaLinks(BaseModel):
-    """Links naar deze en aangrenzende pagina's."""
-
-    self: Link = Field(description="Deze pagina.")
-    first: Link = Field(description="De eerste pagina.")
-    last: Link = Field(description="De laatste pagina.")
-    prev: Link | None = Field(default=None, description="De vorige pagina, als die er is.")
-    next: Link | None = Field(default=None, description="De volgende pagina, als die er is.")
-
-
 class OrganisatieLijst(BaseModel):
     """Eén pagina organisaties."""
 
@@ -82,8 +258,6 @@ class OrganisatieLijst(BaseModel):
     links: PaginaLinks = Field(description="Links om door de pagina's te bladeren.")
 
 
-# Printable text only (no NUL or other control characters: PostgreSQL and logs choke on them).
-_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 EMAIL = r"^[^\s@\x00-\x1f\x7f]+@[^\s@\x00-\x1f\x7f]+\.[^\s@\x00-\x1f\x7f]+$"
 PHONE = r"^\+?[0-9][0-9 ()-]{5,19}$"
 

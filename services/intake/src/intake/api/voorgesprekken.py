@@ -1,24 +1,181 @@
-"""Voorgesprekken: record one that was held."""
+"""Voorgesprekken: plan, record, correct and cancel; lists with filters and exports.
+
+A teamlid may record voorgesprekken and change the ones they held (they are among its
+teamleden); a coordinator may change every one. Every change names the version it was based
+on (``If-Match`` or ``version``): a stale change gets 409, never a silent overwrite.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from ontour import audit
-from ontour.contracts.intake import VoorgesprekGehouden
+from ontour.auth.access import require
+from ontour.auth.principal import Principal
+from ontour.contracts.intake import ORGANISATION_CODE, Thema, VoorgesprekStatus
 from ontour.db import transaction
-from ontour.messaging.outbox import enqueue
 from ontour.service import SessionsDep
-from ontour.web.problems import Problem, invalid, problem_responses
+from ontour.web.export import (
+    EXPORT_RESPONSES,
+    ExportTable,
+    export_response,
+    requested_format,
+)
+from ontour.web.problems import Problem, invalid, problem_responses, validation_problem
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from intake import repository
-from intake.api.schemas import VoorgesprekCreate, VoorgesprekPublic
-from intake.domain.voorgesprek import DomainRuleBroken, check_held
+from intake import recording, repository
+from intake.api.deps import (
+    CipherDep,
+    Formaat,
+    IfMatch,
+    Pagina,
+    PerPagina,
+    PrincipalDep,
+    conflict,
+    etag,
+    expected_version,
+    is_coordinator,
+    page_links,
+)
+from intake.api.schemas import (
+    VoorgesprekIn,
+    VoorgesprekLijst,
+    VoorgesprekPatch,
+    VoorgesprekPublic,
+    WijzigingPublic,
+)
+from intake.domain.voorgesprek import DomainRuleBroken, TransitionRefused, VoorgesprekContent
 from intake.models import Voorgesprek
+from intake.timezone import today
 
 router = APIRouter(prefix="/voorgesprekken", tags=["voorgesprekken"])
+
+EXPORT_COLUMNS = (
+    "id", "organisatie", "naam", "status", "datum", "tijd", "vorm", "teamleden",
+    "thema's", "incidenten_aantal", "incidenten_categorieen", "sessiewens", "sessievorm",
+    "verwachte_deelnemers", "deelnemers", "versie",
+)  # fmt: skip
+
+
+def public(row: Voorgesprek, name: str, note: str | None = None) -> VoorgesprekPublic:
+    content = recording.content_of(row, note)
+    return VoorgesprekPublic(
+        **content.model_dump(),
+        id=row.id,
+        organisation_name=name,
+        has_confidential_note=row.confidential_note_enc is not None,
+        created_by=row.created_by,
+        recorded_at=row.recorded_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def may_edit(principal: Principal, row: Voorgesprek) -> bool:
+    """Coordinators edit every voorgesprek; a teamlid the ones they held."""
+    return is_coordinator(principal) or principal.subject in row.teamleden
+
+
+def _refuse_domain(error: DomainRuleBroken | TransitionRefused) -> Problem:
+    if isinstance(error, DomainRuleBroken):
+        return invalid(error.field, error.reason)
+    return Problem(409, f"Dit kan niet: {error}.")
+
+
+async def _row_or_404(session: AsyncSession, voorgesprek_id: uuid.UUID) -> Voorgesprek:
+    row = await repository.get_voorgesprek(session, voorgesprek_id)
+    if row is None:
+        raise Problem(404, "Dit voorgesprek bestaat niet.")
+    return row
+
+
+async def _answer(
+    session: AsyncSession, voorgesprek_id: uuid.UUID, response: Response
+) -> VoorgesprekPublic:
+    row = await _row_or_404(session, voorgesprek_id)
+    names = await repository.organisation_names(session, {row.organisation_code})
+    response.headers["ETag"] = etag(row.version)
+    return public(row, names.get(row.organisation_code, ""))
+
+
+@router.get(
+    "",
+    response_model=VoorgesprekLijst,
+    responses={**problem_responses(422), **EXPORT_RESPONSES},
+    summary="Voorgesprekken",
+    description="Nieuwste eerst; te filteren op periode, organisatie, provincie, teamlid, status "
+    "en thema. Met `formaat=csv|xlsx` (of Accept) de hele lijst als bestand.",
+)
+async def list_voorgesprekken(
+    request: Request,
+    sessions: SessionsDep,
+    organisatie: Annotated[
+        str | None, Query(pattern=ORGANISATION_CODE, description="CBS-code van de organisatie.")
+    ] = None,
+    provincie: Annotated[
+        str | None, Query(pattern=r"^PV\d{2}$", description="CBS-code van de provincie.")
+    ] = None,
+    van: Annotated[date | None, Query(description="Vanaf deze datum.")] = None,
+    tot: Annotated[date | None, Query(description="Tot en met deze datum.")] = None,
+    teamlid: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Teamlid-id.")
+    ] = None,
+    status_: Annotated[
+        VoorgesprekStatus | None,
+        Query(alias="status", description="gepland, gehouden, geannuleerd."),
+    ] = None,
+    thema: Annotated[Thema | None, Query(description="Besproken thema.")] = None,
+    pagina: Pagina = 1,
+    per_pagina: PerPagina = 20,
+    formaat: Formaat = None,
+) -> Any:
+    if van and tot and tot < van:
+        raise invalid("tot", "de einddatum ligt voor de begindatum")
+    where = repository.VoorgesprekFilter(
+        organisation_code=organisatie,
+        province_code=provincie,
+        start=van,
+        end=tot,
+        teamlid=teamlid,
+        status=status_,
+        theme=thema,
+    )
+    export = requested_format(request, formaat)
+    async with sessions() as session:
+        rows, total = await repository.list_voorgesprekken(
+            session,
+            where,
+            offset=0 if export else (pagina - 1) * per_pagina,
+            limit=None if export else per_pagina,
+        )
+        names = await repository.organisation_names(session, {r.organisation_code for r in rows})
+    if export:
+        table = ExportTable(
+            "voorgesprekken",
+            EXPORT_COLUMNS,
+            (
+                [
+                    r.id, r.organisation_code, names.get(r.organisation_code, ""), r.status,
+                    r.held_on, r.start_time, r.mode, r.teamleden, r.themes, r.incident_count,
+                    r.incident_categories, r.session_wish, r.session_format,
+                    r.expected_participants,
+                    "; ".join(f"{role}: {n}" for role, n in sorted(r.participants.items())),
+                    r.version,
+                ]
+                for r in rows
+            ),
+        )  # fmt: skip
+        return export_response(table, export)
+    return VoorgesprekLijst(
+        items=[public(row, names.get(row.organisation_code, "")) for row in rows],
+        total=total,
+        links=page_links(request, pagina, per_pagina, total),
+    )
 
 
 @router.post(
@@ -26,40 +183,172 @@ router = APIRouter(prefix="/voorgesprekken", tags=["voorgesprekken"])
     status_code=status.HTTP_201_CREATED,
     response_model=VoorgesprekPublic,
     responses=problem_responses(422),
-    summary="Leg een gehouden voorgesprek vast",
+    summary="Leg een voorgesprek vast (gepland of gehouden)",
+    description="Een gehouden voorgesprek met sessiewens 'ja' dient meteen een sessieverzoek in.",
 )
-async def record_held_voorgesprek(
-    body: VoorgesprekCreate, sessions: SessionsDep, request: Request, response: Response
-) -> Voorgesprek:
+async def create_voorgesprek(
+    body: VoorgesprekIn,
+    sessions: SessionsDep,
+    cipher: CipherDep,
+    principal: PrincipalDep,
+    request: Request,
+    response: Response,
+) -> VoorgesprekPublic:
+    content = body.content()
+    if not is_coordinator(principal) and principal.subject not in content.teamleden:
+        # A teamlid records the voorgesprekken they hold themselves.
+        content = content.model_copy(update={"teamleden": [*content.teamleden, principal.subject]})
+    item = recording.NewVoorgesprek(
+        content,
+        follow_ups=[
+            recording.NewFollowUp(f.description, f.owner, f.due_on) for f in body.follow_ups
+        ],
+    )
     try:
-        check_held(body.held_on, date.today())
-    except DomainRuleBroken as rule:
-        raise invalid(rule.field, rule.reason) from None
-    async with transaction(sessions) as session:
-        voorgesprek = await repository.add_voorgesprek(session, Voorgesprek.model_validate(body))
-        await audit.record(session, request, "aanmaken", "voorgesprek", str(voorgesprek.id))
-        await enqueue(
-            session,
-            VoorgesprekGehouden(
-                voorgesprek_id=voorgesprek.id,
-                organisation_code=voorgesprek.organisation_code,
-                held_on=voorgesprek.held_on,
-                mode=voorgesprek.mode,
-            ),
-        )
-    response.headers["Location"] = f"/intake/api/v1/voorgesprekken/{voorgesprek.id}"
-    return voorgesprek
+        async with transaction(sessions) as session:
+            await recording.record_new(session, cipher, principal, [item], today=today())
+            await audit.record(session, request, "aanmaken", "voorgesprek", str(item.id))
+    except DomainRuleBroken as error:
+        raise _refuse_domain(error) from None
+    except recording.UnknownOrganisation as error:
+        raise invalid(
+            "organisation_code", f"er is geen organisatie met CBS-code {error.code}"
+        ) from None
+    async with sessions() as session:
+        answer = await _answer(session, item.id, response)
+    response.headers["Location"] = f"/intake/api/v1/voorgesprekken/{item.id}"
+    return answer
 
 
 @router.get(
     "/{voorgesprek_id}",
     response_model=VoorgesprekPublic,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(403, 404, 422),
     summary="Een voorgesprek",
+    description="Met `met_notitie=true` ook de vertrouwelijke notitie (voor de coördinator en "
+    "de teamleden van het gesprek); die inzage komt in het auditlogboek.",
 )
-async def get_voorgesprek(voorgesprek_id: uuid.UUID, sessions: SessionsDep) -> Voorgesprek:
+async def get_voorgesprek(
+    voorgesprek_id: uuid.UUID,
+    sessions: SessionsDep,
+    cipher: CipherDep,
+    principal: PrincipalDep,
+    request: Request,
+    response: Response,
+    met_notitie: Annotated[bool, Query(description="Ook de vertrouwelijke notitie.")] = False,
+) -> VoorgesprekPublic:
+    async with transaction(sessions) as session:
+        row = await _row_or_404(session, voorgesprek_id)
+        names = await repository.organisation_names(session, {row.organisation_code})
+        note = None
+        if met_notitie:
+            require(
+                principal,
+                may_edit(principal, row),
+                reason="Alleen de coördinator en de "
+                "teamleden van dit voorgesprek zien de vertrouwelijke notitie.",
+            )
+            note = recording.read_note(cipher, row)
+            await audit.record(
+                session, request, "lezen", "voorgesprek-notitie", str(voorgesprek_id)
+            )
+    response.headers["ETag"] = etag(row.version)
+    return public(row, names.get(row.organisation_code, ""), note)
+
+
+@router.patch(
+    "/{voorgesprek_id}",
+    response_model=VoorgesprekPublic,
+    responses=problem_responses(403, 404, 409, 422, 428),
+    summary="Wijzig een voorgesprek",
+    description="Alleen de meegestuurde velden veranderen. Geef de versie mee (If-Match of "
+    "`version`); is die verouderd, dan volgt 409 en verandert er niets.",
+)
+async def update_voorgesprek(
+    voorgesprek_id: uuid.UUID,
+    body: VoorgesprekPatch,
+    sessions: SessionsDep,
+    cipher: CipherDep,
+    principal: PrincipalDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> VoorgesprekPublic:
+    sent = body.model_dump(exclude_unset=True)
+    version = expected_version(if_match, sent.pop("version", None))
+    try:
+        async with transaction(sessions) as session:
+            row = await _row_or_404(session, voorgesprek_id)
+            require(
+                principal,
+                may_edit(principal, row),
+                reason="U kunt alleen voorgesprekken wijzigen die u zelf voerde.",
+            )
+            before = recording.content_of(row, recording.read_note(cipher, row))
+            try:
+                content = VoorgesprekContent.model_validate({**before.model_dump(), **sent})
+            except ValidationError as error:
+                raise validation_problem(error.errors()) from None
+            await recording.record_update(
+                session, cipher, principal, voorgesprek_id, content,
+                expected_version=version, today=today(),
+            )  # fmt: skip
+            await audit.record(session, request, "wijzigen", "voorgesprek", str(voorgesprek_id))
+    except recording.VersionConflict as error:
+        raise conflict(error.current) from None
+    except (DomainRuleBroken, TransitionRefused) as error:
+        raise _refuse_domain(error) from None
+    except recording.UnknownOrganisation as error:
+        raise invalid(
+            "organisation_code", f"er is geen organisatie met CBS-code {error.code}"
+        ) from None
     async with sessions() as session:
-        voorgesprek = await repository.get_voorgesprek(session, voorgesprek_id)
-    if voorgesprek is None:
-        raise Problem(404, "Dit voorgesprek bestaat niet.")
-    return voorgesprek
+        return await _answer(session, voorgesprek_id, response)
+
+
+@router.post(
+    "/{voorgesprek_id}/annulering",
+    response_model=VoorgesprekPublic,
+    responses=problem_responses(403, 404, 409, 422, 428),
+    summary="Annuleer een gepland voorgesprek",
+)
+async def cancel_voorgesprek(
+    voorgesprek_id: uuid.UUID,
+    sessions: SessionsDep,
+    principal: PrincipalDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    version: Annotated[int | None, Query(description="Versie (of If-Match).")] = None,
+) -> VoorgesprekPublic:
+    expected = expected_version(if_match, version)
+    try:
+        async with transaction(sessions) as session:
+            row = await _row_or_404(session, voorgesprek_id)
+            require(
+                principal,
+                may_edit(principal, row),
+                reason="U kunt alleen voorgesprekken annuleren die u zelf voert.",
+            )
+            await recording.record_cancellation(
+                session, principal, voorgesprek_id, expected_version=expected
+            )
+            await audit.record(session, request, "annuleren", "voorgesprek", str(voorgesprek_id))
+    except recording.VersionConflict as error:
+        raise conflict(error.current) from None
+    except TransitionRefused as error:
+        raise _refuse_domain(error) from None
+    async with sessions() as session:
+        return await _answer(session, voorgesprek_id, response)
+
+
+@router.get(
+    "/{voorgesprek_id}/geschiedenis",
+    response_model=list[WijzigingPublic],
+    responses=problem_responses(404, 422),
+    summary="Wie wijzigde wat, en wanneer",
+)
+async def voorgesprek_history(voorgesprek_id: uuid.UUID, sessions: SessionsDep) -> Any:
+    async with sessions() as session:
+        await _row_or_404(session, voorgesprek_id)
+        return await repository.history_of(session, voorgesprek_id)

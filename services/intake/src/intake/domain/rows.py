@@ -37,7 +37,8 @@ def read_csv_text(text: str) -> tuple[list[str], list[dict[str, str]]]:
     Blank lines are kept as rows of empty cells, unlike ``csv.DictReader``, so that row numbers
     in reports match the spreadsheet and an empty line can be reported as skipped.
     """
-    text = text.removeprefix("\ufeff")
+    # Old Mac exports end lines with a bare CR, which the csv module refuses unquoted.
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     records = list(csv.reader(io.StringIO(text), delimiter=delimiter))

@@ -22,10 +22,11 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from ontour.contracts.intake import OrganisationCode
+from ontour.contracts.intake import OrganisationCode, Periode
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from intake.domain.lookup import OrganisationLookup, OrganisationNotFound
+from intake.domain.periods import PeriodUnreadable, parse_periods
 from intake.domain.rows import FIRST_DATA_ROW, RowError, columns_of
 from intake.domain.text import clean, fold, match_key
 from intake.domain.vocabulary import (
@@ -40,9 +41,10 @@ from intake.domain.vocabulary import (
     allowed_values,
     parse_choice,
 )
+from intake.domain.voorgesprek import VoorgesprekContent
 
 # Bumped when the key's recipe changes, so old and new keys can never collide by accident.
-_KEY_VERSION = "voorgesprek-import/v1"
+_KEY_VERSION = "voorgesprek-import/v2"  # v2: structured periods, two yes/no columns
 _MAX_NAME = 100
 _MAX_SHORT_TEXT = 200
 _MAX_NOTE = 4000
@@ -187,6 +189,23 @@ def parse_count(text: str | None) -> int:
     raise InvalidValue(f"'{clean(text)}' is geen aantal; vul een heel getal in")
 
 
+def parse_yes_no(text: str | None) -> bool:
+    """A yes/no cell: empty, "nee" or "0" is no; "ja", "x", "1" (a ticked box) is yes."""
+    value = fold(text)
+    if value in ("", "nee", "n", "no", "0", "-"):
+        return False
+    if value in ("ja", "j", "yes", "x", "1", "v", "✓"):
+        return True
+    raise InvalidValue(f"'{clean(text)}': vul ja of nee in")
+
+
+def _periods(text: str | None) -> tuple[Periode, ...]:
+    try:
+        return parse_periods(text, parse_date)
+    except PeriodUnreadable as problem:
+        raise InvalidValue(problem.reason) from None
+
+
 def parse_names(text: str | None) -> tuple[str, ...]:
     """Teamleden: names separated by ``;``, ``,``, ``/``, ``&`` or "en", in a stable order."""
     parts = re.split(r"[;,|/&\n]|\s+en\s+", clean(text))
@@ -235,11 +254,19 @@ TEMPLATE: tuple[TemplateColumn, ...] = (
     TemplateColumn(
         "sessievorm", False, "plenaire raad, fractievoorzitters, informatiebijeenkomst of Staten"
     ),
-    TemplateColumn("voorkeursperiode", False, "gewenste periode voor de sessie, vrije tekst"),
+    TemplateColumn(
+        "voorkeursperiode",
+        False,
+        "gewenste periode(n), bijvoorbeeld najaar 2025 of maart t/m mei 2025",
+    ),
     TemplateColumn("voorkeursavonden", False, "weekdagen die de voorkeur hebben"),
     TemplateColumn("vergaderavonden_vermijden", False, "weekdagen met raads-/Statenvergadering"),
     TemplateColumn("verwachte_deelnemers", False, "verwacht aantal deelnemers aan de sessie"),
     TemplateColumn("locatie", False, "locatie van de sessie"),
+    TemplateColumn(
+        "aandacht_online_intimidatie_vrouwen", False, "ja als de sessie daar aandacht aan geeft"
+    ),
+    TemplateColumn("college_neemt_deel", False, "ja als burgemeester of wethouders meedoen"),
     TemplateColumn("vertrouwelijke_notitie", False, "vertrouwelijke notitie (persoonsgegevens)"),
 )
 TEMPLATE_COLUMNS: tuple[str, ...] = tuple(column.name for column in TEMPLATE)
@@ -316,11 +343,13 @@ class VoorgesprekImportRow(BaseModel):
     incident_categories: tuple[IncidentCategorie, ...] = ()
     session_wish: SessieWens | None = None
     session_format: SessieVorm | None = None
-    preferred_periods: str | None = None
-    preferred_evenings: tuple[Weekdag, ...] = ()
-    avoid_evenings: tuple[Weekdag, ...] = ()
+    preferred_periods: tuple[Periode, ...] = ()
+    preferred_weekdays: tuple[Weekdag, ...] = ()
+    avoid_weekdays: tuple[Weekdag, ...] = ()
     expected_participants: int | None = Field(default=None, ge=0)
     location: str | None = None
+    attention_online_intimidation_women: bool = False
+    college_takes_part: bool = False
     confidential_note: str | None = None
 
     @property
@@ -330,6 +359,10 @@ class VoorgesprekImportRow(BaseModel):
             [_KEY_VERSION, self.model_dump(mode="json")], sort_keys=True, ensure_ascii=False
         )
         return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+    def content(self) -> VoorgesprekContent:
+        """The voorgesprek this row describes (import-only fields left out)."""
+        return VoorgesprekContent.model_validate(self.model_dump())
 
     @property
     def natural_key(self) -> tuple[str, date]:
@@ -411,11 +444,11 @@ def parse_import_row(
     )
     read("sessiewens", "session_wish", lambda t: parse_one(SessieWens, t, what="sessiewens"))
     read("sessievorm", "session_format", lambda t: parse_one(SessieVorm, t, what="sessievorm"))
-    read("voorkeursperiode", "preferred_periods", lambda t: _text(t, _MAX_SHORT_TEXT))
-    read("voorkeursavonden", "preferred_evenings", lambda t: parse_many(Weekdag, t, what="weekdag"))
+    read("voorkeursperiode", "preferred_periods", _periods)
+    read("voorkeursavonden", "preferred_weekdays", lambda t: parse_many(Weekdag, t, what="weekdag"))
     read(
         "vergaderavonden_vermijden",
-        "avoid_evenings",
+        "avoid_weekdays",
         lambda t: parse_many(Weekdag, t, what="weekdag"),
     )
     read(
@@ -424,6 +457,8 @@ def parse_import_row(
         lambda t: parse_count(t) if clean(t) else None,
     )
     read("locatie", "location", lambda t: _text(t, _MAX_SHORT_TEXT))
+    read("aandacht_online_intimidatie_vrouwen", "attention_online_intimidation_women", parse_yes_no)
+    read("college_neemt_deel", "college_takes_part", parse_yes_no)
     read(
         "vertrouwelijke_notitie",
         "confidential_note",
@@ -574,25 +609,3 @@ def check_import(
         first_with_key[key] = number
         reports.append(RowReport(number, RowStatus.IMPORTED, parsed.notes, record=parsed.record))
     return ImportCheck(tuple(reports), tuple(header_errors), tuple(ignored))
-
-
-REPORT_COLUMNS = ("rij", "status", "organisatie", "datum", "toelichting")
-
-
-def report_csv(reports: Iterable[RowReport], delimiter: str = ";") -> str:
-    """The row-by-row report as CSV (for download next to the import page)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(REPORT_COLUMNS)
-    for report in reports:
-        record = report.record
-        writer.writerow(
-            [
-                report.row_number,
-                report.status.value,
-                record.organisation_code if record else "",
-                record.held_on.isoformat() if record else "",
-                " | ".join(report.reasons),
-            ]
-        )
-    return out.getvalue()

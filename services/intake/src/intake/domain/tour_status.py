@@ -1,17 +1,52 @@
-"""Where an organisation stands in the tour (pure)."""
+"""Where an organisation stands in the tour, derived from its voorgesprekken (pure)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from ontour.contracts.intake import SessieWens, TourStatus, VoorgesprekStatus
+
+__all__ = ["TourStatus", "VoorgesprekState", "derive_tour_status"]
+
+# Reached through the sessions themselves (set by a coordinator or, later, by scheduling's
+# events): a voorgesprek never moves an organisation back from there.
+_SESSION_STAGES = frozenset({TourStatus.SESSIE_GEPLAND, TourStatus.SESSIE_GEHOUDEN})
 
 
-class TourStatus(StrEnum):
-    """The tour status of an organisation, in the order the tour usually goes."""
+@dataclass(frozen=True, slots=True)
+class VoorgesprekState:
+    """What of a voorgesprek decides its organisation's tour status."""
 
-    NIET_BENADERD = "niet benaderd"
-    VOORGESPREK_GEPLAND = "voorgesprek gepland"
-    VOORGESPREK_GEHOUDEN = "voorgesprek gehouden"
-    SESSIE_GEWENST = "sessie gewenst"
-    SESSIE_GEPLAND = "sessie gepland"
-    SESSIE_GEHOUDEN = "sessie gehouden"
-    GEEN_INTERESSE = "geen interesse"
+    status: VoorgesprekStatus
+    held_on: date
+    session_wish: SessieWens | None
+
+
+def _status_of(voorgesprek: VoorgesprekState) -> TourStatus:
+    if voorgesprek.status is VoorgesprekStatus.GEPLAND:
+        return TourStatus.VOORGESPREK_GEPLAND
+    if voorgesprek.session_wish is SessieWens.JA:
+        return TourStatus.SESSIE_GEWENST
+    if voorgesprek.session_wish is SessieWens.NEE:
+        return TourStatus.GEEN_INTERESSE
+    return TourStatus.VOORGESPREK_GEHOUDEN
+
+
+def derive_tour_status(
+    current: TourStatus, voorgesprekken: Iterable[VoorgesprekState]
+) -> TourStatus:
+    """The tour status after a change to the organisation's voorgesprekken.
+
+    The latest voorgesprek that was not cancelled decides (a planned one after a held one
+    means a new round has started). A status reached through sessions stays; a "geen
+    interesse" set by hand stays until a voorgesprek says otherwise.
+    """
+    if current in _SESSION_STAGES:
+        return current
+    alive = [v for v in voorgesprekken if v.status is not VoorgesprekStatus.GEANNULEERD]
+    if not alive:
+        return current if current is TourStatus.GEEN_INTERESSE else TourStatus.NIET_BENADERD
+    latest = max(alive, key=lambda v: (v.held_on, v.status is VoorgesprekStatus.GEPLAND))
+    return _status_of(latest)

@@ -1,6 +1,7 @@
-"""The closed lists a voorgesprek uses, and the spellings people write them in (pure).
+"""The spellings people write the closed lists of a voorgesprek in (pure).
 
-Each list is a ``StrEnum`` whose values are the Dutch words the UI shows. ``parse_choice`` reads
+The lists themselves are ``StrEnum``s in the event contracts (their values are the Dutch words
+the UI shows), since the events carry them. ``parse_choice`` reads
 a cell tolerantly: case, accents, punctuation and a few common synonyms don't matter.
 """
 
@@ -11,7 +12,16 @@ from enum import StrEnum
 from functools import cache, lru_cache
 from typing import TypeVar
 
-from ontour.contracts.intake import GespreksVorm
+from ontour.contracts.intake import (
+    DeelnemerRol,
+    GespreksVorm,
+    IncidentCategorie,
+    SessieVorm,
+    SessieWens,
+    Thema,
+    VoorgesprekStatus,
+    Weekdag,
+)
 
 from intake.domain.text import match_key
 
@@ -28,76 +38,6 @@ __all__ = [
     "choice_key",
     "parse_choice",
 ]
-
-
-class VoorgesprekStatus(StrEnum):
-    GEPLAND = "gepland"
-    GEHOUDEN = "gehouden"
-    GEANNULEERD = "geannuleerd"
-
-
-class Thema(StrEnum):
-    """Themes discussed in a voorgesprek (the list in the intake issue)."""
-
-    AGRESSIE_EN_INTIMIDATIE = "agressie en intimidatie"
-    ONLINE_INTIMIDATIE = "online intimidatie"
-    BEDREIGING_THUIS = "bedreiging thuis"
-    MELDEN_EN_AANGIFTE = "melden en aangifte"
-    NAZORG = "nazorg"
-    VEILIGHEID_IN_RAAD_OF_STATEN = "veiligheid in raad of Staten"
-    INTEGRITEIT = "integriteit"
-    ONDERMIJNING = "ondermijning"
-    ANDERS = "anders"
-
-
-class SessieWens(StrEnum):
-    JA = "ja"
-    NEE = "nee"
-    LATER = "later"
-
-
-class SessieVorm(StrEnum):
-    PLENAIRE_RAAD = "plenaire raad"
-    FRACTIEVOORZITTERS = "fractievoorzitters"
-    INFORMATIEBIJEENKOMST = "informatiebijeenkomst"
-    STATEN = "Staten"
-
-
-class DeelnemerRol(StrEnum):
-    """Roles of the organisation's participants, counted (never named) per voorgesprek."""
-
-    GRIFFIER = "griffier"
-    BURGEMEESTER = "burgemeester"
-    WETHOUDERS = "wethouders"
-    GEMEENTESECRETARIS = "gemeentesecretaris"
-    FRACTIEVOORZITTERS = "fractievoorzitters"
-    RAADSLEDEN = "raadsleden"
-    STATENLEDEN = "statenleden"
-    GEDEPUTEERDEN = "gedeputeerden"
-    COMMISSARIS_VAN_DE_KONING = "commissaris van de Koning"
-    OVERIG = "overig"
-
-
-class IncidentCategorie(StrEnum):
-    """Kinds of known incidents: a closed list, so no incident details end up in this field."""
-
-    SCHELDEN_EN_BELEDIGEN = "schelden en beledigen"
-    BEDREIGING = "bedreiging"
-    INTIMIDATIE = "intimidatie"
-    ONLINE_INTIMIDATIE = "online intimidatie"
-    FYSIEK_GEWELD = "fysiek geweld"
-    VERNIELING = "vernieling"
-    ANDERS = "anders"
-
-
-class Weekdag(StrEnum):
-    MAANDAG = "maandag"
-    DINSDAG = "dinsdag"
-    WOENSDAG = "woensdag"
-    DONDERDAG = "donderdag"
-    VRIJDAG = "vrijdag"
-    ZATERDAG = "zaterdag"
-    ZONDAG = "zondag"
 
 
 # Little words people add or leave out: "agressie & intimidatie", "melden/aangifte".

@@ -1,0 +1,105 @@
+"""What intake's endpoints share: the caller, the field cipher, versions and paging."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Query, Request
+from ontour.auth.access import require
+from ontour.auth.principal import Principal, Role
+from ontour.contracts.intake import ORGANISATION_CODE
+from ontour.crypto import FieldCipher
+from ontour.web.problems import Problem
+
+from intake.api.schemas import Link, PaginaLinks
+
+MAX_PER_PAGE = 100
+
+
+def get_cipher(request: Request) -> FieldCipher:
+    """The service's field cipher, built once from its settings."""
+    state = request.app.state
+    cipher: FieldCipher | None = getattr(state, "field_cipher", None)
+    if cipher is None:
+        cipher = FieldCipher.from_settings(state.runtime.settings)
+        state.field_cipher = cipher
+    return cipher
+
+
+def get_principal(request: Request) -> Principal:
+    return require(getattr(request.state, "user", None), True)
+
+
+CipherDep = Annotated[FieldCipher, Depends(get_cipher)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+CbsCode = Annotated[str, Path(pattern=ORGANISATION_CODE, description="CBS-code (GMxxxx of PVxx).")]
+Pagina = Annotated[int, Query(ge=1, le=10_000, description="Paginanummer (vanaf 1).")]
+PerPagina = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Aantal per pagina.")]
+Formaat = Annotated[
+    str | None,
+    Query(
+        pattern=r"^(csv|xlsx)$",
+        description="Download als csv of xlsx (of vraag text/csv of xlsx aan met Accept).",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(description='Versie waarop de wijziging is gebaseerd, als ETag: "3" (of W/"3").'),
+]
+
+
+def is_coordinator(principal: Principal) -> bool:
+    return principal.has(Role.COORDINATOR)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(if_match: str | None, body_version: int | None = None) -> int:
+    """The version the caller based the change on: ``If-Match`` or the body's ``version``.
+
+    Without either a change is refused with 428: a blind overwrite is what this prevents.
+    """
+    if if_match is not None:
+        match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
+        if match is None:
+            raise Problem(
+                422,
+                'If-Match moet een versie zijn, bijvoorbeeld "3".',
+                invalid_params=[{"name": "If-Match", "reason": "heeft niet het juiste formaat"}],
+            )
+        return int(match[1])
+    if body_version is not None:
+        return body_version
+    raise Problem(
+        428,
+        "Geef de versie mee waarop de wijziging is gebaseerd (If-Match of version), "
+        "zodat niemands wijziging ongemerkt wordt overschreven.",
+    )
+
+
+def conflict(current: int) -> Problem:
+    return Problem(
+        409,
+        f"Iemand anders heeft dit intussen gewijzigd (nu versie {current}). "
+        "Haal de nieuwe versie op en breng uw wijziging opnieuw aan.",
+        headers={"ETag": etag(current)},
+    )
+
+
+def page_links(request: Request, page: int, per_page: int, total: int) -> PaginaLinks:
+    last = max(1, -(-total // per_page))
+
+    def link(number: int) -> Link:
+        url = request.url.include_query_params(pagina=number)
+        return Link(href=f"{url.path}?{url.query}")
+
+    return PaginaLinks(
+        self=link(page),
+        first=link(1),
+        last=link(last),
+        prev=link(page - 1) if page > 1 else None,
+        next=link(page + 1) if page < last else None,
+    )

@@ -1,0 +1,113 @@
+"""Bulk import of existing voorgesprekken (CSV or XLSX) with a row-by-row report."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from ontour import audit
+from ontour.db import transaction
+from ontour.service import SessionsDep
+from ontour.web.export import (
+    EXPORT_RESPONSES,
+    ExportTable,
+    export_response,
+    requested_format,
+)
+from ontour.web.problems import Problem, invalid, problem_responses
+
+from intake import importing, repository
+from intake.api.deps import CipherDep, Formaat, PrincipalDep
+from intake.api.schemas import ImportRapport
+from intake.domain.spreadsheet import TEMPLATE
+from intake.models import ImportRun
+from intake.timezone import today
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+
+REPORT_COLUMNS = ("rij", "status", "organisatie", "datum", "toelichting", "voorgesprek")
+
+
+def report_table(run: ImportRun) -> ExportTable:
+    return ExportTable(
+        "importrapport",
+        REPORT_COLUMNS,
+        (
+            [r["row"], r["status"], r["organisation_code"], r["held_on"], " | ".join(r["reasons"]),
+             r["voorgesprek_id"]]
+            for r in run.report
+        ),
+    )  # fmt: skip
+
+
+async def run_import(
+    request: Request, sessions: Any, cipher: Any, principal: Any, upload: UploadFile
+) -> ImportRun:
+    """Read and import an upload; shared by the API and the import page."""
+    data = await upload.read(importing.MAX_BYTES + 1)
+    filename = upload.filename or "bestand"
+    try:
+        header, rows = importing.read_rows(filename, data)
+        async with transaction(sessions) as session:
+            run = await importing.import_file(
+                session, cipher, principal, filename, header, rows, today=today()
+            )
+            await audit.record(
+                session, request, "importeren", "import", str(run.id), details=run.counts
+            )
+    except importing.FileUnreadable as error:
+        raise invalid("file", str(error)) from None
+    return run
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ImportRapport,
+    responses=problem_responses(413, 422),
+    summary="Importeer voorgesprekken uit een spreadsheet",
+    description="CSV (komma of puntkomma) of XLSX volgens het sjabloon (`GET /imports/sjabloon`). "
+    "Geldige rijen worden geïmporteerd, de rest staat met de reden in het rapport; hetzelfde "
+    "bestand nog eens importeren voegt niets toe.",
+)
+async def create_import(
+    request: Request,
+    response: Response,
+    sessions: SessionsDep,
+    cipher: CipherDep,
+    principal: PrincipalDep,
+    file: Annotated[UploadFile, File(description="Het bestand (CSV of XLSX).")],
+) -> ImportRun:
+    run = await run_import(request, sessions, cipher, principal, file)
+    response.headers["Location"] = f"/intake/api/v1/imports/{run.id}"
+    return run
+
+
+@router.get(
+    "/sjabloon",
+    summary="Het lege importsjabloon (CSV of XLSX)",
+    responses=EXPORT_RESPONSES,
+)
+async def template(request: Request, formaat: Formaat = None) -> Response:
+    table = ExportTable("importsjabloon", [c.name for c in TEMPLATE], [])
+    return export_response(table, requested_format(request, formaat) or "csv")
+
+
+@router.get(
+    "/{import_id}",
+    response_model=ImportRapport,
+    responses={**problem_responses(404, 422), **EXPORT_RESPONSES},
+    summary="Het rapport van een import (ook als csv of xlsx)",
+)
+async def get_import(
+    import_id: uuid.UUID, request: Request, sessions: SessionsDep, formaat: Formaat = None
+) -> Any:
+    async with sessions() as session:
+        run = await repository.get_import_run(session, import_id)
+    if run is None:
+        raise Problem(404, "Deze import bestaat niet.")
+    export = requested_format(request, formaat)
+    if export:
+        return export_response(report_table(run), export)
+    return run

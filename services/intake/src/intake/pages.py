@@ -1,0 +1,467 @@
+"""Intake's Dutch pages: organisations, the voorgesprek form, "mijn acties" and the import.
+
+Plain HTML forms that work without JavaScript. A form with errors comes back with every
+value still filled in and the errors listed at the top; writes go through the same
+:mod:`intake.recording` as the API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from ontour import audit
+from ontour.auth.principal import Principal
+from ontour.contracts.intake import (
+    DeelnemerRol,
+    GespreksVorm,
+    IncidentCategorie,
+    SessieVorm,
+    SessieWens,
+    Thema,
+    TourStatus,
+    VoorgesprekStatus,
+    Weekdag,
+)
+from ontour.db import transaction
+from ontour.service import SessionsDep
+from ontour.web.problems import Problem
+from ontour.web.ui import N_, FormState, PageRenderer
+from pydantic import ValidationError
+
+from intake import recording, repository
+from intake.api.deps import CipherDep, PrincipalDep, is_coordinator
+from intake.api.imports import run_import
+from intake.api.voorgesprekken import may_edit
+from intake.domain.spreadsheet import TEMPLATE
+from intake.domain.voorgesprek import DomainRuleBroken, TransitionRefused, VoorgesprekContent
+from intake.timezone import today
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+LOCALE = HERE / "locale"
+pages = PageRenderer("intake", TEMPLATES, LOCALE)
+router = APIRouter(include_in_schema=False)
+
+LIST_FIELDS = ("themes", "incident_categories", "preferred_weekdays", "avoid_weekdays")
+FLAGS = ("attention_online_intimidation_women", "college_takes_part")
+LABELS: Mapping[str, str] = {
+    "organisation_code": N_("Organisation"),
+    "status": N_("Status"),
+    "held_on": N_("Date"),
+    "start_time": N_("Start time"),
+    "mode": N_("Form of the conversation"),
+    "teamleden": N_("Team members"),
+    "themes": N_("Themes discussed"),
+    "incident_count": N_("Number of known incidents"),
+    "incident_categories": N_("Kinds of incidents"),
+    "session_wish": N_("Does the organisation want a session?"),
+    "session_format": N_("Format of the session"),
+    "preferred_periods.0.start": N_("Preferred period from"),
+    "preferred_periods.0.end": N_("Preferred period until"),
+    "preferred_weekdays": N_("Preferred evenings"),
+    "avoid_weekdays": N_("Meeting evenings to avoid"),
+    "expected_participants": N_("Expected participants"),
+    "location": N_("Location of the session"),
+    "confidential_note": N_("Confidential note"),
+    "file": N_("File"),
+}
+
+
+def _options(enum: Any) -> list[tuple[str, str]]:
+    return [(member.value, member.value) for member in enum]
+
+
+def _labels() -> dict[str, str]:
+    return {name: pages.gettext(label) for name, label in LABELS.items()}
+
+
+def _content_input(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's flat fields as the shape ``VoorgesprekContent`` validates."""
+
+    def text(name: str) -> str | None:
+        value = str(values.get(name) or "").strip()
+        return value or None
+
+    start, end = text("preferred_periods.0.start"), text("preferred_periods.0.end")
+    data: dict[str, Any] = {
+        "organisation_code": (text("organisation_code") or "").upper() or None,
+        "status": text("status"),
+        "held_on": text("held_on"),
+        "start_time": text("start_time"),
+        "mode": text("mode"),
+        "teamleden": [
+            t.strip() for t in (text("teamleden") or "").replace(",", ";").split(";") if t.strip()
+        ],
+        "participants": {
+            role.value: text(f"participants.{role.value}")
+            for role in DeelnemerRol
+            if text(f"participants.{role.value}")
+        },
+        "incident_count": text("incident_count"),
+        "session_wish": text("session_wish"),
+        "session_format": text("session_format"),
+        "preferred_periods": [{"start": start, "end": end}] if start or end else [],
+        "expected_participants": text("expected_participants"),
+        "location": text("location"),
+        "confidential_note": text("confidential_note"),
+    }
+    for name in LIST_FIELDS:
+        data[name] = list(values.get(name) or [])
+    for name in FLAGS:
+        data[name] = values.get(name) == "ja"
+    return data
+
+
+def _form_values(content: VoorgesprekContent) -> dict[str, Any]:
+    """A stored voorgesprek as the form's flat fields (the edit form)."""
+    values: dict[str, Any] = content.model_dump(mode="json")
+    values["teamleden"] = "; ".join(content.teamleden)
+    for role, count in content.participants.items():
+        values[f"participants.{role.value}"] = count
+    if content.preferred_periods:
+        values["preferred_periods.0.start"] = content.preferred_periods[0].start.isoformat()
+        values["preferred_periods.0.end"] = content.preferred_periods[0].end.isoformat()
+    for name in FLAGS:
+        values[name] = "ja" if getattr(content, name) else ""
+    values["start_time"] = content.start_time.strftime("%H:%M") if content.start_time else ""
+    return {k: ("" if v is None else v) for k, v in values.items()}
+
+
+def _form_context(form: FormState, **extra: Any) -> dict[str, Any]:
+    return {
+        "form": form,
+        "labels": _labels(),
+        "statuses": _options([VoorgesprekStatus.GEPLAND, VoorgesprekStatus.GEHOUDEN]),
+        "modes": _options(GespreksVorm),
+        "themes": _options(Thema),
+        "incident_categories": _options(IncidentCategorie),
+        "wishes": _options(SessieWens),
+        "formats": _options(SessieVorm),
+        "weekdays": _options(Weekdag),
+        "roles": [(role.value, role.value) for role in DeelnemerRol],
+        **extra,
+    }
+
+
+async def _organisation_options(sessions: Any) -> list[tuple[str, str]]:
+    async with sessions() as session:
+        rows, _ = await repository.list_organisations(
+            session, repository.OrganisationFilter(), offset=0, limit=None
+        )
+    return [(r.cbs_code, f"{r.name} ({r.cbs_code})") for r in rows if r.valid_until is None]
+
+
+def _validate(form: FormState) -> tuple[VoorgesprekContent | None, FormState]:
+    try:
+        content = VoorgesprekContent.model_validate(_content_input(form.values))
+    except ValidationError as error:
+        return None, form.with_errors(error, _labels())
+    return content, form
+
+
+def _domain_error(form: FormState, error: DomainRuleBroken) -> FormState:
+    label = pages.gettext(LABELS.get(error.field, N_("This field")))
+    return FormState(form.values, {error.field: f"{label}: {error.reason}"})
+
+
+# --- organisations -------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def organisations(
+    request: Request,
+    sessions: SessionsDep,
+    provincie: Annotated[str | None, Query(pattern=r"^(PV\d{2})?$")] = None,
+    status: Annotated[str | None, Query(max_length=40)] = None,
+    zoek: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")] = None,
+    pagina: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> HTMLResponse:
+    tour_status = TourStatus(status) if status in {s.value for s in TourStatus} else None
+    where = repository.OrganisationFilter(
+        province_code=provincie or None, tour_status=tour_status, name_contains=zoek or None
+    )
+    per_page = 50
+    async with sessions() as session:
+        rows, total = await repository.list_organisations(
+            session, where, offset=(pagina - 1) * per_page, limit=per_page
+        )
+        provinces, _ = await repository.list_organisations(
+            session,
+            repository.OrganisationFilter(kind=repository.OrganisationKind.PROVINCIE),
+            offset=0,
+            limit=None,
+        )
+    query = request.url.query
+    return pages.render(
+        request,
+        "intake/organisaties.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": pagina,
+            "last_page": max(1, -(-total // per_page)),
+            "provinces": [(p.cbs_code, p.name) for p in provinces],
+            "statuses": _options(TourStatus),
+            "filters": {"provincie": provincie or "", "status": status or "", "zoek": zoek or ""},
+            "export_query": query,
+        },
+    )
+
+
+@router.get("/organisaties/{cbs_code}", response_class=HTMLResponse)
+async def organisation(request: Request, cbs_code: str, sessions: SessionsDep) -> HTMLResponse:
+    async with sessions() as session:
+        row = await repository.get_organisation(session, cbs_code)
+        if row is None:
+            raise Problem(404, f"Er is geen organisatie met CBS-code {cbs_code}.")
+        voorgesprekken = await repository.voorgesprekken_of(session, cbs_code)
+        timeline = await repository.timeline_of(session, cbs_code, limit=50)
+        notes = await repository.notes_of(session, cbs_code)
+        follow_ups, _ = await repository.list_follow_ups(
+            session, repository.FollowUpFilter(organisation_code=cbs_code)
+        )
+    return pages.render(
+        request,
+        "intake/organisatie.html",
+        {
+            "organisation": row,
+            "voorgesprekken": voorgesprekken,
+            "timeline": timeline,
+            "notes": notes,
+            "follow_ups": follow_ups,
+        },
+    )
+
+
+# --- the voorgesprek form ------------------------------------------------------------------------
+
+
+@router.get("/voorgesprekken/nieuw", response_class=HTMLResponse)
+async def new_voorgesprek(
+    request: Request,
+    sessions: SessionsDep,
+    principal: PrincipalDep,
+    organisatie: Annotated[str | None, Query(max_length=6)] = None,
+) -> HTMLResponse:
+    values: dict[str, Any] = {
+        "organisation_code": organisatie or "",
+        "status": VoorgesprekStatus.GEHOUDEN.value,
+        "held_on": today().isoformat(),
+        "teamleden": "" if is_coordinator(principal) else principal.subject,
+        **{name: [] for name in LIST_FIELDS},
+    }
+    context = _form_context(
+        FormState(values), organisations=await _organisation_options(sessions), editing=None
+    )
+    return pages.render(request, "intake/voorgesprek_form.html", context)
+
+
+@router.post("/voorgesprekken/nieuw", response_class=HTMLResponse)
+async def create_voorgesprek(
+    request: Request, sessions: SessionsDep, cipher: CipherDep, principal: PrincipalDep
+) -> Response:
+    form = await FormState.from_request(request, lists=LIST_FIELDS)
+    content, form = _validate(form)
+    if content is not None:
+        if not is_coordinator(principal) and principal.subject not in content.teamleden:
+            content = content.model_copy(
+                update={"teamleden": [*content.teamleden, principal.subject]}
+            )
+        item = recording.NewVoorgesprek(content)
+        try:
+            async with transaction(sessions) as session:
+                await recording.record_new(session, cipher, principal, [item], today=today())
+                await audit.record(session, request, "aanmaken", "voorgesprek", str(item.id))
+        except DomainRuleBroken as error:
+            form = _domain_error(form, error)
+        except recording.UnknownOrganisation:
+            form = FormState(
+                form.values,
+                {"organisation_code": pages.gettext(N_("Choose an organisation from the list."))},
+            )
+        else:
+            return RedirectResponse(f"/intake/voorgesprekken/{item.id}?opgeslagen=1", 303)
+    context = _form_context(form, organisations=await _organisation_options(sessions), editing=None)
+    return pages.render(request, "intake/voorgesprek_form.html", context, status_code=422)
+
+
+async def _voorgesprek_row(sessions: Any, voorgesprek_id: uuid.UUID) -> Any:
+    async with sessions() as session:
+        row = await repository.get_voorgesprek(session, voorgesprek_id)
+    if row is None:
+        raise Problem(404, "Dit voorgesprek bestaat niet.")
+    return row
+
+
+@router.get("/voorgesprekken/{voorgesprek_id}", response_class=HTMLResponse)
+async def voorgesprek(
+    request: Request,
+    voorgesprek_id: uuid.UUID,
+    sessions: SessionsDep,
+    principal: PrincipalDep,
+    opgeslagen: bool = False,
+) -> HTMLResponse:
+    row = await _voorgesprek_row(sessions, voorgesprek_id)
+    async with sessions() as session:
+        names = await repository.organisation_names(session, {row.organisation_code})
+        history = await repository.history_of(session, voorgesprek_id)
+        follow_ups, _ = await repository.list_follow_ups(
+            session, repository.FollowUpFilter(voorgesprek_id=voorgesprek_id)
+        )
+    return pages.render(
+        request,
+        "intake/voorgesprek.html",
+        {
+            "row": row,
+            "content": recording.content_of(row),
+            "organisation_name": names.get(row.organisation_code, row.organisation_code),
+            "history": history,
+            "follow_ups": follow_ups,
+            "saved": opgeslagen,
+            "may_edit": may_edit(principal, row),
+        },
+    )
+
+
+def _refuse_unless_editor(principal: Principal, row: Any) -> None:
+    if not may_edit(principal, row):
+        raise Problem(403, "U kunt alleen voorgesprekken wijzigen die u zelf voerde.")
+
+
+@router.get("/voorgesprekken/{voorgesprek_id}/wijzigen", response_class=HTMLResponse)
+async def edit_voorgesprek(
+    request: Request,
+    voorgesprek_id: uuid.UUID,
+    sessions: SessionsDep,
+    cipher: CipherDep,
+    principal: PrincipalDep,
+) -> HTMLResponse:
+    async with transaction(sessions) as session:
+        row = await repository.get_voorgesprek(session, voorgesprek_id)
+        if row is None:
+            raise Problem(404, "Dit voorgesprek bestaat niet.")
+        _refuse_unless_editor(principal, row)
+        note = recording.read_note(cipher, row)
+        if note is not None:
+            await audit.record(
+                session, request, "lezen", "voorgesprek-notitie", str(voorgesprek_id)
+            )
+    values = {**_form_values(recording.content_of(row, note)), "version": row.version}
+    context = _form_context(
+        FormState(values), organisations=await _organisation_options(sessions), editing=row
+    )
+    return pages.render(request, "intake/voorgesprek_form.html", context)
+
+
+@router.post("/voorgesprekken/{voorgesprek_id}/wijzigen", response_class=HTMLResponse)
+async def update_voorgesprek(
+    request: Request,
+    voorgesprek_id: uuid.UUID,
+    sessions: SessionsDep,
+    cipher: CipherDep,
+    principal: PrincipalDep,
+) -> Response:
+    row = await _voorgesprek_row(sessions, voorgesprek_id)
+    _refuse_unless_editor(principal, row)
+    form = await FormState.from_request(request, lists=LIST_FIELDS)
+    content, form = _validate(form)
+    status_code = 422
+    if content is not None:
+        try:
+            version = int(str(form.values.get("version") or "0"))
+            async with transaction(sessions) as session:
+                await recording.record_update(
+                    session, cipher, principal, voorgesprek_id, content,
+                    expected_version=version, today=today(),
+                )  # fmt: skip
+                await audit.record(session, request, "wijzigen", "voorgesprek", str(voorgesprek_id))
+        except DomainRuleBroken as error:
+            form = _domain_error(form, error)
+        except TransitionRefused as error:
+            form = FormState(form.values, {"status": f"{pages.gettext(LABELS['status'])}: {error}"})
+        except recording.VersionConflict as conflict:
+            status_code = 409
+            message = pages.gettext(
+                N_(
+                    "Someone else changed this voorgesprek while you were working (now "
+                    "version %(version)s). Open it again and make your change once more."
+                )
+            ) % {"version": conflict.current}
+            form = FormState(form.values, {"version": message})
+        except ValueError:
+            form = FormState(form.values, {"version": pages.gettext(N_("This field")) + " ?"})
+        else:
+            return RedirectResponse(f"/intake/voorgesprekken/{voorgesprek_id}?opgeslagen=1", 303)
+    context = _form_context(form, organisations=await _organisation_options(sessions), editing=row)
+    return pages.render(request, "intake/voorgesprek_form.html", context, status_code=status_code)
+
+
+# --- mijn acties and the import ------------------------------------------------------------------
+
+
+@router.get("/acties", response_class=HTMLResponse)
+async def my_follow_ups(
+    request: Request, sessions: SessionsDep, principal: PrincipalDep
+) -> HTMLResponse:
+    async with sessions() as session:
+        rows, _ = await repository.list_follow_ups(
+            session, repository.FollowUpFilter(owner=principal.subject)
+        )
+        names = await repository.organisation_names(session, {r.organisation_code for r in rows})
+    return pages.render(request, "intake/acties.html", {"rows": rows, "names": names})
+
+
+@router.get("/import", response_class=HTMLResponse)
+async def import_page(request: Request, sessions: SessionsDep) -> HTMLResponse:
+    async with sessions() as session:
+        runs = await repository.recent_import_runs(session)
+    return pages.render(
+        request, "intake/import.html", {"runs": runs, "run": None, "template": TEMPLATE}
+    )
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def import_upload(
+    request: Request,
+    sessions: SessionsDep,
+    cipher: CipherDep,
+    principal: PrincipalDep,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    error = None
+    run = None
+    if file is None or not file.filename:
+        error = pages.gettext(N_("Choose a CSV or XLSX file."))
+    else:
+        try:
+            run = await run_import(request, sessions, cipher, principal, file)
+        except Problem as problem:
+            error = problem.detail
+    if run is not None:
+        return RedirectResponse(f"/intake/import/{run.id}", 303)
+    async with sessions() as session:
+        runs = await repository.recent_import_runs(session)
+    form = FormState({}, {"file": error or ""})
+    return pages.render(
+        request,
+        "intake/import.html",
+        {"runs": runs, "run": None, "template": TEMPLATE, "form": form},
+        status_code=422,
+    )
+
+
+@router.get("/import/{import_id}", response_class=HTMLResponse)
+async def import_report(request: Request, import_id: uuid.UUID, sessions: SessionsDep) -> Any:
+    async with sessions() as session:
+        run = await repository.get_import_run(session, import_id)
+        runs = await repository.recent_import_runs(session)
+    if run is None:
+        raise Problem(404, "Deze import bestaat niet.")
+    return pages.render(
+        request, "intake/import.html", {"runs": runs, "run": run, "template": TEMPLATE}
+    )

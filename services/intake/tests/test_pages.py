@@ -1,0 +1,109 @@
+"""Intake's pages over HTTP: the form keeps what was typed, errors name the fields, edits
+refuse a stale version, and teamleden only change what they held (browser checks with axe
+are in tests/test_intake_pages_browser.py)."""
+
+from __future__ import annotations
+
+import pytest
+from intake.app import service as intake
+from intake_support import scalar
+from ontour.testing.plugin import running_service
+
+HTML = {"Accept": "text/html"}
+FORM = {
+    "organisation_code": "GM0363",
+    "status": "gehouden",
+    "held_on": "2025-03-04",
+    "start_time": "19:30",
+    "mode": "online",
+    "teamleden": "tom.teamlid; fatima.teamlid",
+    "participants.griffier": "1",
+    "participants.raadsleden": "12",
+    "themes": ["nazorg", "online intimidatie"],
+    "session_wish": "ja",
+    "preferred_periods.0.start": "2025-09-01",
+    "preferred_periods.0.end": "2025-11-30",
+    "preferred_weekdays": ["maandag"],
+    "attention_online_intimidation_women": "ja",
+    "confidential_note": "Alleen voor ons",
+}
+
+
+@pytest.fixture
+async def site(nats_url, database_url, idp_url, bearer):
+    async with running_service(
+        intake,
+        nats_url=nats_url,
+        database_url=database_url("intake"),
+        idp_url=idp_url,
+        headers={**bearer("coordinator"), **HTML},
+    ) as client:
+        yield client
+
+
+async def test_the_organisation_list_filters_by_province(site):
+    page = await site.get("/intake/", params={"provincie": "PV26"})
+    assert page.status_code == 200
+    assert "Organisaties" in page.text and "Utrecht" in page.text
+    assert "/intake/organisaties/GM0014" not in page.text  # Groningen is in PV20
+    assert "Bron: CBS, Kadaster (CC BY 4.0)" in page.text
+
+
+async def test_a_voorgesprek_entered_on_the_form_is_saved(site):
+    response = await site.post("/intake/voorgesprekken/nieuw", data=FORM)
+    assert response.status_code == 303
+    detail = await site.get(response.headers["location"])
+    assert "Het voorgesprek is opgeslagen" in detail.text
+    assert "Voorgesprek met Amsterdam" in detail.text
+    organisation = await site.get("/intake/organisaties/GM0363")
+    assert "sessie gewenst" in organisation.text
+    assert "Voorgesprek gehouden op 4 maart 2025" in organisation.text
+
+
+async def test_a_form_with_errors_keeps_every_value_and_names_the_fields(site):
+    wrong = {**FORM, "held_on": "2099-01-01", "preferred_periods.0.end": "2025-01-01"}
+    response = await site.post("/intake/voorgesprekken/nieuw", data={**wrong, "mode": ""})
+    assert response.status_code == 422
+    assert "Er is iets niet goed ingevuld" in response.text
+    assert 'href="#mode"' in response.text
+    assert 'value="tom.teamlid; fatima.teamlid"' in response.text  # nothing lost
+    assert "Alleen voor ons" in response.text
+    assert await scalar(site, "SELECT count(*) FROM voorgesprek") == 0
+
+    future = await site.post("/intake/voorgesprekken/nieuw", data=wrong)
+    assert future.status_code == 422
+    assert "toekomst" in future.text or "begindatum" in future.text
+    assert await scalar(site, "SELECT count(*) FROM voorgesprek") == 0
+
+
+async def test_editing_with_a_stale_version_is_refused_on_the_page(site):
+    created = await site.post("/intake/voorgesprekken/nieuw", data=FORM)
+    path = created.headers["location"].split("?")[0] + "/wijzigen"
+    form = await site.get(path)
+    assert form.status_code == 200 and "Alleen voor ons" in form.text
+    first = await site.post(path, data={**FORM, "mode": "fysiek", "version": "1"})
+    assert first.status_code == 303
+    stale = await site.post(path, data={**FORM, "mode": "telefonisch", "version": "1"})
+    assert stale.status_code == 409
+    assert "Iemand anders heeft dit voorgesprek gewijzigd" in stale.text
+    assert await scalar(site, "SELECT mode FROM voorgesprek") == "fysiek"
+
+
+async def test_a_teamlid_cannot_open_the_edit_form_of_someone_elses_voorgesprek(site, bearer):
+    created = await site.post("/intake/voorgesprekken/nieuw", data={**FORM, "teamleden": "x"})
+    path = created.headers["location"].split("?")[0] + "/wijzigen"
+    as_teamlid = {**bearer("teamlid"), **HTML}
+    assert (await site.get(path, headers=as_teamlid)).status_code == 403
+
+
+async def test_my_actions_and_the_import_page(site):
+    assert "Mijn acties" in (await site.get("/intake/acties")).text
+    upload = await site.post(
+        "/intake/import",
+        files={"file": ("lijst.csv", b"organisatie;datum;vorm\nGM0014;01-02-2024;online\n")},
+    )
+    assert upload.status_code == 303
+    report = await site.get(upload.headers["location"])
+    assert "Rapport van lijst.csv" in report.text and "geimporteerd" in report.text
+    empty = await site.post("/intake/import", files={"file": ("", b"")})
+    assert empty.status_code == 422
