@@ -4,10 +4,14 @@ are in tests/test_intake_pages_browser.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from intake import pages
 from intake.app import service as intake
 from intake_support import scalar
 from ontour.testing.plugin import running_service
+from ontour.web import ui
 
 HTML = {"Accept": "text/html"}
 FORM = {
@@ -107,3 +111,34 @@ async def test_my_actions_and_the_import_page(site):
     assert "Rapport van lijst.csv" in report.text and "geimporteerd" in report.text
     empty = await site.post("/intake/import", files={"file": ("", b"")})
     assert empty.status_code == 422
+
+
+def test_every_text_of_the_pages_has_dutch():
+    missing = ui.untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
+    assert not missing, missing
+
+
+async def test_marking_an_action_done_and_adding_a_note(site, bearer):
+    tom = {**bearer("teamlid"), **HTML}
+    await site.post("/intake/voorgesprekken/nieuw", data={**FORM, "teamleden": "tom.teamlid"})
+    created = await site.post(
+        "/intake/api/v1/vervolgacties",
+        json={"organisation_code": "GM0363", "description": "Terugbellen", "owner": "tom.teamlid"},
+        headers={"Accept": "application/json"},
+    )
+    action = created.json()
+    mine = await site.get("/intake/acties", headers=tom)
+    assert "Terugbellen" in mine.text and "Afronden" in mine.text
+    path = f"/intake/acties/{action['id']}/afgerond"
+    assert (await site.post(path, data={"version": "1"}, headers=tom)).status_code == 303
+    assert (await site.post(path, data={"version": "1"}, headers=tom)).status_code == 409
+    assert "afgerond" in (await site.get("/intake/acties", headers=tom)).text
+    timeline = await site.get("/intake/organisaties/GM0363")
+    assert "Vervolgactie afgerond" in timeline.text
+
+    note = await site.post("/intake/organisaties/GM0363/notities", data={"text": "Griffie belt"})
+    assert note.status_code == 303
+    assert "Griffie belt" in (await site.get("/intake/organisaties/GM0363")).text
+    assert (
+        await site.post("/intake/organisaties/GM0363/notities", data={"text": "x"}, headers=tom)
+    ).status_code == 403

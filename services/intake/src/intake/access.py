@@ -43,6 +43,8 @@ access = AccessTable(
         "GET /intake/voorgesprekken/{voorgesprek_id}/wijzigen": {C, T},
         "POST /intake/voorgesprekken/{voorgesprek_id}/wijzigen": {C, T},
         "GET /intake/acties": {C, T},
+        "POST /intake/acties/{follow_up_id}/afgerond": {C, T},
+        "POST /intake/organisaties/{cbs_code}/notities": {C},
         "GET /intake/import": {C},
         "POST /intake/import": {C},
         "GET /intake/import/{import_id}": {C},

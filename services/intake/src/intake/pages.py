@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -414,6 +415,41 @@ async def my_follow_ups(
         )
         names = await repository.organisation_names(session, {r.organisation_code for r in rows})
     return pages.render(request, "intake/acties.html", {"rows": rows, "names": names})
+
+
+@router.post("/acties/{follow_up_id}/afgerond", response_class=HTMLResponse)
+async def follow_up_done(
+    request: Request, follow_up_id: uuid.UUID, sessions: SessionsDep, principal: PrincipalDep
+) -> Response:
+    form = await FormState.from_request(request)
+    async with transaction(sessions) as session:
+        row = await repository.get_follow_up(session, follow_up_id, for_update=True)
+        if row is None:
+            raise Problem(404, "Deze vervolgactie bestaat niet.")
+        if not (is_coordinator(principal) or row.owner == principal.subject):
+            raise Problem(403, "U kunt alleen uw eigen vervolgacties afronden.")
+        if str(row.version) != str(form.value("version")):
+            raise Problem(409, "Deze actie is intussen gewijzigd. Laad de pagina opnieuw.")
+        values = {"done_at": datetime.now(UTC)}
+        await repository.update_follow_up(session, row, values, principal.display_name)
+        await audit.record(session, request, "wijzigen", "vervolgactie", str(follow_up_id))
+    return RedirectResponse("/intake/acties", 303)
+
+
+@router.post("/organisaties/{cbs_code}/notities", response_class=HTMLResponse)
+async def add_note(
+    request: Request, cbs_code: str, sessions: SessionsDep, principal: PrincipalDep
+) -> Response:
+    form = await FormState.from_request(request)
+    text = str(form.value("text")).strip()
+    if not text or len(text) > 2000:
+        raise Problem(422, "Een notitie heeft 1 tot 2000 tekens.")
+    async with transaction(sessions) as session:
+        if await repository.get_organisation(session, cbs_code) is None:
+            raise Problem(404, f"Er is geen organisatie met CBS-code {cbs_code}.")
+        note_id = await repository.add_note(session, cbs_code, text, principal.display_name)
+        await audit.record(session, request, "aanmaken", "notitie", str(note_id))
+    return RedirectResponse(f"/intake/organisaties/{cbs_code}#notities", 303)
 
 
 @router.get("/import", response_class=HTMLResponse)

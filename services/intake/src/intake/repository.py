@@ -326,3 +326,41 @@ async def organisation_names(session: AsyncSession, codes: set[str]) -> dict[str
         )
     )
     return dict(rows.all())
+
+
+async def update_follow_up(
+    session: AsyncSession, row: FollowUp, values: dict[str, Any], actor: str
+) -> None:
+    """Change a follow-up (bumping its version); finishing it shows on the timeline."""
+    # Decided before the UPDATE: the ORM writes the new values into ``row`` as it runs.
+    finishing = values.get("done_at") is not None and row.done_at is None
+    await session.execute(
+        update(FollowUp).where(col(FollowUp.id) == row.id).values(**values, version=row.version + 1)
+    )
+    if finishing:
+        session.add(
+            TimelineEntry(
+                organisation_code=row.organisation_code,
+                kind="vervolgactie",
+                summary="Vervolgactie afgerond",
+                actor=actor,
+                object_id=str(row.id),
+            )
+        )
+
+
+async def add_note(session: AsyncSession, cbs_code: str, text: str, actor: str) -> uuid.UUID:
+    """A note and its timeline entry; the note's id."""
+    note = OrganisationNote(organisation_code=cbs_code, text=text, created_by=actor)
+    session.add(note)
+    session.add(
+        TimelineEntry(
+            organisation_code=cbs_code,
+            kind="notitie",
+            summary="Notitie toegevoegd",
+            actor=actor,
+            object_id=str(note.id),
+        )
+    )
+    await session.flush()
+    return note.id

@@ -228,20 +228,8 @@ async def add_note(
 ) -> OrganisationNote:
     async with transaction(sessions) as session:
         await _organisation_or_404(session, cbs_code)
-        note = OrganisationNote(
-            organisation_code=cbs_code, text=body.text, created_by=principal.display_name
-        )
-        session.add(note)
-        session.add(
-            TimelineEntry(
-                organisation_code=cbs_code,
-                kind="notitie",
-                summary="Notitie toegevoegd",
-                actor=principal.display_name,
-                object_id=str(note.id),
-            )
-        )
-        await session.flush()
-        await audit.record(session, request, "aanmaken", "notitie", str(note.id))
-        await session.refresh(note)
+        note_id = await repository.add_note(session, cbs_code, body.text, principal.display_name)
+        await audit.record(session, request, "aanmaken", "notitie", str(note_id))
+        note = await session.get(OrganisationNote, note_id)
+        assert note is not None  # written just now, in this transaction
     return note

@@ -23,8 +23,6 @@ from ontour.web.export import (
     requested_format,
 )
 from ontour.web.problems import Problem, invalid, problem_responses
-from sqlalchemy import update
-from sqlmodel import col
 
 from intake import repository
 from intake.api.deps import (
@@ -183,21 +181,7 @@ async def update_follow_up(
         done = sent.pop("done", None)
         if done is not None:
             sent["done_at"] = (row.done_at or datetime.now(UTC)) if done else None
-        await session.execute(
-            update(FollowUp)
-            .where(col(FollowUp.id) == follow_up_id)
-            .values(**sent, version=row.version + 1)
-        )
-        if done:
-            session.add(
-                TimelineEntry(
-                    organisation_code=row.organisation_code,
-                    kind="vervolgactie",
-                    summary="Vervolgactie afgerond",
-                    actor=principal.display_name,
-                    object_id=str(row.id),
-                )
-            )
+        await repository.update_follow_up(session, row, sent, principal.display_name)
         await audit.record(session, request, "wijzigen", "vervolgactie", str(follow_up_id))
         await session.refresh(row)
     response.headers["ETag"] = etag(row.version)

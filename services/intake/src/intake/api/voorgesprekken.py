@@ -7,7 +7,9 @@ on (``If-Match`` or ``version``): a stale change gets 409, never a silent overwr
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any
 
@@ -82,10 +84,21 @@ def may_edit(principal: Principal, row: Voorgesprek) -> bool:
     return is_coordinator(principal) or principal.subject in row.teamleden
 
 
-def _refuse_domain(error: DomainRuleBroken | TransitionRefused) -> Problem:
-    if isinstance(error, DomainRuleBroken):
-        return invalid(error.field, error.reason)
-    return Problem(409, f"Dit kan niet: {error}.")
+@contextlib.contextmanager
+def refusals_as_problems() -> Iterator[None]:
+    """What the recording refuses, as the answer the client gets (422, 409)."""
+    try:
+        yield
+    except DomainRuleBroken as error:
+        raise invalid(error.field, error.reason) from None
+    except TransitionRefused as error:
+        raise Problem(409, f"Dit kan niet: {error}.") from None
+    except recording.VersionConflict as error:
+        raise conflict(error.current) from None
+    except recording.UnknownOrganisation as error:
+        raise invalid(
+            "organisation_code", f"er is geen organisatie met CBS-code {error.code}"
+        ) from None
 
 
 async def _row_or_404(session: AsyncSession, voorgesprek_id: uuid.UUID) -> Voorgesprek:
@@ -203,16 +216,10 @@ async def create_voorgesprek(
             recording.NewFollowUp(f.description, f.owner, f.due_on) for f in body.follow_ups
         ],
     )
-    try:
+    with refusals_as_problems():
         async with transaction(sessions) as session:
             await recording.record_new(session, cipher, principal, [item], today=today())
             await audit.record(session, request, "aanmaken", "voorgesprek", str(item.id))
-    except DomainRuleBroken as error:
-        raise _refuse_domain(error) from None
-    except recording.UnknownOrganisation as error:
-        raise invalid(
-            "organisation_code", f"er is geen organisatie met CBS-code {error.code}"
-        ) from None
     async with sessions() as session:
         answer = await _answer(session, item.id, response)
     response.headers["Location"] = f"/intake/api/v1/voorgesprekken/{item.id}"
@@ -275,7 +282,7 @@ async def update_voorgesprek(
 ) -> VoorgesprekPublic:
     sent = body.model_dump(exclude_unset=True)
     version = expected_version(if_match, sent.pop("version", None))
-    try:
+    with refusals_as_problems():
         async with transaction(sessions) as session:
             row = await _row_or_404(session, voorgesprek_id)
             require(
@@ -293,14 +300,6 @@ async def update_voorgesprek(
                 expected_version=version, today=today(),
             )  # fmt: skip
             await audit.record(session, request, "wijzigen", "voorgesprek", str(voorgesprek_id))
-    except recording.VersionConflict as error:
-        raise conflict(error.current) from None
-    except (DomainRuleBroken, TransitionRefused) as error:
-        raise _refuse_domain(error) from None
-    except recording.UnknownOrganisation as error:
-        raise invalid(
-            "organisation_code", f"er is geen organisatie met CBS-code {error.code}"
-        ) from None
     async with sessions() as session:
         return await _answer(session, voorgesprek_id, response)
 
@@ -321,7 +320,7 @@ async def cancel_voorgesprek(
     version: Annotated[int | None, Query(description="Versie (of If-Match).")] = None,
 ) -> VoorgesprekPublic:
     expected = expected_version(if_match, version)
-    try:
+    with refusals_as_problems():
         async with transaction(sessions) as session:
             row = await _row_or_404(session, voorgesprek_id)
             require(
@@ -333,10 +332,6 @@ async def cancel_voorgesprek(
                 session, principal, voorgesprek_id, expected_version=expected
             )
             await audit.record(session, request, "annuleren", "voorgesprek", str(voorgesprek_id))
-    except recording.VersionConflict as error:
-        raise conflict(error.current) from None
-    except TransitionRefused as error:
-        raise _refuse_domain(error) from None
     async with sessions() as session:
         return await _answer(session, voorgesprek_id, response)
 

@@ -32,7 +32,14 @@ from ontour.contracts.intake import (
     Weekdag,
 )
 from ontour.events import EventData
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 PRINTABLE_LINE = r"^[^\x00-\x1f\x7f]*$"
 # A note may hold line breaks and tabs, nothing else of the control characters.
@@ -44,6 +51,13 @@ ShortText = Annotated[
 TeamlidId = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=PRINTABLE_LINE),
+]
+# A wall-clock time in the Netherlands, "19:30": JSON Schema's "time" format demands an offset,
+# which a meeting time written on a form does not have.
+LocalTime = Annotated[
+    time,
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"}),
 ]
 # Fields whose values never leave the service: history and the audit trail only say "changed".
 CONFIDENTIAL_FIELDS = frozenset({"confidential_note"})
@@ -77,7 +91,9 @@ class VoorgesprekContent(BaseModel):
         description="gepland, gehouden of geannuleerd.",
     )
     held_on: date = Field(description="Datum van het voorgesprek (bij gepland: de geplande datum).")
-    start_time: time | None = Field(default=None, description="Begintijd (Nederlandse tijd).")
+    start_time: LocalTime | None = Field(
+        default=None, description="Begintijd (Nederlandse tijd), uu:mm."
+    )
     mode: GespreksVorm = Field(description="Vorm: fysiek, online of telefonisch.")
     teamleden: list[TeamlidId] = Field(
         default_factory=list, max_length=10, description="De teamleden die het voorgesprek voerden."
