@@ -40,7 +40,7 @@ def test_a_coordinator_records_a_voorgesprek_and_every_page_is_accessible(page, 
     page.goto(f"{base_url}/intake/organisaties/GM0363")
     assert page.get_by_text("sessie gewenst").first.is_visible()
     assert_accessible(page)
-    for path in ("/intake/acties", "/intake/import"):
+    for path in ("/intake/acties", "/intake/import", "/intake/organisaties/GM0363/contacten"):
         page.goto(f"{base_url}{path}")
         assert_accessible(page)
 

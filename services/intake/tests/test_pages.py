@@ -142,3 +142,21 @@ async def test_marking_an_action_done_and_adding_a_note(site, bearer):
     assert (
         await site.post("/intake/organisaties/GM0363/notities", data={"text": "x"}, headers=tom)
     ).status_code == 403
+
+
+async def test_the_contacts_page_is_audited_and_only_a_coordinator_adds(site, bearer):
+    path = "/intake/organisaties/GM0014/contacten"
+    wrong = await site.post(path, data={"name": "", "function": "griffier", "email": "geen-mail"})
+    assert wrong.status_code == 422
+    assert "Er is iets niet goed ingevuld" in wrong.text and 'value="griffier"' in wrong.text
+    added = await site.post(path, data={"name": "Jan Jansen", "function": "griffier"})
+    assert added.status_code == 303
+    page = await site.get(path)
+    assert "Jan Jansen" in page.text
+    reads = "SELECT count(*) FROM audit_log WHERE object_type = 'contact' AND action = 'lezen'"
+    assert await scalar(site, reads) == 1  # one view of one contact
+    tom = {**bearer("teamlid"), **HTML}
+    assert "Jan Jansen" in (await site.get(path, headers=tom)).text
+    assert await scalar(site, reads) == 2
+    refused = await site.post(path, data={"name": "X", "function": "y"}, headers=tom)
+    assert refused.status_code == 403

@@ -45,6 +45,8 @@ access = AccessTable(
         "GET /intake/acties": {C, T},
         "POST /intake/acties/{follow_up_id}/afgerond": {C, T},
         "POST /intake/organisaties/{cbs_code}/notities": {C},
+        "GET /intake/organisaties/{cbs_code}/contacten": {C, T},
+        "POST /intake/organisaties/{cbs_code}/contacten": {C},
         "GET /intake/import": {C},
         "POST /intake/import": {C},
         "GET /intake/import/{import_id}": {C},

@@ -35,8 +35,10 @@ from ontour.web.ui import N_, FormState, PageRenderer
 from pydantic import ValidationError
 
 from intake import recording, repository
+from intake.api import contacten
 from intake.api.deps import CipherDep, PrincipalDep, is_coordinator
 from intake.api.imports import run_import
+from intake.api.schemas import ContactCreate
 from intake.api.voorgesprekken import may_edit
 from intake.domain.spreadsheet import TEMPLATE
 from intake.domain.voorgesprek import DomainRuleBroken, TransitionRefused, VoorgesprekContent
@@ -434,6 +436,52 @@ async def follow_up_done(
         await repository.update_follow_up(session, row, values, principal.display_name)
         await audit.record(session, request, "wijzigen", "vervolgactie", str(follow_up_id))
     return RedirectResponse("/intake/acties", 303)
+
+
+CONTACT_LABELS: Mapping[str, str] = {
+    "name": N_("Name"),
+    "function": N_("Function"),
+    "email": N_("E-mail address"),
+    "phone": N_("Telephone number"),
+}
+
+
+async def _contacts_page(
+    request: Request, cbs_code: str, sessions: Any, cipher: Any, form: FormState, status: int
+) -> HTMLResponse:
+    contacts = await contacten.list_contacts(cbs_code, sessions, cipher, request)  # audited
+    async with sessions() as session:
+        organisation = await repository.get_organisation(session, cbs_code)
+    labels = {name: pages.gettext(label) for name, label in CONTACT_LABELS.items()}
+    return pages.render(
+        request,
+        "intake/contacten.html",
+        {"organisation": organisation, "contacts": contacts, "form": form, "labels": labels},
+        status_code=status,
+    )
+
+
+@router.get("/organisaties/{cbs_code}/contacten", response_class=HTMLResponse)
+async def contacts(
+    request: Request, cbs_code: str, sessions: SessionsDep, cipher: CipherDep
+) -> HTMLResponse:
+    return await _contacts_page(request, cbs_code, sessions, cipher, FormState(), 200)
+
+
+@router.post("/organisaties/{cbs_code}/contacten", response_class=HTMLResponse)
+async def add_contact(
+    request: Request, cbs_code: str, sessions: SessionsDep, cipher: CipherDep
+) -> Response:
+    form = await FormState.from_request(request)
+    values = {k: (str(v).strip() or None) for k, v in form.values.items() if k in CONTACT_LABELS}
+    try:
+        body = ContactCreate.model_validate(values)
+    except ValidationError as error:
+        labels = {name: pages.gettext(label) for name, label in CONTACT_LABELS.items()}
+        form = form.with_errors(error, labels)
+        return await _contacts_page(request, cbs_code, sessions, cipher, form, 422)
+    await contacten.create_contact(cbs_code, body, sessions, cipher, request, Response())
+    return RedirectResponse(f"/intake/organisaties/{cbs_code}/contacten", 303)
 
 
 @router.post("/organisaties/{cbs_code}/notities", response_class=HTMLResponse)
