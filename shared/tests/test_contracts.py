@@ -12,7 +12,10 @@ from pydantic import BaseModel
 
 # Free-text or contact-like fields that were reviewed and found free of personal data.
 # Add "<event type>:<field>" here only after a privacy review, with a comment saying why.
-REVIEWED_FREE_TEXT: set[str] = set()
+REVIEWED_FREE_TEXT: set[str] = {
+    # The CBS name of a gemeente or provincie: public register data, never a person.
+    "nl.weerbaarbestuur.ontour.intake.organisatie-geregistreerd.v1:organisation_name",
+}
 
 PERSONAL_NAMES = re.compile(
     r"(name|naam|email|e_mail|mail|phone|telefoon|tel|address|adres|street|straat|postcode|"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from intake_support import events_on_bus, scalar
+from ontour.testing.plugin import events_on_bus, scalar
 from openpyxl import Workbook
 
 API = "/intake/api/v1/imports"

@@ -9,10 +9,9 @@ import pytest
 from intake.app import service as intake
 from intake.reference_data import load_register
 from intake.registration import load_shipped_register
-from intake_support import events_on_bus, scalar
 from ontour.contracts.intake import OrganisatieGeregistreerd
 from ontour.db import create_engine, ensure_database, migrate, session_factory
-from ontour.testing.plugin import running_service
+from ontour.testing.plugin import events_on_bus, running_service, scalar
 from sqlalchemy import text
 
 API = "/intake/api/v1/organisaties"
@@ -40,7 +39,11 @@ async def test_first_start_loads_the_register_once(nats_url, database_url, idp_u
             "kind": "gemeente",
             "province_code": "PV20",
             "valid_from": None,
+            "organisation_name": "Groningen",
+            "lat": groningen["data"]["lat"],
+            "lon": groningen["data"]["lon"],
         }
+        assert 53.0 < groningen["data"]["lat"] < 53.4 and 6.4 < groningen["data"]["lon"] < 6.8
 
     async with running_service(intake, **start) as api:
         assert (await api.get(API)).json()["total"] == 354

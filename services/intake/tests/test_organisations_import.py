@@ -9,9 +9,8 @@ import io
 from intake.app import service as intake
 from intake.cli import app as organisaties
 from intake.reference_data import GEMEENTEN_FILE, read_data_file
-from intake_support import events_on_bus, scalar
 from ontour.contracts.intake import OrganisatieGeregistreerd, OrganisatieGewijzigd
-from ontour.testing.plugin import running_service
+from ontour.testing.plugin import events_on_bus, running_service, scalar
 from typer.testing import CliRunner
 
 API = "/intake/api/v1/organisaties"

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from intake import pages
 from intake.app import service as intake
-from intake_support import scalar
-from ontour.testing.plugin import running_service
+from ontour.testing.plugin import running_service, scalar
 from ontour.web import ui
 
 HTML = {"Accept": "text/html"}

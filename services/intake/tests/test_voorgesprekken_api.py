@@ -6,7 +6,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from intake_support import events_on_bus, scalar
+from ontour.testing.plugin import events_on_bus, scalar
 from openpyxl import load_workbook
 
 API = "/intake/api/v1/voorgesprekken"

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import Column, DateTime, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # One lock id for "migrations of this database": replicas starting together migrate once.
@@ -93,3 +97,17 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     """A unit of work: the state change and its outbox rows commit together or not at all."""
     async with sessions() as session, session.begin():
         yield session
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def timestamp_field(**column: Any) -> Any:
+    """A SQLModel field for a moment (timestamptz), "now" by default."""
+    return Field(default_factory=utc_now, sa_column=Column(DateTime(timezone=True), **column))
+
+
+def text_list_field() -> Any:
+    """A SQLModel field for a list of texts (PostgreSQL ``text[]``), empty by default."""
+    return Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from ontour.contracts.intake import (
@@ -13,10 +13,11 @@ from ontour.contracts.intake import (
     TourStatus,
     VoorgesprekStatus,
 )
+from ontour.db import text_list_field, timestamp_field
 from ontour.messaging.inbox import ProcessedEvent
 from ontour.messaging.outbox import OutboxMessage
-from sqlalchemy import Column, DateTime, ForeignKey, LargeBinary, String, Text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import Column, DateTime, ForeignKey, LargeBinary, String
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from intake.domain.register import OrganisationKind
@@ -37,18 +38,6 @@ __all__ = [
 ]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _moment(**kwargs: Any) -> Any:
-    return Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), **kwargs))
-
-
-def _texts() -> Any:
-    return Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False))
-
-
 class Voorgesprek(SQLModel, table=True):
     """A voorgesprek: its content as columns (see ``VoorgesprekContent``), the confidential
     note envelope-encrypted with the row's own data key."""
@@ -63,20 +52,20 @@ class Voorgesprek(SQLModel, table=True):
     held_on: date = Field(index=True)
     start_time: time | None = None
     mode: GespreksVorm = Field(sa_type=String)
-    teamleden: list[str] = _texts()
+    teamleden: list[str] = text_list_field()
     participants: dict[str, int] = Field(
         default_factory=dict, sa_column=Column(JSONB, nullable=False)
     )
-    themes: list[str] = _texts()
+    themes: list[str] = text_list_field()
     incident_count: int | None = None
-    incident_categories: list[str] = _texts()
+    incident_categories: list[str] = text_list_field()
     session_wish: SessieWens | None = Field(default=None, sa_type=String)
     session_format: SessieVorm | None = Field(default=None, sa_type=String)
     preferred_periods: list[dict[str, str]] = Field(
         default_factory=list, sa_column=Column(JSONB, nullable=False)
     )
-    preferred_weekdays: list[str] = _texts()
-    avoid_weekdays: list[str] = _texts()
+    preferred_weekdays: list[str] = text_list_field()
+    avoid_weekdays: list[str] = text_list_field()
     expected_participants: int | None = None
     location: str | None = None
     attention_online_intimidation_women: bool = False
@@ -88,8 +77,8 @@ class Voorgesprek(SQLModel, table=True):
     # Hash of a spreadsheet row's normalised content: importing a file twice adds nothing.
     import_key: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
     created_by: str
-    recorded_at: datetime = _moment(nullable=False)
-    updated_at: datetime = _moment(nullable=False)
+    recorded_at: datetime = timestamp_field(nullable=False)
+    updated_at: datetime = timestamp_field(nullable=False)
     # Optimistic concurrency: every change bumps it; a stale edit is refused.
     version: int = 1
 
@@ -106,7 +95,7 @@ class VoorgesprekChange(SQLModel, table=True):
     voorgesprek_id: uuid.UUID = Field(foreign_key="voorgesprek.id", index=True)
     version: int
     changed_by: str
-    changed_at: datetime = _moment(nullable=False)
+    changed_at: datetime = timestamp_field(nullable=False)
     action: str
     changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
 
@@ -126,7 +115,7 @@ class FollowUp(SQLModel, table=True):
     due_on: date | None = None
     done_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     created_by: str
-    created_at: datetime = _moment(nullable=False)
+    created_at: datetime = timestamp_field(nullable=False)
     version: int = 1
 
 
@@ -141,7 +130,7 @@ class OrganisationNote(SQLModel, table=True):
     )
     text: str
     created_by: str
-    created_at: datetime = _moment(nullable=False)
+    created_at: datetime = timestamp_field(nullable=False)
 
 
 class TimelineEntry(SQLModel, table=True):
@@ -153,7 +142,7 @@ class TimelineEntry(SQLModel, table=True):
     organisation_code: str = Field(
         sa_column=Column(String(6), ForeignKey("organisation.cbs_code"), nullable=False, index=True)
     )
-    at: datetime = _moment(nullable=False)
+    at: datetime = timestamp_field(nullable=False)
     kind: str
     summary: str
     actor: str | None = None
@@ -168,12 +157,12 @@ class ImportRun(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     filename: str
     created_by: str
-    created_at: datetime = _moment(nullable=False)
+    created_at: datetime = timestamp_field(nullable=False)
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     report: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSONB, nullable=False)
     )
-    ignored_columns: list[str] = _texts()
+    ignored_columns: list[str] = text_list_field()
 
 
 class OrganisationRow(SQLModel, table=True):
@@ -216,5 +205,5 @@ class ContactRow(SQLModel, table=True):
     function_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     email_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     phone_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    created_at: datetime = _moment(nullable=False)
+    created_at: datetime = timestamp_field(nullable=False)
     version: int = 1

@@ -17,6 +17,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ontour import audit
 from ontour.auth.principal import Principal
+from ontour.clock import today
 from ontour.contracts.intake import (
     DeelnemerRol,
     GespreksVorm,
@@ -30,19 +31,18 @@ from ontour.contracts.intake import (
 )
 from ontour.db import transaction
 from ontour.service import SessionsDep
+from ontour.web.api import CipherDep, PrincipalDep, is_coordinator
 from ontour.web.problems import Problem
 from ontour.web.ui import N_, FormState, PageRenderer
 from pydantic import ValidationError
 
 from intake import recording, repository
 from intake.api import contacten
-from intake.api.deps import CipherDep, PrincipalDep, is_coordinator
 from intake.api.imports import run_import
 from intake.api.schemas import ContactCreate
 from intake.api.voorgesprekken import may_edit
 from intake.domain.spreadsheet import TEMPLATE
 from intake.domain.voorgesprek import DomainRuleBroken, TransitionRefused, VoorgesprekContent
-from intake.timezone import today
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"

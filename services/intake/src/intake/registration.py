@@ -44,6 +44,9 @@ def registered(organisation: Organisation) -> OrganisatieGeregistreerd:
         kind=OrganisatieSoort(organisation.kind.value),
         province_code=organisation.province_code,
         valid_from=organisation.valid_from,
+        organisation_name=organisation.name,
+        lat=organisation.lat,
+        lon=organisation.lon,
     )
 
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from ontour.contracts.scheduling import (
+    SessieGeannuleerd,
+    SessieGehouden,
+    SessieGepland,
+    SessieVerplaatst,
+    SessieVoorgesteld,
+)
 from ontour.service import Service
 
 from scheduling.access import access
 from scheduling.api import router
+from scheduling.api.sessies import feed_router
 from scheduling.config import Settings
 from scheduling.handlers import consumers
 
@@ -19,6 +27,14 @@ service = Service(
     settings_factory=Settings,
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
+    page_routers=[feed_router],
+    publishes=[
+        SessieVoorgesteld,
+        SessieGepland,
+        SessieVerplaatst,
+        SessieGeannuleerd,
+        SessieGehouden,
+    ],
     consumers=consumers,
     access=access,
 )

@@ -379,6 +379,9 @@ class OrganisatieGeregistreerd(EventData):
                     "kind": "gemeente",
                     "province_code": "PV20",
                     "valid_from": None,
+                    "organisation_name": "Groningen",
+                    "lat": 53.22,
+                    "lon": 6.57,
                 }
             ]
         }
@@ -393,6 +396,17 @@ class OrganisatieGeregistreerd(EventData):
     )
     valid_from: date | None = Field(
         description="First day it exists; null when it already existed when the register began."
+    )
+    organisation_name: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The official (CBS) name of the gemeente or provincie: public register data.",
+    )
+    lat: float | None = Field(
+        default=None, ge=50.5, le=53.7, description="Latitude of a point inside it (WGS84)."
+    )
+    lon: float | None = Field(
+        default=None, ge=3.2, le=7.3, description="Longitude of a point inside it (WGS84)."
     )
 
     def subject_id(self) -> str:

@@ -9,6 +9,7 @@ Which servers:
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +20,7 @@ from typing import Any
 import httpx
 import nats
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token, start_idp
@@ -218,3 +220,34 @@ async def eventually(check: Any, *, timeout: float = 10.0, interval: float = 0.0
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s (last: {result!r})")
         await asyncio.sleep(interval)
+
+
+SETTLE_SECONDS = 0.5  # after the expected events arrived: time for unexpected extra ones
+
+
+async def events_on_bus(nats_url: str, subject: str, expected: int) -> list[dict[str, Any]]:
+    """Every event on ``subject`` in the stream, seen by a real subscriber (once ``expected``
+    arrived and nothing more came in a short while)."""
+    seen: list[dict[str, Any]] = []
+
+    async def collect(message: Any) -> None:
+        seen.append(json.loads(message.data))
+
+    nc = await nats.connect(nats_url)
+    try:
+        await nc.jetstream().subscribe(subject, ordered_consumer=True, cb=collect)
+
+        async def arrived() -> bool:
+            return len(seen) >= expected
+
+        await eventually(arrived, timeout=15)
+        await asyncio.sleep(SETTLE_SECONDS)
+    finally:
+        await nc.close()
+    return seen
+
+
+async def scalar(api: Any, sql: str) -> Any:
+    """One value from the running service's database."""
+    async with api.app.state.runtime.sessions() as session:
+        return (await session.execute(text(sql))).scalar_one()

@@ -14,11 +14,12 @@ from ontour import audit
 from ontour.crypto import FieldCipher, RecordKey
 from ontour.db import transaction
 from ontour.service import SessionsDep
+from ontour.web.api import CipherDep
 from ontour.web.problems import Problem, problem_responses
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake import repository
-from intake.api.deps import CbsCode, CipherDep
+from intake.api.deps import CbsCode
 from intake.api.schemas import ContactCreate, ContactPublic
 from intake.models import ContactRow, TimelineEntry
 

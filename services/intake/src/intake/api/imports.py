@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
 from ontour import audit
+from ontour.clock import today
 from ontour.db import transaction
 from ontour.service import SessionsDep
+from ontour.web.api import CipherDep, Formaat, PrincipalDep
 from ontour.web.export import (
     EXPORT_RESPONSES,
     ExportTable,
@@ -18,11 +20,9 @@ from ontour.web.export import (
 from ontour.web.problems import Problem, invalid, problem_responses
 
 from intake import importing, repository
-from intake.api.deps import CipherDep, Formaat, PrincipalDep
 from intake.api.schemas import ImportRapport
 from intake.domain.spreadsheet import TEMPLATE
 from intake.models import ImportRun
-from intake.timezone import today
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 

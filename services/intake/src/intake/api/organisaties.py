@@ -10,6 +10,17 @@ from ontour.contracts.intake import OrganisatieGewijzigd, OrganisatieVeld, TourS
 from ontour.db import transaction
 from ontour.messaging.outbox import enqueue
 from ontour.service import SessionsDep
+from ontour.web.api import (
+    MAX_PER_PAGE,
+    Formaat,
+    IfMatch,
+    PrincipalDep,
+    conflict,
+    etag,
+    expected_version,
+    page_links,
+    window,
+)
 from ontour.web.export import (
     EXPORT_RESPONSES,
     ExportTable,
@@ -20,18 +31,7 @@ from ontour.web.problems import Problem, problem_responses
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake import repository
-from intake.api.deps import (
-    MAX_PER_PAGE,
-    CbsCode,
-    Formaat,
-    IfMatch,
-    PrincipalDep,
-    conflict,
-    etag,
-    expected_version,
-    page_links,
-    window,
-)
+from intake.api.deps import CbsCode
 from intake.api.schemas import (
     NotitieIn,
     NotitiePublic,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ontour.contracts.intake import OrganisationCode, TourStatus
+from ontour.web.api import PaginaLinks
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from intake.domain.register import OrganisationKind
@@ -14,20 +15,6 @@ from intake.domain.voorgesprek import VoorgesprekContent
 
 # Printable text only (no NUL or other control characters: PostgreSQL and logs choke on them).
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
-
-
-class Link(BaseModel):
-    href: str = Field(description="Adres van de pagina.")
-
-
-class PaginaLinks(BaseModel):
-    """Links naar deze en aangrenzende pagina's."""
-
-    self: Link = Field(description="Deze pagina.")
-    first: Link = Field(description="De eerste pagina.")
-    last: Link = Field(description="De laatste pagina.")
-    prev: Link | None = Field(default=None, description="De vorige pagina, als die er is.")
-    next: Link | None = Field(default=None, description="De volgende pagina, als die er is.")
 
 
 class VervolgactieIn(BaseModel):

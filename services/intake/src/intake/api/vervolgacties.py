@@ -16,16 +16,7 @@ from ontour.auth.access import require
 from ontour.contracts.intake import ORGANISATION_CODE
 from ontour.db import transaction
 from ontour.service import SessionsDep
-from ontour.web.export import (
-    EXPORT_RESPONSES,
-    ExportTable,
-    export_response,
-    requested_format,
-)
-from ontour.web.problems import Problem, invalid, problem_responses
-
-from intake import repository
-from intake.api.deps import (
+from ontour.web.api import (
     Formaat,
     IfMatch,
     Pagina,
@@ -38,6 +29,15 @@ from intake.api.deps import (
     page_links,
     window,
 )
+from ontour.web.export import (
+    EXPORT_RESPONSES,
+    ExportTable,
+    export_response,
+    requested_format,
+)
+from ontour.web.problems import Problem, invalid, problem_responses
+
+from intake import repository
 from intake.api.schemas import (
     VervolgactieLijst,
     VervolgactieNieuw,

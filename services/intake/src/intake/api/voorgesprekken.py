@@ -17,21 +17,11 @@ from fastapi import APIRouter, Query, Request, Response, status
 from ontour import audit
 from ontour.auth.access import require
 from ontour.auth.principal import Principal
+from ontour.clock import today
 from ontour.contracts.intake import ORGANISATION_CODE, Thema, VoorgesprekStatus
 from ontour.db import transaction
 from ontour.service import SessionsDep
-from ontour.web.export import (
-    EXPORT_RESPONSES,
-    ExportTable,
-    export_response,
-    requested_format,
-)
-from ontour.web.problems import Problem, invalid, problem_responses, validation_problem
-from pydantic import ValidationError
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from intake import recording, repository
-from intake.api.deps import (
+from ontour.web.api import (
     CipherDep,
     Formaat,
     IfMatch,
@@ -45,6 +35,17 @@ from intake.api.deps import (
     page_links,
     window,
 )
+from ontour.web.export import (
+    EXPORT_RESPONSES,
+    ExportTable,
+    export_response,
+    requested_format,
+)
+from ontour.web.problems import Problem, invalid, problem_responses, validation_problem
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from intake import recording, repository
 from intake.api.schemas import (
     VoorgesprekIn,
     VoorgesprekLijst,
@@ -54,7 +55,6 @@ from intake.api.schemas import (
 )
 from intake.domain.voorgesprek import DomainRuleBroken, TransitionRefused, VoorgesprekContent
 from intake.models import Voorgesprek
-from intake.timezone import today
 
 router = APIRouter(prefix="/voorgesprekken", tags=["voorgesprekken"])
 

@@ -31,14 +31,13 @@ from ontour.contracts.intake import (
     VoorgesprekStatus,
     Weekdag,
 )
+from ontour.contracts.types import LocalTime
 from ontour.events import EventData
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     StringConstraints,
-    WithJsonSchema,
 )
 
 PRINTABLE_LINE = r"^[^\x00-\x1f\x7f]*$"
@@ -51,13 +50,6 @@ ShortText = Annotated[
 TeamlidId = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=PRINTABLE_LINE),
-]
-# A wall-clock time in the Netherlands, "19:30": JSON Schema's "time" format demands an offset,
-# which a meeting time written on a form does not have.
-LocalTime = Annotated[
-    time,
-    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"}),
 ]
 # Fields whose values never leave the service: history and the audit trail only say "changed".
 CONFIDENTIAL_FIELDS = frozenset({"confidential_note"})

@@ -1,4 +1,4 @@
-"""The Netherlands' calendar day: "today" for rules such as "not held in the future"."""
+"""The Netherlands' calendar: "today" for rules such as "not held in the future"."""
 
 from __future__ import annotations
 

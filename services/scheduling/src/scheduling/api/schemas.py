@@ -1,0 +1,162 @@
+"""Request and response bodies of scheduling's API (Dutch descriptions: they reach users)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from ontour.contracts.scheduling import VervolgWens
+from ontour.contracts.types import LocalTime
+from pydantic import BaseModel, ConfigDict, Field
+
+from scheduling.domain.model import Background
+
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+WEEKDAY = r"^(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)$"
+CODE = r"^(GM\d{4}|PV\d{2})$"
+
+
+class TeamlidIn(BaseModel):
+    """Een teamlid dat sessies houdt."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(
+        min_length=1, max_length=100, pattern=_PRINTABLE, description="Aanmeld-id (subject)."
+    )
+    name: str = Field(min_length=1, max_length=100, pattern=_PRINTABLE, description="Naam.")
+    background: Background = Field(description="Achtergrond: oud-burgemeester, ...")
+    gender: str | None = Field(
+        default=None, max_length=40, pattern=_PRINTABLE, description="Gender (zelf omschreven)."
+    )
+    home_lat: float = Field(ge=50.5, le=53.7, description="Woonplaats: breedtegraad.")
+    home_lon: float = Field(ge=3.2, le=7.3, description="Woonplaats: lengtegraad.")
+    max_per_week: int = Field(default=2, ge=0, le=7, description="Hoogstens sessies per week.")
+    max_per_month: int = Field(default=6, ge=0, le=31, description="Hoogstens per maand.")
+    languages: list[str] = Field(
+        default_factory=lambda: ["nl"], max_length=10, description="Talen (ISO 639-1)."
+    )
+    excluded_organisations: list[str] = Field(
+        default_factory=list, description="CBS-codes met een belangenconflict."
+    )
+    preferred_weekdays: list[str] = Field(default_factory=list, description="Voorkeursavonden.")
+    active: bool = Field(default=True, description="Doet mee in de planning.")
+
+
+class TeamlidPublic(TeamlidIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    unavailable_dates: list[date] = Field(description="Data waarop het teamlid niet kan.")
+    version: int = Field(description="Versie (If-Match).")
+
+
+class Beschikbaarheid(BaseModel):
+    """Wanneer een teamlid kan: niet-beschikbare data, voorkeursavonden, plafonds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unavailable_dates: list[date] = Field(max_length=400, description="Data waarop ik niet kan.")
+    preferred_weekdays: list[str] = Field(default_factory=list, description="Voorkeursavonden.")
+    max_per_week: int | None = Field(default=None, ge=0, le=7, description="Per week.")
+    max_per_month: int | None = Field(default=None, ge=0, le=31, description="Per maand.")
+    version: int | None = Field(default=None, description="Versie (of If-Match).")
+
+
+class VerzoekPublic(BaseModel):
+    """Een open sessieverzoek (uit een voorgesprek)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="Id van het verzoek.")
+    organisation_code: str = Field(description="CBS-code.")
+    organisation_name: str = Field(description="Naam van de organisatie.")
+    requested_on: date = Field(description="Datum van het voorgesprek.")
+    session_format: str | None = Field(description="Gewenste vorm.")
+    preferred_periods: list[dict[str, str]] = Field(description="Gewenste perioden.")
+    preferred_weekdays: list[str] = Field(description="Voorkeursavonden.")
+    avoid_weekdays: list[str] = Field(description="Te vermijden avonden.")
+    attention_online_intimidation_women: bool = Field(description="Aandacht voor vrouwen.")
+    college_takes_part: bool = Field(description="College doet mee.")
+
+
+class PlanningStart(BaseModel):
+    """Start een planningsronde."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    time_limit_seconds: float | None = Field(
+        default=None, gt=0, le=600, description="Tijdslimiet in seconden."
+    )
+    plan_from: date | None = Field(default=None, description="Plan vanaf deze datum.")
+
+
+class PlanningPublic(BaseModel):
+    """Een planningsronde: voortgang en, als zij klaar is, de voorgestelde planning."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="Id van de ronde.")
+    status: str = Field(description="bezig, klaar, afgebroken of mislukt.")
+    started_by: str = Field(description="Wie haar startte.")
+    started_at: datetime = Field(description="Gestart.")
+    finished_at: datetime | None = Field(description="Klaar.")
+    time_limit_seconds: float = Field(description="Tijdslimiet.")
+    progress: dict[str, Any] = Field(description="Voortgang: doelwaarde, grens, tijd.")
+    result: dict[str, Any] | None = Field(description="Planning met uitleg per sessie.")
+    adopted: bool = Field(description="Of de planning is overgenomen als voorstellen.")
+
+
+class SessiePublic(BaseModel):
+    """Een sessie."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="Id van de sessie.")
+    request_id: uuid.UUID = Field(description="Het verzoek.")
+    organisation_code: str = Field(description="CBS-code.")
+    on: date = Field(description="Datum.")
+    starts_at: LocalTime = Field(description="Begintijd.")
+    ends_at: LocalTime = Field(description="Eindtijd.")
+    location: str | None = Field(description="Locatie.")
+    session_format: str | None = Field(description="Vorm.")
+    members: list[str] = Field(description="Teamleden (ids).")
+    status: str = Field(description="voorgesteld, bevestigd, gehouden of geannuleerd.")
+    explanation: list[str] = Field(description="Waarom deze avond, waarom dit team.")
+    participants: int | None = Field(description="Aantal deelnemers (na afloop).")
+    evaluation_score: int | None = Field(description="Evaluatiecijfer 1-10.")
+    follow_up_wishes: list[str] = Field(description="Vervolgwensen.")
+    version: int = Field(description="Versie (If-Match).")
+
+
+class SessieWijziging(BaseModel):
+    """Wijzig een sessie met de hand (gecontroleerd tegen de harde regels)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on: date | None = Field(default=None, description="Nieuwe datum.")
+    members: list[str] | None = Field(default=None, max_length=6, description="Nieuw team.")
+    starts_at: LocalTime | None = Field(default=None, description="Begintijd.")
+    ends_at: LocalTime | None = Field(default=None, description="Eindtijd.")
+    location: str | None = Field(
+        default=None, max_length=200, pattern=_PRINTABLE, description="Locatie."
+    )
+    version: int | None = Field(default=None, description="Versie (of If-Match).")
+
+
+class Uitkomst(BaseModel):
+    """De uitkomst van een gehouden sessie."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    participants: int = Field(ge=0, le=10_000, description="Aantal deelnemers.")
+    evaluation_score: int | None = Field(default=None, ge=1, le=10, description="Cijfer 1-10.")
+    evaluation_remarks: str | None = Field(
+        default=None, max_length=2000, description="Opmerkingen (blijven in de planning)."
+    )
+    follow_up_wishes: list[VervolgWens] = Field(default_factory=list, description="Vervolg.")
+    version: int | None = Field(default=None, description="Versie (of If-Match).")
+
+
+class Agendafeed(BaseModel):
+    url: str = Field(description="Geheim adres van de agendafeed (alleen nu te zien).")

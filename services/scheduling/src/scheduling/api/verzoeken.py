@@ -1,0 +1,31 @@
+"""The inbox of session requests that still wait for a session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from ontour.service import SessionsDep
+
+from scheduling import repository
+from scheduling.api.schemas import VerzoekPublic
+
+router = APIRouter(prefix="/verzoeken", tags=["verzoeken"])
+
+
+@router.get("", response_model=list[VerzoekPublic], summary="Open sessieverzoeken, oudste eerst")
+async def open_requests(sessions: SessionsDep) -> Any:
+    async with sessions() as session:
+        rows = await repository.open_requests(session)
+        places = await repository.organisations(session, {r.organisation_code for r in rows})
+    return [
+        VerzoekPublic.model_validate(
+            {
+                **row.model_dump(),
+                "organisation_name": places[row.organisation_code].name
+                if row.organisation_code in places
+                else row.organisation_code,
+            }
+        )
+        for row in rows
+    ]

@@ -1,0 +1,280 @@
+"""From database rows to a planning problem and back; planner runs in the background.
+
+A run is a row (status, progress, result) plus, in the process that started it, a solver
+thread with a cancel flag. The run's plan is a proposal: adopting it makes sessions in
+status *voorgesteld*; confirming a session makes it *bevestigd* and publishes
+"sessie gepland". Only hard-rule-checked changes reach the sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from ontour.contracts.scheduling import SessieVoorgesteld
+from ontour.db import transaction
+from ontour.events import EventData
+from ontour.messaging.outbox import enqueue_many
+from ontour.observability.logging import get_logger
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from scheduling import repository
+from scheduling.config import Settings
+from scheduling.domain.model import (
+    Background,
+    DateRange,
+    FixedSession,
+    PlannerSettings,
+    PlanningProblem,
+    SessionRequest,
+    Teamlid,
+    Weekday,
+    Weights,
+)
+from scheduling.domain.planner import Progress, plan
+from scheduling.domain.result import Plan
+from scheduling.models import PlannerRun, SessionRequestRow, SessionRow, TeamlidRow
+
+log = get_logger(__name__)
+RUNNING, DONE, CANCELLED, FAILED = "bezig", "klaar", "afgebroken", "mislukt"
+_WEEKDAYS = {day.label: day for day in Weekday}
+
+
+def teamlid_of(row: TeamlidRow) -> Teamlid:
+    return Teamlid(
+        id=row.id,
+        name=row.name,
+        background=Background(row.background),
+        gender=row.gender,
+        home_lat=row.home_lat,
+        home_lon=row.home_lon,
+        max_per_week=row.max_per_week,
+        max_per_month=row.max_per_month,
+        languages=frozenset(row.languages or ["nl"]),
+        excluded_organisations=frozenset(row.excluded_organisations),
+        unavailable_dates=frozenset(row.unavailable_dates),
+        preferred_weekdays=frozenset(_WEEKDAYS[d] for d in row.preferred_weekdays),
+    )
+
+
+def request_of(row: SessionRequestRow, organisation: Any) -> SessionRequest | None:
+    """The planner's view of a request (None without coordinates: nothing to plan with)."""
+    if organisation is None or organisation.lat is None or organisation.lon is None:
+        return None
+    return SessionRequest(
+        id=str(row.id),
+        organisation_code=row.organisation_code,
+        organisation_name=organisation.name,
+        lat=organisation.lat,
+        lon=organisation.lon,
+        requested_at=datetime.combine(row.requested_on, time(), UTC),
+        wished_periods=tuple(
+            DateRange(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
+            for p in row.preferred_periods
+        ),
+        wished_weekdays=frozenset(_WEEKDAYS[d] for d in row.preferred_weekdays),
+        avoided_weekdays=frozenset(_WEEKDAYS[d] for d in row.avoid_weekdays),
+        needs_woman=row.attention_online_intimidation_women,
+        college_takes_part=row.college_takes_part,
+    )
+
+
+def planner_settings(settings: Settings, plan_from: date, time_limit: float) -> PlannerSettings:
+    return PlannerSettings(
+        plan_from=plan_from,
+        tour_end=max(settings.tour_end, plan_from),
+        team_size=settings.team_size,
+        weights=Weights(
+            travel=settings.weight_travel,
+            fairness=settings.weight_fairness,
+            waiting=settings.weight_waiting,
+            pair=settings.weight_pair,
+            stability=settings.weight_stability,
+        ),
+        time_limit_seconds=time_limit,
+        workers=settings.planner_workers,
+    )
+
+
+async def build_problem(
+    session: AsyncSession, settings: Settings, *, plan_from: date, time_limit: float
+) -> PlanningProblem:
+    """Open requests, active teamleden and the confirmed sessions (fixed), from the database."""
+    members = [teamlid_of(row) for row in await repository.teamleden(session, active_only=True)]
+    open_rows = await repository.open_requests(session)
+    places = await repository.organisations(session, {r.organisation_code for r in open_rows})
+    requests = [
+        request
+        for row in open_rows
+        if (request := request_of(row, places.get(row.organisation_code))) is not None
+    ]
+    confirmed = await repository.sessions_with_status(session, ["bevestigd"])
+    fixed = [
+        FixedSession(str(s.id), s.organisation_code, s.on, tuple(s.members)) for s in confirmed
+    ]
+    return PlanningProblem(
+        members=tuple(members),
+        requests=tuple(requests),
+        settings=planner_settings(settings, plan_from, time_limit),
+        fixed_sessions=tuple(fixed),
+    )
+
+
+def plan_as_json(result: Plan, problem: PlanningProblem) -> dict[str, Any]:
+    """A run's result as stored (and shown): sessions with explanations, unplanned with reasons."""
+    names = {m.id: m.label for m in problem.members}
+    requests = problem.requests_by_id
+    return {
+        "status": result.status.value,
+        "status_label": result.status.label,
+        "best_so_far": result.status.best_so_far,
+        "score": {
+            "hard": result.score.hard,
+            "soft": result.score.soft,
+            "components": {
+                c.component.value: {"raw": c.raw, "weight": c.weight, "weighted": c.weighted}
+                for c in result.score.components
+            },
+        },
+        "gap": result.solver.gap if result.solver else None,
+        "sessions": [
+            {
+                "request_id": s.assignment.request_id,
+                "organisation_code": requests[s.assignment.request_id].organisation_code,
+                "organisation_name": requests[s.assignment.request_id].organisation_name,
+                "on": s.assignment.date.isoformat(),
+                "members": list(s.assignment.member_ids),
+                "member_names": [names.get(m, m) for m in s.assignment.member_ids],
+                "explanation": list(s.explanation),
+            }
+            for s in result.sessions
+        ],
+        "unplanned": [
+            {
+                "request_id": u.request_id,
+                "organisation_name": requests[u.request_id].organisation_name,
+                "reason": u.reason.value,
+                "explanation": u.explanation,
+            }
+            for u in result.unplanned
+        ],
+    }
+
+
+@dataclass
+class RunningRuns:
+    """The runs this process is solving: their cancel flags and latest progress."""
+
+    cancels: dict[uuid.UUID, threading.Event] = field(default_factory=dict)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+async def _save_progress(
+    sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID, progress: dict[str, Any]
+) -> None:
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(PlannerRun)
+            .where(col(PlannerRun.id) == run_id)
+            .where(col(PlannerRun.status) == RUNNING)
+            .values(progress=progress)
+        )
+
+
+async def solve_run(
+    sessions: async_sessionmaker[AsyncSession],
+    runs: RunningRuns,
+    run_id: uuid.UUID,
+    problem: PlanningProblem,
+) -> None:
+    """Solve in a worker thread; progress and the result land on the run's row."""
+    loop = asyncio.get_running_loop()
+    cancel = runs.cancels.setdefault(run_id, threading.Event())
+
+    def report(progress: Progress) -> None:
+        snapshot = {
+            "objective": progress.objective,
+            "best_bound": progress.best_bound,
+            "elapsed_seconds": round(progress.elapsed_seconds, 1),
+            "solutions": progress.solutions,
+        }
+        asyncio.run_coroutine_threadsafe(_save_progress(sessions, run_id, snapshot), loop)
+
+    try:
+        result = await asyncio.to_thread(plan, problem, on_progress=report, cancel=cancel)
+        status, payload = (CANCELLED if cancel.is_set() else DONE), plan_as_json(result, problem)
+    except Exception as exc:  # the run says it failed; the service goes on
+        log.error("planner run failed", run_id=str(run_id), error=exc.__class__.__name__)
+        status, payload = FAILED, None
+    finally:
+        runs.cancels.pop(run_id, None)
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(PlannerRun)
+            .where(col(PlannerRun.id) == run_id)
+            .values(status=status, result=payload, finished_at=datetime.now(UTC))
+        )
+
+
+def session_rows_from_plan(
+    payload: dict[str, Any], settings: Settings, requests: dict[str, SessionRequestRow]
+) -> list[SessionRow]:
+    rows = []
+    for planned in payload["sessions"]:
+        request = requests.get(planned["request_id"])
+        if request is None:
+            continue
+        rows.append(
+            SessionRow(
+                request_id=request.id,
+                organisation_code=request.organisation_code,
+                on=date.fromisoformat(planned["on"]),
+                starts_at=settings.session_starts_at,
+                ends_at=settings.session_ends_at,
+                session_format=request.session_format,
+                members=list(planned["members"]),
+                status="voorgesteld",
+                explanation=list(planned["explanation"]),
+            )
+        )
+    return rows
+
+
+def proposed_events(rows: Sequence[SessionRow]) -> list[EventData]:
+    return [
+        SessieVoorgesteld(
+            session_id=row.id,
+            request_id=row.request_id,
+            organisation_code=row.organisation_code,
+            revision=row.version,
+            on=row.on,
+            team_size=len(row.members),
+        )
+        for row in rows
+    ]
+
+
+async def adopt(session: AsyncSession, run: PlannerRun, settings: Settings) -> list[SessionRow]:
+    """Turn a finished run's plan into proposed sessions (for requests still open)."""
+    still_open = {str(r.id): r for r in await repository.open_requests(session)}
+    rows = session_rows_from_plan(run.result or {"sessions": []}, settings, still_open)
+    for row in rows:
+        session.add(row)
+    run.adopted = True
+    session.add(run)
+    await session.flush()
+    await enqueue_many(session, proposed_events(rows))
+    return rows
+
+
+def default_plan_from(today: date) -> date:
+    """Plans start a week ahead: nobody is asked to come to a session tomorrow."""
+    return today + timedelta(days=7)

@@ -1,0 +1,190 @@
+"""Persistence of scheduling's aggregates; the caller owns the transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from ontour.contracts.intake import SessieverzoekIngediend
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from scheduling.models import (
+    CalendarToken,
+    OrganisationRow,
+    PlannerRun,
+    SessionRequestRow,
+    SessionRow,
+    TeamlidRow,
+)
+
+OPEN_STATUSES = ("voorgesteld", "bevestigd")
+
+# --- from intake's events ------------------------------------------------------------------------
+
+
+async def upsert_organisation(
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    province_code: str,
+    lat: float | None,
+    lon: float | None,
+) -> None:
+    values = {"name": name, "province_code": province_code, "lat": lat, "lon": lon}
+    await session.execute(
+        insert(OrganisationRow)
+        .values(cbs_code=code, **values)
+        .on_conflict_do_update(index_elements=["cbs_code"], set_=values)
+    )
+
+
+async def end_organisation(session: AsyncSession, code: str, valid_until: date | None) -> None:
+    await session.execute(
+        update(OrganisationRow)
+        .where(col(OrganisationRow.cbs_code) == code)
+        .values(valid_until=valid_until)
+    )
+
+
+async def upsert_request(session: AsyncSession, event: SessieverzoekIngediend) -> None:
+    """Store a request, or its newer revision (an older one arriving late changes nothing)."""
+    values: dict[str, Any] = {
+        "voorgesprek_id": event.voorgesprek_id,
+        "organisation_code": event.organisation_code,
+        "revision": event.revision,
+        "requested_on": event.requested_on,
+        "session_format": event.session_format.value if event.session_format else None,
+        "preferred_periods": [p.model_dump(mode="json") for p in event.preferred_periods],
+        "preferred_weekdays": [d.value for d in event.preferred_weekdays],
+        "avoid_weekdays": [d.value for d in event.avoid_weekdays],
+        "expected_participants": event.expected_participants,
+        "attention_online_intimidation_women": event.attention_online_intimidation_women,
+        "college_takes_part": event.college_takes_part,
+        "withdrawn": False,
+    }
+    statement = insert(SessionRequestRow).values(id=event.request_id, **values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_=values,
+            where=col(SessionRequestRow.revision) < statement.excluded.revision,
+        )
+    )
+
+
+async def withdraw_request(session: AsyncSession, request_id: uuid.UUID, revision: int) -> None:
+    await session.execute(
+        update(SessionRequestRow)
+        .where(col(SessionRequestRow.id) == request_id)
+        .where(col(SessionRequestRow.revision) < revision)
+        .values(withdrawn=True, revision=revision)
+    )
+
+
+# --- reads for planning ---------------------------------------------------------------------------
+
+
+async def open_requests(session: AsyncSession) -> list[SessionRequestRow]:
+    """Requests not withdrawn and without a proposed, confirmed or held session."""
+    taken = select(SessionRow.request_id).where(
+        col(SessionRow.status).in_([*OPEN_STATUSES, "gehouden"])
+    )
+    rows = await session.exec(
+        select(SessionRequestRow)
+        .where(col(SessionRequestRow.withdrawn).is_(False))
+        .where(col(SessionRequestRow.id).not_in(taken))
+        .order_by(col(SessionRequestRow.requested_on), col(SessionRequestRow.id))
+    )
+    return list(rows.all())
+
+
+async def all_requests(session: AsyncSession) -> list[SessionRequestRow]:
+    rows = await session.exec(
+        select(SessionRequestRow).order_by(col(SessionRequestRow.requested_on))
+    )
+    return list(rows.all())
+
+
+async def get_request(session: AsyncSession, request_id: uuid.UUID) -> SessionRequestRow | None:
+    return await session.get(SessionRequestRow, request_id)
+
+
+async def organisations(
+    session: AsyncSession, codes: set[str] | None = None
+) -> dict[str, OrganisationRow]:
+    query = select(OrganisationRow)
+    if codes is not None:
+        query = query.where(col(OrganisationRow.cbs_code).in_(codes))
+    return {row.cbs_code: row for row in (await session.exec(query)).all()}
+
+
+async def teamleden(session: AsyncSession, *, active_only: bool = False) -> list[TeamlidRow]:
+    query = select(TeamlidRow).order_by(col(TeamlidRow.name))
+    if active_only:
+        query = query.where(col(TeamlidRow.active).is_(True))
+    return list((await session.exec(query)).all())
+
+
+async def get_teamlid(
+    session: AsyncSession, teamlid_id: str, *, for_update: bool = False
+) -> TeamlidRow | None:
+    query = select(TeamlidRow).where(col(TeamlidRow.id) == teamlid_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def sessions_with_status(
+    session: AsyncSession, statuses: Sequence[str], *, start: date | None = None,
+    end: date | None = None, member: str | None = None, province: str | None = None,
+) -> list[SessionRow]:  # fmt: skip
+    query = select(SessionRow).where(col(SessionRow.status).in_(list(statuses)))
+    if start:
+        query = query.where(col(SessionRow.on) >= start)
+    if end:
+        query = query.where(col(SessionRow.on) <= end)
+    if member:
+        query = query.where(col(SessionRow.members).contains([member]))
+    if province:
+        codes = select(OrganisationRow.cbs_code).where(
+            col(OrganisationRow.province_code) == province
+        )
+        query = query.where(col(SessionRow.organisation_code).in_(codes))
+    rows = await session.exec(query.order_by(col(SessionRow.on), col(SessionRow.starts_at)))
+    return list(rows.all())
+
+
+async def get_session(
+    session: AsyncSession, session_id: uuid.UUID, *, for_update: bool = False
+) -> SessionRow | None:
+    query = select(SessionRow).where(col(SessionRow.id) == session_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def get_run(
+    session: AsyncSession, run_id: uuid.UUID, *, for_update: bool = False
+) -> PlannerRun | None:
+    query = select(PlannerRun).where(col(PlannerRun.id) == run_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def recent_runs(session: AsyncSession, limit: int = 10) -> list[PlannerRun]:
+    rows = await session.exec(
+        select(PlannerRun).order_by(col(PlannerRun.started_at).desc()).limit(limit)
+    )
+    return list(rows.all())
+
+
+async def teamlid_for_token(session: AsyncSession, token_hash: str) -> str | None:
+    row = await session.get(CalendarToken, token_hash)
+    return row.teamlid_id if row else None

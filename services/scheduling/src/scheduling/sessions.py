@@ -1,0 +1,242 @@
+"""Changing sessions: confirm, change by hand (checked against the hard rules), cancel and
+record the outcome; each with its event through the outbox, in the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from ontour.contracts.intake import SessieVorm
+from ontour.contracts.scheduling import (
+    SessieGeannuleerd,
+    SessieGehouden,
+    SessieGepland,
+    SessieVerplaatst,
+    VervolgWens,
+)
+from ontour.events import EventData
+from ontour.messaging.outbox import enqueue_many
+from sqlalchemy import update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from scheduling import repository
+from scheduling.config import Settings
+from scheduling.domain.model import Assignment, FixedSession, PlanningProblem
+from scheduling.domain.rules import check_assignment
+from scheduling.domain.session import SessionStatus, Step, check_step
+from scheduling.models import SessionRow
+from scheduling.planning import planner_settings, request_of, teamlid_of
+
+
+class NotFound(LookupError):
+    pass
+
+
+class VersionConflict(Exception):
+    def __init__(self, current: int) -> None:
+        super().__init__(f"current version is {current}")
+        self.current = current
+
+
+class RulesBroken(ValueError):
+    """A manual change breaks hard rules; ``messages`` say which (Dutch)."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    on: date | None = None
+    members: tuple[str, ...] | None = None
+    starts_at: time | None = None
+    ends_at: time | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    participants: int
+    evaluation_score: int | None
+    evaluation_remarks: str | None
+    follow_up_wishes: tuple[VervolgWens, ...]
+
+
+async def _locked(session: AsyncSession, session_id: uuid.UUID, expected: int) -> SessionRow:
+    row = await repository.get_session(session, session_id, for_update=True)
+    if row is None:
+        raise NotFound(str(session_id))
+    if row.version != expected:
+        raise VersionConflict(row.version)
+    return row
+
+
+async def _write(
+    session: AsyncSession, row: SessionRow, events: list[EventData], **values: object
+) -> None:
+    await session.execute(
+        update(SessionRow)
+        .where(col(SessionRow.id) == row.id)
+        .values(**values, version=row.version + 1, updated_at=datetime.now(UTC))
+    )
+    await enqueue_many(session, events)
+
+
+def _gepland(row: SessionRow, revision: int) -> SessieGepland:
+    return SessieGepland(
+        session_id=row.id,
+        request_id=row.request_id,
+        organisation_code=row.organisation_code,
+        revision=revision,
+        on=row.on,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        session_format=SessieVorm(row.session_format) if row.session_format else None,
+        team_size=len(row.members),
+    )
+
+
+async def confirm(session: AsyncSession, session_id: uuid.UUID, *, expected_version: int) -> None:
+    row = await _locked(session, session_id, expected_version)
+    check_step(SessionStatus(row.status), Step.CONFIRM)
+    await _write(
+        session,
+        row,
+        [_gepland(row, row.version + 1)],
+        status=SessionStatus.BEVESTIGD.value,
+        sequence=row.sequence + 1,
+    )
+
+
+async def violations_of_change(
+    session: AsyncSession, settings: Settings, row: SessionRow, on: date, members: tuple[str, ...]
+) -> list[str]:
+    """The hard rules a session on ``on`` with ``members`` would break (Dutch; empty: fine)."""
+    open_sessions = await repository.sessions_with_status(session, ["voorgesteld", "bevestigd"])
+    others = [s for s in open_sessions if s.id != row.id]
+    proposed = [s for s in others if s.status == SessionStatus.VOORGESTELD]
+    request_rows = {
+        r.id: r
+        for r in await repository.all_requests(session)
+        if r.id in {row.request_id, *(s.request_id for s in proposed)}
+    }
+    places = await repository.organisations(session)
+    requests = [
+        request
+        for r in request_rows.values()
+        if (request := request_of(r, places.get(r.organisation_code))) is not None
+    ]
+    problem = PlanningProblem(
+        members=tuple(teamlid_of(m) for m in await repository.teamleden(session, active_only=True)),
+        requests=tuple(requests),
+        settings=planner_settings(settings, min(on, settings.tour_end), 1.0),
+        fixed_sessions=tuple(
+            FixedSession(str(s.id), s.organisation_code, s.on, tuple(s.members))
+            for s in others
+            if s.status == SessionStatus.BEVESTIGD
+        ),
+    )
+    assignments = [Assignment(str(s.request_id), s.on, tuple(s.members)) for s in proposed]
+    change = Assignment(str(row.request_id), on, members)
+    return [v.message for v in check_assignment(problem, assignments, change)]
+
+
+async def change(
+    session: AsyncSession,
+    settings: Settings,
+    session_id: uuid.UUID,
+    wanted: Change,
+    *,
+    expected_version: int,
+) -> None:
+    row = await _locked(session, session_id, expected_version)
+    status = SessionStatus(row.status)
+    check_step(status, Step.CHANGE)
+    on = wanted.on or row.on
+    members = wanted.members if wanted.members is not None else tuple(row.members)
+    if (on, members) != (row.on, tuple(row.members)):
+        broken = await violations_of_change(session, settings, row, on, members)
+        if broken:
+            raise RulesBroken(broken)
+    starts_at, ends_at = wanted.starts_at or row.starts_at, wanted.ends_at or row.ends_at
+    if ends_at <= starts_at:
+        raise RulesBroken(["De eindtijd ligt niet na de begintijd."])
+    location = wanted.location if wanted.location is not None else row.location
+    significant = (on, starts_at, ends_at, location) != (
+        row.on, row.starts_at, row.ends_at, row.location,
+    )  # fmt: skip
+    events: list[EventData] = []
+    if status is SessionStatus.BEVESTIGD and (on, starts_at, ends_at) != (
+        row.on, row.starts_at, row.ends_at,
+    ):  # fmt: skip
+        events.append(
+            SessieVerplaatst(
+                session_id=row.id,
+                request_id=row.request_id,
+                organisation_code=row.organisation_code,
+                revision=row.version + 1,
+                previous_on=row.on,
+                on=on,
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
+        )
+    await _write(
+        session,
+        row,
+        events,
+        on=on,
+        members=list(members),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location,
+        sequence=row.sequence + (1 if significant else 0),
+        explanation=[*row.explanation, "Met de hand gewijzigd; de harde regels zijn gecontroleerd."]
+        if (on, members) != (row.on, tuple(row.members))
+        else row.explanation,
+    )
+
+
+async def cancel(session: AsyncSession, session_id: uuid.UUID, *, expected_version: int) -> None:
+    row = await _locked(session, session_id, expected_version)
+    check_step(SessionStatus(row.status), Step.CANCEL)
+    event = SessieGeannuleerd(
+        session_id=row.id,
+        request_id=row.request_id,
+        organisation_code=row.organisation_code,
+        revision=row.version + 1,
+    )
+    await _write(
+        session, row, [event], status=SessionStatus.GEANNULEERD.value, sequence=row.sequence + 1
+    )
+
+
+async def record_outcome(
+    session: AsyncSession, session_id: uuid.UUID, outcome: Outcome, *, expected_version: int
+) -> None:
+    row = await _locked(session, session_id, expected_version)
+    check_step(SessionStatus(row.status), Step.RECORD_OUTCOME)
+    event = SessieGehouden(
+        session_id=row.id,
+        request_id=row.request_id,
+        organisation_code=row.organisation_code,
+        revision=row.version + 1,
+        held_on=row.on,
+        participants=outcome.participants,
+        evaluation_score=outcome.evaluation_score,
+        follow_up_wishes=list(outcome.follow_up_wishes),
+        team_size=len(row.members),
+    )
+    await _write(
+        session,
+        row,
+        [event],
+        status=SessionStatus.GEHOUDEN.value,
+        participants=outcome.participants,
+        evaluation_score=outcome.evaluation_score,
+        evaluation_remarks=outcome.evaluation_remarks,
+        follow_up_wishes=[w.value for w in outcome.follow_up_wishes],
+    )

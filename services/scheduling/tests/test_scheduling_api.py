@@ -1,0 +1,291 @@
+"""Scheduling as a service: intake's requests arrive over NATS, a planner run proposes, the
+coordinator adopts and confirms, manual changes are checked, calendars follow, outcomes land.
+
+Intake and scheduling run in this process against one real nats-server and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, timedelta
+
+import nats
+import pytest
+from icalendar import Calendar
+from intake.app import service as intake
+from ontour.events import CloudEvent
+from ontour.testing.plugin import events_on_bus, eventually, running_service, scalar
+from scheduling.app import service as scheduling
+
+API = "/scheduling/api/v1"
+START = date.today() + timedelta(days=14)
+# Mondays to Fridays of a fortnight from START: the wished period of every request.
+PERIOD = {"start": START.isoformat(), "end": (START + timedelta(days=27)).isoformat()}
+TEAM = [
+    {"id": "tom.teamlid", "name": "Tom Bakker", "background": "oud-wethouder", "gender": "man",
+     "home_lat": 52.09, "home_lon": 5.12},
+    {"id": "fatima.teamlid", "name": "Fatima El Amrani", "background": "oud-burgemeester",
+     "gender": "vrouw", "home_lat": 52.37, "home_lon": 4.90},
+    {"id": "anne.teamlid", "name": "Anne de Boer", "background": "oud-raadslid",
+     "gender": "vrouw", "home_lat": 53.22, "home_lon": 6.57},
+]  # fmt: skip
+
+
+def held(code: str, **wish) -> dict:
+    return {
+        "organisation_code": code,
+        "status": "gehouden",
+        "held_on": "2025-03-04",
+        "mode": "fysiek",
+        "session_wish": "ja",
+        "preferred_periods": [PERIOD],
+        **wish,
+    }
+
+
+@pytest.fixture
+async def services(nats_url, database_url, idp_url, bearer):
+    common = {"nats_url": nats_url, "idp_url": idp_url, "headers": bearer("coordinator")}
+    async with (
+        running_service(intake, database_url=database_url("intake"), **common) as intake_api,
+        running_service(
+            scheduling,
+            database_url=database_url("scheduling"),
+            planner_time_limit_seconds=5,
+            **common,
+        ) as scheduling_api,
+    ):
+        yield intake_api, scheduling_api
+
+
+async def requests_arrived(api, count: int) -> list[dict]:
+    async def arrived():
+        listed = (await api.get(f"{API}/verzoeken")).json()
+        return listed if len(listed) >= count else None
+
+    return await eventually(arrived, timeout=20)
+
+
+async def finished_run(api, run: dict) -> dict:
+    async def done():
+        body = (await api.get(f"{API}/planningen/{run['id']}")).json()
+        return body if body["status"] != "bezig" else None
+
+    return await eventually(done, timeout=60, interval=0.2)
+
+
+async def planned_and_adopted(services) -> tuple[list[dict], dict]:
+    intake_api, api = services
+    for member in TEAM:
+        assert (await api.post(f"{API}/teamleden", json=member)).status_code == 201
+    await intake_api.post("/intake/api/v1/voorgesprekken", json=held("GM0344"))
+    await intake_api.post(
+        "/intake/api/v1/voorgesprekken",
+        json=held("GM0014", attention_online_intimidation_women=True, avoid_weekdays=["maandag"]),
+    )
+    await requests_arrived(api, 2)
+    started = await api.post(f"{API}/planningen", json={"time_limit_seconds": 5})
+    assert started.status_code == 202, started.text
+    assert started.headers["Location"].endswith(started.json()["id"])
+    run = await finished_run(api, started.json())
+    adopted = await api.post(f"{API}/planningen/{run['id']}/overname")
+    assert adopted.status_code == 200, adopted.text
+    return adopted.json(), run
+
+
+async def test_requests_arrive_from_intake_with_their_organisation(services):
+    intake_api, api = services
+    created = await intake_api.post(
+        "/intake/api/v1/voorgesprekken", json=held("GM0344", college_takes_part=True)
+    )
+    [request] = await requests_arrived(api, 1)
+    assert request["id"] == created.json()["id"]
+    assert request["organisation_name"] == "Utrecht"
+    assert request["preferred_periods"] == [PERIOD]
+    assert request["college_takes_part"] is True
+    assert await scalar(api, "SELECT count(*) FROM tour_organisation WHERE lat IS NOT NULL") == 354
+
+
+async def test_an_older_revision_arriving_late_changes_nothing(services, nats_url):
+    intake_api, api = services
+    created = (await intake_api.post("/intake/api/v1/voorgesprekken", json=held("GM0344"))).json()
+    await intake_api.patch(
+        f"/intake/api/v1/voorgesprekken/{created['id']}",
+        json={"college_takes_part": True},
+        headers={"If-Match": '"1"'},
+    )
+
+    async def revised():
+        rows = (await api.get(f"{API}/verzoeken")).json()
+        return rows and rows[0]["college_takes_part"]
+
+    await eventually(revised, timeout=20)
+    # Replay revision 1 under a new event id: the inbox lets it through, the revision doesn't.
+    [first, *_] = await events_on_bus(nats_url, "ontour.intake.sessieverzoek.ingediend.v1", 2)
+    replay = CloudEvent.model_validate({**first, "id": "00000000-0000-4000-8000-000000000001"})
+    nc = await nats.connect(nats_url)
+    await nc.jetstream().publish(
+        "ontour.intake.sessieverzoek.ingediend.v1", replay.model_dump_json().encode()
+    )
+    await nc.close()
+    await asyncio.sleep(1.5)
+    [request] = (await api.get(f"{API}/verzoeken")).json()
+    assert request["college_takes_part"] is True
+    assert await scalar(api, "SELECT revision FROM session_request") == 2
+
+
+async def test_a_planner_run_proposes_with_explanations_and_confirming_announces(
+    services, nats_url
+):
+    proposed, run = await planned_and_adopted(services)
+    _, api = services
+    assert run["status"] == "klaar"
+    assert run["result"]["score"]["hard"] == 0
+    assert len(run["result"]["sessions"]) == 2 and run["result"]["unplanned"] == []
+    assert all(s["explanation"] for s in run["result"]["sessions"])
+    groningen = next(s for s in proposed if s["organisation_code"] == "GM0014")
+    assert date.fromisoformat(groningen["on"]).weekday() != 0  # Monday avoided
+    assert set(groningen["members"]) & {"fatima.teamlid", "anne.teamlid"}  # a woman
+    assert {s["status"] for s in proposed} == {"voorgesteld"}
+    events = await events_on_bus(nats_url, "ontour.scheduling.sessie.voorgesteld.v1", 2)
+    assert {e["data"]["organisation_code"] for e in events} == {"GM0344", "GM0014"}
+
+    confirmed = await api.post(
+        f"{API}/sessies/{groningen['id']}/bevestiging", headers={"If-Match": '"1"'}
+    )
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "bevestigd"
+    stale = await api.post(f"{API}/sessies/{groningen['id']}/bevestiging", params={"version": 1})
+    assert stale.status_code == 409
+    [gepland] = await events_on_bus(nats_url, "ontour.scheduling.sessie.gepland.v1", 1)
+    assert gepland["data"]["on"] == groningen["on"]
+    assert gepland["data"]["starts_at"] == "19:30" and gepland["data"]["team_size"] == 2
+    assert "members" not in gepland["data"]  # who goes stays in scheduling
+
+    again = await api.post(f"{API}/planningen/{run['id']}/overname")
+    assert again.status_code == 409
+
+
+async def test_a_manual_change_is_checked_against_the_hard_rules(services, bearer):
+    proposed, _ = await planned_and_adopted(services)
+    _, api = services
+    session = proposed[0]
+    day = date.fromisoformat(session["on"])
+    member = session["members"][0]
+    other_day = day + timedelta(days=1 if day.weekday() < 4 else 3)
+    # That member becomes unavailable on another evening: moving the session there is refused.
+    availability = {"unavailable_dates": [other_day.isoformat()], "preferred_weekdays": []}
+    tom = bearer("teamlid")
+    headers = {**tom, "If-Match": '"1"'} if member == "tom.teamlid" else {"If-Match": '"1"'}
+    response = await api.put(
+        f"{API}/teamleden/{member}/beschikbaarheid", json=availability, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    unavailable = await api.patch(
+        f"{API}/sessies/{session['id']}",
+        json={"on": other_day.isoformat(), "version": 1},
+    )
+    assert unavailable.status_code == 422
+    assert "niet beschikbaar" in unavailable.json()["detail"]
+    broken = await api.patch(
+        f"{API}/sessies/{session['id']}", json={"members": [member, member], "version": 1}
+    )
+    assert broken.status_code == 422
+    assert "verschillende teamleden" in broken.json()["detail"]
+    assert (await api.get(f"{API}/sessies/{session['id']}")).json()["on"] == session["on"]
+    refused = await api.patch(
+        f"{API}/sessies/{session['id']}", json={"starts_at": "22:00", "ends_at": "21:00"},
+        headers={"If-Match": '"1"'},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    moved = await api.patch(
+        f"{API}/sessies/{session['id']}", json={"starts_at": "20:00", "ends_at": "22:00"},
+        headers={"If-Match": '"1"'},
+    )  # fmt: skip
+    assert moved.status_code == 200 and moved.json()["starts_at"] == "20:00"
+    # A teamlid may not change someone else's availability, nor plan.
+    assert (
+        await api.put(
+            f"{API}/teamleden/fatima.teamlid/beschikbaarheid", json=availability, headers=tom
+        )
+    ).status_code == 403
+
+
+async def test_calendar_feeds_keep_the_uid_and_raise_the_sequence(services, nats_url):
+    proposed, _ = await planned_and_adopted(services)
+    _, api = services
+    session = proposed[0]
+    member = session["members"][0]
+    await api.post(f"{API}/sessies/{session['id']}/bevestiging", headers={"If-Match": '"1"'})
+    url = (await api.post(f"{API}/teamleden/{member}/agendafeed")).json()["url"]
+    path = url[url.index("/scheduling/") :]
+
+    async def event_in_feed():
+        response = await api.get(path, headers={"Authorization": ""})
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/calendar")
+        calendar = Calendar.from_ical(response.content)
+        assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Amsterdam"
+        [event] = calendar.walk("VEVENT")
+        return event
+
+    first = await event_in_feed()
+    assert first["UID"] == f"{session['id']}@ontour.weerbaarbestuur.nl"
+    assert first["DTSTART"].dt.tzinfo is not None
+    assert str(first["DTSTART"].dt.tzinfo) == "Europe/Amsterdam"
+    await api.patch(
+        f"{API}/sessies/{session['id']}", json={"starts_at": "20:00", "ends_at": "22:00"},
+        headers={"If-Match": '"2"'},
+    )  # fmt: skip
+    moved = await event_in_feed()
+    assert moved["UID"] == first["UID"] and moved["SEQUENCE"] > first["SEQUENCE"]
+    assert moved["DTSTART"].dt.hour == 20
+    [verplaatst] = await events_on_bus(nats_url, "ontour.scheduling.sessie.verplaatst.v1", 1)
+    assert verplaatst["data"]["starts_at"] == "20:00"
+
+    await api.post(f"{API}/sessies/{session['id']}/annulering", headers={"If-Match": '"3"'})
+    cancelled = await event_in_feed()
+    assert cancelled["STATUS"] == "CANCELLED" and cancelled["SEQUENCE"] > moved["SEQUENCE"]
+
+    single = await api.get(f"{API}/sessies/{session['id']}/agenda.ics")
+    assert Calendar.from_ical(single.content).walk("VEVENT")[0]["UID"] == first["UID"]
+
+    assert (await api.delete(f"{API}/teamleden/{member}/agendafeed")).status_code == 204
+    gone = await api.get(path, headers={"Authorization": ""})
+    assert gone.status_code == 404
+
+
+async def test_the_outcome_is_recorded_by_the_team_and_announced(services, bearer, nats_url):
+    proposed, _ = await planned_and_adopted(services)
+    _, api = services
+    tom = bearer("teamlid")
+    with_tom = next((s for s in proposed if "tom.teamlid" in s["members"]), None)
+    without_tom = next((s for s in proposed if "tom.teamlid" not in s["members"]), None)
+    for session in proposed:
+        await api.post(f"{API}/sessies/{session['id']}/bevestiging", headers={"If-Match": '"1"'})
+    outcome = {"participants": 27, "evaluation_score": 8, "follow_up_wishes": ["nazorg"]}
+    if without_tom:
+        refused = await api.post(
+            f"{API}/sessies/{without_tom['id']}/uitkomst",
+            json={**outcome, "version": 2},
+            headers=tom,
+        )
+        assert refused.status_code == 403
+    target = with_tom or proposed[0]
+    headers = tom if with_tom else {}
+    recorded = await api.post(
+        f"{API}/sessies/{target['id']}/uitkomst", json={**outcome, "version": 2}, headers=headers
+    )
+    assert recorded.status_code == 200, recorded.text
+    assert recorded.json()["status"] == "gehouden"
+    [held_event] = await events_on_bus(nats_url, "ontour.scheduling.sessie.gehouden.v1", 1)
+    assert held_event["data"]["participants"] == 27
+    assert held_event["data"]["follow_up_wishes"] == ["nazorg"]
+    bad = await api.post(
+        f"{API}/sessies/{target['id']}/uitkomst", json={"participants": -1, "version": 3}
+    )
+    assert bad.status_code == 422
+    listed = await api.get(f"{API}/sessies", params={"status": "gehouden", "formaat": "csv"})
+    assert len(listed.content.decode("utf-8-sig").splitlines()) == 2
+    wrong = await api.get(f"{API}/sessies", params={"van": "2030-01-02", "tot": "2030-01-01"})
+    assert json.loads(wrong.text)["invalidParams"][0]["name"] == "tot"

@@ -1,0 +1,126 @@
+"""What every service's API shares: the caller, the field cipher, versions, paging, files.
+
+Optimistic concurrency the same way everywhere: a change names the version it was based on
+(``If-Match: "3"`` or a ``version`` field), a stale one gets 409 and one without gets 428.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from pydantic import BaseModel, Field
+
+from ontour.auth.access import require
+from ontour.auth.principal import Principal, Role
+from ontour.crypto import FieldCipher
+from ontour.web.problems import Problem
+
+MAX_PER_PAGE = 100
+
+
+class Link(BaseModel):
+    href: str = Field(description="Adres van de pagina.")
+
+
+class PaginaLinks(BaseModel):
+    """Links naar deze en aangrenzende pagina's."""
+
+    self: Link = Field(description="Deze pagina.")
+    first: Link = Field(description="De eerste pagina.")
+    last: Link = Field(description="De laatste pagina.")
+    prev: Link | None = Field(default=None, description="De vorige pagina, als die er is.")
+    next: Link | None = Field(default=None, description="De volgende pagina, als die er is.")
+
+
+def get_cipher(request: Request) -> FieldCipher:
+    """The service's field cipher, built once from its settings."""
+    state = request.app.state
+    cipher: FieldCipher | None = getattr(state, "field_cipher", None)
+    if cipher is None:
+        cipher = FieldCipher.from_settings(state.runtime.settings)
+        state.field_cipher = cipher
+    return cipher
+
+
+def get_principal(request: Request) -> Principal:
+    return require(getattr(request.state, "user", None), True)
+
+
+CipherDep = Annotated[FieldCipher, Depends(get_cipher)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+Pagina = Annotated[int, Query(ge=1, le=10_000, description="Paginanummer (vanaf 1).")]
+PerPagina = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Aantal per pagina.")]
+Formaat = Annotated[
+    str | None,
+    Query(
+        pattern=r"^(csv|xlsx)$",
+        description="Download als csv of xlsx (of vraag text/csv of xlsx aan met Accept).",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(description='Versie waarop de wijziging is gebaseerd, als ETag: "3" (of W/"3").'),
+]
+
+
+def is_coordinator(principal: Principal) -> bool:
+    return principal.has(Role.COORDINATOR)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(if_match: str | None, body_version: int | None = None) -> int:
+    """The version the caller based the change on: ``If-Match`` or the body's ``version``.
+
+    Without either a change is refused with 428: a blind overwrite is what this prevents.
+    """
+    if if_match is not None:
+        match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
+        if match is None:
+            raise Problem(
+                422,
+                'If-Match moet een versie zijn, bijvoorbeeld "3".',
+                invalid_params=[{"name": "If-Match", "reason": "heeft niet het juiste formaat"}],
+            )
+        return int(match[1])
+    if body_version is not None:
+        return body_version
+    raise Problem(
+        428,
+        "Geef de versie mee waarop de wijziging is gebaseerd (If-Match of version), "
+        "zodat niemands wijziging ongemerkt wordt overschreven.",
+    )
+
+
+def conflict(current: int) -> Problem:
+    return Problem(
+        409,
+        f"Iemand anders heeft dit intussen gewijzigd (nu versie {current}). "
+        "Haal de nieuwe versie op en breng uw wijziging opnieuw aan.",
+        headers={"ETag": etag(current)},
+    )
+
+
+def window(export: object, page: int, per_page: int) -> tuple[int, int | None]:
+    """Offset and limit of a list: one page, or everything when it is exported as a file."""
+    return (0, None) if export else ((page - 1) * per_page, per_page)
+
+
+def page_links(request: Request, page: int, per_page: int, total: int) -> PaginaLinks:
+    last = max(1, -(-total // per_page))
+
+    def link(number: int) -> Link:
+        url = request.url.include_query_params(pagina=number)
+        return Link(href=f"{url.path}?{url.query}")
+
+    return PaginaLinks(
+        self=link(page),
+        first=link(1),
+        last=link(last),
+        prev=link(page - 1) if page > 1 else None,
+        next=link(page + 1) if page < last else None,
+    )
