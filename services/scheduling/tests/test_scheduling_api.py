@@ -11,87 +11,10 @@ import json
 from datetime import date, timedelta
 
 import nats
-import pytest
 from icalendar import Calendar
-from intake.app import service as intake
 from ontour.events import CloudEvent
-from ontour.testing.plugin import events_on_bus, eventually, running_service, scalar
-from scheduling.app import service as scheduling
-
-API = "/scheduling/api/v1"
-START = date.today() + timedelta(days=14)
-# Mondays to Fridays of a fortnight from START: the wished period of every request.
-PERIOD = {"start": START.isoformat(), "end": (START + timedelta(days=27)).isoformat()}
-TEAM = [
-    {"id": "tom.teamlid", "name": "Tom Bakker", "background": "oud-wethouder", "gender": "man",
-     "home_lat": 52.09, "home_lon": 5.12},
-    {"id": "fatima.teamlid", "name": "Fatima El Amrani", "background": "oud-burgemeester",
-     "gender": "vrouw", "home_lat": 52.37, "home_lon": 4.90},
-    {"id": "anne.teamlid", "name": "Anne de Boer", "background": "oud-raadslid",
-     "gender": "vrouw", "home_lat": 53.22, "home_lon": 6.57},
-]  # fmt: skip
-
-
-def held(code: str, **wish) -> dict:
-    return {
-        "organisation_code": code,
-        "status": "gehouden",
-        "held_on": "2025-03-04",
-        "mode": "fysiek",
-        "session_wish": "ja",
-        "preferred_periods": [PERIOD],
-        **wish,
-    }
-
-
-@pytest.fixture
-async def services(nats_url, database_url, idp_url, bearer):
-    common = {"nats_url": nats_url, "idp_url": idp_url, "headers": bearer("coordinator")}
-    async with (
-        running_service(intake, database_url=database_url("intake"), **common) as intake_api,
-        running_service(
-            scheduling,
-            database_url=database_url("scheduling"),
-            planner_time_limit_seconds=5,
-            **common,
-        ) as scheduling_api,
-    ):
-        yield intake_api, scheduling_api
-
-
-async def requests_arrived(api, count: int) -> list[dict]:
-    async def arrived():
-        listed = (await api.get(f"{API}/verzoeken")).json()
-        return listed if len(listed) >= count else None
-
-    return await eventually(arrived, timeout=20)
-
-
-async def finished_run(api, run: dict) -> dict:
-    async def done():
-        body = (await api.get(f"{API}/planningen/{run['id']}")).json()
-        return body if body["status"] != "bezig" else None
-
-    return await eventually(done, timeout=60, interval=0.2)
-
-
-async def planned_and_adopted(services) -> tuple[list[dict], dict]:
-    intake_api, api = services
-    for member in TEAM:
-        assert (await api.post(f"{API}/teamleden", json=member)).status_code == 201
-    await intake_api.post("/intake/api/v1/voorgesprekken", json=held("GM0344"))
-    await intake_api.post(
-        "/intake/api/v1/voorgesprekken",
-        json=held("GM0014", attention_online_intimidation_women=True, avoid_weekdays=["maandag"]),
-    )
-    await requests_arrived(api, 2)
-    started = await api.post(f"{API}/planningen", json={"time_limit_seconds": 5})
-    assert started.status_code == 202, started.text
-    assert started.headers["Location"].endswith(started.json()["id"])
-    run = await finished_run(api, started.json())
-    adopted = await api.post(f"{API}/planningen/{run['id']}/overname")
-    assert adopted.status_code == 200, adopted.text
-    return adopted.json(), run
+from ontour.testing.plugin import events_on_bus, eventually, scalar
+from service_support import API, PERIOD, held, planned_and_adopted, requests_arrived
 
 
 async def test_requests_arrive_from_intake_with_their_organisation(services):

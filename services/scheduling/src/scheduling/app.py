@@ -14,6 +14,7 @@ from ontour.contracts.scheduling import (
 )
 from ontour.service import Service
 
+from scheduling import pages
 from scheduling.access import access
 from scheduling.api import router
 from scheduling.api.sessies import feed_router
@@ -27,7 +28,9 @@ service = Service(
     settings_factory=Settings,
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
-    page_routers=[feed_router],
+    page_routers=[pages.router, feed_router],
+    templates=pages.TEMPLATES,
+    locale=pages.LOCALE,
     publishes=[
         SessieVoorgesteld,
         SessieGepland,
