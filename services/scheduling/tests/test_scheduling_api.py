@@ -14,7 +14,14 @@ import nats
 from icalendar import Calendar
 from ontour.events import CloudEvent
 from ontour.testing.plugin import events_on_bus, eventually, scalar
-from service_support import API, PERIOD, held, planned_and_adopted, requests_arrived
+from service_support import (
+    API,
+    PERIOD,
+    finished_run,
+    held,
+    planned_and_adopted,
+    requests_arrived,
+)
 
 
 async def test_requests_arrive_from_intake_with_their_organisation(services):
@@ -212,3 +219,26 @@ async def test_the_outcome_is_recorded_by_the_team_and_announced(services, beare
     assert len(listed.content.decode("utf-8-sig").splitlines()) == 2
     wrong = await api.get(f"{API}/sessies", params={"van": "2030-01-02", "tot": "2030-01-01"})
     assert json.loads(wrong.text)["invalidParams"][0]["name"] == "tot"
+
+
+async def test_replanning_after_a_new_unavailability_changes_as_little_as_possible(services):
+    proposed, _ = await planned_and_adopted(services)
+    _, api = services
+    affected, other = proposed
+    member = affected["members"][0]
+    version = (await api.get(f"{API}/teamleden/{member}")).json()["version"]
+    await api.put(
+        f"{API}/teamleden/{member}/beschikbaarheid",
+        json={"unavailable_dates": [affected["on"]], "preferred_weekdays": [], "version": version},
+    )
+    started = await api.post(f"{API}/planningen", json={"time_limit_seconds": 5})
+    run = await finished_run(api, started.json())
+    again = (await api.post(f"{API}/planningen/{run['id']}/overname")).json()
+    by_id = {s["id"]: s for s in again}
+    assert set(by_id) == {affected["id"], other["id"]}  # the same sessions, so the same UIDs
+    assert (by_id[other["id"]]["on"], by_id[other["id"]]["members"]) == (
+        other["on"],
+        other["members"],
+    )
+    moved = by_id[affected["id"]]
+    assert (moved["on"], member in moved["members"]) != (affected["on"], True)

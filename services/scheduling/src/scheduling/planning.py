@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from ontour.contracts.scheduling import SessieVoorgesteld
+from ontour.contracts.scheduling import SessieGeannuleerd, SessieVoorgesteld
 from ontour.db import transaction
 from ontour.events import EventData
 from ontour.messaging.outbox import enqueue_many
@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduling import repository
 from scheduling.config import Settings
 from scheduling.domain.model import (
+    Assignment,
     Background,
     DateRange,
     FixedSession,
@@ -107,9 +108,14 @@ def planner_settings(settings: Settings, plan_from: date, time_limit: float) -> 
 async def build_problem(
     session: AsyncSession, settings: Settings, *, plan_from: date, time_limit: float
 ) -> PlanningProblem:
-    """Open requests, active teamleden and the confirmed sessions (fixed), from the database."""
+    """Open requests, the proposed sessions (planned again, preferring their current evening
+    and team: the smallest change), active teamleden and the confirmed sessions (fixed)."""
     members = [teamlid_of(row) for row in await repository.teamleden(session, active_only=True)]
-    open_rows = await repository.open_requests(session)
+    proposed = await repository.sessions_with_status(session, ["voorgesteld"])
+    proposed_ids = {s.request_id for s in proposed}
+    open_rows = await repository.open_requests(session) + [
+        r for r in await repository.all_requests(session) if r.id in proposed_ids
+    ]
     places = await repository.organisations(session, {r.organisation_code for r in open_rows})
     requests = [
         request
@@ -120,11 +126,18 @@ async def build_problem(
     fixed = [
         FixedSession(str(s.id), s.organisation_code, s.on, tuple(s.members)) for s in confirmed
     ]
+    planned = {r.id for r in requests}
+    previous = [
+        Assignment(str(s.request_id), s.on, tuple(s.members))
+        for s in proposed
+        if str(s.request_id) in planned and s.on >= plan_from
+    ]
     return PlanningProblem(
         members=tuple(members),
         requests=tuple(requests),
         settings=planner_settings(settings, plan_from, time_limit),
         fixed_sessions=tuple(fixed),
+        previous=tuple(previous),
     )
 
 
@@ -263,16 +276,56 @@ def proposed_events(rows: Sequence[SessionRow]) -> list[EventData]:
 
 
 async def adopt(session: AsyncSession, run: PlannerRun, settings: Settings) -> list[SessionRow]:
-    """Turn a finished run's plan into proposed sessions (for requests still open)."""
+    """Turn a finished run's plan into proposed sessions.
+
+    A request that already has a proposed session keeps that session (and so its calendar
+    UID): only its evening and team change when the new plan moved it. A proposal the new
+    plan no longer contains is cancelled.
+    """
+    current = await repository.sessions_with_status(session, ["voorgesteld"])
+    proposed = {s.request_id: s for s in current}
     still_open = {str(r.id): r for r in await repository.open_requests(session)}
-    rows = session_rows_from_plan(run.result or {"sessions": []}, settings, still_open)
-    for row in rows:
-        session.add(row)
+    for request_id in proposed:
+        request = await repository.get_request(session, request_id)
+        if request is not None:
+            still_open[str(request_id)] = request
+    planned = session_rows_from_plan(run.result or {"sessions": []}, settings, still_open)
+    events: list[EventData] = []
+    result: list[SessionRow] = []
+    for row in planned:
+        existing = proposed.pop(row.request_id, None)
+        if existing is None:
+            session.add(row)
+            result.append(row)
+            continue
+        if (existing.on, existing.members) != (row.on, row.members):
+            existing.on, existing.members = row.on, row.members
+            existing.explanation = row.explanation
+            existing.version += 1
+            existing.sequence += 1
+            existing.updated_at = datetime.now(UTC)
+            session.add(existing)
+        result.append(existing)
+    for left_over in proposed.values():
+        left_over.status = "geannuleerd"
+        left_over.version += 1
+        left_over.sequence += 1
+        session.add(left_over)
+        events.append(cancelled_event(left_over))
     run.adopted = True
     session.add(run)
     await session.flush()
-    await enqueue_many(session, proposed_events(rows))
-    return rows
+    await enqueue_many(session, [*proposed_events(result), *events])
+    return result
+
+
+def cancelled_event(row: SessionRow) -> SessieGeannuleerd:
+    return SessieGeannuleerd(
+        session_id=row.id,
+        request_id=row.request_id,
+        organisation_code=row.organisation_code,
+        revision=row.version,
+    )
 
 
 def default_plan_from(today: date) -> date:

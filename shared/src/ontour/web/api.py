@@ -10,7 +10,7 @@ import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from ontour.auth.access import require
 from ontour.auth.principal import Principal, Role
@@ -18,6 +18,10 @@ from ontour.crypto import FieldCipher
 from ontour.web.problems import Problem
 
 MAX_PER_PAGE = 100
+# Printable text only: a NUL byte cannot even reach PostgreSQL, so it is invalid input (422).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+# A sign-in subject (a teamlid's id) in a path or query.
+SubjectId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE)]
 
 
 class Link(BaseModel):

@@ -17,6 +17,7 @@ from ontour.contracts.intake import ORGANISATION_CODE
 from ontour.db import transaction
 from ontour.service import SessionsDep
 from ontour.web.api import (
+    PRINTABLE,
     Formaat,
     IfMatch,
     Pagina,
@@ -64,7 +65,8 @@ async def list_follow_ups(
     principal: PrincipalDep,
     mijn: Annotated[bool, Query(description="Alleen mijn acties.")] = False,
     eigenaar: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Van dit teamlid.")
+        str | None,
+        Query(min_length=1, max_length=100, pattern=PRINTABLE, description="Van dit teamlid."),
     ] = None,
     organisatie: Annotated[
         str | None, Query(pattern=ORGANISATION_CODE, description="Bij deze organisatie.")

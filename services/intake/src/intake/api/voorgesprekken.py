@@ -22,6 +22,7 @@ from ontour.contracts.intake import ORGANISATION_CODE, Thema, VoorgesprekStatus
 from ontour.db import transaction
 from ontour.service import SessionsDep
 from ontour.web.api import (
+    PRINTABLE,
     CipherDep,
     Formaat,
     IfMatch,
@@ -137,7 +138,8 @@ async def list_voorgesprekken(
     van: Annotated[date | None, Query(description="Vanaf deze datum.")] = None,
     tot: Annotated[date | None, Query(description="Tot en met deze datum.")] = None,
     teamlid: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Teamlid-id.")
+        str | None,
+        Query(min_length=1, max_length=100, pattern=PRINTABLE, description="Teamlid-id."),
     ] = None,
     status_: Annotated[
         VoorgesprekStatus | None,

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ontour.contracts.scheduling import VervolgWens
 from ontour.contracts.types import LocalTime
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from scheduling.domain.model import Background
 
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 WEEKDAY = r"^(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)$"
 CODE = r"^(GM\d{4}|PV\d{2})$"
+OrganisationCode = Annotated[str, StringConstraints(pattern=CODE)]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+WeekdayName = Annotated[str, StringConstraints(pattern=WEEKDAY)]
 
 
 class TeamlidIn(BaseModel):
@@ -34,13 +37,15 @@ class TeamlidIn(BaseModel):
     home_lon: float = Field(ge=3.2, le=7.3, description="Woonplaats: lengtegraad.")
     max_per_week: int = Field(default=2, ge=0, le=7, description="Hoogstens sessies per week.")
     max_per_month: int = Field(default=6, ge=0, le=31, description="Hoogstens per maand.")
-    languages: list[str] = Field(
+    languages: list[LanguageCode] = Field(
         default_factory=lambda: ["nl"], max_length=10, description="Talen (ISO 639-1)."
     )
-    excluded_organisations: list[str] = Field(
-        default_factory=list, description="CBS-codes met een belangenconflict."
+    excluded_organisations: list[OrganisationCode] = Field(
+        default_factory=list, max_length=400, description="CBS-codes met een belangenconflict."
     )
-    preferred_weekdays: list[str] = Field(default_factory=list, description="Voorkeursavonden.")
+    preferred_weekdays: list[WeekdayName] = Field(
+        default_factory=list, max_length=7, description="Voorkeursavonden."
+    )
     active: bool = Field(default=True, description="Doet mee in de planning.")
 
 
@@ -57,7 +62,9 @@ class Beschikbaarheid(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     unavailable_dates: list[date] = Field(max_length=400, description="Data waarop ik niet kan.")
-    preferred_weekdays: list[str] = Field(default_factory=list, description="Voorkeursavonden.")
+    preferred_weekdays: list[WeekdayName] = Field(
+        default_factory=list, max_length=7, description="Voorkeursavonden."
+    )
     max_per_week: int | None = Field(default=None, ge=0, le=7, description="Per week.")
     max_per_month: int | None = Field(default=None, ge=0, le=31, description="Per maand.")
     version: int | None = Field(default=None, description="Versie (of If-Match).")
@@ -135,7 +142,10 @@ class SessieWijziging(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     on: date | None = Field(default=None, description="Nieuwe datum.")
-    members: list[str] | None = Field(default=None, max_length=6, description="Nieuw team.")
+    members: (
+        list[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_PRINTABLE)]]
+        | None
+    ) = Field(default=None, max_length=6, description="Nieuw team (teamlid-ids).")
     starts_at: LocalTime | None = Field(default=None, description="Begintijd.")
     ends_at: LocalTime | None = Field(default=None, description="Eindtijd.")
     location: str | None = Field(
@@ -152,7 +162,10 @@ class Uitkomst(BaseModel):
     participants: int = Field(ge=0, le=10_000, description="Aantal deelnemers.")
     evaluation_score: int | None = Field(default=None, ge=1, le=10, description="Cijfer 1-10.")
     evaluation_remarks: str | None = Field(
-        default=None, max_length=2000, description="Opmerkingen (blijven in de planning)."
+        default=None,
+        max_length=2000,
+        pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+        description="Opmerkingen (blijven in de planning).",
     )
     follow_up_wishes: list[VervolgWens] = Field(default_factory=list, description="Vervolg.")
     version: int | None = Field(default=None, description="Versie (of If-Match).")

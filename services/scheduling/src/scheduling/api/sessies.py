@@ -20,9 +20,11 @@ from ontour.auth.access import require
 from ontour.db import transaction
 from ontour.service import SessionsDep
 from ontour.web.api import (
+    PRINTABLE,
     Formaat,
     IfMatch,
     PrincipalDep,
+    SubjectId,
     conflict,
     etag,
     expected_version,
@@ -101,7 +103,9 @@ async def list_sessions(
     status: Annotated[
         str | None, Query(pattern="^(" + "|".join(STATUSES) + ")$", description="Status.")
     ] = None,
-    teamlid: Annotated[str | None, Query(max_length=100, description="Teamlid-id.")] = None,
+    teamlid: Annotated[
+        str | None, Query(max_length=100, pattern=PRINTABLE, description="Teamlid-id.")
+    ] = None,
     provincie: Annotated[str | None, Query(pattern=r"^PV\d{2}$", description="Provincie.")] = None,
     formaat: Formaat = None,
 ) -> Any:
@@ -290,7 +294,7 @@ async def session_ics(session_id: uuid.UUID, sessions: SessionsDep) -> Response:
     return Response(build_event_ics(entry, generated_at=datetime.now(UTC)), media_type=ICS)
 
 
-async def _own_feed(session: Any, principal: Any, teamlid_id: str) -> None:
+async def _own_feed(session: Any, principal: Any, teamlid_id: SubjectId) -> None:
     """The teamlid exists (404) and the caller is them or a coordinator (403)."""
     if await repository.get_teamlid(session, teamlid_id) is None:
         raise Problem(404, "Dit teamlid bestaat niet.")
@@ -312,7 +316,7 @@ def _hash(token: str) -> str:
     summary="Maak een (nieuw) geheim adres voor de agendafeed; oude adressen vervallen",
 )
 async def new_feed(
-    teamlid_id: str, sessions: SessionsDep, principal: PrincipalDep, request: Request
+    teamlid_id: SubjectId, sessions: SessionsDep, principal: PrincipalDep, request: Request
 ) -> Agendafeed:
     token = secrets.token_urlsafe(32)
     async with transaction(sessions) as session:
@@ -334,7 +338,7 @@ async def new_feed(
     summary="Trek de agendafeed in (het geheime adres werkt niet meer)",
 )
 async def revoke_feed(
-    teamlid_id: str, sessions: SessionsDep, principal: PrincipalDep, request: Request
+    teamlid_id: SubjectId, sessions: SessionsDep, principal: PrincipalDep, request: Request
 ) -> Response:
     async with transaction(sessions) as session:
         await _own_feed(session, principal, teamlid_id)

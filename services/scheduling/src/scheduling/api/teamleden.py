@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
@@ -10,22 +9,24 @@ from ontour import audit
 from ontour.auth.access import require
 from ontour.db import transaction
 from ontour.service import SessionsDep
-from ontour.web.api import IfMatch, PrincipalDep, conflict, etag, expected_version, is_coordinator
-from ontour.web.problems import Problem, invalid, problem_responses
+from ontour.web.api import (
+    IfMatch,
+    PrincipalDep,
+    SubjectId,
+    conflict,
+    etag,
+    expected_version,
+    is_coordinator,
+)
+from ontour.web.problems import Problem, problem_responses
 from sqlalchemy import update
 from sqlmodel import col
 
 from scheduling import repository
-from scheduling.api.schemas import WEEKDAY, Beschikbaarheid, TeamlidIn, TeamlidPublic
+from scheduling.api.schemas import Beschikbaarheid, TeamlidIn, TeamlidPublic
 from scheduling.models import TeamlidRow
 
 router = APIRouter(prefix="/teamleden", tags=["teamleden"])
-
-
-def _check_weekdays(names: list[str], field: str) -> None:
-    for index, name in enumerate(names):
-        if not re.fullmatch(WEEKDAY, name):
-            raise invalid(f"{field}.{index}", "is geen weekdag (maandag … zondag)")
 
 
 @router.get("", response_model=list[TeamlidPublic], summary="Teamleden")
@@ -44,7 +45,6 @@ async def list_teamleden(sessions: SessionsDep) -> Any:
 async def create_teamlid(
     body: TeamlidIn, sessions: SessionsDep, request: Request, response: Response
 ) -> Any:
-    _check_weekdays(body.preferred_weekdays, "preferred_weekdays")
     async with transaction(sessions) as session:
         if await repository.get_teamlid(session, body.id) is not None:
             raise Problem(409, f"Er is al een teamlid met id {body.id}.")
@@ -60,7 +60,7 @@ async def create_teamlid(
 @router.get(
     "/{teamlid_id}", response_model=TeamlidPublic, responses=problem_responses(404), summary="Eén"
 )
-async def get_teamlid(teamlid_id: str, sessions: SessionsDep, response: Response) -> Any:
+async def get_teamlid(teamlid_id: SubjectId, sessions: SessionsDep, response: Response) -> Any:
     async with sessions() as session:
         row = await repository.get_teamlid(session, teamlid_id)
     if row is None:
@@ -76,7 +76,7 @@ async def get_teamlid(teamlid_id: str, sessions: SessionsDep, response: Response
     summary="Beschikbaarheid van een teamlid (ook: mijn beschikbaarheid)",
 )
 async def set_availability(
-    teamlid_id: str,
+    teamlid_id: SubjectId,
     body: Beschikbaarheid,
     sessions: SessionsDep,
     principal: PrincipalDep,
@@ -89,7 +89,6 @@ async def set_availability(
         is_coordinator(principal) or principal.subject == teamlid_id,
         reason="U beheert alleen uw eigen beschikbaarheid.",
     )
-    _check_weekdays(body.preferred_weekdays, "preferred_weekdays")
     expected = expected_version(if_match, body.version)
     async with transaction(sessions) as session:
         row = await repository.get_teamlid(session, teamlid_id, for_update=True)
