@@ -19,7 +19,10 @@ def test_demo_data_is_loaded_once_and_reaches_reporting(stack, base_url, tmp_pat
     ministry = as_role("ministerie")
     before = held_count(base_url, ministry)
     summary = load_demo(tmp_path, base_url, stack.issuer)
-    assert summary == ["intake: 27 gehouden en 3 geplande voorgesprekken vastgelegd"]
+    intake_line, scheduling_line = summary
+    assert intake_line == "intake: 27 gehouden en 3 geplande voorgesprekken vastgelegd"
+    assert scheduling_line.startswith("scheduling: 6 teamleden, ")
+    assert "sessies voorgesteld" in scheduling_line and "planner: klaar" in scheduling_line
     deadline = time.monotonic() + 10
     while held_count(base_url, ministry) < before + 27 and time.monotonic() < deadline:
         time.sleep(0.1)

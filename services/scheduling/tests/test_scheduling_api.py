@@ -242,3 +242,27 @@ async def test_replanning_after_a_new_unavailability_changes_as_little_as_possib
     )
     moved = by_id[affected["id"]]
     assert (moved["on"], member in moved["members"]) != (affected["on"], True)
+
+
+async def test_intake_follows_the_session_in_the_tour_status(services):
+    proposed, _ = await planned_and_adopted(services)
+    intake_api, api = services
+    session = next(s for s in proposed if s["organisation_code"] == "GM0344")
+    organisation = "/intake/api/v1/organisaties/GM0344"
+
+    async def status_is(expected: str):
+        async def check():
+            return (await intake_api.get(organisation)).json()["tour_status"] == expected
+
+        await eventually(check, timeout=20)
+
+    await status_is("sessie gewenst")
+    await api.post(f"{API}/sessies/{session['id']}/bevestiging", headers={"If-Match": '"1"'})
+    await status_is("sessie gepland")
+    await api.post(f"{API}/sessies/{session['id']}/annulering", headers={"If-Match": '"2"'})
+    await status_is("sessie gewenst")
+    timeline = (await intake_api.get(f"{organisation}/tijdlijn")).json()
+    assert [t["summary"] for t in timeline[:2]] == [
+        "Geplande sessie geannuleerd",
+        f"Sessie gepland op {date.fromisoformat(session['on']).strftime('%d-%m-%Y')}",
+    ]

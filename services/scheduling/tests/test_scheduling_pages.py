@@ -53,25 +53,43 @@ async def test_plan_adopt_confirm_and_record_an_outcome_on_the_pages(site, beare
     session_id = str(await scalar(site, "SELECT id FROM session"))
     detail = await site.get(f"/scheduling/sessies/{session_id}", headers=HTML)
     assert "Waarom deze avond, waarom dit team" in detail.text
+    assert "Met de hand wijzigen" in detail.text
+    on = str(await scalar(site, 'SELECT "on" FROM session'))
+    members = list(await scalar(site, "SELECT members FROM session"))
+    lonely = await site.post(
+        f"/scheduling/sessies/{session_id}/wijzigen",
+        data={"on": on, "members": members[:1], "starts_at": "19:30", "ends_at": "21:30",
+              "version": "1"},
+        headers=HTML,
+    )  # fmt: skip
+    assert lonely.status_code == 422 and "verschillende teamleden" in lonely.text
+    later = await site.post(
+        f"/scheduling/sessies/{session_id}/wijzigen",
+        data={"on": on, "members": members, "starts_at": "20:00", "ends_at": "22:00",
+              "location": "Raadzaal", "version": "1"},
+        headers=HTML,
+    )  # fmt: skip
+    assert later.status_code == 303
+    assert str(await scalar(site, "SELECT location FROM session")) == "Raadzaal"
     confirm = await site.post(
-        f"/scheduling/sessies/{session_id}/bevestiging", data={"version": "1"}, headers=HTML
+        f"/scheduling/sessies/{session_id}/bevestiging", data={"version": "2"}, headers=HTML
     )
     assert confirm.status_code == 303
     stale = await site.post(
-        f"/scheduling/sessies/{session_id}/bevestiging", data={"version": "1"}, headers=HTML
+        f"/scheduling/sessies/{session_id}/bevestiging", data={"version": "2"}, headers=HTML
     )
     assert stale.status_code == 409
 
     bad = await site.post(
         f"/scheduling/sessies/{session_id}/uitkomst",
-        data={"participants": "veel", "version": "2"},
+        data={"participants": "veel", "version": "3"},
         headers=HTML,
     )
     assert bad.status_code == 422 and "Aantal deelnemers" in bad.text
     ok = await site.post(
         f"/scheduling/sessies/{session_id}/uitkomst",
         data={"participants": "31", "evaluation_score": "9", "follow_up_wishes": ["nazorg"],
-              "version": "2"},
+              "version": "3"},
         headers=HTML,
     )  # fmt: skip
     assert ok.status_code == 303

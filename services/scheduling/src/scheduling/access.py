@@ -42,6 +42,7 @@ access = AccessTable(
         "GET /scheduling/sessies/{session_id}": {C, T},
         "POST /scheduling/sessies/{session_id}/bevestiging": {C},
         "POST /scheduling/sessies/{session_id}/annulering": {C},
+        "POST /scheduling/sessies/{session_id}/wijzigen": {C},
         "POST /scheduling/sessies/{session_id}/uitkomst": {C, T},
         "GET /scheduling/mijn-agenda": {C, T},
         "POST /scheduling/mijn-agenda/feed": {C, T},

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from scheduling import repository
 from scheduling import sessions as lifecycle
 from scheduling.api import planningen, sessies, teamleden
-from scheduling.api.schemas import Beschikbaarheid, PlanningStart, Uitkomst
+from scheduling.api.schemas import Beschikbaarheid, PlanningStart, SessieWijziging, Uitkomst
 from scheduling.domain.model import Weekday
 
 HERE = Path(__file__).parent
@@ -115,8 +115,10 @@ async def cancel_run(request: Request, run_id: uuid.UUID, sessions: SessionsDep)
 
 @router.post("/planningen/{run_id}/overname", response_class=HTMLResponse)
 async def adopt_run(request: Request, run_id: uuid.UUID, sessions: SessionsDep) -> Response:
-    await planningen.adopt_run(run_id, sessions, request)
-    return RedirectResponse("/scheduling/agenda?status=voorgesteld", 303)
+    proposed = await planningen.adopt_run(run_id, sessions, request)
+    # To the month of the first proposal: that is where the coordinator reviews them.
+    month = min((s.on for s in proposed), default=today()).strftime("%Y-%m")
+    return RedirectResponse(f"/scheduling/agenda?status=voorgesteld&maand={month}", 303)
 
 
 # --- agenda and sessions -------------------------------------------------------------------------
@@ -206,7 +208,7 @@ async def sessions_by_province(request: Request, sessions: SessionsDep) -> HTMLR
 
 async def _session_page(
     request: Request, session_id: uuid.UUID, sessions: Any, principal: Principal,
-    form: FormState | None = None, status_code: int = 200,
+    form: FormState | None = None, status_code: int = 200, change: FormState | None = None,
 ) -> HTMLResponse:  # fmt: skip
     async with sessions() as session:
         row = await repository.get_session(session, session_id)
@@ -214,6 +216,16 @@ async def _session_page(
             raise Problem(404, "Deze sessie bestaat niet.")
         places = await repository.organisations(session, {row.organisation_code})
         names = await _names(session)
+        team = [(m.id, m.name) for m in await repository.teamleden(session, active_only=True)]
+    change_form = change or FormState(
+        {
+            "on": row.on.isoformat(),
+            "members": list(row.members),
+            "starts_at": row.starts_at.strftime("%H:%M"),
+            "ends_at": row.ends_at.strftime("%H:%M"),
+            "location": row.location or "",
+        }
+    )
     return pages.render(
         request,
         "scheduling/sessie.html",
@@ -224,6 +236,8 @@ async def _session_page(
             "form": form or FormState({"follow_up_wishes": []}),
             "wishes": WISHES,
             "may_record": is_coordinator(principal) or principal.subject in row.members,
+            "change": change_form,
+            "team": team,
         },
         status_code=status_code,
     )
@@ -253,6 +267,47 @@ async def confirm(request: Request, session_id: uuid.UUID, sessions: SessionsDep
         sessions, request, session_id, "bevestigen",
         lambda s: lifecycle.confirm(s, session_id, expected_version=expected),
     )  # fmt: skip
+    return RedirectResponse(f"/scheduling/sessies/{session_id}", 303)
+
+
+@router.post("/sessies/{session_id}/wijzigen", response_class=HTMLResponse)
+async def change_session(
+    request: Request, session_id: uuid.UUID, sessions: SessionsDep, principal: PrincipalDep
+) -> Response:
+    form = await FormState.from_request(request, lists=["members"])
+    labels = {
+        "on": pages.gettext(N_("Date")),
+        "members": pages.gettext(N_("Team")),
+        "starts_at": pages.gettext(N_("Start time")),
+        "ends_at": pages.gettext(N_("End time")),
+        "location": pages.gettext(N_("Location")),
+    }
+    try:
+        body = SessieWijziging.model_validate(
+            {
+                "on": form.value("on") or None,
+                "members": form.selected("members"),
+                "starts_at": form.value("starts_at") or None,
+                "ends_at": form.value("ends_at") or None,
+                "location": form.value("location") or None,
+                "version": form.value("version") or None,
+            }
+        )
+    except ValidationError as error:
+        failed = form.with_errors(error, labels)
+        return await _session_page(
+            request, session_id, sessions, principal, status_code=422, change=failed
+        )
+    try:
+        await sessies.change_session(session_id, body, sessions, request, Response())
+    except Problem as problem:
+        if problem.status != 422:
+            raise
+        reasons = [p["reason"] for p in problem.invalid_params] or [problem.detail]
+        failed = FormState(form.values, {"on": " ".join(reasons)})
+        return await _session_page(
+            request, session_id, sessions, principal, status_code=422, change=failed
+        )
     return RedirectResponse(f"/scheduling/sessies/{session_id}", 303)
 
 
