@@ -5,12 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from ontour.service import Service
+from ontour.contracts.aftercare import (
+    NazorgAangevraagd,
+    NazorgAfgesloten,
+    NazorgContactGelegd,
+    NazorgGematcht,
+    NazorgGewist,
+    NazorgIngetrokken,
+)
+from ontour.crypto import FieldCipher
+from ontour.service import Runtime, Service
 
+from aftercare import pages
 from aftercare.access import access
 from aftercare.api import router
 from aftercare.config import Settings
 from aftercare.handlers import consumers
+
+
+async def refuse_without_keys(runtime: Runtime) -> None:
+    # No start without usable master keys: nothing personal may be stored unencrypted.
+    FieldCipher.from_settings(runtime.settings)
+
 
 service = Service(
     name="aftercare",
@@ -19,8 +35,20 @@ service = Service(
     settings_factory=Settings,
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
+    page_routers=[pages.router],
+    templates=pages.TEMPLATES,
+    locale=pages.LOCALE,
     consumers=consumers,
     access=access,
+    publishes=[
+        NazorgAangevraagd,
+        NazorgGematcht,
+        NazorgContactGelegd,
+        NazorgAfgesloten,
+        NazorgIngetrokken,
+        NazorgGewist,
+    ],
+    on_startup=refuse_without_keys,
 )
 
 

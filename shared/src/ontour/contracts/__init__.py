@@ -7,6 +7,6 @@ Rules (enforced by ``shared/tests/test_contracts.py``):
   field fails the test unless it is on the reviewed allow-list there.
 """
 
-from ontour.contracts import intake, scheduling
+from ontour.contracts import aftercare, intake, scheduling
 
-__all__ = ["intake", "scheduling"]
+__all__ = ["aftercare", "intake", "scheduling"]

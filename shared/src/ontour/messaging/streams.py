@@ -58,6 +58,9 @@ STREAMS: list[StreamSpec] = [
 
 SESSION_BUCKET = "ontour_sessions"
 SESSION_TTL_SECONDS = 8 * 60 * 60
+# The wrapped data keys of aftercare cases, outside the database so that a database backup
+# alone can never decrypt an erased case (crypto-shredding). History 1: a purged key is gone.
+CASE_KEY_BUCKET = "ontour_case_keys"
 
 
 async def ensure_streams_at(nats_url: str, *, replicas: int = 1) -> None:
@@ -85,17 +88,25 @@ async def ensure_streams(js: JetStreamContext, *, update: bool, replicas: int = 
             continue
         if update:
             await js.update_stream(spec.config(replicas))
-    try:
-        await js.key_value(SESSION_BUCKET)
-    except BucketNotFoundError:
-        # Browser sessions shared by every service (see ontour.auth.sessions).
-        await js.create_key_value(
-            KeyValueConfig(
-                bucket=SESSION_BUCKET,
-                ttl=SESSION_TTL_SECONDS,
-                history=1,
-                storage=StorageType.FILE,
-                replicas=replicas,
-                description="Encrypted browser sessions (ontour.auth.sessions)",
-            )
-        )
+    buckets = [
+        KeyValueConfig(
+            bucket=SESSION_BUCKET,
+            ttl=SESSION_TTL_SECONDS,
+            history=1,
+            storage=StorageType.FILE,
+            replicas=replicas,
+            description="Encrypted browser sessions (ontour.auth.sessions)",
+        ),
+        KeyValueConfig(
+            bucket=CASE_KEY_BUCKET,
+            history=1,
+            storage=StorageType.FILE,
+            replicas=replicas,
+            description="Wrapped data keys of aftercare cases (purged on erasure)",
+        ),
+    ]
+    for bucket in buckets:
+        try:
+            await js.key_value(bucket.bucket)
+        except BucketNotFoundError:
+            await js.create_key_value(bucket)

@@ -1,5 +1,9 @@
-"""Aftercare's HTTP API, mounted at ``/aftercare/api/v1`` (endpoints come with its issue)."""
+"""Aftercare's HTTP API, mounted at ``/aftercare/api/v1``."""
 
 from fastapi import APIRouter
 
+from aftercare.api import peers, verzoeken
+
 router = APIRouter()
+router.include_router(verzoeken.router)
+router.include_router(peers.router)

@@ -11,31 +11,27 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
+from ontour.contracts.aftercare import (
+    CaseOutcome,
+    CaseStatus,
+    IncidentCategory,
+    Referral,
+    RequesterRole,
+)
 
-class RequesterRole(StrEnum):
-    """The office (or function) of the person asking for aftercare."""
-
-    RAADSLID = "raadslid"
-    WETHOUDER = "wethouder"
-    BURGEMEESTER = "burgemeester"
-    STATENLID = "statenlid"
-    GEDEPUTEERDE = "gedeputeerde"
-    COMMISSARIS_VAN_DE_KONING = "commissaris van de Koning"
-    GRIFFIER_AMBTENAAR = "griffier/ambtenaar"
-    ANDERS = "anders"
-
-
-class IncidentCategory(StrEnum):
-    """What happened; a request can name several."""
-
-    ONLINE_INTIMIDATIE = "online intimidatie"
-    BEDREIGING = "bedreiging"
-    FYSIEK_GEWELD = "fysiek geweld"
-    INTIMIDATIE_THUIS = "intimidatie thuis of bij de woning"
-    DOXING = "doxing"
-    GERICHT_TEGEN_FAMILIE = "gericht tegen familie"
-    DISCRIMINATIE_OF_SEKSISME = "discriminatie of seksisme"
-    ANDERS = "anders"
+__all__ = [
+    "BACKGROUND_FOR_ROLE",
+    "CaseOutcome",
+    "CaseStatus",
+    "ConsentPurpose",
+    "ContactMode",
+    "Gender",
+    "GenderWish",
+    "IncidentCategory",
+    "PeerBackground",
+    "Referral",
+    "RequesterRole",
+]
 
 
 class ContactMode(StrEnum):
@@ -85,38 +81,6 @@ class GenderWish(StrEnum):
     GEEN_VOORKEUR = "geen voorkeur"
     VROUW = "vrouw"
     MAN = "man"
-
-
-class CaseStatus(StrEnum):
-    """Where an aftercare request is in its life; see :mod:`aftercare.domain.workflow`."""
-
-    AANGEVRAAGD = "aangevraagd"
-    GEMATCHT = "gematcht"
-    CONTACT_GELEGD = "contact gelegd"
-    LOPEND = "lopend"
-    AFGESLOTEN = "afgesloten"
-    INGETROKKEN = "ingetrokken"
-
-
-class CaseOutcome(StrEnum):
-    """How a closed case ended."""
-
-    AFGEROND = "nazorg afgerond"
-    DOORVERWEZEN = "doorverwezen"
-    GEEN_BEHOEFTE_MEER = "geen behoefte meer"
-    GEEN_CONTACT = "geen contact tot stand gekomen"
-
-
-class Referral(StrEnum):
-    """Where the peer referred the requester to (zero or more per case)."""
-
-    POLITIE_AANGIFTE = "politie/aangifte"
-    BEVEILIGINGSADVIES = (
-        "beveiligingsadvies (Regeling beveiligingsmaatregelen decentrale bestuurders)"
-    )
-    PSYCHOLOGISCHE_HULP = "psychologische hulp"
-    JURIDISCH_ADVIES = "juridisch advies"
-    WERKGEVER_GRIFFIE = "werkgever/griffie"
 
 
 class ConsentPurpose(StrEnum):

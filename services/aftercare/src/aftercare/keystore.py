@@ -1,0 +1,41 @@
+"""Where a case's data key lives: a NATS key-value bucket with no history, not the database.
+
+Erasing a case purges its key here. A database backup taken before the erasure holds only
+ciphertext, which no master key can open without this key: the data is shredded for good.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from nats.js.errors import KeyNotFoundError
+from nats.js.kv import KeyValue
+from ontour.messaging.streams import CASE_KEY_BUCKET
+from starlette.requests import Request
+
+
+class CaseKeys:
+    def __init__(self, bucket: KeyValue) -> None:
+        self._bucket = bucket
+
+    async def put(self, case_id: uuid.UUID, wrapped_key: bytes) -> None:
+        await self._bucket.put(str(case_id), wrapped_key)
+
+    async def get(self, case_id: uuid.UUID) -> bytes | None:
+        try:
+            entry = await self._bucket.get(str(case_id))
+        except KeyNotFoundError:
+            return None
+        return entry.value
+
+    async def destroy(self, case_id: uuid.UUID) -> None:
+        await self._bucket.purge(str(case_id))
+
+
+async def case_keys(request: Request) -> CaseKeys:
+    state = request.app.state
+    if not hasattr(state, "case_keys"):
+        js = state.runtime.broker.connection.jetstream()
+        state.case_keys = CaseKeys(await js.key_value(CASE_KEY_BUCKET))
+    keys: CaseKeys = state.case_keys
+    return keys

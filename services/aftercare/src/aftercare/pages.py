@@ -1,0 +1,266 @@
+"""Aftercare's Dutch pages: the public request form and status page (no account), the
+coordinator's queue and case page, and "mijn nazorg" for a peer.
+
+Calm, short, phone-friendly; 112 for acute danger on every public page; no JavaScript needed.
+Writes go through the same code as the API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from ontour.db import transaction
+from ontour.service import SessionsDep
+from ontour.web.api import CipherDep, PrincipalDep, is_coordinator
+from ontour.web.problems import Problem
+from ontour.web.ui import N_, FormState, PageRenderer
+from pydantic import ValidationError
+from sqlmodel import col, select
+
+from aftercare import cases
+from aftercare.api import verzoeken
+from aftercare.api.schemas import Aanvraag
+from aftercare.domain.vocabulary import (
+    CaseOutcome,
+    CaseStatus,
+    ContactMode,
+    GenderWish,
+    IncidentCategory,
+    Referral,
+    RequesterRole,
+)
+from aftercare.keystore import case_keys
+from aftercare.models import CaseRow
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+LOCALE = HERE / "locale"
+pages = PageRenderer("aftercare", TEMPLATES, LOCALE)
+router = APIRouter(include_in_schema=False)
+LISTS = ("incident_categories", "contact_modes", "reported", "consents")
+LABELS = {
+    "role": N_("Your role"),
+    "incident_categories": N_("What happened"),
+    "story": N_("In your own words"),
+    "happened_on": N_("When did it happen"),
+    "name": N_("Your name"),
+    "email": N_("E-mail address"),
+    "phone": N_("Telephone number"),
+    "consent_handling": N_("Permission to handle your request"),
+}
+
+
+def _options(enum: Any) -> list[tuple[str, str]]:
+    return [(member.value, member.value) for member in enum]
+
+
+def _form_context(form: FormState) -> dict[str, Any]:
+    return {
+        "form": form,
+        "labels": {name: pages.gettext(label) for name, label in LABELS.items()},
+        "roles": _options(RequesterRole),
+        "incidents": _options(IncidentCategory),
+        "wishes": _options(GenderWish),
+        "modes": _options(ContactMode),
+    }
+
+
+def _aanvraag(form: FormState) -> dict[str, Any]:
+    consents = set(form.selected("consents"))
+    ongoing = form.value("still_ongoing")
+    return {
+        "role": form.value("role") or None,
+        "incident_categories": form.selected("incident_categories"),
+        "story": form.value("story") or None,
+        "happened_on": form.value("happened_on") or None,
+        "still_ongoing": {"ja": True, "nee": False}.get(str(ongoing)),
+        "reported": form.selected("reported"),
+        "gender_wish": form.value("gender_wish") or GenderWish.GEEN_VOORKEUR.value,
+        "wants_same_background": form.value("wants_same_background") == "ja",
+        "contact_modes": form.selected("contact_modes"),
+        "name": form.value("name") or None,
+        "email": form.value("email") or None,
+        "phone": form.value("phone") or None,
+        "consent_handling": "behandeling" in consents,
+        "consent_share_with_peer": "delen" in consents,
+        "consent_statistics": "statistiek" in consents,
+        "website": form.value("website") or None,
+    }
+
+
+# --- public ---------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def request_form(request: Request) -> HTMLResponse:
+    form = FormState({name: [] for name in LISTS})
+    return pages.render(request, "aftercare/aanvragen.html", _form_context(form))
+
+
+@router.post("/aanvraag", response_class=HTMLResponse)
+async def submit(request: Request, sessions: SessionsDep, cipher: CipherDep) -> Response:
+    if int(request.headers.get("content-length") or 0) > verzoeken.MAX_BODY_BYTES:
+        raise Problem(413, "Uw verzoek is te groot; maak het verhaal korter.")
+    form = await FormState.from_request(request, lists=LISTS)
+    try:
+        body = Aanvraag.model_validate(_aanvraag(form))
+    except ValidationError as error:
+        failed = form.with_errors(error, {k: pages.gettext(v) for k, v in LABELS.items()})
+        return pages.render(
+            request, "aftercare/aanvragen.html", _form_context(failed), status_code=422
+        )
+    if not body.consent_handling:
+        message = pages.gettext(
+            N_(
+                "Without your permission to handle the request we cannot help you, and we "
+                "store nothing. Tick the first box if you want us to help."
+            )
+        )
+        failed = FormState(form.values, {"consent_handling": message})
+        return pages.render(
+            request, "aftercare/aanvragen.html", _form_context(failed), status_code=422
+        )
+    stored = await verzoeken.receive(request, sessions, cipher, body)
+    reference, url = None, None
+    if stored is not None:  # None: the honeypot was filled in, a robot gets the same page
+        reference, url = stored[0].reference, verzoeken.status_url(request, stored[1])
+    return pages.render(
+        request, "aftercare/ontvangen.html", {"reference": reference, "status_url": url}
+    )
+
+
+async def _by_token(session: Any, token: str) -> CaseRow:
+    row = (
+        await session.exec(
+            select(CaseRow).where(col(CaseRow.status_token_hash) == cases.token_hash(token))
+        )
+    ).first()
+    if row is None:
+        raise Problem(404, "Deze statuslink werkt niet (meer).")
+    return row
+
+
+@router.get("/status/{token}", response_class=HTMLResponse)
+async def status_page(request: Request, token: str, sessions: SessionsDep) -> HTMLResponse:
+    async with sessions() as session:
+        row = await _by_token(session, token)
+    return pages.render(request, "aftercare/status.html", {"row": row, "token": token})
+
+
+@router.post("/status/{token}/intrekken", response_class=HTMLResponse)
+async def withdraw(request: Request, token: str, sessions: SessionsDep) -> Response:
+    with verzoeken.refusals_as_problems():
+        async with transaction(sessions) as session:
+            row = await _by_token(session, token)
+            await cases.withdraw(session, row)
+    return RedirectResponse(f"/aftercare/status/{token}", 303)
+
+
+# --- coordinator and peer ----------------------------------------------------------------------
+
+
+@router.get("/wachtrij", response_class=HTMLResponse)
+async def waiting(request: Request, sessions: SessionsDep) -> HTMLResponse:
+    async with sessions() as session:
+        rows = await verzoeken.queue(session, request)
+    return pages.render(request, "aftercare/wachtrij.html", {"rows": rows})
+
+
+@router.get("/mijn-nazorg", response_class=HTMLResponse)
+async def my_cases(
+    request: Request, sessions: SessionsDep, principal: PrincipalDep
+) -> HTMLResponse:
+    async with sessions() as session:
+        rows = await verzoeken.queue(session, request, peer=principal.subject)
+    return pages.render(request, "aftercare/mijn_nazorg.html", {"rows": rows})
+
+
+@router.get("/verzoeken/{case_id}", response_class=HTMLResponse)
+async def case_page(
+    request: Request,
+    case_id: uuid.UUID,
+    sessions: SessionsDep,
+    cipher: CipherDep,
+    principal: PrincipalDep,
+) -> HTMLResponse:
+    async with transaction(sessions) as session:
+        case = await verzoeken.dossier(session, request, cipher, principal, case_id)
+        proposal = await verzoeken.proposal(session, case_id) if is_coordinator(principal) else None
+    peer_options = []
+    if proposal is not None and proposal.best is not None:
+        suggested = pages.gettext(N_("proposal"))
+        label = f"{proposal.best.peer_id} ({suggested})"
+        peer_options = [(proposal.best.peer_id, label)] + [
+            (c.peer_id, f"{c.peer_id}: {'; '.join(c.reasons)}") for c in proposal.alternatives
+        ]
+    return pages.render(
+        request,
+        "aftercare/verzoek.html",
+        {
+            "case": case,
+            "proposal": proposal,
+            "peer_options": peer_options,
+            "modes": _options(ContactMode),
+            "outcomes": _options(CaseOutcome),
+            "referrals": _options(Referral),
+            "statuses": CaseStatus,
+        },
+    )
+
+
+@router.post("/verzoeken/{case_id}/{step}", response_class=HTMLResponse)
+async def case_step(
+    request: Request, case_id: uuid.UUID, step: str, sessions: SessionsDep,
+    principal: PrincipalDep,
+) -> Response:  # fmt: skip
+    """The case page's buttons: koppelen, weigeren, contact, start, afsluiten, wissen."""
+    form = await FormState.from_request(request, lists=["referrals"])
+    try:
+        version = int(str(form.value("version")))
+    except ValueError:
+        raise Problem(
+            422, "De versie van het formulier ontbreekt; laad de pagina opnieuw."
+        ) from None
+    if step == "wissen" or step == "koppelen":
+        if not is_coordinator(principal):
+            raise Problem(403, "Alleen de coördinator kan dit.")
+    else:
+        await verzoeken._own_or_coordinator(sessions, principal, case_id)
+    policy = verzoeken.policy(request)
+    steps = {
+        "koppelen": lambda s: cases.assign(
+            s, case_id, str(form.value("peer_id")), expected_version=version,
+            override_reason=str(form.value("override_reason")) or None,
+        ),
+        "weigeren": lambda s: cases.decline(
+            s, case_id, principal.subject, expected_version=version
+        ),
+        "contact": lambda s: cases.record_contact(
+            s, case_id, ContactMode(str(form.value("mode"))), policy, expected_version=version
+        ),
+        "start": lambda s: cases.start(s, case_id, expected_version=version),
+        "afsluiten": lambda s: cases.close(
+            s, case_id, CaseOutcome(str(form.value("outcome"))),
+            [Referral(r) for r in form.selected("referrals")], expected_version=version,
+        ),
+    }  # fmt: skip
+    if step == "wissen":
+        keys = await case_keys(request)
+
+        async def erase(session: Any) -> None:
+            await cases.erase(session, keys, await cases.locked(session, case_id, version))
+
+        await verzoeken.apply_step(sessions, request, case_id, "wissen", erase)
+    elif step in steps:
+        try:
+            await verzoeken.apply_step(sessions, request, case_id, step, steps[step])
+        except ValueError:
+            raise Problem(422, "Kies een geldige waarde.") from None
+    else:
+        raise Problem(404, "Deze stap bestaat niet.")
+    target = "/aftercare/mijn-nazorg" if step == "weigeren" else f"/aftercare/verzoeken/{case_id}"
+    return RedirectResponse(target, 303)

