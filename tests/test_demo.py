@@ -19,7 +19,8 @@ def test_demo_data_is_loaded_once_and_reaches_reporting(stack, base_url, tmp_pat
     ministry = as_role("ministerie")
     before = held_count(base_url, ministry)
     summary = load_demo(tmp_path, base_url, stack.issuer)
-    intake_line, scheduling_line = summary
+    aftercare_line, intake_line, scheduling_line = summary
+    assert aftercare_line == "aftercare: 3 peers, 3 nazorgverzoeken (1 gekoppeld)"
     assert intake_line == "intake: 27 gehouden en 3 geplande voorgesprekken vastgelegd"
     assert scheduling_line.startswith("scheduling: 6 teamleden, ")
     assert "sessies voorgesteld" in scheduling_line and "planner: klaar" in scheduling_line

