@@ -48,7 +48,7 @@ def test_sign_out_really_ends_the_session(page, base_url):
     [cookie] = [c for c in page.context.cookies() if c["name"] == "ontour_sessie"]
     stolen = {"ontour_sessie": cookie["value"]}
     # The session works for a service page/API while signed in ...
-    api = f"{base_url}/reporting/api/v1/statistieken/voorgesprekken"
+    api = f"{base_url}/reporting/api/v1/tour"
     assert httpx.get(api, cookies=stolen).status_code == 200
     page.get_by_role("button", name="Afmelden").click()
     page.wait_for_load_state()
@@ -61,7 +61,7 @@ def test_a_form_post_without_the_csrf_token_is_refused(page, base_url):
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     response = httpx.post(f"{base_url}/afmelden", cookies=cookies, data={"csrf_token": "forged"})
     assert response.status_code == 403
-    api = f"{base_url}/reporting/api/v1/statistieken/voorgesprekken"
+    api = f"{base_url}/reporting/api/v1/tour"
     assert httpx.get(api, cookies={"ontour_sessie": cookies["ontour_sessie"]}).status_code == 200
 
 

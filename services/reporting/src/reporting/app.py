@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from ontour.service import Service
 
+from reporting import pages
 from reporting.access import access
 from reporting.api import router
 from reporting.config import Settings
@@ -19,6 +20,9 @@ service = Service(
     settings_factory=Settings,
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
+    page_routers=[pages.router],
+    templates=pages.TEMPLATES,
+    locale=pages.LOCALE,
     consumers=consumers,
     access=access,
 )

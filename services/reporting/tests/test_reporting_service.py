@@ -1,0 +1,227 @@
+"""Reporting as a service: hand-made event sequences on a real NATS in, published figures out
+(known answers, small counts hidden), duplicates and late revisions, dead letters, exports
+and the dashboard page."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import nats
+import pytest
+from ontour.contracts.aftercare import NazorgAangevraagd, NazorgGematcht
+from ontour.contracts.intake import (
+    OrganisatieGeregistreerd,
+    OrganisatieSoort,
+    SessieWens,
+    Thema,
+    VoorgesprekGehouden,
+)
+from ontour.contracts.scheduling import SessieGehouden
+from ontour.events import CloudEvent, EventData
+from ontour.testing.plugin import eventually, running_service, scalar
+from ontour.web import ui
+from openpyxl import load_workbook
+from reporting import pages
+from reporting.app import service as reporting
+
+API = "/reporting/api/v1"
+ORGANISATIONS = [("GM0344", "Utrecht", "PV26"), ("GM0014", "Groningen", "PV20"),
+                 ("PV26", "Utrecht", "PV26")]  # fmt: skip
+
+
+@pytest.fixture
+async def api(nats_url, database_url, idp_url, bearer):
+    async with running_service(
+        reporting,
+        nats_url=nats_url,
+        database_url=database_url("reporting"),
+        idp_url=idp_url,
+        headers=bearer("ministerie"),
+    ) as client:
+        yield client
+
+
+async def publish(nats_url: str, *events: EventData, event_id: uuid.UUID | None = None) -> None:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    for data in events:
+        envelope = CloudEvent.wrap(data, event_id=event_id)
+        await js.publish(
+            data.nats_subject(),
+            envelope.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": str(envelope.id)},
+        )
+    await nc.close()
+
+
+def register() -> list[EventData]:
+    return [
+        OrganisatieGeregistreerd(
+            organisation_code=code, kind=OrganisatieSoort("provincie" if code.startswith("PV")
+                                                          else "gemeente"),
+            province_code=province, valid_from=None, organisation_name=name,
+        )
+        for code, name, province in ORGANISATIONS
+    ]  # fmt: skip
+
+
+def held(code: str, on: date, revision: int = 1, **extra) -> VoorgesprekGehouden:
+    return VoorgesprekGehouden(
+        voorgesprek_id=extra.pop("voorgesprek_id", uuid.uuid4()), organisation_code=code,
+        held_on=on, mode="fysiek", revision=revision, **extra,
+    )  # fmt: skip
+
+
+def cell(figures: dict, table: str, label: str, column: int = 1) -> dict:
+    [found] = [t for t in figures["tabellen"] if t["naam"] == table]
+    return next(row[column] for row in found["rijen"] if row[0] == label)
+
+
+async def processed(api, count: int) -> None:
+    async def done():
+        n = await scalar(api, "SELECT count(*) FROM rm_voorgesprek")
+        return n >= count
+
+    await eventually(done, timeout=15)
+
+
+async def test_counts_by_month_and_province_with_small_counts_hidden(api, nats_url):
+    await publish(nats_url, *register())
+    march = [held("GM0344", date(2025, 3, d), themes=[Thema.NAZORG]) for d in range(1, 8)]
+    april = [held("GM0014", date(2025, 4, 2)), held("GM0014", date(2025, 4, 9))]
+    await publish(nats_url, *march, *april)
+    await processed(api, 9)
+
+    figures = (await api.get(f"{API}/tour")).json()
+    assert cell(figures, "kerncijfers", "voorgesprekken gehouden") == {
+        "waarde": 9, "onderdrukt": None, "reden": None
+    }  # fmt: skip
+    hidden = cell(figures, "voorgesprekken-per-maand", "apr 2025")
+    assert hidden == {"waarde": None, "onderdrukt": "<5", "reden": "klein-aantal"}
+    # March and the total together would give April away (9 - 7): the smaller one is hidden.
+    assert cell(figures, "voorgesprekken-per-maand", "mrt 2025") == {
+        "waarde": None, "onderdrukt": "x", "reden": "herleidbaar"
+    }  # fmt: skip
+    assert cell(figures, "voorgesprekken-per-maand", "totaal")["waarde"] == 9
+    assert cell(figures, "themas", "nazorg")["waarde"] == 7
+    assert figures["bijgewerkt_tot"] is not None and figures["onvolledig"] is False
+
+    only_march = await api.get(f"{API}/tour", params={"van": "2025-03-01", "tot": "2025-03-31"})
+    assert cell(only_march.json(), "kerncijfers", "voorgesprekken gehouden")["waarde"] == 7
+    utrecht = (await api.get(f"{API}/tour", params={"provincie": "PV26"})).json()
+    assert cell(utrecht, "kerncijfers", "voorgesprekken gehouden")["waarde"] == 7
+
+
+async def test_a_correction_replaces_and_a_late_old_revision_changes_nothing(api, nats_url):
+    await publish(nats_url, *register())
+    voorgesprek_id = uuid.uuid4()
+    first = held("GM0344", date(2025, 3, 1), 1, voorgesprek_id=voorgesprek_id)
+    corrected = held("GM0344", date(2025, 3, 2), 2, voorgesprek_id=voorgesprek_id,
+                     session_wish=SessieWens.JA)  # fmt: skip
+    duplicate_id = uuid.uuid4()
+    await publish(nats_url, corrected)
+    await publish(nats_url, first)  # arrives late
+    await publish(nats_url, held("GM0014", date(2025, 3, 3)), event_id=duplicate_id)
+    await publish(nats_url, held("GM0014", date(2025, 3, 3)), event_id=duplicate_id)  # again
+    await processed(api, 2)
+
+    async def settled():
+        return await scalar(api, "SELECT count(*) FROM inbox") >= 5
+
+    await eventually(settled, timeout=15)
+    assert await scalar(api, "SELECT count(*) FROM rm_voorgesprek") == 2
+    assert str(await scalar(
+        api, f"SELECT held_on FROM rm_voorgesprek WHERE id = '{voorgesprek_id}'"
+    )) == "2025-03-02"  # fmt: skip
+
+
+async def test_aftercare_counts_only_cases_with_statistics_consent(api, nats_url, bearer):
+    now = datetime.now(UTC)
+    consented = [
+        NazorgAangevraagd(case_id=uuid.uuid4(), at=now - timedelta(days=d), statistics_consent=True,
+                          role_category="raadslid", incident_categories=["online intimidatie"],
+                          wants_woman=True)
+        for d in range(6)
+    ]  # fmt: skip
+    not_consented = [
+        NazorgAangevraagd(case_id=uuid.uuid4(), at=now, statistics_consent=False) for _ in range(4)
+    ]
+    matched = [NazorgGematcht(case_id=c.case_id, at=c.at + timedelta(days=1),
+                              statistics_consent=True) for c in consented]  # fmt: skip
+    await publish(nats_url, *consented, *not_consented, *matched)
+
+    async def all_in():
+        return await scalar(api, "SELECT count(*) FROM rm_case WHERE matched_at IS NOT NULL") == 6
+
+    await eventually(all_in, timeout=15)
+    figures = (await api.get(f"{API}/nazorg")).json()
+    assert cell(figures, "nazorg-kerncijfers", "nazorgverzoeken")["waarde"] == 6
+    assert cell(figures, "nazorg-kerncijfers", "tijd tot koppeling, mediaan (dagen)")[
+        "waarde"] == 1  # fmt: skip
+    assert cell(figures, "nazorg-aandelen", "over online intimidatie", 2)["waarde"] == 1.0
+    teamlid = await api.get(f"{API}/nazorg", headers=bearer("teamlid"))
+    assert teamlid.status_code == 403
+
+
+async def test_held_sessions_with_scores(api, nats_url):
+    await publish(nats_url, *register())
+    sessions = [
+        SessieGehouden(session_id=uuid.uuid4(), request_id=uuid.uuid4(), organisation_code="GM0344",
+                       revision=3, held_on=date(2025, 10, d), participants=20 + d,
+                       evaluation_score=6 + d % 4, team_size=2)
+        for d in range(1, 6)
+    ]  # fmt: skip
+    await publish(nats_url, *sessions)
+
+    async def all_in():
+        return await scalar(api, "SELECT count(*) FROM rm_session") == 5
+
+    await eventually(all_in, timeout=15)
+    figures = (await api.get(f"{API}/tour")).json()
+    assert cell(figures, "kerncijfers", "sessies gehouden")["waarde"] == 5
+    assert cell(figures, "kerncijfers", "deelnemers aan sessies")["waarde"] == 115
+    assert cell(figures, "kerncijfers", "evaluatiecijfer (mediaan)")["waarde"] == 7  # 6,7,7,8,9
+
+
+async def test_an_unreadable_event_is_dead_lettered_and_the_figures_say_so(api, nats_url):
+    nc = await nats.connect(nats_url)
+    await nc.jetstream().publish("ontour.intake.voorgesprek.gehouden.v1", b"{not json")
+    await nc.close()
+
+    async def flagged():
+        return (await api.get(f"{API}/tour")).json()["onvolledig"]
+
+    await eventually(flagged, timeout=20)
+    page = await api.get("/reporting/", headers={"Accept": "text/html"})
+    assert "Deze cijfers zijn mogelijk onvolledig" in page.text
+
+
+async def test_a_period_ending_before_it_starts_is_refused_in_dutch(api):
+    response = await api.get(f"{API}/tour", params={"van": "2025-05-01", "tot": "2025-04-01"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["invalidParams"][0] == {
+        "name": "tot", "reason": "de einddatum ligt voor de begindatum"
+    }  # fmt: skip
+
+
+async def test_exports_and_the_dashboard_show_the_same_published_cells(api, nats_url):
+    await publish(nats_url, *register(), held("GM0344", date(2025, 3, 1)))
+    await processed(api, 1)
+    as_csv = await api.get(f"{API}/tabellen/kerncijfers", params={"formaat": "csv"})
+    lines = as_csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == ";waarde" and "voorgesprekken gehouden;<5" in lines
+    as_xlsx = await api.get(f"{API}/tabellen/voorgesprekken-per-maand", params={"formaat": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(as_xlsx.content)).active.iter_rows(values_only=True))
+    assert rows[1] == ("mrt 2025", "<5")
+    assert (await api.get(f"{API}/tabellen/bestaat-niet")).status_code == 404
+    page = await api.get("/reporting/", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "&lt;5" in page.text and "<svg" in page.text
+
+
+def test_every_text_of_the_dashboard_has_dutch():
+    missing = ui.untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
+    assert not missing, missing

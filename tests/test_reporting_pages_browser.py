@@ -1,0 +1,33 @@
+"""The reporting dashboard in Chromium through Caddy, checked with axe (WCAG 2.1 A/AA), for
+the ministry (tour and aftercare) and a teamlid (tour only), also without JavaScript."""
+
+from __future__ import annotations
+
+import pytest
+from browser_support import sign_in
+from ontour.testing.browser import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_ministry_sees_the_dashboard_with_tables_and_charts(page, base_url):
+    sign_in(page, base_url, "ministerie")
+    page.goto(f"{base_url}/reporting/")
+    assert page.get_by_role("heading", name="Voortgang van de tour en de nazorg").is_visible()
+    assert page.get_by_role("heading", name="Nazorg", exact=True).is_visible()
+    assert page.get_by_role("table", name="Kerncijfers van de tour").is_visible()
+    assert_accessible(page)
+
+
+def test_a_teamlid_sees_the_tour_only(page_without_js, base_url):
+    page = page_without_js
+    sign_in(page, base_url, "teamlid")
+    page.goto(f"{base_url}/reporting/?van=2024-01-01")
+    assert page.get_by_role("heading", name="Tour", exact=True).is_visible()
+    assert page.get_by_role("heading", name="Nazorg", exact=True).count() == 0
+
+
+def test_the_teamlid_view_is_accessible(page, base_url):
+    sign_in(page, base_url, "teamlid")
+    page.goto(f"{base_url}/reporting/")
+    assert_accessible(page)
