@@ -57,5 +57,6 @@ def test_the_coordinator_queue_and_case_page_are_accessible(page, base_url):
         "Persoonsgegevens: uw inzage van deze pagina wordt gelogd."
     ).is_visible()
     assert_accessible(page)
-    page.goto(f"{base_url}/aftercare/mijn-nazorg")
-    assert_accessible(page)
+    for path in ("/aftercare/mijn-nazorg", "/aftercare/peers"):
+        page.goto(f"{base_url}{path}")
+        assert_accessible(page)

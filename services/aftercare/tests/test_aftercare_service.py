@@ -328,3 +328,20 @@ async def test_the_public_endpoint_is_rate_limited_per_client(nats_url, database
         )
         assert other.status_code == 201
         assert await scalar(client, "SELECT count(*) FROM aftercare_case") == 3
+
+
+async def test_waiting_requests_are_assigned_together_oldest_first(api):
+    """Two requests want a woman with online-intimidation experience; the free places: Fatima
+    (2) and Anne (1). A third wants a woman too: someone must wait, and it is the newest."""
+    first = await case_id_of(api, (await ask(api, organisation_code=None))["reference"])
+    second = await case_id_of(api, (await ask(api, organisation_code=None))["reference"])
+    third = await case_id_of(api, (await ask(api, organisation_code=None))["reference"])
+    fourth = await case_id_of(api, (await ask(api, organisation_code=None))["reference"])
+    batch = (await api.get(f"{API}/koppelvoorstel")).json()["voorstellen"]
+    assert set(batch) == {first, second, third, fourth}
+    assert sorted(p for p in batch.values() if p) == [
+        "anne.teamlid", "fatima.teamlid", "fatima.teamlid"
+    ]  # fmt: skip
+    assert batch[fourth] is None  # capacity is scarce: the one who waited least waits on
+    page = await api.get("/aftercare/wachtrij", headers={"Accept": "text/html"})
+    assert "geen beschikbaar" in page.text

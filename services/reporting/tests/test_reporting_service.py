@@ -24,6 +24,7 @@ from ontour.events import CloudEvent, EventData
 from ontour.testing.plugin import eventually, running_service, scalar
 from ontour.web import ui
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from reporting import pages
 from reporting.app import service as reporting
 
@@ -225,3 +226,21 @@ async def test_exports_and_the_dashboard_show_the_same_published_cells(api, nats
 def test_every_text_of_the_dashboard_has_dutch():
     missing = ui.untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
     assert not missing, missing
+
+
+async def test_the_quarterly_report_is_a_pdf_with_the_published_figures(api, nats_url):
+    await publish(nats_url, *register())
+    await publish(nats_url, *[held("GM0344", date(2025, 8, d)) for d in range(1, 9)])
+    await publish(nats_url, held("GM0014", date(2025, 9, 3)))
+    await processed(api, 9)
+    response = await api.get(f"{API}/kwartaalrapportage", params={"kwartaal": "2025-Q3"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Voortgangsrapportage On Tour - Q3 2025" in text
+    assert "Voorgesprekken gehouden per maand" in text
+    assert "voorgesprekken gehouden 9" in text.replace("  ", " ")
+    assert "<5" in text  # September's single voorgesprek stays hidden in the PDF too
+    assert "CBS, Kadaster" in text
+    wrong = await api.get(f"{API}/kwartaalrapportage", params={"kwartaal": "2025-Q5"})
+    assert wrong.status_code == 422

@@ -33,6 +33,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from aftercare.domain import workflow
+from aftercare.domain.assignment import assign_batch
 from aftercare.domain.matching import MatchRequest, PeerProfile, Proposal, propose
 from aftercare.domain.service_level import SlaPolicy, SlaState, deadline, state
 from aftercare.domain.vocabulary import (
@@ -199,6 +200,20 @@ async def peers_with_load(session: AsyncSession) -> list[PeerProfile]:
 
 async def proposal_for(session: AsyncSession, row: CaseRow) -> Proposal:
     return propose(match_request(row), await peers_with_load(session))
+
+
+async def batch_proposal(session: AsyncSession) -> dict[uuid.UUID, str | None]:
+    """The optimal peer for every waiting request together (min-cost assignment): when
+    capacity is scarce, whoever waited longest is served first."""
+    waiting = (
+        await session.exec(
+            select(CaseRow)
+            .where(col(CaseRow.status) == CaseStatus.AANGEVRAAGD)
+            .order_by(col(CaseRow.requested_at))
+        )
+    ).all()
+    chosen = assign_batch([match_request(row) for row in waiting], await peers_with_load(session))
+    return {row.id: chosen.get(str(row.id)) for row in waiting}
 
 
 async def submit(

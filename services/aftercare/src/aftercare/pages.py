@@ -34,7 +34,7 @@ from aftercare.domain.vocabulary import (
     RequesterRole,
 )
 from aftercare.keystore import case_keys
-from aftercare.models import CaseRow
+from aftercare.models import CaseRow, PeerRow
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -167,7 +167,16 @@ async def withdraw(request: Request, token: str, sessions: SessionsDep) -> Respo
 async def waiting(request: Request, sessions: SessionsDep) -> HTMLResponse:
     async with sessions() as session:
         rows = await verzoeken.queue(session, request)
-    return pages.render(request, "aftercare/wachtrij.html", {"rows": rows})
+        batch = await cases.batch_proposal(session)
+    return pages.render(request, "aftercare/wachtrij.html", {"rows": rows, "batch": batch})
+
+
+@router.get("/peers", response_class=HTMLResponse)
+async def peers_page(request: Request, sessions: SessionsDep) -> HTMLResponse:
+    async with sessions() as session:
+        peers = await cases.peers_with_load(session)
+        names = {row.id: row.name for row in (await session.exec(select(PeerRow))).all()}
+    return pages.render(request, "aftercare/peers.html", {"peers": peers, "names": names})
 
 
 @router.get("/mijn-nazorg", response_class=HTMLResponse)

@@ -16,6 +16,7 @@ access = AccessTable(
         f"GET {API}/tour": {C, T, M},
         f"GET {API}/nazorg": {C, M},
         f"GET {API}/tabellen/{{naam}}": {C, T, M},
+        f"GET {API}/kwartaalrapportage": {C, M},
         f"GET {API}/audit": {C},
     }
 )

@@ -349,9 +349,8 @@ async def outcome(
 # --- mijn agenda, mijn beschikbaarheid -------------------------------------------------------
 
 
-@router.get("/mijn-agenda", response_class=HTMLResponse)
-async def my_agenda(
-    request: Request, sessions: SessionsDep, principal: PrincipalDep, feed: str | None = None
+async def _my_agenda(
+    request: Request, sessions: Any, principal: Principal, feed: str | None
 ) -> HTMLResponse:
     async with sessions() as session:
         rows = await repository.sessions_with_status(
@@ -362,25 +361,22 @@ async def my_agenda(
     return pages.render(
         request,
         "scheduling/mijn_agenda.html",
-        {"rows": rows, "places": places, "me": me, "feed": None},
+        {"rows": rows, "places": places, "me": me, "feed": feed},
     )
+
+
+@router.get("/mijn-agenda", response_class=HTMLResponse)
+async def my_agenda(
+    request: Request, sessions: SessionsDep, principal: PrincipalDep
+) -> HTMLResponse:
+    return await _my_agenda(request, sessions, principal, None)
 
 
 @router.post("/mijn-agenda/feed", response_class=HTMLResponse)
 async def my_feed(request: Request, sessions: SessionsDep, principal: PrincipalDep) -> Response:
     """A new secret feed address, shown once on the page (never stored in plain text)."""
     created = await sessies.new_feed(principal.subject, sessions, principal, request)
-    async with sessions() as session:
-        rows = await repository.sessions_with_status(
-            session, ["voorgesteld", "bevestigd", "gehouden"], member=principal.subject
-        )
-        places = await repository.organisations(session, {r.organisation_code for r in rows})
-        me = await repository.get_teamlid(session, principal.subject)
-    return pages.render(
-        request,
-        "scheduling/mijn_agenda.html",
-        {"rows": rows, "places": places, "me": me, "feed": created.url},
-    )
+    return await _my_agenda(request, sessions, principal, created.url)
 
 
 @router.get("/mijn-beschikbaarheid", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ from ontour.web.api import (
     is_coordinator,
 )
 from ontour.web.problems import Problem, problem_responses
+from pydantic import BaseModel, Field
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -104,6 +105,26 @@ async def update_peer(
         await audit.record(session, request, "wijzigen", "peer", peer_id)
         await session.refresh(row)
         return await peer_public(session, row)
+
+
+class Koppelvoorstel(BaseModel):
+    """Het beste voorstel voor alle wachtende verzoeken samen."""
+
+    voorstellen: dict[str, str | None] = Field(
+        description="Per verzoek-id de voorgestelde peer (leeg: geen peer beschikbaar)."
+    )
+
+
+@router.get(
+    "/koppelvoorstel",
+    response_model=Koppelvoorstel,
+    summary="Voorstel voor alle wachtende verzoeken samen (optimale toewijzing)",
+    description="Bij schaarse capaciteit gaat wie het langst wacht voor.",
+)
+async def batch_proposal(sessions: SessionsDep) -> Koppelvoorstel:
+    async with sessions() as session:
+        chosen = await cases.batch_proposal(session)
+    return Koppelvoorstel(voorstellen={str(k): v for k, v in chosen.items()})
 
 
 @router.get(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from ontour.auth.principal import Role
 from ontour.clock import today
 from ontour.messaging.deadletters import count_dead_letters
@@ -23,6 +23,7 @@ from reporting import repository
 from reporting.domain.disclosure import legend
 from reporting.figures import Period, Table, aftercare_figures, tour_figures
 from reporting.models import RmCase, RmOrganisation, RmSession, RmVoorgesprek
+from reporting.report import quarter_of, quarterly_report
 
 router = APIRouter(tags=["cijfers"])
 Van = Annotated[date | None, Query(description="Vanaf deze datum.")]
@@ -133,3 +134,36 @@ async def table_file(
         raise Problem(404, f"Er is geen tabel '{naam}'.")
     export = ExportTable(table.name, table.columns, table.rendered())
     return export_response(export, requested_format(request, formaat) or "csv")
+
+
+@router.get(
+    "/kwartaalrapportage",
+    responses={200: {"content": {"application/pdf": {}}}, **problem_responses(422)},
+    summary="De kwartaalrapportage als PDF (tekst, tabellen, grafiek)",
+)
+async def quarterly(
+    request: Request,
+    sessions: SessionsDep,
+    kwartaal: Annotated[
+        str | None, Query(pattern=r"^\d{4}-Q[1-4]$", description="Bijvoorbeeld 2025-Q3.")
+    ] = None,
+) -> Response:
+    if kwartaal:
+        year, number = int(kwartaal[:4]), int(kwartaal[-1])
+        day = date(year, number * 3 - 2, 1)
+    else:
+        day = today()
+    start, end, name = quarter_of(day)
+    period = Period(start, end)
+    tour_tables, meta = await figures(request, sessions, "tour", period, None)
+    aftercare_tables, _ = await figures(request, sessions, "nazorg", period, None)
+    body = quarterly_report(
+        quarter=name, start=start, end=end, tour=tour_tables, aftercare=aftercare_tables,
+        updated=meta["bijgewerkt_tot"],
+    )  # fmt: skip
+    filename = f"voortgang-on-tour-{name.replace(' ', '-').lower()}.pdf"
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

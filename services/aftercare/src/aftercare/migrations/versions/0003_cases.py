@@ -7,20 +7,12 @@ Create Date: 2026-12-01
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import ARRAY
+from ontour.migration_columns import moment, text_list
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
-
-
-def _texts(name: str) -> sa.Column:
-    return sa.Column(name, ARRAY(sa.Text()), nullable=False, server_default=sa.text("'{}'"))
-
-
-def _moment(name: str, nullable: bool = True) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
 def _secret(name: str) -> sa.Column:
@@ -36,15 +28,15 @@ def upgrade() -> None:
         sa.Column("statistics_id", sa.Uuid(), nullable=False),
         sa.Column("status", sa.String(), nullable=False, index=True),
         sa.Column("role", sa.String(), nullable=False),
-        _texts("incident_categories"),
+        text_list("incident_categories"),
         sa.Column("organisation_code", sa.String(6), nullable=True),
         sa.Column("province_code", sa.String(4), nullable=True),
         sa.Column("happened_on", sa.Date(), nullable=True),
         sa.Column("still_ongoing", sa.Boolean(), nullable=True),
-        _texts("reported"),
+        text_list("reported"),
         sa.Column("gender_wish", sa.String(), nullable=False),
         sa.Column("wants_same_background", sa.Boolean(), nullable=False),
-        _texts("contact_modes"),
+        text_list("contact_modes"),
         sa.Column("language", sa.String(3), nullable=False),
         sa.Column("consent_handling", sa.Boolean(), nullable=False),
         sa.Column("consent_share_with_peer", sa.Boolean(), nullable=False),
@@ -57,16 +49,16 @@ def upgrade() -> None:
         _secret("notes_enc"),
         sa.Column("peer_id", sa.String(100), nullable=True, index=True),
         sa.Column("proposed_peer_id", sa.String(100), nullable=True),
-        _texts("declined_by"),
-        _moment("requested_at", nullable=False),
-        _moment("matched_at"),
-        _moment("contacted_at"),
+        text_list("declined_by"),
+        moment("requested_at", nullable=False),
+        moment("matched_at"),
+        moment("contacted_at"),
         sa.Column("contact_mode", sa.String(), nullable=True),
-        _moment("closed_at"),
+        moment("closed_at"),
         sa.Column("outcome", sa.String(), nullable=True),
-        _texts("referrals"),
+        text_list("referrals"),
         sa.Column("override_reason", sa.String(), nullable=True),
-        _moment("erased_at"),
+        moment("erased_at"),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
     )
     op.create_table(
@@ -77,12 +69,12 @@ def upgrade() -> None:
         sa.Column("gender", sa.String(), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("available", sa.Boolean(), nullable=False),
-        _texts("organisation_codes"),
-        _texts("conflict_codes"),
-        _texts("regions"),
-        _texts("expertise"),
-        _texts("languages"),
-        _moment("last_assigned_at"),
+        text_list("organisation_codes"),
+        text_list("conflict_codes"),
+        text_list("regions"),
+        text_list("expertise"),
+        text_list("languages"),
+        moment("last_assigned_at"),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
     )
 

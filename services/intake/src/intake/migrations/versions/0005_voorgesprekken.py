@@ -8,22 +8,13 @@ Create Date: 2026-12-01
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from ontour.migration_columns import moment, text_list
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
-
-EMPTY_TEXTS = sa.text("'{}'::text[]")
-
-
-def _texts(name: str) -> sa.Column:
-    return sa.Column(name, ARRAY(sa.Text()), nullable=False, server_default=EMPTY_TEXTS)
-
-
-def _moment(name: str) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
 def upgrade() -> None:
@@ -31,16 +22,16 @@ def upgrade() -> None:
     columns: list[sa.Column] = [
         sa.Column("status", sa.String(), nullable=False, server_default="gehouden"),
         sa.Column("start_time", sa.Time(), nullable=True),
-        _texts("teamleden"),
+        text_list("teamleden"),
         sa.Column("participants", JSONB(), nullable=False, server_default=sa.text("'{}'")),
-        _texts("themes"),
+        text_list("themes"),
         sa.Column("incident_count", sa.Integer(), nullable=True),
-        _texts("incident_categories"),
+        text_list("incident_categories"),
         sa.Column("session_wish", sa.String(), nullable=True),
         sa.Column("session_format", sa.String(), nullable=True),
         sa.Column("preferred_periods", JSONB(), nullable=False, server_default=sa.text("'[]'")),
-        _texts("preferred_weekdays"),
-        _texts("avoid_weekdays"),
+        text_list("preferred_weekdays"),
+        text_list("avoid_weekdays"),
         sa.Column("expected_participants", sa.Integer(), nullable=True),
         sa.Column("location", sa.String(), nullable=True),
         sa.Column(
@@ -54,7 +45,7 @@ def upgrade() -> None:
         sa.Column("confidential_note_enc", sa.LargeBinary(), nullable=True),
         sa.Column("import_key", sa.String(64), nullable=True, unique=True),
         sa.Column("created_by", sa.String(), nullable=False, server_default="onbekend"),
-        _moment("updated_at"),
+        moment("updated_at", nullable=False, default_now=True),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
     ]
     for column in columns:
@@ -80,7 +71,7 @@ def upgrade() -> None:
         sa.Column("voorgesprek_id", sa.Uuid(), sa.ForeignKey("voorgesprek.id"), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("changed_by", sa.String(), nullable=False),
-        _moment("changed_at"),
+        moment("changed_at", nullable=False, default_now=True),
         sa.Column("action", sa.String(), nullable=False),
         sa.Column("changes", JSONB(), nullable=False),
     )
@@ -103,7 +94,7 @@ def upgrade() -> None:
         sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.String(), nullable=False),
-        _moment("created_at"),
+        moment("created_at", nullable=False, default_now=True),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
     )
     op.create_index("ix_follow_up_organisation_code", "follow_up", ["organisation_code"])
@@ -121,7 +112,7 @@ def upgrade() -> None:
         ),
         sa.Column("text", sa.String(), nullable=False),
         sa.Column("created_by", sa.String(), nullable=False),
-        _moment("created_at"),
+        moment("created_at", nullable=False, default_now=True),
     )
     op.create_index(
         "ix_organisation_note_organisation_code", "organisation_note", ["organisation_code"]
@@ -136,7 +127,7 @@ def upgrade() -> None:
             sa.ForeignKey("organisation.cbs_code"),
             nullable=False,
         ),
-        _moment("at"),
+        moment("at", nullable=False, default_now=True),
         sa.Column("kind", sa.String(), nullable=False),
         sa.Column("summary", sa.String(), nullable=False),
         sa.Column("actor", sa.String(), nullable=True),
@@ -149,10 +140,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), primary_key=True),
         sa.Column("filename", sa.String(), nullable=False),
         sa.Column("created_by", sa.String(), nullable=False),
-        _moment("created_at"),
+        moment("created_at", nullable=False, default_now=True),
         sa.Column("counts", JSONB(), nullable=False),
         sa.Column("report", JSONB(), nullable=False),
-        _texts("ignored_columns"),
+        text_list("ignored_columns"),
     )
 
 

@@ -7,20 +7,13 @@ Create Date: 2026-12-01
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from ontour.migration_columns import moment, text_list
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
-
-
-def _texts(name: str) -> sa.Column:
-    return sa.Column(name, ARRAY(sa.Text()), nullable=False, server_default=sa.text("'{}'"))
-
-
-def _moment(name: str) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=True)
 
 
 def upgrade() -> None:
@@ -41,7 +34,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(), nullable=False),
         sa.Column("held_on", sa.Date(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        _texts("themes"),
+        text_list("themes"),
         sa.Column("participants", JSONB(), nullable=False, server_default=sa.text("'{}'")),
         sa.Column("incident_count", sa.Integer(), nullable=True),
         sa.Column("session_wish", sa.String(), nullable=True),
@@ -53,7 +46,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(), nullable=False),
         sa.Column("on", sa.Date(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        _moment("planned_at"),
+        moment("planned_at"),
         sa.Column("participants", sa.Integer(), nullable=True),
         sa.Column("evaluation_score", sa.Integer(), nullable=True),
         sa.Column("team_size", sa.Integer(), nullable=False, server_default="0"),
@@ -63,22 +56,22 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), primary_key=True),
         sa.Column("consent", sa.Boolean(), nullable=False),
         sa.Column("role", sa.String(), nullable=True),
-        _texts("incidents"),
+        text_list("incidents"),
         sa.Column("wants_woman", sa.Boolean(), nullable=True),
-        _moment("requested_at"),
-        _moment("matched_at"),
-        _moment("contacted_at"),
+        moment("requested_at"),
+        moment("matched_at"),
+        moment("contacted_at"),
         sa.Column("within_service_level", sa.Boolean(), nullable=True),
-        _moment("closed_at"),
+        moment("closed_at"),
         sa.Column("outcome", sa.String(), nullable=True),
-        _texts("referrals"),
-        _moment("withdrawn_at"),
-        _moment("erased_at"),
+        text_list("referrals"),
+        moment("withdrawn_at"),
+        moment("erased_at"),
     )
     op.create_table(
         "rm_state",
         sa.Column("id", sa.Integer(), primary_key=True),
-        _moment("last_event_at"),
+        moment("last_event_at"),
     )
 
 

@@ -8,20 +8,13 @@ Create Date: 2026-12-01
 
 import sqlalchemy as sa
 from alembic import op
+from ontour.migration_columns import moment, text_list
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
-
-
-def _texts(name: str) -> sa.Column:
-    return sa.Column(name, ARRAY(sa.Text()), nullable=False, server_default=sa.text("'{}'"))
-
-
-def _moment(name: str) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
 def upgrade() -> None:
@@ -44,12 +37,12 @@ def upgrade() -> None:
         sa.Column("home_lon", sa.Float(), nullable=False),
         sa.Column("max_per_week", sa.Integer(), nullable=False),
         sa.Column("max_per_month", sa.Integer(), nullable=False),
-        _texts("languages"),
-        _texts("excluded_organisations"),
+        text_list("languages"),
+        text_list("excluded_organisations"),
         sa.Column(
             "unavailable_dates", ARRAY(sa.Date()), nullable=False, server_default=sa.text("'{}'")
         ),
-        _texts("preferred_weekdays"),
+        text_list("preferred_weekdays"),
         sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
     )
@@ -60,11 +53,11 @@ def upgrade() -> None:
         sa.Column("organisation_code", sa.String(6), nullable=False, index=True),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("requested_on", sa.Date(), nullable=False),
-        _moment("received_at"),
+        moment("received_at", nullable=False, default_now=True),
         sa.Column("session_format", sa.String(), nullable=True),
         sa.Column("preferred_periods", JSONB(), nullable=False, server_default=sa.text("'[]'")),
-        _texts("preferred_weekdays"),
-        _texts("avoid_weekdays"),
+        text_list("preferred_weekdays"),
+        text_list("avoid_weekdays"),
         sa.Column("expected_participants", sa.Integer(), nullable=True),
         sa.Column(
             "attention_online_intimidation_women",
@@ -85,16 +78,16 @@ def upgrade() -> None:
         sa.Column("ends_at", sa.Time(), nullable=False),
         sa.Column("location", sa.String(), nullable=True),
         sa.Column("session_format", sa.String(), nullable=True),
-        _texts("members"),
+        text_list("members"),
         sa.Column("status", sa.String(), nullable=False, index=True),
-        _texts("explanation"),
+        text_list("explanation"),
         sa.Column("participants", sa.Integer(), nullable=True),
         sa.Column("evaluation_score", sa.Integer(), nullable=True),
         sa.Column("evaluation_remarks", sa.String(), nullable=True),
-        _texts("follow_up_wishes"),
+        text_list("follow_up_wishes"),
         sa.Column("sequence", sa.Integer(), nullable=False, server_default="0"),
-        _moment("created_at"),
-        _moment("updated_at"),
+        moment("created_at", nullable=False, default_now=True),
+        moment("updated_at", nullable=False, default_now=True),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
     )
     op.create_index("ix_session_members", "session", ["members"], postgresql_using="gin")
@@ -103,7 +96,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), primary_key=True),
         sa.Column("status", sa.String(), nullable=False, index=True),
         sa.Column("started_by", sa.String(), nullable=False),
-        _moment("started_at"),
+        moment("started_at", nullable=False, default_now=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("time_limit_seconds", sa.Float(), nullable=False),
         sa.Column("progress", JSONB(), nullable=False, server_default=sa.text("'{}'")),
@@ -114,7 +107,7 @@ def upgrade() -> None:
         "calendar_token",
         sa.Column("token_hash", sa.String(64), primary_key=True),
         sa.Column("teamlid_id", sa.String(100), nullable=False, index=True),
-        _moment("created_at"),
+        moment("created_at", nullable=False, default_now=True),
     )
 
 
