@@ -145,7 +145,7 @@ async def quarterly(
     request: Request,
     sessions: SessionsDep,
     kwartaal: Annotated[
-        str | None, Query(pattern=r"^\d{4}-Q[1-4]$", description="Bijvoorbeeld 2025-Q3.")
+        str | None, Query(pattern=r"^20\d{2}-Q[1-4]$", description="Bijvoorbeeld 2025-Q3.")
     ] = None,
 ) -> Response:
     if kwartaal:

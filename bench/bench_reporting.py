@@ -1,0 +1,232 @@
+"""Reporting: a rebuild of the read models from the streams, and the dashboard API.
+
+Reporting runs in this process (as in the tests) against an embedded PostgreSQL, nats-server
+and the development IdP, started here on free ports.
+
+- rebuild: ``EVENTS`` (env ``BENCH_REPORTING_EVENTS``, default 100,000; the issue's figure is
+  1,000,000) voorgesprek events over five years, published once; then ``ontour reporting
+  rebuild`` (:func:`reporting.rebuild.rebuild`) replays them into fresh tables. Baseline in
+  the same run: the raw read speed of the same stream (an ordered consumer that only counts
+  the messages), the limit any projection of this stream is bound by.
+- dashboard: p50/p95 of ``GET /reporting/api/v1/tour`` and ``/nazorg`` over five years of
+  data at a generous pace (``FIVE_YEARS`` voorgesprekken, ~3 a working day, plus as many
+  aftercare requests), measured before the rebuild volume is added.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import nats
+from intake.reference_data import load_register
+from ontour.contracts.aftercare import NazorgAangevraagd
+from ontour.contracts.intake import (
+    OrganisatieGeregistreerd,
+    OrganisatieSoort,
+    Thema,
+    VoorgesprekGehouden,
+)
+from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token, start_idp
+from ontour.devstack.servers import free_port, start_nats, start_postgres
+from ontour.events import CloudEvent
+from ontour.testing.plugin import running_service
+from reporting.app import service as reporting
+from reporting.rebuild import rebuild
+
+EVENTS = int(os.environ.get("BENCH_REPORTING_EVENTS", "100000"))
+FIVE_YEARS = int(os.environ.get("BENCH_REPORTING_FIVE_YEARS", "4000"))
+REQUESTS = int(os.environ.get("BENCH_REPORTING_REQUESTS", "100"))
+GOAL_EVENTS_PER_SECOND = 5000
+GOAL_P95_MS = 100.0
+
+
+async def publish_history(nats_url: str, count: int, *, with_register: bool = True) -> None:
+    chooser = random.Random(11)
+    organisations = load_register()
+    client = await nats.connect(nats_url)
+    js = client.jetstream()
+    register = [
+        OrganisatieGeregistreerd(
+            organisation_code=o.cbs_code, kind=OrganisatieSoort(o.kind.value),
+            province_code=o.province_code, valid_from=None, organisation_name=o.name,
+        )
+        for o in organisations
+    ]  # fmt: skip
+    if not with_register:
+        register = []
+    start = date(2021, 1, 1)
+    themes = list(Thema)
+
+    def event(index: int) -> Any:
+        organisation = organisations[index % len(organisations)]
+        return VoorgesprekGehouden(
+            voorgesprek_id=uuid.uuid4(), organisation_code=organisation.cbs_code,
+            held_on=start + timedelta(days=chooser.randrange(5 * 365)), mode="fysiek",
+            themes=chooser.sample(themes, 2), session_wish=chooser.choice(["ja", "nee", None]),
+        )  # fmt: skip
+
+    pending: list[Any] = []
+    for data in [*register, *(event(i) for i in range(count - len(register)))]:
+        envelope = CloudEvent.wrap(data)
+        pending.append(
+            js.publish(data.nats_subject(), envelope.model_dump_json().encode(), timeout=30)
+        )
+        if len(pending) >= 500:
+            await asyncio.gather(*pending)
+            pending.clear()
+    if pending:
+        await asyncio.gather(*pending)
+    await client.close()
+
+
+async def publish_cases(nats_url: str, count: int) -> None:
+    chooser = random.Random(12)
+    client = await nats.connect(nats_url)
+    js = client.jetstream()
+    start = datetime(2021, 1, 1, 9, tzinfo=UTC)
+    pending = []
+    for _ in range(count):
+        at = start + timedelta(hours=chooser.randrange(5 * 365 * 24))
+        data = NazorgAangevraagd(
+            case_id=uuid.uuid4(), at=at, statistics_consent=chooser.random() < 0.8,
+            role_category=chooser.choice(["raadslid", "wethouder", "burgemeester"]),
+            incident_categories=[chooser.choice(["online intimidatie", "bedreiging"])],
+            wants_woman=chooser.random() < 0.4,
+        )  # fmt: skip
+        envelope = CloudEvent.wrap(data)
+        pending.append(js.publish(data.nats_subject(), envelope.model_dump_json().encode()))
+        if len(pending) >= 500:
+            await asyncio.gather(*pending)
+            pending.clear()
+    await asyncio.gather(*pending)
+    await client.close()
+
+
+async def caught_up(api: Any, voorgesprekken: int) -> None:
+    from ontour.testing.plugin import eventually, scalar
+
+    async def done() -> bool:
+        return await scalar(api, "SELECT count(*) FROM rm_voorgesprek") >= voorgesprekken
+
+    await eventually(done, timeout=600, interval=0.5)
+
+
+async def raw_read(nats_url: str, expected: int) -> float:
+    """Seconds to receive every message of the intake stream once (the limit)."""
+    client = await nats.connect(nats_url)
+    done = asyncio.Event()
+    seen = 0
+
+    async def count(_: Any) -> None:
+        nonlocal seen
+        seen += 1
+        if seen >= expected:
+            done.set()
+
+    started = time.perf_counter()
+    subscription = await client.jetstream().subscribe(
+        "ontour.intake.>", ordered_consumer=True, cb=count
+    )
+    await asyncio.wait_for(done.wait(), timeout=600)
+    elapsed = time.perf_counter() - started
+    await subscription.unsubscribe()
+    await client.close()
+    return elapsed
+
+
+async def latency(api: Any, path: str) -> dict[str, float]:
+    samples = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        (await api.get(path)).raise_for_status()
+        samples.append(time.perf_counter() - started)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples) * 1000, 1),
+        "p95_ms": round(samples[int(0.95 * (len(samples) - 1))] * 1000, 1),
+    }
+
+
+async def run() -> dict[str, Any]:
+    load_before = os.getloadavg()
+    home = Path(tempfile.mkdtemp(prefix="ontour-bench-reporting-"))
+    pg_port, nats_port, idp_port = free_port(), free_port(), free_port()
+    postgres = await asyncio.to_thread(start_postgres, home / "pg", pg_port, home / "pg.log")
+    broker = await asyncio.to_thread(start_nats, home / "nats", nats_port, home / "nats.log")
+    idp = await asyncio.to_thread(start_idp, idp_port, home / "idp.log")
+    nats_url = f"nats://127.0.0.1:{nats_port}"
+    try:
+        issuer = f"http://127.0.0.1:{idp_port}"
+        token = await asyncio.to_thread(fetch_id_token, issuer, SUBJECT_FOR_ROLE["ministerie"])
+        async with running_service(
+            reporting,
+            nats_url=nats_url,
+            database_url=f"postgresql+asyncpg://postgres@127.0.0.1:{pg_port}/reporting",
+            idp_url=issuer,
+            headers={"Authorization": f"Bearer {token}"},
+        ) as api:
+            await publish_history(nats_url, FIVE_YEARS)
+            await publish_cases(nats_url, FIVE_YEARS)
+            await caught_up(api, FIVE_YEARS - 354)
+            tour = await latency(api, "/reporting/api/v1/tour")
+            aftercare = await latency(api, "/reporting/api/v1/nazorg")
+            publish_started = time.perf_counter()
+            await publish_history(nats_url, EVENTS - FIVE_YEARS, with_register=False)
+            publish_seconds = time.perf_counter() - publish_started
+            raw_seconds = await raw_read(nats_url, EVENTS)
+            report = await rebuild(api.app.state.runtime.engine, nats_url)
+    finally:
+        idp.stop()
+        broker.stop()
+        postgres.stop()
+        shutil.rmtree(home, ignore_errors=True)
+    raw_rate = EVENTS / raw_seconds
+    goals = [
+        {
+            "name": f"rebuild throughput ({EVENTS:,} events)",
+            "target": f">= {GOAL_EVENTS_PER_SECOND:,}/s",
+            "measured": f"{report.events_per_second:,.0f}/s",
+            "met": report.events_per_second >= GOAL_EVENTS_PER_SECOND,
+        },
+        {
+            "name": f"GET /tour p95 (five years: {FIVE_YEARS:,} voorgesprekken)",
+            "target": f"< {GOAL_P95_MS:g} ms",
+            "measured": f"{tour['p95_ms']} ms",
+            "met": tour["p95_ms"] < GOAL_P95_MS,
+        },
+        {
+            "name": "GET /nazorg p95",
+            "target": f"< {GOAL_P95_MS:g} ms",
+            "measured": f"{aftercare['p95_ms']} ms",
+            "met": aftercare["p95_ms"] < GOAL_P95_MS,
+        },
+    ]
+    summary = [
+        f"load average before: {load_before[0]:.1f}",
+        f"{EVENTS:,} events published in {publish_seconds:.1f} s",
+        f"raw read of the stream (the limit): {raw_rate:,.0f} events/s",
+        f"rebuild: {report.events:,} events in {report.seconds:.1f} s = "
+        f"{report.events_per_second:,.0f} events/s ({report.events_per_second / raw_rate:.0%} "
+        "of the raw read)",
+        f"GET /tour: p50 {tour['p50_ms']} ms, p95 {tour['p95_ms']} ms",
+        f"GET /nazorg: p50 {aftercare['p50_ms']} ms, p95 {aftercare['p95_ms']} ms",
+    ]
+    return {
+        "summary": summary,
+        "goals": goals,
+        "events": EVENTS,
+        "raw_events_per_second": round(raw_rate),
+        "rebuild_events_per_second": round(report.events_per_second),
+        "tour": tour,
+        "nazorg": aftercare,
+    }
