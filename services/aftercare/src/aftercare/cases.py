@@ -35,7 +35,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from aftercare.domain import workflow
 from aftercare.domain.assignment import assign_batch
 from aftercare.domain.matching import MatchRequest, PeerProfile, Proposal, propose
-from aftercare.domain.service_level import SlaPolicy, SlaState, deadline, state
+from aftercare.domain.service_level import (
+    Alert,
+    SlaPolicy,
+    SlaState,
+    alerts_due,
+    deadline,
+    state,
+)
 from aftercare.domain.vocabulary import (
     CaseOutcome,
     CaseStatus,
@@ -455,6 +462,23 @@ async def erase_expired(session: AsyncSession, keys: CaseKeys, months: int, now:
     for row in rows:
         await erase(session, keys, row)
     return len(rows)
+
+
+def alerts(row: CaseRow, now: datetime, policy: SlaPolicy) -> tuple[Alert, ...]:
+    """The reminders (to the peer) and escalations (to the coordinator) due for a case."""
+    return alerts_due(_as_domain(row), now, policy)
+
+
+async def rewrap_keys(cipher: FieldCipher, keys: CaseKeys, case_ids: Sequence[uuid.UUID]) -> int:
+    """Wrap every case key again with the newest master key (after a master-key rotation);
+    how many were rewrapped. The data itself is not touched."""
+    done = 0
+    for case_id in case_ids:
+        wrapped = await keys.get(case_id)
+        if wrapped is not None:
+            await keys.put(case_id, cipher.rewrap(wrapped))
+            done += 1
+    return done
 
 
 def service_level(row: CaseRow, now: datetime, policy: SlaPolicy) -> tuple[datetime, SlaState]:

@@ -13,12 +13,15 @@ from typing import Annotated
 
 import nats
 import typer
+from ontour.crypto import FieldCipher
 from ontour.db import create_engine, session_factory, transaction
 from ontour.messaging.streams import CASE_KEY_BUCKET
+from sqlmodel import select
 
 from aftercare import cases
 from aftercare.config import Settings
 from aftercare.keystore import CaseKeys
+from aftercare.models import CaseRow
 
 app = typer.Typer(help="Nazorg: bewaartermijnen en wissen.", no_args_is_help=True)
 
@@ -51,3 +54,26 @@ def opschonen(
     settings = Settings()
     erased = asyncio.run(clean_up(settings, maanden or settings.retention_months))
     typer.echo(f"{erased} dossier(s) gewist (crypto-shredding); de statistiek blijft.")
+
+
+async def rewrap(settings: Settings) -> int:
+    engine = create_engine(settings.db_url, pool_size=1)
+    connection = await nats.connect(settings.nats_url)
+    try:
+        keys = CaseKeys(await connection.jetstream().key_value(CASE_KEY_BUCKET))
+        async with session_factory(engine)() as session:
+            ids = list((await session.exec(select(CaseRow.id))).all())
+        return await cases.rewrap_keys(FieldCipher.from_settings(settings), keys, ids)
+    finally:
+        await connection.close()
+        await engine.dispose()
+
+
+@app.command("sleutels-herverpakken")
+def rewrap_command() -> None:
+    """Verpak de sleutels van alle dossiers opnieuw met de nieuwste hoofdsleutel.
+
+    Na een rotatie: zet de nieuwe hoofdsleutel vooraan in ONTOUR_MASTER_KEYS, herstart,
+    draai dit, en haal daarna de oude sleutel weg.
+    """
+    typer.echo(f"{asyncio.run(rewrap(Settings()))} dossiersleutel(s) opnieuw verpakt.")

@@ -97,6 +97,9 @@ class VerzoekInWachtrij(BaseModel):
     service_level: str = Field(description="Stand van de termijn.")
     peer_id: str | None = Field(description="Gekoppelde peer.")
     proposed_peer_id: str | None = Field(description="Voorgestelde peer.")
+    alerts: list[dict[str, str]] = Field(
+        description="Herinneringen (aan de peer) en escalaties (aan de coördinator) die nu gelden."
+    )
     version: int = Field(description="Versie (If-Match).")
 
 

@@ -147,6 +147,10 @@ async def create_request(
 def _queue_item(row: CaseRow, policy_: SlaPolicy, now: datetime) -> dict[str, Any]:
     due, sla = cases.service_level(row, now, policy_)
     return {
+        "alerts": [
+            {"kind": a.kind.value, "recipient": a.recipient.value, "message": a.message}
+            for a in cases.alerts(row, now, policy_)
+        ],
         "id": row.id,
         "reference": row.reference,
         "status": row.status,
