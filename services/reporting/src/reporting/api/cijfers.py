@@ -6,6 +6,7 @@ ministry. Filters: a period (``van``/``tot``) and, for the tour, a province.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from reporting.models import RmCase, RmOrganisation, RmSession, RmVoorgesprek
 from reporting.report import quarter_of, quarterly_report
 
 router = APIRouter(tags=["cijfers"])
+CACHE_SECONDS = 5.0
 Van = Annotated[date | None, Query(description="Vanaf deze datum.")]
 Tot = Annotated[date | None, Query(description="Tot en met deze datum.")]
 Provincie = Annotated[str | None, Query(pattern=r"^PV\d{2}$", description="Provincie (PVxx).")]
@@ -46,30 +48,52 @@ def period_of(van: date | None, tot: date | None) -> Period:
     return Period(van, tot)
 
 
+async def _compute(
+    session: Any, settings: Any, kind: str, period: Period, province: str | None
+) -> list[Table]:
+    threshold = settings.disclosure_threshold
+    if kind == "tour":
+        found = tour_figures(
+            await repository.all_rows(session, RmOrganisation),
+            await repository.all_rows(session, RmVoorgesprek),
+            await repository.all_rows(session, RmSession),
+            period=period,
+            province=province,
+            today=today(),
+            tour_start=settings.tour_start,
+            tour_end=settings.tour_end,
+            target_sessions=settings.target_sessions,
+            threshold=threshold,
+        )
+    else:
+        found = aftercare_figures(
+            await repository.all_rows(session, RmCase), period=period, threshold=threshold
+        )
+    tables: list[Table] = found["tabellen"]
+    return tables
+
+
 async def figures(
     request: Request, sessions: Any, kind: str, period: Period, province: str | None
 ) -> tuple[list[Table], dict[str, Any]]:
+    """The published tables, computed again when a newer event has been processed (the read
+    models change with events only) and at least every ``CACHE_SECONDS`` (a rebuild swaps
+    the tables without a newer event)."""
     settings = request.app.state.runtime.settings
-    threshold = settings.disclosure_threshold
+    cache: dict[tuple[Any, ...], tuple[float, list[Table]]] = request.app.state.__dict__.setdefault(
+        "figures_cache", {}
+    )
     async with sessions() as session:
         updated = await repository.last_event_at(session)
-        if kind == "tour":
-            found = tour_figures(
-                await repository.all_rows(session, RmOrganisation),
-                await repository.all_rows(session, RmVoorgesprek),
-                await repository.all_rows(session, RmSession),
-                period=period,
-                province=province,
-                today=today(),
-                tour_start=settings.tour_start,
-                tour_end=settings.tour_end,
-                target_sessions=settings.target_sessions,
-                threshold=threshold,
-            )
+        key = (kind, period, province, updated, today())
+        cached = cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            tables = cached[1]
         else:
-            found = aftercare_figures(
-                await repository.all_rows(session, RmCase), period=period, threshold=threshold
-            )
+            tables = await _compute(session, settings, kind, period, province)
+            if len(cache) > 256:
+                cache.clear()
+            cache[key] = (time.monotonic(), tables)
     try:
         js = request.app.state.runtime.broker.connection.jetstream()
         incomplete = await count_dead_letters(js, "reporting") > 0
@@ -78,9 +102,9 @@ async def figures(
     meta = {
         "bijgewerkt_tot": updated.isoformat() if updated else None,
         "onvolledig": incomplete,
-        "legenda": legend(threshold),
+        "legenda": legend(settings.disclosure_threshold),
     }
-    return found["tabellen"], meta
+    return tables, meta
 
 
 @router.get(
