@@ -189,22 +189,29 @@ async def test_the_outcome_is_recorded_by_the_team_and_announced(services, beare
     proposed, _ = await planned_and_adopted(services)
     _, api = services
     tom = bearer("teamlid")
-    with_tom = next((s for s in proposed if "tom.teamlid" in s["members"]), None)
-    without_tom = next((s for s in proposed if "tom.teamlid" not in s["members"]), None)
-    for session in proposed:
-        await api.post(f"{API}/sessies/{session['id']}/bevestiging", headers={"If-Match": '"1"'})
-    outcome = {"participants": 27, "evaluation_score": 8, "follow_up_wishes": ["nazorg"]}
-    if without_tom:
-        refused = await api.post(
-            f"{API}/sessies/{without_tom['id']}/uitkomst",
-            json={**outcome, "version": 2},
-            headers=tom,
+    # Make the teams known: Tom goes to one session, not to the other (three teamleden and
+    # two sessions of two: they are on different evenings, so Anne may do both).
+    target, other = proposed
+    for session, members in (
+        (target, ["tom.teamlid", "anne.teamlid"]),
+        (other, ["fatima.teamlid", "anne.teamlid"]),
+    ):
+        changed = await api.patch(
+            f"{API}/sessies/{session['id']}", json={"members": members, "version": 1}
         )
-        assert refused.status_code == 403
-    target = with_tom or proposed[0]
-    headers = tom if with_tom else {}
+        assert changed.status_code == 200, changed.text
+        confirmed = await api.post(
+            f"{API}/sessies/{session['id']}/bevestiging", headers={"If-Match": '"2"'}
+        )
+        assert confirmed.status_code == 200, confirmed.text
+    outcome = {"participants": 27, "evaluation_score": 8, "follow_up_wishes": ["nazorg"]}
+    refused = await api.post(
+        f"{API}/sessies/{other['id']}/uitkomst", json={**outcome, "version": 3}, headers=tom
+    )
+    assert refused.status_code == 403  # not Tom's session
+    headers = tom
     recorded = await api.post(
-        f"{API}/sessies/{target['id']}/uitkomst", json={**outcome, "version": 2}, headers=headers
+        f"{API}/sessies/{target['id']}/uitkomst", json={**outcome, "version": 3}, headers=headers
     )
     assert recorded.status_code == 200, recorded.text
     assert recorded.json()["status"] == "gehouden"
@@ -212,7 +219,7 @@ async def test_the_outcome_is_recorded_by_the_team_and_announced(services, beare
     assert held_event["data"]["participants"] == 27
     assert held_event["data"]["follow_up_wishes"] == ["nazorg"]
     bad = await api.post(
-        f"{API}/sessies/{target['id']}/uitkomst", json={"participants": -1, "version": 3}
+        f"{API}/sessies/{target['id']}/uitkomst", json={"participants": -1, "version": 4}
     )
     assert bad.status_code == 422
     listed = await api.get(f"{API}/sessies", params={"status": "gehouden", "formaat": "csv"})

@@ -228,17 +228,12 @@ async def case_step(
 ) -> Response:  # fmt: skip
     """The case page's buttons: koppelen, weigeren, contact, start, afsluiten, wissen."""
     form = await FormState.from_request(request, lists=["referrals"])
-    try:
-        version = int(str(form.value("version")))
-    except ValueError:
-        raise Problem(
-            422, "De versie van het formulier ontbreekt; laad de pagina opnieuw."
-        ) from None
+    version = form.version()
     if step == "wissen" or step == "koppelen":
         if not is_coordinator(principal):
             raise Problem(403, "Alleen de coördinator kan dit.")
     else:
-        await verzoeken._own_or_coordinator(sessions, principal, case_id)
+        await verzoeken.own_or_coordinator(sessions, principal, case_id)
     policy = verzoeken.policy(request)
     steps = {
         "koppelen": lambda s: cases.assign(

@@ -251,13 +251,7 @@ async def session_page(
 
 
 async def _version(request: Request) -> int:
-    form = await FormState.from_request(request)
-    try:
-        return int(str(form.value("version")))
-    except ValueError:
-        raise Problem(
-            422, "De versie van het formulier ontbreekt; laad de pagina opnieuw."
-        ) from None
+    return (await FormState.from_request(request)).version()
 
 
 @router.post("/sessies/{session_id}/bevestiging", response_class=HTMLResponse)

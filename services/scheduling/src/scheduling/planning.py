@@ -311,7 +311,7 @@ async def adopt(session: AsyncSession, run: PlannerRun, settings: Settings) -> l
         left_over.version += 1
         left_over.sequence += 1
         session.add(left_over)
-        events.append(cancelled_event(left_over))
+        events.append(cancelled_event(left_over, left_over.version))
     run.adopted = True
     session.add(run)
     await session.flush()
@@ -319,12 +319,12 @@ async def adopt(session: AsyncSession, run: PlannerRun, settings: Settings) -> l
     return result
 
 
-def cancelled_event(row: SessionRow) -> SessieGeannuleerd:
+def cancelled_event(row: SessionRow, revision: int) -> SessieGeannuleerd:
     return SessieGeannuleerd(
         session_id=row.id,
         request_id=row.request_id,
         organisation_code=row.organisation_code,
-        revision=row.version,
+        revision=revision,
     )
 
 

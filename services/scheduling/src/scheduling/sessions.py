@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, time
 
 from ontour.contracts.intake import SessieVorm
 from ontour.contracts.scheduling import (
-    SessieGeannuleerd,
     SessieGehouden,
     SessieGepland,
     SessieVerplaatst,
@@ -27,7 +26,7 @@ from scheduling.domain.model import Assignment, FixedSession, PlanningProblem
 from scheduling.domain.rules import check_assignment
 from scheduling.domain.session import SessionStatus, Step, check_step
 from scheduling.models import SessionRow
-from scheduling.planning import planner_settings, request_of, teamlid_of
+from scheduling.planning import cancelled_event, planner_settings, request_of, teamlid_of
 
 
 class NotFound(LookupError):
@@ -203,12 +202,7 @@ async def change(
 async def cancel(session: AsyncSession, session_id: uuid.UUID, *, expected_version: int) -> None:
     row = await _locked(session, session_id, expected_version)
     check_step(SessionStatus(row.status), Step.CANCEL)
-    event = SessieGeannuleerd(
-        session_id=row.id,
-        request_id=row.request_id,
-        organisation_code=row.organisation_code,
-        revision=row.version + 1,
-    )
+    event = cancelled_event(row, row.version + 1)
     await _write(
         session, row, [event], status=SessionStatus.GEANNULEERD.value, sequence=row.sequence + 1
     )

@@ -58,7 +58,7 @@ from starlette.datastructures import FormData
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from ontour.web.problems import DUTCH_REASONS
+from ontour.web.problems import DUTCH_REASONS, Problem
 
 HERE = Path(__file__).parent
 SHARED_TEMPLATES = HERE / "templates"
@@ -512,6 +512,16 @@ class FormState:
 
     def error(self, name: str) -> str | None:
         return self.errors.get(name)
+
+    def version(self) -> int:
+        """The hidden ``version`` a change form carries (optimistic concurrency); a form
+        without a readable one is refused with a Dutch 422."""
+        try:
+            return int(str(self.value("version")))
+        except ValueError:
+            raise Problem(
+                422, "De versie van het formulier ontbreekt; laad de pagina opnieuw."
+            ) from None
 
 
 # --------------------------------------------------------------------------- rendering

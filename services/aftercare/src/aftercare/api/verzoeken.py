@@ -295,7 +295,7 @@ async def apply_step(
             await audit.record(session, request, action, "nazorgverzoek", str(case_id))
 
 
-async def _own_or_coordinator(sessions: Any, principal: Principal, case_id: uuid.UUID) -> CaseRow:
+async def own_or_coordinator(sessions: Any, principal: Principal, case_id: uuid.UUID) -> CaseRow:
     async with sessions() as session:
         row = await session.get(CaseRow, case_id)
     if row is None:
@@ -306,6 +306,20 @@ async def _own_or_coordinator(sessions: Any, principal: Principal, case_id: uuid
         reason="Dit nazorgverzoek is niet aan u gekoppeld.",
     )
     return row
+
+
+async def own_step(
+    sessions: Any,
+    request: Request,
+    principal: Principal,
+    case_id: uuid.UUID,
+    action: str,
+    step: Callable[[AsyncSession], Awaitable[None]],
+) -> Response:
+    """A step of the linked peer (or a coordinator) on a case, as a 204."""
+    await own_or_coordinator(sessions, principal, case_id)
+    await apply_step(sessions, request, case_id, action, step)
+    return Response(status_code=204)
 
 
 @router.post(
@@ -340,7 +354,7 @@ async def decline(
     principal: PrincipalDep, if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    row = await _own_or_coordinator(sessions, principal, case_id)
+    row = await own_or_coordinator(sessions, principal, case_id)
     peer = row.peer_id or ""
     await apply_step(
         sessions, request, case_id, "afwijzen",
@@ -361,13 +375,11 @@ async def contact(
     principal: PrincipalDep, if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    await _own_or_coordinator(sessions, principal, case_id)
-    await apply_step(
-        sessions, request, case_id, "contact",
+    return await own_step(
+        sessions, request, principal, case_id, "contact",
         lambda s: cases.record_contact(s, case_id, body.mode, policy(request),
                                        expected_version=expected),
     )  # fmt: skip
-    return Response(status_code=204)
 
 
 @router.post(
@@ -382,12 +394,10 @@ async def start(
     principal: PrincipalDep, if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    await _own_or_coordinator(sessions, principal, case_id)
-    await apply_step(
-        sessions, request, case_id, "starten",
+    return await own_step(
+        sessions, request, principal, case_id, "starten",
         lambda s: cases.start(s, case_id, expected_version=expected),
     )  # fmt: skip
-    return Response(status_code=204)
 
 
 @router.post(
@@ -402,13 +412,11 @@ async def close(
     principal: PrincipalDep, if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    await _own_or_coordinator(sessions, principal, case_id)
-    await apply_step(
-        sessions, request, case_id, "afsluiten",
+    return await own_step(
+        sessions, request, principal, case_id, "afsluiten",
         lambda s: cases.close(s, case_id, body.outcome, body.referrals,
                               expected_version=expected),
     )  # fmt: skip
-    return Response(status_code=204)
 
 
 @router.post(
