@@ -14,12 +14,13 @@ import pytest
 from ontour.contracts.aftercare import NazorgAangevraagd, NazorgGematcht
 from ontour.contracts.intake import (
     OrganisatieGeregistreerd,
+    OrganisatieGewijzigd,
     OrganisatieSoort,
     SessieWens,
     Thema,
     VoorgesprekGehouden,
 )
-from ontour.contracts.scheduling import SessieGehouden
+from ontour.contracts.scheduling import SessieGehouden, SessieGepland, SessieVerplaatst
 from ontour.events import CloudEvent, EventData
 from ontour.testing.plugin import eventually, running_service, scalar
 from ontour.web import ui
@@ -28,6 +29,7 @@ from pypdf import PdfReader
 from reporting import pages
 from reporting.app import service as reporting
 from reporting.rebuild import rebuild
+from sqlalchemy import text
 
 API = "/reporting/api/v1"
 ORGANISATIONS = [("GM0344", "Utrecht", "PV26"), ("GM0014", "Groningen", "PV20"),
@@ -247,31 +249,60 @@ async def test_the_quarterly_report_is_a_pdf_with_the_published_figures(api, nat
     assert wrong.status_code == 422
 
 
+async def read_models(api) -> dict[str, list]:
+    """Every row of every read model, in a fixed order."""
+    async with api.app.state.runtime.sessions() as session:
+        return {
+            table: sorted(map(tuple, (await session.execute(text(f"SELECT * FROM {table}")))),
+                          key=repr)
+            for table in ("rm_organisation", "rm_voorgesprek", "rm_session", "rm_case",
+                          "rm_state")
+        }  # fmt: skip
+
+
+def session_events(session_id: uuid.UUID) -> list[EventData]:
+    common = {"session_id": session_id, "request_id": uuid.uuid4(), "organisation_code": "GM0344",
+              "starts_at": "19:30", "ends_at": "21:30"}  # fmt: skip
+    return [
+        SessieGepland(**common, on=date(2025, 5, 6), revision=1, team_size=2),
+        SessieVerplaatst(**common, previous_on=date(2025, 5, 6), on=date(2025, 5, 13), revision=2),
+        SessieGepland(**common, on=date(2025, 5, 6), revision=1, team_size=2),  # again, late
+    ]
+
+
 async def test_a_rebuild_gives_exactly_the_live_numbers(api, nats_url, database_url):
     await publish(nats_url, *register())
-    corrected_id = uuid.uuid4()
+    corrected_id, case_id = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
     await publish(
         nats_url,
         *[held("GM0344", date(2025, 3, d), themes=[Thema.NAZORG]) for d in range(1, 9)],
         held("GM0014", date(2025, 4, 1), 2, voorgesprek_id=corrected_id),
         held("GM0014", date(2025, 4, 9), 1, voorgesprek_id=corrected_id),  # late, older
-        NazorgAangevraagd(case_id=uuid.uuid4(), at=datetime.now(UTC), statistics_consent=True,
+        OrganisatieGewijzigd(organisation_code="GM0014", changed_fields=["valid_until"],
+                             valid_until=date(2027, 1, 1), successor_code=None),
+        *session_events(uuid.uuid4()),
+        NazorgAangevraagd(case_id=case_id, at=now, statistics_consent=True,
                           role_category="wethouder", incident_categories=["bedreiging"]),
+        NazorgGematcht(case_id=case_id, at=now + timedelta(hours=2), statistics_consent=True),
+        NazorgGematcht(case_id=case_id, at=now + timedelta(hours=9), statistics_consent=True),
     )  # fmt: skip
     nc = await nats.connect(nats_url)
     await nc.jetstream().publish("ontour.intake.voorgesprek.gehouden.v1", b"{kapot")
     await nc.close()
     await processed(api, 9)
 
-    async def settled():
-        return await scalar(api, "SELECT count(*) FROM rm_case") == 1
+    async def settled():  # every readable event processed by the live projection
+        return await scalar(api, "SELECT count(*) FROM inbox") == 20
 
     await eventually(settled, timeout=15)
+    live_tables = await read_models(api)
     live_tour = (await api.get(f"{API}/tour")).json()
     live_aftercare = (await api.get(f"{API}/nazorg")).json()
 
     report = await rebuild(api.app.state.runtime.engine, nats_url)
-    assert report.events >= 13 and report.skipped == 1
+    assert report.events >= 18 and report.skipped == 1
+    assert await read_models(api) == live_tables
     api.app.state.figures_cache.clear()  # read the rebuilt tables, not the figures of before
     assert (await api.get(f"{API}/tour")).json() == live_tour
     assert (await api.get(f"{API}/nazorg")).json() == live_aftercare

@@ -2,13 +2,13 @@
 swap them in while the live projection keeps running.
 
 1. Fresh tables in a schema ``rebuild`` (``LIKE`` the live ones).
-2. Replay each stream up to its last message into them, through the live handlers
-   themselves (same code, so a rebuild gives exactly the live numbers), a batch per
-   transaction.
+2. Replay each stream up to its last message into them: the changes of the live projection
+   itself (:mod:`reporting.domain.projection`, so a rebuild gives exactly the live numbers),
+   a batch per transaction with one read and one write per table.
 3. Swap: in one transaction the live tables move to schema ``replaced`` and the rebuilt ones
    to ``public``; readers never see a half state.
-4. Catch up: replay what arrived during the rebuild into the new tables. Every handler is
-   idempotent (highest revision wins, a case's moments are set once), so an event that the
+4. Catch up: replay what arrived during the rebuild into the new tables. Every change is
+   idempotent (highest revision wins, a case keeps its earliest moments), so an event that the
    live projection wrote into the old tables while the swap happened is simply applied again.
 
 The inbox is left alone: it records what the live consumers have seen, not the read models.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import nats
@@ -30,11 +31,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from reporting import repository
+from reporting.domain.projection import CHANGES, Change
 from reporting.handlers import consumers
 from reporting.models import RmCase, RmOrganisation, RmSession, RmState, RmVoorgesprek
 
 TABLES = [t.__tablename__ for t in (RmOrganisation, RmVoorgesprek, RmSession, RmCase, RmState)]
-BATCH = 500
+BATCH = 2000
 SHADOW, REPLACED = "rebuild", "replaced"
 
 
@@ -82,25 +85,28 @@ async def _replay(
 ) -> tuple[int, int]:  # fmt: skip
     """Apply ``first``..``last`` of the consumer's stream; (applied, skipped unreadable)."""
     applied = skipped = 0
-    batch: list[Any] = []
+    batch: list[Change] = []
+    newest: datetime | None = None
 
     async def flush() -> None:
         options = {"schema_translate_map": {None: schema}} if schema else {}
         async with engine.connect() as connection:
             connection = await connection.execution_options(**options)
             async with AsyncSession(connection) as session, session.begin():
-                for envelope, data in batch:
-                    handler = consumer.handlers.get(type(data))
-                    if handler is not None:
-                        await handler(session, envelope, data)
+                assert newest is not None
+                await repository.project(session, batch, newest)
         batch.clear()
 
     async for message in _messages(js, consumer.stream, first, last):
         try:
-            batch.append(parse_event(message.data))
-            applied += 1
+            envelope, data = parse_event(message.data)
         except UnreadableEvent:
             skipped += 1  # it is in the dead letters already, with its reason
+            continue
+        applied += 1
+        if type(data) in consumer.handlers:
+            batch.append(CHANGES[type(data)](data, envelope.time))
+            newest = envelope.time if newest is None else max(newest, envelope.time)
         if len(batch) >= BATCH:
             await flush()
     if batch:

@@ -1,81 +1,71 @@
 """Writes and reads of reporting's read models; the caller owns the transaction.
 
-Every write is idempotent and order-tolerant: rows are upserted only by a higher revision,
-and a case's moments are set once (the first time they are seen).
+What an event changes is decided in :mod:`reporting.domain.projection`; here those changes
+are read, folded and written in as few statements as a batch allows.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from reporting.models import RmCase, RmOrganisation, RmState
+from reporting.domain import projection
+from reporting.domain.projection import Change, Table
+from reporting.models import RmCase, RmOrganisation, RmSession, RmState, RmVoorgesprek
+
+# One table's read-fold-write at a time: live replicas and a rebuild's catch-up may project
+# the same rows concurrently.
+_LOCK = "SELECT pg_advisory_xact_lock(hashtext(:name))"
+MODELS: dict[Table, Any] = {Table.ORGANISATION: RmOrganisation, Table.VOORGESPREK: RmVoorgesprek,
+                            Table.SESSION: RmSession, Table.CASE: RmCase}  # fmt: skip
 
 
-async def upsert_organisation(session: AsyncSession, values: dict[str, Any]) -> None:
-    statement = insert(RmOrganisation).values(**values)
-    changing = {k: v for k, v in values.items() if k != "code"}
-    await session.execute(statement.on_conflict_do_update(index_elements=["code"], set_=changing))
+async def project(session: AsyncSession, changes: Sequence[Change], at: datetime) -> None:
+    """Apply ``changes`` (in order) and move "bijgewerkt tot" to ``at`` if that is later:
+    per table one read of the rows concerned and one write of the rows changed."""
+    by_table: dict[Table, list[Change]] = defaultdict(list)
+    for change in changes:
+        by_table[change.table].append(change)
+    for table in sorted(by_table, key=lambda t: t.value):
+        model, table_changes = MODELS[table], by_table[table]
+        (key,) = model.__table__.primary_key.columns
+        await session.execute(text(_LOCK), {"name": f"reporting:{table.value}"})
+        found = await session.execute(
+            select(model.__table__).where(key.in_(list({c.key for c in table_changes})))
+        )
+        rows = {row[key.name]: dict(row) for row in found.mappings()}
+        changed = projection.apply_all(rows, table_changes)
+        if changed:
+            await _write(session, model, [{**row, key.name: k} for k, row in changed.items()])
+    await saw_event(session, at)
 
 
-async def end_organisation(session: AsyncSession, code: str, valid_until: Any) -> None:
-    await session.execute(
-        update(RmOrganisation)
-        .where(col(RmOrganisation.code) == code)
-        .values(valid_until=valid_until)
-    )
+def _defaults(model: Any) -> dict[str, Any]:
+    return {
+        name: field.get_default(call_default_factory=True)
+        for name, field in model.model_fields.items()
+    }
 
 
-async def upsert_by_revision(session: AsyncSession, table: Any, values: dict[str, Any]) -> None:
-    """Insert, or overwrite an older revision; a late older revision changes nothing."""
-    statement = insert(table).values(**values)
-    changing = {k: v for k, v in values.items() if k != "id"}
+async def _write(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
+    table = model.__table__
+    statement = insert(table)
+    others = [c.name for c in table.columns if not c.primary_key]
+    defaults = _defaults(model)
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=["id"],
-            set_=changing,
-            where=table.revision < statement.excluded.revision,
-        )
+            index_elements=list(table.primary_key.columns),
+            set_={name: statement.excluded[name] for name in others},
+        ),
+        [{**defaults, **row} for row in rows],
     )
-
-
-async def update_by_revision(
-    session: AsyncSession, table: Any, row_id: uuid.UUID, revision: int, values: dict[str, Any]
-) -> None:
-    await session.execute(
-        update(table)
-        .where(table.id == row_id)
-        .where(table.revision < revision)
-        .values(**values, revision=revision)
-    )
-
-
-async def record_case(session: AsyncSession, case_id: uuid.UUID, values: dict[str, Any]) -> None:
-    """Create the case row when missing; set each given moment only when not yet known."""
-    await session.execute(
-        insert(RmCase)
-        .values(id=case_id, consent=values.get("consent", False))
-        .on_conflict_do_nothing()
-    )
-    fixed = {k: v for k, v in values.items() if k.endswith("_at")}
-    # Categories come with every event of a consented case; an empty one never erases them.
-    other = {k: v for k, v in values.items() if not k.endswith("_at") and v not in (None, [])}
-    if other:
-        await session.execute(update(RmCase).where(col(RmCase.id) == case_id).values(**other))
-    for name, moment in fixed.items():
-        column = getattr(RmCase, name)
-        await session.execute(
-            update(RmCase)
-            .where(col(RmCase.id) == case_id)
-            .where(column.is_(None))
-            .values({name: moment})
-        )
 
 
 async def saw_event(session: AsyncSession, at: datetime) -> None:

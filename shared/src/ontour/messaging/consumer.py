@@ -51,6 +51,7 @@ class EventConsumer:
     max_attempts: int = 5
     backoff: Sequence[float] = DEFAULT_BACKOFF
     ack_wait_seconds: float = 30.0
+    # FastStream handles the messages of one fetch concurrently: 1 keeps the stream's order.
     batch_size: int = 10
     _broker: NatsBroker | None = field(default=None, init=False, repr=False)
 

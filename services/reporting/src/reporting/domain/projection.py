@@ -1,0 +1,218 @@
+"""How each event changes the read models: pure functions, no I/O.
+
+An event becomes one or more :class:`Change`\\ s; a change applied to the row it concerns
+(``None`` while that row does not exist) gives the row after it. The live consumers apply the
+changes of one event, a rebuild those of a whole batch to rows read once: the same functions,
+so a rebuild gives exactly the live numbers.
+
+Every change is idempotent and tolerates a late, older event: a row takes a change only from
+a higher revision, and a case keeps the earliest of each of its moments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from ontour.contracts.aftercare import (
+    CaseEvent,
+    NazorgAangevraagd,
+    NazorgAfgesloten,
+    NazorgContactGelegd,
+    NazorgGematcht,
+    NazorgGewist,
+    NazorgIngetrokken,
+)
+from ontour.contracts.intake import (
+    OrganisatieGeregistreerd,
+    OrganisatieGewijzigd,
+    VoorgesprekGeannuleerd,
+    VoorgesprekGehouden,
+    VoorgesprekGepland,
+)
+from ontour.contracts.scheduling import (
+    SessieGeannuleerd,
+    SessieGehouden,
+    SessieGepland,
+    SessieVerplaatst,
+    SessieVoorgesteld,
+)
+from ontour.events import EventData
+
+Row = dict[str, Any]
+
+
+class Table(StrEnum):
+    ORGANISATION = "rm_organisation"
+    VOORGESPREK = "rm_voorgesprek"
+    SESSION = "rm_session"
+    CASE = "rm_case"
+
+
+class Kind(StrEnum):
+    PUT = "put"  # insert the row, or overwrite the given columns from a higher revision
+    PATCH = "patch"  # overwrite the given columns of an existing row from a higher revision
+    CASE = "case"  # create the case when missing; set categories, keep the earliest moments
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    table: Table
+    key: Any
+    kind: Kind
+    values: Mapping[str, Any]
+    revision: int | None = None  # None: the row has no revisions (organisations)
+
+
+def _newer(row: Row, change: Change) -> bool:
+    return change.revision is None or row["revision"] < change.revision
+
+
+def apply(row: Row | None, change: Change) -> Row | None:
+    """The row after ``change`` (``row`` itself is left untouched)."""
+    revision = {"revision": change.revision} if change.revision is not None else {}
+    if change.kind is Kind.PUT:
+        if row is None:
+            return {**change.values, **revision}
+        return {**row, **change.values, **revision} if _newer(row, change) else row
+    if change.kind is Kind.PATCH:
+        if row is None or not _newer(row, change):
+            return row
+        return {**row, **change.values, **revision}
+    values = change.values
+    after = dict(row) if row is not None else {"consent": values.get("consent", False)}
+    # Categories come with every event of a consented case; an empty one never erases them.
+    after.update({k: v for k, v in values.items() if not k.endswith("_at") and v not in (None, [])})
+    # The earliest moment wins (a case matched again after a decline was matched first then),
+    # whatever order the events arrive in.
+    for name, moment in values.items():
+        if name.endswith("_at"):
+            known = after.get(name)
+            after[name] = moment if known is None else min(known, moment)
+    return after
+
+
+def apply_all(rows: Mapping[Any, Row], changes: Iterable[Change]) -> dict[Any, Row]:
+    """Fold changes of one table, in order, into ``rows`` (by key); gives the rows changed."""
+    changed: dict[Any, Row] = {}
+    for change in changes:
+        before = changed.get(change.key, rows.get(change.key))
+        after = apply(before, change)
+        if after is not None and after is not before:
+            changed[change.key] = after
+    return changed
+
+
+# --- events into changes ------------------------------------------------------------------------
+
+
+def _session(e: SessieVoorgesteld | SessieGepland | SessieGehouden, status: str) -> Row:
+    return {"organisation_code": e.organisation_code, "status": status, "team_size": e.team_size}
+
+
+def _case_values(e: CaseEvent, moment: str) -> Row:
+    if not e.statistics_consent:
+        return {"consent": False, moment: e.at}
+    values: Row = {
+        "consent": True,
+        "role": e.role_category.value if e.role_category else None,
+        "incidents": [c.value for c in e.incident_categories],
+        "wants_woman": e.wants_woman,
+        moment: e.at,
+    }
+    if isinstance(e, NazorgContactGelegd):
+        values["within_service_level"] = e.within_service_level
+    if isinstance(e, NazorgAfgesloten):
+        values["outcome"] = e.outcome.value if e.outcome else None
+        values["referrals"] = [r.value for r in e.referrals]
+    return values
+
+
+def _registered(e: OrganisatieGeregistreerd, _: datetime) -> Change:
+    values = {"name": e.organisation_name or e.organisation_code, "kind": e.kind.value,
+              "province_code": e.province_code}  # fmt: skip
+    return Change(Table.ORGANISATION, e.organisation_code, Kind.PUT, values)
+
+
+def _changed(e: OrganisatieGewijzigd, _: datetime) -> Change:
+    values = {"valid_until": e.valid_until}
+    return Change(Table.ORGANISATION, e.organisation_code, Kind.PATCH, values)
+
+
+def _voorgesprek_planned(e: VoorgesprekGepland, _: datetime) -> Change:
+    values = {"organisation_code": e.organisation_code, "status": "gepland",
+              "held_on": e.planned_on}  # fmt: skip
+    return Change(Table.VOORGESPREK, e.voorgesprek_id, Kind.PUT, values, e.revision)
+
+
+def _voorgesprek_held(e: VoorgesprekGehouden, _: datetime) -> Change:
+    values = {
+        "organisation_code": e.organisation_code,
+        "status": "gehouden",
+        "held_on": e.held_on,
+        "themes": [t.value for t in e.themes],
+        "participants": {p.role.value: p.count for p in e.participants},
+        "incident_count": e.incident_count,
+        "session_wish": e.session_wish.value if e.session_wish else None,
+    }
+    return Change(Table.VOORGESPREK, e.voorgesprek_id, Kind.PUT, values, e.revision)
+
+
+def _voorgesprek_cancelled(e: VoorgesprekGeannuleerd, _: datetime) -> Change:
+    return Change(Table.VOORGESPREK, e.voorgesprek_id, Kind.PATCH, {"status": "geannuleerd"},
+                  e.revision)  # fmt: skip
+
+
+def _session_proposed(e: SessieVoorgesteld, _: datetime) -> Change:
+    values = {**_session(e, "voorgesteld"), "on": e.on}
+    return Change(Table.SESSION, e.session_id, Kind.PUT, values, e.revision)
+
+
+def _session_planned(e: SessieGepland, at: datetime) -> Change:
+    values = {**_session(e, "bevestigd"), "on": e.on, "planned_at": at}
+    return Change(Table.SESSION, e.session_id, Kind.PUT, values, e.revision)
+
+
+def _session_moved(e: SessieVerplaatst, _: datetime) -> Change:
+    return Change(Table.SESSION, e.session_id, Kind.PATCH, {"on": e.on}, e.revision)
+
+
+def _session_cancelled(e: SessieGeannuleerd, _: datetime) -> Change:
+    return Change(Table.SESSION, e.session_id, Kind.PATCH, {"status": "geannuleerd"}, e.revision)
+
+
+def _session_held(e: SessieGehouden, _: datetime) -> Change:
+    values = {**_session(e, "gehouden"), "on": e.held_on, "participants": e.participants,
+              "evaluation_score": e.evaluation_score}  # fmt: skip
+    return Change(Table.SESSION, e.session_id, Kind.PUT, values, e.revision)
+
+
+def _case(moment: str) -> Callable[[CaseEvent, datetime], Change]:
+    def change(e: CaseEvent, _: datetime) -> Change:
+        return Change(Table.CASE, e.case_id, Kind.CASE, _case_values(e, moment))
+
+    return change
+
+
+# Every event reporting projects, with what it changes given the event and its time.
+CHANGES: dict[type[EventData], Callable[[Any, datetime], Change]] = {
+    OrganisatieGeregistreerd: _registered,
+    OrganisatieGewijzigd: _changed,
+    VoorgesprekGepland: _voorgesprek_planned,
+    VoorgesprekGehouden: _voorgesprek_held,
+    VoorgesprekGeannuleerd: _voorgesprek_cancelled,
+    SessieVoorgesteld: _session_proposed,
+    SessieGepland: _session_planned,
+    SessieVerplaatst: _session_moved,
+    SessieGeannuleerd: _session_cancelled,
+    SessieGehouden: _session_held,
+    NazorgAangevraagd: _case("requested_at"),
+    NazorgGematcht: _case("matched_at"),
+    NazorgContactGelegd: _case("contacted_at"),
+    NazorgAfgesloten: _case("closed_at"),
+    NazorgIngetrokken: _case("withdrawn_at"),
+    NazorgGewist: _case("erased_at"),
+}
