@@ -40,9 +40,10 @@ from ontour.contracts.intake import (
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token, start_idp
 from ontour.devstack.servers import free_port, start_nats, start_postgres
 from ontour.events import CloudEvent
+from ontour.messaging.streams import stream_for
 from ontour.testing.plugin import eventually, running_service, scalar
 from reporting.app import service as reporting
-from reporting.rebuild import rebuild
+from reporting.rebuild import rebuild, stream_messages
 from sqlalchemy.ext.asyncio import create_async_engine
 
 EVENTS = int(os.environ.get("BENCH_REPORTING_EVENTS", "100000"))
@@ -126,25 +127,19 @@ async def caught_up(api: Any, voorgesprekken: int, cases: int = 0) -> None:
 
 
 async def raw_read(nats_url: str, expected: int) -> float:
-    """Seconds to receive every message of the intake stream once (the limit)."""
+    """Seconds to receive every message of the intake stream once, with the rebuild's own
+    reader but nothing done with the messages (the limit)."""
     client = await nats.connect(nats_url)
-    done = asyncio.Event()
-    seen = 0
-
-    async def count(_: Any) -> None:
-        nonlocal seen
-        seen += 1
-        if seen >= expected:
-            done.set()
-
+    js = client.jetstream()
+    stream = stream_for("intake")
+    last = (await js.stream_info(stream)).state.last_seq
     started = time.perf_counter()
-    subscription = await client.jetstream().subscribe(
-        "ontour.intake.>", ordered_consumer=True, cb=count
-    )
-    await asyncio.wait_for(done.wait(), timeout=600)
+    seen = 0
+    async for _ in stream_messages(js, stream, 1, last):
+        seen += 1
     elapsed = time.perf_counter() - started
-    await subscription.unsubscribe()
     await client.close()
+    assert seen == expected, f"read {seen} of {expected} messages"
     return elapsed
 
 

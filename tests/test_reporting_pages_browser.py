@@ -16,6 +16,13 @@ def test_the_ministry_sees_the_dashboard_with_tables_and_charts(page, base_url):
     assert page.get_by_role("heading", name="Voortgang van de tour en de nazorg").is_visible()
     assert page.get_by_role("heading", name="Nazorg", exact=True).is_visible()
     assert page.get_by_role("table", name="Kerncijfers van de tour").is_visible()
+    assert page.get_by_role("img", name="Kaart: hoe ver de tour per gemeente is").is_visible()
+    provinces = page.get_by_role("img", name="Kaart: aandeel van de gemeenten met een"
+                                 " voorgesprek, per provincie")  # fmt: skip
+    assert provinces.is_visible()
+    assert provinces.locator("text").count() == 12  # every province labelled with its share
+    page.get_by_text("Tabel: alle gemeenten (342)").click()
+    assert page.get_by_role("row", name="Utrecht GM0344").is_visible()
     assert_accessible(page)
 
 

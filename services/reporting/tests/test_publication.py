@@ -12,6 +12,7 @@ from reporting.domain.publication import (
     publish_coverage,
     publish_forecast,
     publish_funnel,
+    publish_reached_gemeenten,
 )
 from reporting.domain.statistics import RegisteredOrganisation, coverage, forecast
 
@@ -72,6 +73,26 @@ def test_published_coverage_protects_provinces_within_the_national_count():
     }
     assert published.gemeenten == PublishedReach(9, 20, 0.45)
     assert published.provincies == PublishedReach(SMALL, 2, DERIVED)
+
+
+def test_the_map_shows_a_gemeente_only_where_its_province_count_is_published():
+    register = _register() + [
+        RegisteredOrganisation(f"GM22{n:02}", OrganisatieSoort.GEMEENTE, "PV22") for n in range(10)
+    ] + [RegisteredOrganisation("PV22", OrganisatieSoort.PROVINCIE, "PV22")]  # fmt: skip
+    reached = {f"GM20{n:02}" for n in range(7)} | {f"GM22{n:02}" for n in range(6)} | {"GM2100"}
+    published = publish_coverage(coverage(reached, register))
+    gemeenten = {r.code: r.province_code for r in register if r.kind is OrganisatieSoort.GEMEENTE}
+    shown = publish_reached_gemeenten(reached, gemeenten, published)
+    assert published.gemeenten_per_province["PV21"].reached == SMALL
+    assert {shown[f"GM21{n:02}"] for n in range(10)} == {DERIVED}
+    # Counting what the map shows gives exactly each published count, never a hidden one.
+    for province, reach in published.gemeenten_per_province.items():
+        cells = [shown[code] for code, p in gemeenten.items() if p == province]
+        if isinstance(reach.reached, Suppressed):
+            assert set(cells) == {DERIVED}
+        else:
+            assert cells.count(True) == reach.reached
+            assert cells.count(False) == reach.of - reach.reached
 
 
 def test_published_forecast_hides_with_a_small_count():

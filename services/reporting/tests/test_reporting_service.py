@@ -25,6 +25,7 @@ from ontour.events import CloudEvent, EventData
 from ontour.testing.plugin import eventually, running_service, scalar
 from ontour.web import ui
 from openpyxl import load_workbook
+from prometheus_client.parser import text_string_to_metric_families
 from pypdf import PdfReader
 from reporting import pages
 from reporting.app import service as reporting
@@ -188,6 +189,20 @@ async def test_held_sessions_with_scores(api, nats_url):
     assert cell(figures, "kerncijfers", "sessies gehouden")["waarde"] == 5
     assert cell(figures, "kerncijfers", "deelnemers aan sessies")["waarde"] == 115
     assert cell(figures, "kerncijfers", "evaluatiecijfer (mediaan)")["waarde"] == 7  # 6,7,7,8,9
+    pipeline = await api.get("/reporting/metrics")
+    newest = await scalar(api, "SELECT extract(epoch FROM last_event_at) FROM rm_state")
+    assert metric(pipeline, "ontour_reporting_last_event_timestamp_seconds") == float(newest)
+    assert metric(pipeline, "ontour_reporting_rows_projected_total", table="rm_session") >= 5
+    assert metric(pipeline, "ontour_reporting_figures_seconds_count", kind="tour") >= 1
+
+
+def metric(response, name: str, **labels: str) -> float:
+    """One sample of the service's Prometheus metrics."""
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    raise AssertionError(f"no metric {name} {labels}")
 
 
 async def test_an_unreadable_event_is_dead_lettered_and_the_figures_say_so(api, nats_url):
@@ -201,6 +216,7 @@ async def test_an_unreadable_event_is_dead_lettered_and_the_figures_say_so(api, 
     await eventually(flagged, timeout=20)
     page = await api.get("/reporting/", headers={"Accept": "text/html"})
     assert "Deze cijfers zijn mogelijk onvolledig" in page.text
+    assert metric(await api.get("/reporting/metrics"), "ontour_reporting_dead_letters") == 1
 
 
 async def test_a_period_ending_before_it_starts_is_refused_in_dutch(api):

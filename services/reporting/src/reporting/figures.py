@@ -20,6 +20,7 @@ from reporting.domain.disclosure import (
     Cell,
     NotPublishable,
     Statistic,
+    Suppressed,
     protect_statistic,
     render,
     render_percentage,
@@ -29,7 +30,12 @@ from reporting.domain.disclosure import (
     to_json,
 )
 from reporting.domain.funnel import StageRecord, funnel
-from reporting.domain.publication import publish_coverage, publish_forecast, publish_funnel
+from reporting.domain.publication import (
+    publish_coverage,
+    publish_forecast,
+    publish_funnel,
+    publish_reached_gemeenten,
+)
 from reporting.domain.statistics import (
     RegisteredOrganisation,
     coverage,
@@ -117,6 +123,12 @@ def _months(days: Iterable[date]) -> dict[str, int]:
     return {_month_label(month): counter[month] for month in sorted(counter)}
 
 
+def _yes_no(reached: bool | Suppressed) -> str | Suppressed:
+    if isinstance(reached, Suppressed):
+        return reached
+    return "ja" if reached else "nee"
+
+
 def _register(organisations: Sequence[RmOrganisation]) -> list[RegisteredOrganisation]:
     """The current register; gemeenten whose province has not arrived yet are left out, so a
     register still coming in over the bus gives smaller denominators, never an error."""
@@ -188,21 +200,41 @@ def tour_figures(
         ["", "voorgesprek: aantal", "voorgesprek: aandeel", "sessie: aantal", "sessie: aandeel"],
         percentages=frozenset({2, 4}),
     )  # fmt: skip
+    per_province_table = Table(
+        "dekking-per-provincie", "Bereik per provincie: gemeenten met een voorgesprek en met een"
+        " sessie", ["provincie", "code", "gemeenten", "voorgesprek: aantal",
+                    "voorgesprek: aandeel", "sessie: aantal", "sessie: aandeel"],
+        percentages=frozenset({4, 6}),
+    )  # fmt: skip
+    per_gemeente_table = Table(
+        "bereik-per-gemeente", "Bereik per gemeente: voorgesprek en sessie gehouden",
+        ["gemeente", "code", "provincie", "voorgesprek", "sessie"],
+    )  # fmt: skip
     known = {r.code for r in register}
     if register and province is None:
-        reached_v = coverage({v.organisation_code for v in held} & known, register)
-        reached_s = coverage({s.organisation_code for s in sessions_held} & known, register)
-        pv, ps = publish_coverage(reached_v, threshold), publish_coverage(reached_s, threshold)
+        reached_v = {v.organisation_code for v in held} & known
+        reached_s = {s.organisation_code for s in sessions_held} & known
+        pv = publish_coverage(coverage(reached_v, register), threshold)
+        ps = publish_coverage(coverage(reached_s, register), threshold)
         coverage_table.rows.append(["gemeenten", pv.gemeenten.reached, pv.gemeenten.share,
                                     ps.gemeenten.reached, ps.gemeenten.share])  # fmt: skip
         coverage_table.rows.append(["provincies", pv.provincies.reached, pv.provincies.share,
                                     ps.provincies.reached, ps.provincies.share])  # fmt: skip
         for code in sorted(pv.gemeenten_per_province, key=lambda c: names.get(c, c)):
             a, b = pv.gemeenten_per_province[code], ps.gemeenten_per_province[code]
-            coverage_table.rows.append(
-                [f"gemeenten in {names.get(code, code)}", a.reached, a.share, b.reached, b.share]
+            per_province_table.rows.append(
+                [names.get(code, code), code, a.of, a.reached, a.share, b.reached, b.share]
             )
-    tables.append(coverage_table)
+        gemeenten = {r.code: r.province_code for r in register
+                     if r.kind is OrganisatieSoort.GEMEENTE}  # fmt: skip
+        with_v = publish_reached_gemeenten(reached_v, gemeenten, pv)
+        with_s = publish_reached_gemeenten(reached_s, gemeenten, ps)
+        for code in sorted(gemeenten, key=lambda c: by_code[c].name):
+            per_gemeente_table.rows.append([
+                by_code[code].name, code, names.get(gemeenten[code], gemeenten[code]),
+                _yes_no(with_v[code]), _yes_no(with_s[code]),
+            ])  # fmt: skip
+    tables += [coverage_table, per_province_table, per_gemeente_table]
 
     records = [StageRecord(v.organisation_code, TourStatus.VOORGESPREK_GEHOUDEN, v.held_on)
                for v in held]  # fmt: skip

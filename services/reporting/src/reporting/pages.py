@@ -1,5 +1,6 @@
 """Reporting's Dutch dashboard: headline figures, charts per month (SVG rendered here, no
-CDN) with their numbers as tables, coverage, the funnel and aftercare; filters by period and
+CDN) with their numbers as tables, coverage with maps (:mod:`reporting.kaart`), the funnel and
+aftercare; filters by period and
 province; every table downloadable. Aggregates only: the same published cells as the API.
 """
 
@@ -16,6 +17,7 @@ from ontour.service import SessionsDep
 from ontour.web.api import PrincipalDep
 from ontour.web.ui import PageRenderer
 
+from reporting import kaart
 from reporting.api.cijfers import figures, period_of
 from reporting.domain.disclosure import Suppressed
 from reporting.figures import Table
@@ -71,6 +73,11 @@ async def dashboard(
         for t in [*tour_tables, *aftercare_tables]
         if t.name.endswith("-per-maand") and t.rows
     }
+    by_name = {t.name: t for t in tour_tables}
+    maps = {
+        "dekking-per-provincie": kaart.province_map(by_name["dekking-per-provincie"]),
+        "bereik-per-gemeente": kaart.gemeente_map(by_name["bereik-per-gemeente"]),
+    }
     query = request.url.query
     return pages.render(
         request,
@@ -80,6 +87,8 @@ async def dashboard(
             "tour": tour_tables,
             "aftercare": aftercare_tables,
             "charts": charts,
+            "maps": maps,
+            "fills": kaart.FILLS,
             "chart_height": CHART_HEIGHT,
             "filters": {
                 "van": params.get("van", ""),

@@ -16,7 +16,6 @@ The inbox is left alone: it records what the live consumers have seen, not the r
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +23,7 @@ from typing import Any
 
 import nats
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from ontour.events import UnreadableEvent, parse_event
 from ontour.messaging.consumer import EventConsumer
 from sqlalchemy import text
@@ -52,29 +51,27 @@ class RebuildReport:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-async def _messages(js: JetStreamContext, stream: str, first: int, last: int) -> Any:
-    """The stream's messages ``first``..``last`` in order (an ordered consumer, no acks)."""
+async def stream_messages(js: JetStreamContext, stream: str, first: int, last: int) -> Any:
+    """The stream's messages ``first``..``last`` in order, fetched a batch at a time by an
+    ephemeral pull consumer without acks (pulling never outruns the replay, so no message is
+    dropped as it would be by a push subscription whose reader falls behind)."""
     if last < first:
         return
-    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=5000)
-
-    async def collect(message: Any) -> None:
-        await queue.put(message)
-
     info = await js.stream_info(stream)
     subject = info.config.subjects[0] if info.config.subjects else ">"
-    subscription = await js.subscribe(
-        subject, stream=stream, ordered_consumer=True, cb=collect,
+    subscription = await js.pull_subscribe(
+        subject, stream=stream,
         config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=first
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=first,
+            ack_policy=AckPolicy.NONE, inactive_threshold=60.0,
         ),
     )  # fmt: skip
     try:
         while True:
-            message = await queue.get()
-            yield message
-            if message.metadata.sequence.stream >= last:
-                return
+            for message in await subscription.fetch(BATCH, timeout=10.0):
+                yield message
+                if message.metadata.sequence.stream >= last:
+                    return
     finally:
         await subscription.unsubscribe()
 
@@ -97,7 +94,7 @@ async def _replay(
                 await repository.project(session, batch, newest)
         batch.clear()
 
-    async for message in _messages(js, consumer.stream, first, last):
+    async for message in stream_messages(js, consumer.stream, first, last):
         try:
             envelope, data = parse_event(message.data)
         except UnreadableEvent:

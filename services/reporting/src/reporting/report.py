@@ -11,6 +11,8 @@ from fpdf import FPDF
 
 from reporting.figures import Table
 
+# A list of all 342 gemeenten belongs on the dashboard and in the exports, not in a letter.
+ONLY_ONLINE = frozenset({"bereik-per-gemeente"})
 # The PDF core fonts know Latin-1: write the few other characters our tables use plainly.
 _PLAIN = str.maketrans({"→": "->", "—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"'})
 BLUE = (21, 66, 115)
@@ -114,6 +116,8 @@ def quarterly_report(
     pdf.set_font("Helvetica", "B", 13)
     pdf.cell(0, 8, "Tour", new_x="LMARGIN", new_y="NEXT")
     for table in tour:
+        if table.name in ONLY_ONLINE:
+            continue
         if table.name == "voorgesprekken-per-maand" and table.rows:
             pdf.set_font("Helvetica", "B", 11)
             pdf.multi_cell(0, 6, _text(table.title + " (grafiek)"), new_x="LMARGIN", new_y="NEXT")

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from reporting import metrics
 from reporting.domain import projection
 from reporting.domain.projection import Change, Table
 from reporting.models import RmCase, RmOrganisation, RmSession, RmState, RmVoorgesprek
@@ -36,15 +37,18 @@ async def project(session: AsyncSession, changes: Sequence[Change], at: datetime
     for table in sorted(by_table, key=lambda t: t.value):
         model, table_changes = MODELS[table], by_table[table]
         (key,) = model.__table__.primary_key.columns
-        await session.execute(text(_LOCK), {"name": f"reporting:{table.value}"})
-        found = await session.execute(
-            select(model.__table__).where(key.in_(list({c.key for c in table_changes})))
-        )
-        rows = {row[key.name]: dict(row) for row in found.mappings()}
-        changed = projection.apply_all(rows, table_changes)
-        if changed:
-            await _write(session, model, [{**row, key.name: k} for k, row in changed.items()])
+        with metrics.projection_seconds.labels(table.value).time():
+            await session.execute(text(_LOCK), {"name": f"reporting:{table.value}"})
+            found = await session.execute(
+                select(model.__table__).where(key.in_(list({c.key for c in table_changes})))
+            )
+            rows = {row[key.name]: dict(row) for row in found.mappings()}
+            changed = projection.apply_all(rows, table_changes)
+            if changed:
+                await _write(session, model, [{**row, key.name: k} for k, row in changed.items()])
+        metrics.rows_projected.labels(table.value).inc(len(changed))
     await saw_event(session, at)
+    metrics.saw_event(at)
 
 
 def _defaults(model: Any) -> dict[str, Any]:
@@ -93,4 +97,7 @@ async def all_rows(session: AsyncSession, table: Any) -> list[Any]:
 
 async def last_event_at(session: AsyncSession) -> datetime | None:
     row = await session.get(RmState, 1)
-    return row.last_event_at if row else None
+    if row is None or row.last_event_at is None:
+        return None
+    metrics.saw_event(row.last_event_at)
+    return row.last_event_at

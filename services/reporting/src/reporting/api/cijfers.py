@@ -20,7 +20,7 @@ from ontour.web.export import EXPORT_RESPONSES, ExportTable, export_response, re
 from ontour.web.problems import Problem, invalid, problem_responses
 from pydantic import BaseModel, Field
 
-from reporting import repository
+from reporting import metrics, repository
 from reporting.domain.disclosure import legend
 from reporting.figures import Period, Table, aftercare_figures, tour_figures
 from reporting.models import RmCase, RmOrganisation, RmSession, RmVoorgesprek
@@ -90,13 +90,16 @@ async def figures(
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             tables = cached[1]
         else:
-            tables = await _compute(session, settings, kind, period, province)
+            with metrics.figures_seconds.labels(kind).time():
+                tables = await _compute(session, settings, kind, period, province)
             if len(cache) > 256:
                 cache.clear()
             cache[key] = (time.monotonic(), tables)
     try:
         js = request.app.state.runtime.broker.connection.jetstream()
-        incomplete = await count_dead_letters(js, "reporting") > 0
+        parked = await count_dead_letters(js, "reporting")
+        metrics.dead_letters.set(parked)
+        incomplete = parked > 0
     except Exception:  # no broker: the figures stand, their completeness is unknown
         incomplete = True
     meta = {

@@ -10,13 +10,16 @@ their own choice of which counts form a table with a total:
 * **Coverage**: the gemeenten reached per province add up to the gemeenten reached
   nationally, so they are protected as one series with that total. Denominators (342, 12,
   gemeenten per province) come from the public register and are shown as they are.
+* **Coverage per gemeente** (the map and its table): whether a gemeente was reached is
+  shown only where its province's count is published. Counting the gemeenten shown as
+  reached then gives exactly the published count, never a hidden one.
 * **Forecast**: the projection is ``done × (tour days / elapsed days)``: from the public dates
   it gives ``done`` back exactly, so it is hidden whenever ``done`` is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from ontour.contracts.intake import TourStatus
@@ -117,6 +120,23 @@ def publish_coverage(coverage: Coverage, threshold: int = DEFAULT_THRESHOLD) -> 
             for code, reach in per_province.items()
         },
     )
+
+
+def publish_reached_gemeenten(
+    reached: Collection[str],
+    gemeenten: Mapping[str, str],
+    coverage: PublishedCoverage,
+) -> dict[str, bool | Suppressed]:
+    """Per gemeente (code -> its province) whether it is in ``reached``, hidden ("x") in a
+    province whose count of reached gemeenten is hidden."""
+    hidden = {
+        code for code, reach in coverage.gemeenten_per_province.items()
+        if isinstance(reach.reached, Suppressed)
+    }  # fmt: skip
+    return {
+        code: Suppressed(Reason.DERIVED) if province in hidden else code in reached
+        for code, province in gemeenten.items()
+    }
 
 
 def publish_forecast(forecast: Forecast, threshold: int = DEFAULT_THRESHOLD) -> PublishedForecast:
