@@ -25,6 +25,7 @@ sessions = EventConsumer(
     name="sessions",
     stream=stream_for("scheduling"),
     subject="ontour.scheduling.>",
+    batch_size=1,  # in stream order: a cancellation must not overtake its planning
 )
 
 
