@@ -80,9 +80,8 @@ def held(code: str, on: date, revision: int = 1, **extra) -> VoorgesprekGehouden
     )  # fmt: skip
 
 
-def cell(figures: dict, table: str, label: str, column: int = 1) -> dict:
-    [found] = [t for t in figures["tabellen"] if t["naam"] == table]
-    return next(row[column] for row in found["rijen"] if row[0] == label)
+def cell(figures: dict, name: str, label: str, column: int = 1) -> dict:
+    return next(row[column] for row in table(figures, name)["rijen"] if row[0] == label)
 
 
 async def processed(api, count: int) -> None:
@@ -118,6 +117,21 @@ async def test_counts_by_month_and_province_with_small_counts_hidden(api, nats_u
     assert cell(only_march.json(), "kerncijfers", "voorgesprekken gehouden")["waarde"] == 7
     utrecht = (await api.get(f"{API}/tour", params={"provincie": "PV26"})).json()
     assert cell(utrecht, "kerncijfers", "voorgesprekken gehouden")["waarde"] == 7
+    # Coverage of the one province: its gemeente reached, but 1 is a small count, so the map
+    # and the list do not tell which.
+    assert [row[0] for row in table(utrecht, "dekking-per-provincie")["rijen"]] == ["Utrecht"]
+    assert table(utrecht, "bereik-per-gemeente")["rijen"] == [[
+        "Utrecht", "GM0344", "Utrecht",
+        {"waarde": None, "onderdrukt": "x", "reden": "afgeleid"},
+        {"waarde": None, "onderdrukt": "x", "reden": "afgeleid"},
+    ]]  # fmt: skip
+    page = await api.get("/reporting/", params={"provincie": "PV26"})
+    assert page.status_code == 200 and 'id="kaart-gemeenten-titel"' in page.text
+
+
+def table(figures: dict, name: str) -> dict:
+    [found] = [t for t in figures["tabellen"] if t["naam"] == name]
+    return found
 
 
 async def test_a_correction_replaces_and_a_late_old_revision_changes_nothing(api, nats_url):

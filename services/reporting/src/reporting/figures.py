@@ -211,7 +211,7 @@ def tour_figures(
         ["gemeente", "code", "provincie", "voorgesprek", "sessie"],
     )  # fmt: skip
     known = {r.code for r in register}
-    if register and province is None:
+    if register:
         reached_v = {v.organisation_code for v in held} & known
         reached_s = {s.organisation_code for s in sessions_held} & known
         pv = publish_coverage(coverage(reached_v, register), threshold)
