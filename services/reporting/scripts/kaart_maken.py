@@ -7,7 +7,9 @@ Each province and municipality becomes an SVG path in a 400-wide frame (a plain
 equirectangular projection, scaled for the latitude of the Netherlands; good enough at this
 size), rounded to a tenth of a unit with repeated points dropped: neighbours keep exactly the
 same borders because every point is rounded the same way. A province's label goes at the
-point inside it from ``provincies-2025.csv``. Run it again when next year's boundaries come.
+point inside it from ``provincies-2025.csv``; every shape has its bounding box (``kader``:
+left, top, right, bottom) so that a map of a few shapes can zoom in on them. Run it again
+when next year's boundaries come.
 Credit that ships with the map: "Bron: CBS, Kadaster (CC BY 4.0)".
 """
 
@@ -42,6 +44,11 @@ def main(data: Path) -> None:
     def project(lon: float, lat: float) -> tuple[float, float]:
         return round((lon - west) * aspect * scale, 1), round((north - lat) * scale, 1)
 
+    def bounds(geometry: dict[str, Any]) -> list[float]:
+        points = [project(lon, lat) for ring in _rings(geometry) for lon, lat in ring]
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        return [min(xs), min(ys), max(xs), max(ys)]
+
     def path(geometry: dict[str, Any]) -> str:
         parts = []
         for ring in _rings(geometry):
@@ -64,6 +71,7 @@ def main(data: Path) -> None:
             f["properties"]["statcode"]: {
                 "naam": f["properties"]["statnaam"],
                 "pad": path(f["geometry"]),
+                "kader": bounds(f["geometry"]),
                 "label": project(
                     float(labels[f["properties"]["statcode"]]["lon"]),
                     float(labels[f["properties"]["statcode"]]["lat"]),
@@ -75,6 +83,7 @@ def main(data: Path) -> None:
             f["properties"]["statcode"]: {
                 "naam": f["properties"]["statnaam"],
                 "pad": path(f["geometry"]),
+                "kader": bounds(f["geometry"]),
             }
             for f in sorted(municipalities, key=lambda f: f["properties"]["statcode"])
         },

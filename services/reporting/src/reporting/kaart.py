@@ -12,7 +12,6 @@ made by ``scripts/kaart_maken.py``; the credit goes with every map.
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from reporting.figures import Table
 MAP_FILE = Path(__file__).parent / "data" / "kaart_2025.json"
 # Upper bounds of the share classes k1..k5.
 SHARE_CLASSES = (0.2, 0.4, 0.6, 0.8)
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # Light to dark, one blue (Rijkshuisstijl); patterns (defined in the template) for the states
 # that must be told apart without colour.
 FILLS = {
@@ -64,8 +62,8 @@ def province_map(table: Table) -> dict[str, Any] | None:
         if shape is None:  # a province the 2025 map does not know
             continue
         x, y = shape["label"]
-        shapes.append({"name": name, "path": shape["pad"], "x": x, "y": y,
-                       "fill": FILLS[share_class(share)],
+        shapes.append({"name": name, "path": shape["pad"], "bounds": shape["kader"], "x": x,
+                       "y": y, "fill": FILLS[share_class(share)],
                        "text": render_percentage(share)})  # fmt: skip
     return _frame(data, shapes)
 
@@ -80,24 +78,21 @@ def gemeente_map(table: Table) -> dict[str, Any] | None:
         shape = data["gemeenten"].get(code)
         if shape is not None:
             state = stage(voorgesprek, sessie)
-            shapes.append({"name": name, "path": shape["pad"], "state": state,
-                           "fill": FILLS[state]})  # fmt: skip
+            shapes.append({"name": name, "path": shape["pad"], "bounds": shape["kader"],
+                           "state": state, "fill": FILLS[state]})  # fmt: skip
     provinces = {province for _, _, province, _, _ in table.rows}
     outlines = [p["pad"] for p in data["provincies"].values() if p["naam"] in provinces]
     return {**_frame(data, shapes), "outlines": outlines}
 
 
 def _frame(data: dict[str, Any], shapes: list[dict[str, Any]]) -> dict[str, Any]:
-    """The frame around the shapes drawn: the whole country, or one province zoomed in."""
-    frame = {"box": f"0 0 {data['breedte']:g} {data['hoogte']:g}", "width": data["breedte"],
-             "height": data["hoogte"], "credit": data["bron"], "shapes": shapes,
-             "scale": 1.0}  # fmt: skip
-    if shapes and len(shapes) < len(data["gemeenten"]) // 2:
-        numbers = [float(n) for shape in shapes for n in _NUMBER.findall(shape["path"])]
-        xs, ys = numbers[0::2], numbers[1::2]
-        left, top = min(xs) - 5, min(ys) - 5
-        box_width, box_height = max(xs) - left + 5, max(ys) - top + 5
-        frame["box"] = f"{left:g} {top:g} {box_width:g} {box_height:g}"
-        frame["height"] = round(data["breedte"] * box_height / box_width, 1)
-        frame["scale"] = box_width / data["breedte"]  # keeps labels at their size
-    return frame
+    """The frame around the shapes drawn (the whole country, or one province zoomed in), with
+    the scale that keeps labels at their size."""
+    margin = 5.0
+    left = min((s["bounds"][0] for s in shapes), default=0.0) - margin
+    top = min((s["bounds"][1] for s in shapes), default=0.0) - margin
+    width = max((s["bounds"][2] for s in shapes), default=data["breedte"]) + margin - left
+    height = max((s["bounds"][3] for s in shapes), default=data["hoogte"]) + margin - top
+    return {"box": f"{left:g} {top:g} {width:g} {height:g}", "width": data["breedte"],
+            "height": round(data["breedte"] * height / width, 1), "scale": width / data["breedte"],
+            "credit": data["bron"], "shapes": shapes}  # fmt: skip
