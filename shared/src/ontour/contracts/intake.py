@@ -362,6 +362,7 @@ class OrganisatieVeld(StrEnum):
     VALID_UNTIL = "valid_until"
     SUCCESSOR_CODE = "successor_code"
     TOUR_STATUS = "tour_status"
+    NOT_PUBLISHED = "not_published"
 
 
 ProvinceCode = Annotated[str, StringConstraints(pattern=r"^PV\d{2}$")]
@@ -444,6 +445,12 @@ class OrganisatieGewijzigd(EventData):
     )
     tour_status: TourStatus | None = Field(
         default=None, description="Its tour status now, when the change was to the tour status."
+    )
+    not_published: bool = Field(
+        default=False,
+        description="Whether the organisation asked not to be named in published figures "
+        "(a coordinator sets it; every change of an organisation carries its current value). "
+        "Reporting then counts it in national totals only.",
     )
 
     def subject_id(self) -> str:
