@@ -23,6 +23,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str) ->
         nats_url=nats_url,
         database_server_url=postgres_server_url,
         service_ports={name: free_port() for name in service_names()},
+        metrics_ports={name: free_port() for name in service_names()},
         idp_port=free_port(),
         frontdoor_port=free_port(),
         environment="test",

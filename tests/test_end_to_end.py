@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import datetime
+from importlib.metadata import entry_points
 
 import httpx
 import pytest
 from ontour.devstack.stack import service_names
+from prometheus_client.parser import text_string_to_metric_families
 
 SERVICES = service_names()
 FIGURES = "/reporting/api/v1/tour"
@@ -56,8 +58,41 @@ def test_operations_routes_per_service(base_url, service):
         page = client.get(f"/{service}/asyncapi")
         assert page.status_code == 200 and '<html lang="nl">' in page.text
         assert "<script" not in page.text  # no CDN scripts, no live "try it out"
-        metrics = client.get(f"/{service}/metrics")
-        assert "ontour_http_requests_total" in metrics.text
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_metrics_are_not_served_through_the_entry_point(base_url, stack, service):
+    """Exact counters tell when someone did something (an aftercare request, a session):
+    Caddy refuses the path, and the service has no such route on its public port either."""
+    for path in (f"/{service}/metrics", f"/{service}/metrics/", f"/{service.upper()}/Metrics"):
+        refused = httpx.get(f"{base_url}{path}")
+        assert refused.status_code == 404, path
+        assert "API-Version" not in refused.headers, "Caddy must refuse, not the service"
+        assert "ontour_" not in refused.text
+    direct = httpx.get(f"http://127.0.0.1:{stack.service_ports[service]}/{service}/metrics")
+    assert direct.status_code == 404
+    assert direct.headers["API-Version"]  # the service itself answered
+    assert "ontour_" not in direct.text
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_metrics_are_served_on_the_internal_port(base_url, stack, service):
+    assert httpx.get(f"{base_url}/{service}/health/live").status_code == 200
+    response = httpx.get(f"http://127.0.0.1:{stack.metrics_ports[service]}/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    samples = [
+        sample
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    ]
+    requests = [s for s in samples if s.name == "ontour_http_requests_total"]
+    live = {"service": service, "method": "GET", "route": f"/{service}/health/live"}
+    assert any(s.labels == {**live, "status": "2xx"} and s.value >= 1 for s in requests)
+    # The consumers' lag comes from JetStream, refreshed in the background.
+    [declaration] = [ep.load() for ep in entry_points(group="ontour.services", name=service)]
+    pending = {s.labels["consumer"] for s in samples if s.name == "ontour_consumer_pending"}
+    assert pending == {consumer.durable for consumer in declaration.consumers}
 
 
 def test_intake_asyncapi_documents_its_event_with_descriptions(base_url):

@@ -32,3 +32,9 @@ def test_real_secrets_are_accepted_in_production():
 
 def test_placeholders_are_fine_in_development():
     assert ServiceSettings(service_name="intake").is_development
+
+
+def test_the_metrics_port_is_internal_and_beside_the_http_port():
+    settings = ServiceSettings(service_name="intake", http_port=8101)
+    assert (settings.metrics_host, settings.metrics_listen_port) == ("127.0.0.1", 9101)
+    assert ServiceSettings(service_name="intake", metrics_port=0).metrics_listen_port == 0

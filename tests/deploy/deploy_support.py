@@ -33,7 +33,7 @@ from ontour.devstack.servers import (
     venv_bin,
     wait_for_port,
 )
-from ontour.devstack.stack import FRONTDOOR_PORT, SERVICE_PORTS
+from ontour.devstack.stack import FRONTDOOR_PORT, METRICS_PORTS, SERVICE_PORTS
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -44,6 +44,8 @@ NATS_DIR = DEPLOY / "nats"
 
 # The services of the backbone, with their fixed ports (ontour.devstack.stack).
 SERVICES: dict[str, int] = dict(SERVICE_PORTS)
+# Their internal metrics ports: reachable by Prometheus, never published or proxied.
+METRICS: dict[str, int] = dict(METRICS_PORTS)
 # Variables holding secrets: they must be required (${VAR:?...}) and never defaulted.
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|MASTER_KEYS)")
 # Every process that talks to NATS has a user of its own.

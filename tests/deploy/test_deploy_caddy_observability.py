@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from deploy_support import DEPLOY, SERVICES, compose_env, compose_model, load_yaml, run
+from deploy_support import DEPLOY, METRICS, SERVICES, compose_env, compose_model, load_yaml, run
 from ontour.devstack.servers import venv_bin
 from ontour.observability import metrics
 
@@ -31,11 +31,12 @@ def single() -> dict[str, Any]:
     return compose_model(compose_env())
 
 
-def caddy_validate(env: dict[str, str]) -> Any:
+def caddy(command: str, env: dict[str, str]) -> Any:
+    """`caddy validate` / `caddy adapt` of the shared Caddyfile with only ``env`` set."""
     return run(
         [
             venv_bin("caddy"),
-            "validate",
+            command,
             "--config",
             str(DEPLOY / "caddy" / "Caddyfile"),
             "--adapter",
@@ -48,21 +49,36 @@ def caddy_validate(env: dict[str, str]) -> Any:
 
 def test_caddy_accepts_the_caddyfile_with_the_compose_environment(single) -> None:
     env = {k: str(v) for k, v in single["services"]["caddy"]["environment"].items()}
-    result = caddy_validate(env)
+    result = caddy("validate", env)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_caddy_accepts_the_caddyfile_with_its_defaults() -> None:
-    result = caddy_validate({})
+    result = caddy("validate", {})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_caddy_refuses_the_metrics_path_before_any_service_sees_it() -> None:
+    # Defence in depth: the services serve no /<service>/metrics, and Caddy refuses it too.
+    # Caddy sorts its `handle` blocks; the refusal must come out first.
+    result = caddy("adapt", {})
+    assert result.returncode == 0, result.stderr
+    [server] = json.loads(result.stdout)["apps"]["http"]["servers"].values()
+    handles = [route for route in server["routes"] if route["handle"][0]["handler"] == "subroute"]
+    refusal = handles[0]
+    assert refusal["match"] == [{"path": ["/metrics", "/*/metrics", "/*/metrics/*"]}]
+    [response] = refusal["handle"][0]["routes"][0]["handle"]
+    assert response == {"handler": "static_response", "status_code": 404}
 
 
 def test_prometheus_scrapes_every_instance_of_every_service() -> None:
     config = load_yaml(OBSERVABILITY / "prometheus.yml")
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    for name, port in SERVICES.items():
+    for name, port in METRICS.items():
         job = jobs[name]
-        assert job["metrics_path"] == f"/{name}/metrics"
+        # The internal metrics port, not the one Caddy proxies to.
+        assert job["metrics_path"] == "/metrics"
+        assert port != SERVICES[name]
         # DNS service discovery: each replica is a target of its own.
         [discovery] = job["dns_sd_configs"]
         assert discovery == {"names": [name], "type": "A", "port": port, "refresh_interval": "30s"}

@@ -19,6 +19,7 @@ from deploy_support import (
     DEPLOY,
     ENV_EXAMPLE,
     FRONTDOOR,
+    METRICS,
     NATS_DIR,
     REPO,
     REQUIRED_SETTINGS,
@@ -242,6 +243,10 @@ def test_the_services_match_the_backbone(single) -> None:
         assert service["build"]["dockerfile"] == "deploy/docker/Dockerfile"
         assert service["image"].endswith(f"/{name}:dev")
         assert env["ONTOUR_HTTP_PORT"] == str(port)
+        # The metrics port is on the compose network only: exposed, never published.
+        assert env["ONTOUR_METRICS_PORT"] == str(METRICS[name])
+        assert service["expose"] == [str(port), str(METRICS[name])]
+        assert "ports" not in service
         assert env["ONTOUR_ENVIRONMENT"] == "production"
         assert re.fullmatch(
             rf"postgresql\+asyncpg://{name}:[0-9a-f]+@postgres:5432/{name}",
@@ -361,6 +366,8 @@ def test_compose_gives_every_process_a_valid_production_configuration(
         settings = factory()
         assert settings.environment == "production", name
         assert settings.http_port == int(environment["ONTOUR_HTTP_PORT"]), name
+        if name in METRICS:
+            assert settings.metrics_listen_port == METRICS[name], name
         assert settings.nats_url == environment["ONTOUR_NATS_URL"], name
         # The stack's own Keycloak: its public URL plus the realm (what `iss` says).
         keycloak_url = single["services"]["keycloak"]["environment"]["KC_HOSTNAME"]

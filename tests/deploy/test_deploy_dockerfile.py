@@ -73,6 +73,18 @@ def test_image_runs_as_non_root_with_a_healthcheck(dockerfile: Path) -> None:
     assert any(op == "STOPSIGNAL" and args == "SIGTERM" for op, args in stage)
 
 
+def test_the_service_and_its_metrics_listen_on_the_container_network() -> None:
+    # Prometheus reaches the metrics port from another container; only the network it is
+    # on (never a published port or the entry point) gets there.
+    env = dict(
+        item.split("=", 1)
+        for op, args in final_stage(DEPLOY / "docker" / "Dockerfile")
+        if op == "ENV"
+        for item in args.split()
+    )
+    assert env["ONTOUR_HTTP_HOST"] == env["ONTOUR_METRICS_HOST"] == "0.0.0.0"
+
+
 def test_dockerfile_copies_every_workspace_member() -> None:
     # `uv sync --frozen` reads the whole workspace: every member's pyproject.toml must be
     # in the build, so a new service breaks this test until the Dockerfile knows it.

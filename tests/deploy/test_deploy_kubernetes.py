@@ -13,6 +13,7 @@ import pytest
 from deploy_support import (
     DEPLOY,
     FRONTDOOR,
+    METRICS,
     NATS_DIR,
     NATS_USERS,
     SERVICES,
@@ -68,7 +69,7 @@ def test_every_process_has_a_deployment_and_a_service(base) -> None:
     assert set(services) == set(WORKLOADS)
     for name, port in WORKLOADS.items():
         [container] = deployments[name]["spec"]["template"]["spec"]["containers"]
-        assert container["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}]
+        assert container["ports"][0] == {"name": "http", "containerPort": port, "protocol": "TCP"}
         env = {e["name"]: e["value"] for e in container["env"]}
         assert env["ONTOUR_HTTP_PORT"] == str(port)
         assert {"configMapRef": {"name": "ontour-config"}} in container["envFrom"]
@@ -83,6 +84,28 @@ def test_every_process_has_a_deployment_and_a_service(base) -> None:
         for e in deployments["frontdoor"]["spec"]["template"]["spec"]["containers"][0]["env"]
     }
     assert frontdoor_env["ONTOUR_APP"] == "ontour.frontdoor:create_app"
+
+
+def test_metrics_are_scraped_on_an_internal_port_of_their_own(base) -> None:
+    deployments, services = by_kind(base, "Deployment"), by_kind(base, "Service")
+    for name, port in METRICS.items():
+        template = deployments[name]["spec"]["template"]
+        [container] = template["spec"]["containers"]
+        metrics = {"name": "metrics", "containerPort": port, "protocol": "TCP"}
+        assert container["ports"][1:] == [metrics]
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert env["ONTOUR_METRICS_PORT"] == str(port)
+        assert template["metadata"]["annotations"] == {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(port),
+            "prometheus.io/path": "/metrics",
+        }
+        assert services[name]["spec"]["ports"][1:] == [
+            {"name": "metrics", "port": port, "targetPort": "metrics", "protocol": "TCP"}
+        ]
+    frontdoor = deployments[FRONTDOOR[0]]["spec"]["template"]
+    assert frontdoor["metadata"]["annotations"] == {"prometheus.io/scrape": "false"}
+    assert len(frontdoor["spec"]["containers"][0]["ports"]) == 1
 
 
 def test_deployments_are_probed_and_hardened(base) -> None:
@@ -142,6 +165,9 @@ def test_production_overlay(production) -> None:
         for p in ingress["spec"]["rules"][0]["http"]["paths"]
     }
     assert paths == {"/": "frontdoor", **{f"/{name}": name for name in SERVICES}}
+    # The public entry point reaches the services' http ports only, never their metrics.
+    for path in ingress["spec"]["rules"][0]["http"]["paths"]:
+        assert path["backend"]["service"]["port"] == {"name": "http"}
 
 
 def test_nats_helm_values_run_a_jetstream_cluster_with_the_compose_permissions() -> None:

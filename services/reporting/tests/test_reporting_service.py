@@ -22,7 +22,7 @@ from ontour.contracts.intake import (
 )
 from ontour.contracts.scheduling import SessieGehouden, SessieGepland, SessieVerplaatst
 from ontour.events import CloudEvent, EventData
-from ontour.testing.plugin import eventually, running_service, scalar
+from ontour.testing.plugin import eventually, running_service, scalar, scrape_metrics
 from ontour.web import ui
 from openpyxl import load_workbook
 from prometheus_client.parser import text_string_to_metric_families
@@ -186,7 +186,7 @@ async def test_aftercare_counts_only_cases_with_statistics_consent(api, nats_url
 
 
 async def test_held_sessions_with_scores(api, nats_url):
-    before = await api.get("/reporting/metrics")  # the registry lives as long as the process
+    before = await scrape_metrics(api)  # the registry lives as long as the process
     await publish(nats_url, *register())
     sessions = [
         SessieGehouden(session_id=uuid.uuid4(), request_id=uuid.uuid4(), organisation_code="GM0344",
@@ -204,7 +204,7 @@ async def test_held_sessions_with_scores(api, nats_url):
     assert cell(figures, "kerncijfers", "sessies gehouden")["waarde"] == 5
     assert cell(figures, "kerncijfers", "deelnemers aan sessies")["waarde"] == 115
     assert cell(figures, "kerncijfers", "evaluatiecijfer (mediaan)")["waarde"] == 7  # 6,7,7,8,9
-    pipeline = await api.get("/reporting/metrics")
+    pipeline = await scrape_metrics(api)
     newest = await scalar(api, "SELECT extract(epoch FROM last_event_at) FROM rm_state")
     assert metric(pipeline, "ontour_reporting_last_event_timestamp_seconds") == float(newest)
     for name, labels, grown in (
@@ -236,7 +236,7 @@ async def test_an_unreadable_event_is_dead_lettered_and_the_figures_say_so(api, 
     await eventually(flagged, timeout=20)
     page = await api.get("/reporting/", headers={"Accept": "text/html"})
     assert "Deze cijfers zijn mogelijk onvolledig" in page.text
-    assert metric(await api.get("/reporting/metrics"), "ontour_reporting_dead_letters") == 1
+    assert metric(await scrape_metrics(api), "ontour_reporting_dead_letters") == 1
 
 
 async def test_a_period_ending_before_it_starts_is_refused_in_dutch(api):

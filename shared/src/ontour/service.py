@@ -3,7 +3,8 @@
 Each service declares itself with a :class:`Service` in its ``app.py``; everything every
 service needs (migrations before traffic, streams and durable consumers, outbox relay,
 health, metrics, AsyncAPI and OpenAPI under ``/<service>/``, problem+json, logs and traces)
-is done here, once.
+is done here, once. Metrics are the exception to "under ``/<service>/``": they are served
+on an internal port of their own (``ontour.observability.metrics_endpoint``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from faststream.nats import JStream, NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.specification import AsyncAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import Field, create_model
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -43,6 +43,7 @@ from ontour.messaging.outbox import OutboxRelay
 from ontour.messaging.streams import ensure_streams, stream_for
 from ontour.observability import metrics
 from ontour.observability.logging import configure_logging, get_logger
+from ontour.observability.metrics_endpoint import MetricsEndpoint
 from ontour.observability.tracing import configure_tracing
 from ontour.settings import ServiceSettings
 from ontour.web.asyncapi_page import render_asyncapi_page
@@ -52,6 +53,8 @@ from ontour.web.routes import route_template
 from ontour.web.ui import PageRenderer, mount_static
 
 API_VERSION = "1.0.0"
+# How often the consumers' lag is read from JetStream (Prometheus scrapes every 15 s).
+CONSUMER_LAG_REFRESH_SECONDS = 5.0
 log = get_logger(__name__)
 
 
@@ -67,6 +70,8 @@ class Runtime:
     identity: Identity
     relay: OutboxRelay | None = None
     relay_task: asyncio.Task[None] | None = None
+    metrics_endpoint: MetricsEndpoint | None = None
+    lag_task: asyncio.Task[None] | None = None
 
     async def audit_denied(
         self, request: Request, principal: Principal | None, path: str, why: str
@@ -163,7 +168,6 @@ class Service:
         operations = [
             f"{prefix}/health/live",
             f"{prefix}/health/ready",
-            f"{prefix}/metrics",
             f"{prefix}/asyncapi.json",
             f"{prefix}/asyncapi",
         ]
@@ -222,12 +226,16 @@ class Service:
         FastAPIInstrumentor.instrument_app(
             app,
             tracer_provider=configure_tracing(self.name),
-            excluded_urls=f"{prefix}/health/.*,{prefix}/metrics",
+            excluded_urls=f"{prefix}/health/.*",
         )
         return app
 
     async def _start(self, runtime: Runtime) -> None:
         settings = runtime.settings
+        # First, so a metrics port in use stops the start before anything else runs.
+        runtime.metrics_endpoint = MetricsEndpoint.start(
+            settings.metrics_host, settings.metrics_listen_port
+        )
         if settings.is_development:
             await ensure_database(settings.db_url)
         await migrate(runtime.engine, self.migrations)
@@ -250,9 +258,17 @@ class Service:
                 retention=timedelta(days=settings.outbox_retention_days),
             )
             runtime.relay_task = asyncio.create_task(runtime.relay.run(), name="outbox-relay")
-        log.info("service started", service=self.name)
+        if self.consumers:
+            runtime.lag_task = asyncio.create_task(
+                self._refresh_consumer_lag(runtime), name="consumer-lag"
+            )
+        log.info("service started", service=self.name, metrics_port=runtime.metrics_endpoint.port)
 
     async def _stop(self, runtime: Runtime) -> None:
+        if runtime.lag_task is not None:
+            runtime.lag_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runtime.lag_task
         if runtime.relay is not None and runtime.relay_task is not None:
             runtime.relay.stop()
             try:
@@ -266,7 +282,23 @@ class Service:
                 "broker did not stop cleanly", service=self.name, error=exc.__class__.__name__
             )
         await runtime.engine.dispose()
+        # Last: the monitoring sees the final counts while the service drains.
+        if runtime.metrics_endpoint is not None:
+            await runtime.metrics_endpoint.stop()
         log.info("service stopped", service=self.name)
+
+    async def _refresh_consumer_lag(self, runtime: Runtime) -> None:
+        """ontour_consumer_pending is JetStream's number, not this process's: read it now and
+        then (the metrics endpoint serves from its own thread and cannot ask JetStream)."""
+        while True:
+            with contextlib.suppress(Exception):  # a broker that is away: try again later
+                js = runtime.broker.connection.jetstream()
+                for consumer in self.consumers:
+                    info = await js.consumer_info(consumer.stream, consumer.durable)
+                    metrics.consumer_lag.labels(self.name, consumer.durable).set(
+                        info.num_pending or 0
+                    )
+            await asyncio.sleep(CONSUMER_LAG_REFRESH_SECONDS)
 
     def asyncapi(self, runtime: Runtime) -> dict[str, Any]:
         spec = AsyncAPI(
@@ -317,17 +349,6 @@ class Service:
                 down = ", ".join(k for k, v in checks.items() if v != "ok")
                 raise Problem(503, f"Niet gereed: {down} niet bereikbaar.")
             return {"status": "ok", **checks}
-
-        @router.get("/metrics")
-        async def prometheus_metrics() -> Response:
-            with contextlib.suppress(Exception):
-                js = runtime.broker.connection.jetstream()
-                for consumer in service.consumers:
-                    info = await js.consumer_info(consumer.stream, consumer.durable)
-                    metrics.consumer_lag.labels(service.name, consumer.durable).set(
-                        info.num_pending or 0
-                    )
-            return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
         @router.get("/asyncapi.json")
         async def asyncapi_json() -> dict[str, Any]:

@@ -8,6 +8,8 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_PREFIX = "change-me"
+# The internal metrics port sits this far above the service's HTTP port (8101 -> 9101).
+METRICS_PORT_OFFSET = 1000
 
 
 class ServiceSettings(BaseSettings):
@@ -29,6 +31,16 @@ class ServiceSettings(BaseSettings):
     )
     http_host: str = "127.0.0.1"
     http_port: int = 8100
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address of the internal metrics port (0.0.0.0 in containers, where "
+        "Prometheus scrapes over the internal network).",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        description="Internal port serving /metrics, never behind the entry point; "
+        f"default http_port + {METRICS_PORT_OFFSET}, 0 for any free port (tests).",
+    )
     secret_key: SecretStr = SecretStr(f"{PLACEHOLDER_PREFIX}-secret-key")
     log_level: str = "INFO"
     outbox_retention_days: int = Field(
@@ -86,6 +98,12 @@ class ServiceSettings(BaseSettings):
         return self.database_url or (
             f"postgresql+asyncpg://postgres@127.0.0.1:15432/{self.service_name}"
         )
+
+    @property
+    def metrics_listen_port(self) -> int:
+        if self.metrics_port is None:
+            return self.http_port + METRICS_PORT_OFFSET
+        return self.metrics_port
 
     @property
     def is_development(self) -> bool:

@@ -32,8 +32,11 @@ from ontour.devstack.servers import (
     start_service,
 )
 from ontour.messaging.streams import ensure_streams_at
+from ontour.settings import METRICS_PORT_OFFSET
 
 SERVICE_PORTS = {"intake": 8101, "scheduling": 8102, "aftercare": 8103, "reporting": 8104}
+# Internal: /metrics of each service, on 127.0.0.1 and never behind Caddy.
+METRICS_PORTS = {name: port + METRICS_PORT_OFFSET for name, port in SERVICE_PORTS.items()}
 FRONTDOOR_PORT = 8100
 NATS_PORT = 14222
 NATS_MONITOR_PORT = 18222
@@ -76,6 +79,7 @@ class Stack:
     frontdoor_port: int = FRONTDOOR_PORT
     issuer: str = ""
     service_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
+    metrics_ports: dict[str, int] = field(default_factory=lambda: dict(METRICS_PORTS))
     environment: str = "development"
     processes: list[ManagedProcess] = field(default_factory=list)
 
@@ -122,11 +126,13 @@ class Stack:
 
         services = service_names()
         for name in services:
-            port = self.service_ports[name]
+            port, metrics_port = self.service_ports[name], self.metrics_ports[name]
             self._require_free(port, f"de dienst {name}", "een andere poort")
+            self._require_free(metrics_port, f"de metrics van {name}", "een andere poort")
             env = common | {
                 "ONTOUR_DATABASE_URL": database_url(server_url, name),
                 "ONTOUR_HTTP_PORT": str(port),
+                "ONTOUR_METRICS_PORT": str(metrics_port),
             }
             self.processes.append(start_service(name, port, logs / f"{name}.log", env))
 
@@ -201,6 +207,7 @@ def up() -> int:
         stack.stop()
         return 1
     base = f"http://127.0.0.1:{stack.http_port}"
+    metrics_ports = ", ".join(f"{name} {stack.metrics_ports[name]}" for name in service_names())
     if os.environ.get("ONTOUR_DEMO"):
         from ontour.devstack.demo import load_demo
 
@@ -217,7 +224,7 @@ On Tour draait op {base}/
   Rapportage         {base}/reporting/api/v1/openapi.json
   Events (AsyncAPI)  {base}/<dienst>/asyncapi
   Gezondheid         {base}/<dienst>/health/ready
-  Metrics            {base}/<dienst>/metrics
+  Metrics (intern)   http://127.0.0.1:<poort>/metrics ({metrics_ports}; niet via Caddy)
 
 Stoppen: Ctrl-C. Alles wissen: make reset.
 """,

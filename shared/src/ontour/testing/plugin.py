@@ -198,7 +198,8 @@ async def running_service(
         database_url=database_url,
         oidc_issuer=idp_url,
         environment="test",
-        **overrides,
+        # Any free port: services of concurrent tests must not share one.
+        **{"metrics_port": 0, **overrides},
     )
     app = service.create_app(settings)
     async with app.router.lifespan_context(app):
@@ -208,6 +209,13 @@ async def running_service(
         ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
+
+
+async def scrape_metrics(api: Any) -> httpx.Response:
+    """The Prometheus text of a service from ``running_service``, from its internal port."""
+    port = api.app.state.runtime.metrics_endpoint.port
+    async with httpx.AsyncClient() as client:
+        return await client.get(f"http://127.0.0.1:{port}/metrics")
 
 
 async def eventually(check: Any, *, timeout: float = 10.0, interval: float = 0.05) -> Any:  # noqa: ASYNC109
