@@ -40,6 +40,18 @@ def test_a_coordinator_records_a_voorgesprek_and_every_page_is_accessible(page, 
     page.goto(f"{base_url}/intake/organisaties/GM0363")
     assert page.get_by_text("sessie gewenst").first.is_visible()
     assert_accessible(page)
+
+    # "Niet publiceren" on the organisation page: a mistake first, then saved, in the timeline.
+    page.get_by_label("Niet publiceren").check()
+    page.get_by_label("Toelichting").fill("x" * 201)
+    page.get_by_role("button", name="Publicatie opslaan").click()
+    assert page.get_by_role("alert").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Toelichting").fill("op verzoek van de griffie")
+    page.get_by_role("button", name="Publicatie opslaan").click()
+    assert page.get_by_text("De keuze voor publicatie is opgeslagen").is_visible()
+    assert page.get_by_text("Publicatie: publiceren → niet publiceren").is_visible()
+    assert_accessible(page)
     for path in ("/intake/acties", "/intake/import", "/intake/organisaties/GM0363/contacten"):
         page.goto(f"{base_url}{path}")
         assert_accessible(page)
@@ -52,3 +64,13 @@ def test_the_form_works_without_javascript(page_without_js, base_url):
     page.get_by_label("telefonisch").check()
     page.get_by_role("button", name="Opslaan").click()
     assert page.get_by_text("Het voorgesprek is opgeslagen").is_visible()
+
+
+def test_not_published_is_set_without_javascript(page_without_js, base_url):
+    page = page_without_js
+    sign_in(page, base_url, "coordinator")
+    page.goto(f"{base_url}/intake/organisaties/GM0034")
+    page.get_by_label("Niet publiceren").check()
+    page.get_by_role("button", name="Publicatie opslaan").click()
+    assert page.get_by_text("De keuze voor publicatie is opgeslagen").is_visible()
+    assert page.get_by_text("niet gepubliceerd", exact=True).is_visible()

@@ -159,3 +159,50 @@ async def test_the_contacts_page_is_audited_and_only_a_coordinator_adds(site, be
     assert await scalar(site, reads) == 2
     refused = await site.post(path, data={"name": "X", "function": "y"}, headers=tom)
     assert refused.status_code == 403
+
+
+async def test_a_coordinator_sets_not_published_on_the_organisation_page(site, bearer):
+    page = await site.get("/intake/organisaties/GM0014")
+    assert "Publicatie in de tourcijfers" in page.text
+    assert "Deze organisatie wordt genoemd in de gepubliceerde tourcijfers." in page.text
+    path = "/intake/organisaties/GM0014/publicatie"
+    form = {"not_published": "ja", "note": "op verzoek van de griffie", "version": "1"}
+    saved = await site.post(path, data=form)
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/intake/organisaties/GM0014?opgeslagen=1#publicatie"
+    page = await site.get(saved.headers["location"])
+    assert "De keuze voor publicatie is opgeslagen" in page.text
+    assert "niet gepubliceerd" in page.text
+    assert "Publicatie: publiceren → niet publiceren (op verzoek van de griffie)" in page.text
+    assert 'value="ja" checked' in page.text and 'name="version" value="2"' in page.text
+
+    # A stale form: refused, the page shows how it stands now and keeps the note.
+    stale = await site.post(path, data={**form, "not_published": "nee", "note": "later"})
+    assert stale.status_code == 409
+    assert "Iemand anders heeft deze organisatie gewijzigd" in stale.text
+    assert 'value="ja" checked' in stale.text and 'value="later"' in stale.text
+    assert await scalar(site, "SELECT not_published FROM organisation WHERE cbs_code = 'GM0014'")
+
+    cleared = await site.post(path, data={"not_published": "nee", "version": "2"})
+    assert cleared.status_code == 303
+    assert not await scalar(
+        site, "SELECT not_published FROM organisation WHERE cbs_code = 'GM0014'"
+    )
+
+    tom = {**bearer("teamlid"), **HTML}
+    as_teamlid = await site.get("/intake/organisaties/GM0014", headers=tom)
+    assert "Publicatie: niet publiceren → publiceren" in as_teamlid.text
+    assert 'action="/intake/organisaties/GM0014/publicatie"' not in as_teamlid.text
+    refused = await site.post(path, data={"not_published": "ja", "version": "3"}, headers=tom)
+    assert refused.status_code == 403
+
+
+async def test_the_not_published_form_names_what_is_wrong(site):
+    path = "/intake/organisaties/GM0014/publicatie"
+    wrong = await site.post(path, data={"not_published": "", "note": "x" * 201, "version": "1"})
+    assert wrong.status_code == 422
+    assert "Er is iets niet goed ingevuld" in wrong.text
+    assert 'href="#not_published"' in wrong.text and 'href="#note"' in wrong.text
+    assert "Publicatie in de tourcijfers is verplicht" in wrong.text
+    assert 'value="' + "x" * 201 + '"' in wrong.text  # nothing lost
+    assert await scalar(site, "SELECT count(*) FROM timeline_entry") == 0

@@ -1,4 +1,5 @@
-"""The register of organisations: loaded once on first start, and read through the API."""
+"""The register of organisations: loaded once on first start, read through the API, and
+"niet publiceren" set by a coordinator (with history, carried on every change event)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from types import SimpleNamespace
 
 import pytest
 from intake.app import service as intake
+from intake.handlers import on_session_planned
 from intake.reference_data import load_register
 from intake.registration import load_shipped_register
-from ontour.contracts.intake import OrganisatieGeregistreerd
-from ontour.db import create_engine, ensure_database, migrate, session_factory
+from ontour.contracts.intake import OrganisatieGeregistreerd, OrganisatieGewijzigd
+from ontour.contracts.scheduling import SessieGepland
+from ontour.db import create_engine, ensure_database, migrate, session_factory, transaction
 from ontour.testing.plugin import events_on_bus, running_service, scalar
 from sqlalchemy import text
 
@@ -145,3 +148,134 @@ async def test_bad_requests_are_problems(api, path, status):
 async def test_who_may_read_the_register(api, bearer, role, status):
     for path in (API, f"{API}/GM0014"):
         assert (await api.get(path, headers=bearer(role))).status_code == status
+
+
+# --- "niet publiceren" ---------------------------------------------------------------------------
+
+CHANGED = OrganisatieGewijzigd.nats_subject()
+
+
+async def test_a_coordinator_sets_and_clears_not_published_with_history(api, nats_url):
+    path = f"{API}/GM0014/publicatie"
+    assert (await api.get(f"{API}/GM0014")).json()["not_published"] is False
+    note = "op verzoek van de griffie"
+    response = await api.put(
+        path, json={"not_published": True, "note": note}, headers={"If-Match": '"1"'}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["not_published"] is True and response.json()["version"] == 2
+    assert response.headers["ETag"] == '"2"'
+    assert (await api.get(f"{API}/GM0014")).json()["not_published"] is True
+
+    # The same value again changes nothing: no version, no history, no event.
+    again = await api.put(path, json={"not_published": True, "version": 2})
+    assert again.status_code == 200 and again.json()["version"] == 2
+
+    cleared = await api.put(path, json={"not_published": False, "version": 2})
+    assert cleared.status_code == 200 and cleared.json()["not_published"] is False
+    assert cleared.json()["version"] == 3
+
+    timeline = (await api.get(f"{API}/GM0014/tijdlijn")).json()
+    assert [(t["kind"], t["summary"]) for t in timeline] == [
+        ("publicatie", "Publicatie: niet publiceren → publiceren"),
+        ("publicatie", f"Publicatie: publiceren → niet publiceren ({note})"),
+    ]
+    assert {t["actor"] for t in timeline} == {"Carla de Vries"}
+    changes = "SELECT count(*) FROM audit_log WHERE object_type = 'organisatie'"
+    assert await scalar(api, changes) == 2
+
+    events = await events_on_bus(nats_url, CHANGED, 2)
+    assert [e["data"] for e in events] == [
+        {
+            "organisation_code": "GM0014",
+            "changed_fields": ["not_published"],
+            "valid_until": None,
+            "successor_code": None,
+            "tour_status": None,
+            "not_published": flag,
+        }
+        for flag in (True, False)
+    ]
+
+
+async def test_changing_not_published_needs_the_current_version(api):
+    path = f"{API}/GM0014/publicatie"
+    blind = await api.put(path, json={"not_published": True})
+    assert blind.status_code == 428
+    assert (await api.put(path, json={"not_published": True, "version": 1})).status_code == 200
+    stale = await api.put(path, json={"not_published": False}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 409 and stale.headers["ETag"] == '"2"'
+    assert stale.headers["content-type"].startswith("application/problem+json")
+    assert (await api.get(f"{API}/GM0014")).json()["not_published"] is True
+
+
+async def test_every_other_change_carries_the_current_flag(api, nats_url):
+    """The tour status by hand, by a voorgesprek and by a session: each event says the
+    organisation is not to be published."""
+    await api.put(f"{API}/GM0344/publicatie", json={"not_published": True, "version": 1})
+    by_hand = await api.patch(f"{API}/GM0344", json={"tour_status": "geen interesse", "version": 2})
+    assert by_hand.status_code == 200 and by_hand.json()["not_published"] is True
+    held = await api.post(
+        "/intake/api/v1/voorgesprekken",
+        json={
+            "organisation_code": "GM0344",
+            "status": "gehouden",
+            "held_on": "2025-03-04",
+            "mode": "online",
+            "teamleden": ["tom.teamlid"],
+            "session_wish": "ja",
+        },
+    )
+    assert held.status_code == 201, held.text
+    example = SessieGepland.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    planned = SessieGepland.model_validate({**example, "organisation_code": "GM0344"})
+    async with transaction(api.app.state.runtime.sessions) as session:
+        await on_session_planned(session, None, planned)  # type: ignore[arg-type]
+
+    events = await events_on_bus(nats_url, CHANGED, 4)
+    assert [(e["data"]["tour_status"], e["data"]["not_published"]) for e in events] == [
+        (None, True),
+        ("geen interesse", True),
+        ("sessie gewenst", True),
+        ("sessie gepland", True),
+    ]
+    assert all(e["data"]["changed_fields"] == ["tour_status"] for e in events[1:])
+
+
+@pytest.mark.parametrize("role", ["teamlid", "ministerie"])
+async def test_only_a_coordinator_changes_not_published(api, bearer, role):
+    response = await api.put(
+        f"{API}/GM0014/publicatie",
+        json={"not_published": True, "version": 1},
+        headers=bearer(role),
+    )
+    assert response.status_code == 403
+    assert (await api.get(f"{API}/GM0014")).json()["not_published"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "reason"),
+    [
+        ({"not_published": "misschien", "version": 1}, "not_published", "moet ja of nee zijn"),
+        ({"version": 1}, "not_published", "is verplicht"),
+        ({"not_published": True, "note": "x" * 201, "version": 1}, "note", "is te lang"),
+        ({"not_published": True, "note": "a\x00b", "version": 1}, "note", None),
+        ({"not_published": True, "note": "", "version": 1}, "note", None),
+        ({"not_published": True, "reden": "x", "version": 1}, "reden", "is onbekend"),
+    ],
+)
+async def test_bad_input_for_not_published_is_a_dutch_problem(api, body, field, reason):
+    response = await api.put(f"{API}/GM0014/publicatie", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    params = response.json()["invalidParams"]
+    assert [p["name"] for p in params] == [field]
+    if reason:
+        assert params[0]["reason"] == reason
+    assert (await api.get(f"{API}/GM0014")).json()["version"] == 1
+    assert await scalar(api, "SELECT count(*) FROM timeline_entry") == 0
+
+
+async def test_not_published_of_an_unknown_organisation_is_404(api):
+    response = await api.put(f"{API}/GM9999/publicatie", json={"not_published": True, "version": 1})
+    assert response.status_code == 404

@@ -58,6 +58,11 @@ async def test_a_merger_ends_two_gemeenten_and_links_their_successor(
     async with running_service(
         intake, nats_url=nats_url, database_url=url, idp_url=idp_url, headers=bearer("coordinator")
     ) as api:
+        # Baarn asked not to be named: its ending carries that, De Bilt's does not.
+        flagged = await api.put(
+            f"{API}/{MERGED[0]}/publicatie", json={"not_published": True, "version": 1}
+        )
+        assert flagged.status_code == 200, flagged.text
         result = await run_import(
             str(source), "--geldig-vanaf", "2027-01-01", "--database-url", url
         )
@@ -65,18 +70,19 @@ async def test_a_merger_ends_two_gemeenten_and_links_their_successor(
         assert "1 toegevoegd, 1 gewijzigd, 2 beëindigd" in result.output
         assert "GM0308 Baarn: beëindigd per 2027-01-01, opgegaan in GM1999" in result.output
 
-        for code in MERGED:
+        for code, version in zip(MERGED, (3, 2), strict=True):
             ended = (await api.get(f"{API}/{code}")).json()
             assert ended["valid_until"] == "2027-01-01"
             assert ended["successor_code"] == SUCCESSOR
-            assert ended["version"] == 2
+            assert ended["version"] == version
         successor = (await api.get(f"{API}/{SUCCESSOR}")).json()
         assert (successor["name"], successor["valid_from"]) == ("Baarn-De Bilt", "2027-01-01")
         assert (await api.get(f"{API}/{RENAMED}")).json()["name"] == "Bunnik aan de Kromme Rijn"
 
-        changed = await events_on_bus(nats_url, OrganisatieGewijzigd.nats_subject(), 3)
-        by_code = {event["subject"]: event["data"] for event in changed}
+        changed = await events_on_bus(nats_url, OrganisatieGewijzigd.nats_subject(), 4)
+        by_code = {event["subject"]: event["data"] for event in changed}  # the last per code
         assert by_code[RENAMED]["changed_fields"] == ["name"]
+        assert by_code[RENAMED]["not_published"] is False
         for code in MERGED:
             assert by_code[code] == {
                 "organisation_code": code,
@@ -84,6 +90,7 @@ async def test_a_merger_ends_two_gemeenten_and_links_their_successor(
                 "valid_until": "2027-01-01",
                 "successor_code": SUCCESSOR,
                 "tour_status": None,
+                "not_published": code == MERGED[0],
             }
         registered = await events_on_bus(nats_url, OrganisatieGeregistreerd.nats_subject(), 355)
         assert len(registered) == 355
@@ -93,7 +100,7 @@ async def test_a_merger_ends_two_gemeenten_and_links_their_successor(
         again = await run_import(str(source), "--geldig-vanaf", "2027-01-01", "--database-url", url)
         assert again.exit_code == 0, again.output
         assert "Het register was al actueel." in again.output
-        assert await scalar(api, "SELECT count(*) FROM outbox") == 354 + 1 + 3
+        assert await scalar(api, "SELECT count(*) FROM outbox") == 354 + 1 + 1 + 3
 
 
 async def test_an_invalid_file_changes_nothing(tmp_path, nats_url, database_url, idp_url, bearer):

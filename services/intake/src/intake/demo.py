@@ -1,7 +1,8 @@
 """Demo data for intake: voorgesprekken with real gemeenten and provincies, fictional people.
 
 Held ones with themes, participants and session wishes (so scheduling gets session requests),
-a few planned ones, follow-up actions and a note; always the same (seeded).
+a few planned ones, follow-up actions, a note and two organisations that asked not to be
+named in the published figures; always the same (seeded).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ THEMES = [
     "nazorg", "veiligheid in raad of Staten", "integriteit", "ondermijning",
 ]  # fmt: skip
 PLANNED = ["GM0153", "GM0855", "PV21"]
+# Asked not to be named in the published figures (reporting shows them as "niet gepubliceerd").
+NOT_PUBLISHED = ["GM0193", "GM0637"]
 
 
 def _voorgesprek(chooser: random.Random, code: str, held_on: date) -> dict[str, object]:
@@ -90,4 +93,13 @@ def load(client: httpx.Client) -> str:
         "/intake/api/v1/organisaties/GM0014/notities",
         json={"text": "Griffie vraagt om een sessie na het zomerreces."},
     ).raise_for_status()
+    for code in NOT_PUBLISHED:
+        path = f"/intake/api/v1/organisaties/{code}"
+        current = client.get(path)
+        current.raise_for_status()
+        client.put(
+            f"{path}/publicatie",
+            json={"not_published": True, "note": "op verzoek van de griffie"},
+            headers={"If-Match": current.headers["ETag"]},
+        ).raise_for_status()
     return f"{held} gehouden en {len(PLANNED)} geplande voorgesprekken vastgelegd"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from ontour.contracts.intake import OrganisatieGewijzigd, OrganisatieVeld, TourStatus
+from ontour.contracts.intake import TourStatus
 from ontour.contracts.scheduling import SessieGeannuleerd, SessieGehouden, SessieGepland
 from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer
@@ -17,8 +17,8 @@ from ontour.messaging.outbox import enqueue
 from ontour.messaging.streams import stream_for
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from intake import repository
-from intake.models import OrganisationRow, TimelineEntry
+from intake import organisations
+from intake.models import OrganisationRow
 
 sessions = EventConsumer(
     service="intake",
@@ -40,20 +40,10 @@ async def _move(
     organisation = await session.get(OrganisationRow, code, with_for_update=True)
     if organisation is None or TourStatus(organisation.tour_status) not in only_from:
         return
-    await repository.set_tour_status(session, code, to)
-    session.add(
-        TimelineEntry(organisation_code=code, kind="sessie", summary=summary, actor="planning")
+    event = await organisations.change(
+        session, code, {"tour_status": to.value}, kind="sessie", summary=summary, actor="planning"
     )
-    await enqueue(
-        session,
-        OrganisatieGewijzigd(
-            organisation_code=code,
-            changed_fields=[OrganisatieVeld.TOUR_STATUS],
-            valid_until=organisation.valid_until,
-            successor_code=organisation.successor_code,
-            tour_status=to,
-        ),
-    )
+    await enqueue(session, event)
 
 
 _BEFORE_SESSION = [s for s in TourStatus if s is not TourStatus.SESSIE_GEHOUDEN]

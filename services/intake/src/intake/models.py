@@ -181,6 +181,9 @@ class OrganisationRow(SQLModel, table=True):
     valid_until: date | None = None
     successor_code: str | None = Field(default=None, max_length=6)
     tour_status: TourStatus = Field(default=TourStatus.NIET_BENADERD, sa_type=String)
+    # The organisation asked not to be named in the published tour figures (a coordinator
+    # sets it; every organisatie.gewijzigd carries it).
+    not_published: bool = False
     # Optimistic concurrency: every change bumps it; a stale edit is refused.
     version: int = 1
 

@@ -37,9 +37,9 @@ from ontour.web.ui import N_, FormState, PageRenderer
 from pydantic import ValidationError
 
 from intake import recording, repository
-from intake.api import contacten
+from intake.api import contacten, organisaties
 from intake.api.imports import run_import
-from intake.api.schemas import ContactCreate
+from intake.api.schemas import ContactCreate, PublicatieWijziging
 from intake.api.voorgesprekken import may_edit
 from intake.domain.spreadsheet import TEMPLATE
 from intake.domain.voorgesprek import DomainRuleBroken, TransitionRefused, VoorgesprekContent
@@ -216,8 +216,29 @@ async def organisations(
     )
 
 
-@router.get("/organisaties/{cbs_code}", response_class=HTMLResponse)
-async def organisation(request: Request, cbs_code: str, sessions: SessionsDep) -> HTMLResponse:
+PUBLICATION_LABELS: Mapping[str, str] = {
+    "not_published": N_("Publication in the tour figures"),
+    "note": N_("Explanation"),
+}
+
+
+def _publication_labels() -> dict[str, str]:
+    return {name: pages.gettext(label) for name, label in PUBLICATION_LABELS.items()}
+
+
+# The form's choice as the flag (anything else is missing: the schema says so in Dutch).
+PUBLICATION_CHOICES: Mapping[str, bool] = {"ja": True, "nee": False}
+
+
+async def _organisation_page(
+    request: Request,
+    cbs_code: str,
+    sessions: Any,
+    *,
+    form: FormState | None = None,
+    saved: bool = False,
+    status_code: int = 200,
+) -> HTMLResponse:
     async with sessions() as session:
         row = await repository.get_organisation(session, cbs_code)
         if row is None:
@@ -228,6 +249,9 @@ async def organisation(request: Request, cbs_code: str, sessions: SessionsDep) -
         follow_ups, _ = await repository.list_follow_ups(
             session, repository.FollowUpFilter(organisation_code=cbs_code)
         )
+    # What the form shows: as it is stored, unless the user's own values came back with errors.
+    current = {"not_published": "ja" if row.not_published else "nee"}
+    publication = FormState({**current, **form.values}, form.errors) if form else FormState(current)
     return pages.render(
         request,
         "intake/organisatie.html",
@@ -237,8 +261,53 @@ async def organisation(request: Request, cbs_code: str, sessions: SessionsDep) -
             "timeline": timeline,
             "notes": notes,
             "follow_ups": follow_ups,
+            "publication": publication,
+            "publication_labels": _publication_labels(),
+            "saved": saved,
         },
+        status_code=status_code,
     )
+
+
+@router.get("/organisaties/{cbs_code}", response_class=HTMLResponse)
+async def organisation(
+    request: Request, cbs_code: str, sessions: SessionsDep, opgeslagen: bool = False
+) -> HTMLResponse:
+    return await _organisation_page(request, cbs_code, sessions, saved=opgeslagen)
+
+
+@router.post("/organisaties/{cbs_code}/publicatie", response_class=HTMLResponse)
+async def set_publication(
+    request: Request, cbs_code: str, sessions: SessionsDep, principal: PrincipalDep
+) -> Response:
+    """The organisation page's "niet publiceren" form: the same change as the API's PUT."""
+    form = await FormState.from_request(request)
+    try:
+        body = PublicatieWijziging.model_validate(
+            {
+                "not_published": PUBLICATION_CHOICES.get(str(form.value("not_published"))),
+                "note": str(form.value("note")).strip() or None,
+                "version": form.version(),
+            }
+        )
+    except ValidationError as error:
+        failed = form.with_errors(error, _publication_labels())
+        return await _organisation_page(request, cbs_code, sessions, form=failed, status_code=422)
+    try:
+        await organisaties.set_publication(cbs_code, body, sessions, principal, request, Response())
+    except Problem as problem:
+        if problem.status != 409:
+            raise
+        message = pages.gettext(
+            N_(
+                "Someone else changed this organisation while you were working. The page now "
+                "shows how it stands; make your change once more."
+            )
+        )
+        # As it stands now (the choice made elsewhere), with the user's note kept.
+        failed = FormState({"note": form.value("note")}, {"not_published": message})
+        return await _organisation_page(request, cbs_code, sessions, form=failed, status_code=409)
+    return RedirectResponse(f"/intake/organisaties/{cbs_code}?opgeslagen=1#publicatie", 303)
 
 
 # --- the voorgesprek form ------------------------------------------------------------------------

@@ -16,8 +16,6 @@ from typing import Any
 
 from ontour.auth.principal import Principal
 from ontour.contracts.intake import (
-    OrganisatieGewijzigd,
-    OrganisatieVeld,
     Periode,
     SessieWens,
     TourStatus,
@@ -31,7 +29,7 @@ from sqlalchemy import insert, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from intake import repository
+from intake import organisations, repository
 from intake.domain.tour_status import VoorgesprekState, derive_tour_status
 from intake.domain.voorgesprek import (
     VoorgesprekContent,
@@ -179,8 +177,6 @@ async def refresh_tour_status(
 ) -> list[EventData]:
     """Derive the tour status of these organisations again; write and announce changes."""
     events: list[EventData] = []
-    entries: list[dict[str, Any]] = []
-    now = datetime.now(UTC)
     for code in sorted(set(codes)):
         organisation = await session.get(OrganisationRow, code, with_for_update=True)
         if organisation is None:
@@ -197,27 +193,16 @@ async def refresh_tour_status(
         derived = derive_tour_status(current, states)
         if derived is current:
             continue
-        await repository.set_tour_status(session, code, derived)
-        events.append(
-            OrganisatieGewijzigd(
-                organisation_code=code,
-                changed_fields=[OrganisatieVeld.TOUR_STATUS],
-                valid_until=organisation.valid_until,
-                successor_code=organisation.successor_code,
-                tour_status=derived,
-            )
+        event = await organisations.change(
+            session,
+            code,
+            {"tour_status": derived.value},
+            kind="tourstatus",
+            summary=f"Tourstatus: {derived.value}",
+            actor=actor.display_name,
+            object_id=code,
         )
-        entries.append(
-            {
-                "organisation_code": code,
-                "at": now,
-                "kind": "tourstatus",
-                "summary": f"Tourstatus: {derived.value}",
-                "actor": actor.display_name,
-                "object_id": code,
-            }
-        )
-    await _timeline(session, entries)
+        events.append(event)
     return events
 
 

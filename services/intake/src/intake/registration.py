@@ -9,12 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ontour.contracts.intake import (
-    OrganisatieGeregistreerd,
-    OrganisatieGewijzigd,
-    OrganisatieSoort,
-    OrganisatieVeld,
-)
+from ontour.contracts.intake import OrganisatieGeregistreerd, OrganisatieSoort
 from ontour.db import transaction
 from ontour.messaging.outbox import enqueue
 from ontour.observability.logging import get_logger
@@ -22,7 +17,7 @@ from ontour.service import Runtime
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from intake import repository
+from intake import organisations, repository
 from intake.domain.register import ChangeKind, Organisation, RegisterChange, RegisterChanges
 from intake.reference_data import load_register
 
@@ -47,15 +42,6 @@ def registered(organisation: Organisation) -> OrganisatieGeregistreerd:
         organisation_name=organisation.name,
         lat=organisation.lat,
         lon=organisation.lon,
-    )
-
-
-def changed(organisation: Organisation, fields: Sequence[str]) -> OrganisatieGewijzigd:
-    return OrganisatieGewijzigd(
-        organisation_code=organisation.cbs_code,
-        changed_fields=[OrganisatieVeld(name) for name in fields],
-        valid_until=organisation.valid_until,
-        successor_code=organisation.successor_code,
     )
 
 
@@ -84,9 +70,8 @@ async def apply_changes(session: AsyncSession, plan: RegisterChanges) -> None:
     for change in plan.changes:
         if change.kind is ChangeKind.ADDED:
             continue
-        fields = _changed_fields(change)
-        await repository.update_organisation(session, change.after, fields)
-        await enqueue(session, changed(change.after, fields))
+        values = {name: getattr(change.after, name) for name in _changed_fields(change)}
+        await enqueue(session, await organisations.update(session, change.after.cbs_code, values))
 
 
 async def load_shipped_register(runtime: Runtime) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -107,14 +107,6 @@ async def history_of(session: AsyncSession, voorgesprek_id: uuid.UUID) -> list[V
         .order_by(col(VoorgesprekChange.version), col(VoorgesprekChange.id))
     )
     return list(rows.all())
-
-
-async def set_tour_status(session: AsyncSession, cbs_code: str, status: TourStatus) -> None:
-    await session.execute(
-        update(OrganisationRow)
-        .where(col(OrganisationRow.cbs_code) == cbs_code)
-        .values(tour_status=status.value, version=OrganisationRow.version + 1)
-    )
 
 
 # --- follow-ups, notes, timeline, imports ------------------------------------------------------
@@ -277,15 +269,21 @@ async def insert_organisations(
 
 
 async def update_organisation(
-    session: AsyncSession, organisation: Organisation, fields: Sequence[str]
-) -> None:
-    """Write the given fields of ``organisation`` and bump its version."""
-    values = {name: getattr(organisation, name) for name in fields}
-    await session.execute(
+    session: AsyncSession, cbs_code: str, values: Mapping[str, Any]
+) -> OrganisationRow:
+    """Write ``values`` (column: value) and bump the version; the row as it is now.
+
+    The UPDATE holds the row until the caller's transaction ends, so the row returned has
+    every column current, also the ones a concurrent change just committed.
+    """
+    result = await session.execute(
         update(OrganisationRow)
-        .where(col(OrganisationRow.cbs_code) == organisation.cbs_code)
+        .where(col(OrganisationRow.cbs_code) == cbs_code)
         .values(**values, version=OrganisationRow.version + 1)
+        .returning(OrganisationRow),
+        execution_options={"populate_existing": True},
     )
+    return result.scalar_one()
 
 
 # --- contact persons (encrypted; see intake.api.contacten) -------------------------------------

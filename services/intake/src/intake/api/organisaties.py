@@ -1,12 +1,14 @@
-"""The register of organisations: list (filtered, paged) and one by its CBS code."""
+"""The register of organisations: list (filtered, paged), one by its CBS code, and what a
+coordinator changes by hand (tour status, "niet publiceren"), notes and the timeline."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from ontour import audit
-from ontour.contracts.intake import OrganisatieGewijzigd, OrganisatieVeld, TourStatus
+from ontour.contracts.intake import OrganisatieGewijzigd, TourStatus
 from ontour.db import transaction
 from ontour.messaging.outbox import enqueue
 from ontour.service import SessionsDep
@@ -30,18 +32,19 @@ from ontour.web.export import (
 from ontour.web.problems import Problem, problem_responses
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from intake import repository
+from intake import organisations, repository
 from intake.api.deps import CbsCode
 from intake.api.schemas import (
     NotitieIn,
     NotitiePublic,
     OrganisatieLijst,
     OrganisatiePublic,
+    PublicatieWijziging,
     TijdlijnItem,
     TourstatusWijziging,
 )
 from intake.domain.register import OrganisationKind
-from intake.models import OrganisationNote, OrganisationRow, TimelineEntry
+from intake.models import OrganisationNote, OrganisationRow
 
 router = APIRouter(prefix="/organisaties", tags=["organisaties"])
 
@@ -52,7 +55,7 @@ _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 EXPORT_COLUMNS = (
     "cbs_code", "naam", "soort", "provincie", "provincienaam", "tourstatus", "opgeheven_per",
-    "opvolger",
+    "opvolger", "niet_publiceren",
 )  # fmt: skip
 
 
@@ -104,7 +107,7 @@ async def list_organisations(
             EXPORT_COLUMNS,
             (
                 [r.cbs_code, r.name, r.kind, r.province_code, r.province_name, r.tour_status,
-                 r.valid_until, r.successor_code]
+                 r.valid_until, r.successor_code, r.not_published]
                 for r in rows
             ),
         )  # fmt: skip
@@ -138,6 +141,30 @@ async def _organisation_or_404(session: AsyncSession, cbs_code: str) -> Organisa
     return row
 
 
+async def _change_by_hand(
+    sessions: Any,
+    request: Request,
+    response: Response,
+    cbs_code: str,
+    expected: int,
+    apply: Callable[[AsyncSession, OrganisationRow], Awaitable[OrganisatieGewijzigd | None]],
+) -> OrganisationRow:
+    """Apply a coordinator's change to the organisation at version ``expected`` (409 when it
+    is not): the change, its event and its audit record in one transaction."""
+    async with transaction(sessions) as session:
+        row = await _organisation_or_404(session, cbs_code)
+        await session.refresh(row, with_for_update=True)
+        if row.version != expected:
+            raise conflict(row.version)
+        event = await apply(session, row)
+        if event is not None:
+            await enqueue(session, event)
+            await audit.record(session, request, "wijzigen", "organisatie", cbs_code)
+        await session.refresh(row)
+    response.headers["ETag"] = etag(row.version)
+    return row
+
+
 @router.patch(
     "/{cbs_code}",
     response_model=OrganisatiePublic,
@@ -156,36 +183,42 @@ async def set_tour_status(
     if_match: IfMatch = None,
 ) -> OrganisationRow:
     expected = expected_version(if_match, body.version)
-    async with transaction(sessions) as session:
-        row = await _organisation_or_404(session, cbs_code)
-        await session.refresh(row, with_for_update=True)
-        if row.version != expected:
-            raise conflict(row.version)
-        if row.tour_status != body.tour_status:
-            await repository.set_tour_status(session, cbs_code, body.tour_status)
-            session.add(
-                TimelineEntry(
-                    organisation_code=cbs_code,
-                    kind="tourstatus",
-                    summary=f"Tourstatus met de hand gezet: {body.tour_status.value}",
-                    actor=principal.display_name,
-                    object_id=cbs_code,
-                )
-            )
-            await enqueue(
-                session,
-                OrganisatieGewijzigd(
-                    organisation_code=cbs_code,
-                    changed_fields=[OrganisatieVeld.TOUR_STATUS],
-                    valid_until=row.valid_until,
-                    successor_code=row.successor_code,
-                    tour_status=body.tour_status,
-                ),
-            )
-            await audit.record(session, request, "wijzigen", "organisatie", cbs_code)
-        await session.refresh(row)
-    response.headers["ETag"] = etag(row.version)
-    return row
+    return await _change_by_hand(
+        sessions, request, response, cbs_code, expected,
+        lambda session, row: organisations.set_tour_status_by_hand(
+            session, row, body.tour_status, actor=principal.display_name
+        ),
+    )  # fmt: skip
+
+
+@router.put(
+    "/{cbs_code}/publicatie",
+    response_model=OrganisatiePublic,
+    responses=problem_responses(404, 409, 422, 428),
+    summary="Zet of wis 'niet publiceren'",
+    description="Een organisatie kan vragen niet genoemd te worden in de gepubliceerde "
+    "tourcijfers: op de kaarten en in de tabellen van rapportage staat zij dan als 'niet "
+    "gepubliceerd' en zij telt alleen mee in de landelijke totalen. Elke wijziging komt met "
+    "wie en wanneer in de tijdlijn en gaat als `organisatie.gewijzigd` naar de andere "
+    "diensten. Met de versie (If-Match of `version`); dezelfde waarde nog eens zetten "
+    "verandert niets.",
+)
+async def set_publication(
+    cbs_code: CbsCode,
+    body: PublicatieWijziging,
+    sessions: SessionsDep,
+    principal: PrincipalDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> OrganisationRow:
+    expected = expected_version(if_match, body.version)
+    return await _change_by_hand(
+        sessions, request, response, cbs_code, expected,
+        lambda session, row: organisations.set_not_published(
+            session, row, body.not_published, note=body.note, actor=principal.display_name
+        ),
+    )  # fmt: skip
 
 
 @router.get(

@@ -186,6 +186,26 @@ class TourstatusWijziging(BaseModel):
     version: int | None = Field(default=None, description="Versie (of If-Match).")
 
 
+class PublicatieWijziging(BaseModel):
+    """Zet of wis "niet publiceren": de organisatie wil niet genoemd worden in de
+    gepubliceerde tourcijfers (zij telt dan alleen mee in de landelijke totalen)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    not_published: bool = Field(
+        description="true: niet publiceren; false: gewoon publiceren (de standaard)."
+    )
+    note: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=_PRINTABLE,
+        description="Korte toelichting voor de tijdlijn, bijvoorbeeld 'op verzoek van de "
+        "griffie' (geen persoonsgegevens).",
+    )
+    version: int | None = Field(default=None, description="Versie (of If-Match).")
+
+
 class ImportRij(BaseModel):
     """Wat er met één rij van het bestand gebeurde."""
 
@@ -234,6 +254,10 @@ class OrganisatiePublic(BaseModel):
         description="CBS-code van de organisatie waarin zij is opgegaan."
     )
     tour_status: TourStatus = Field(description="Waar de organisatie staat in de tour.")
+    not_published: bool = Field(
+        description="Niet publiceren: de organisatie wil niet genoemd worden in de "
+        "gepubliceerde tourcijfers."
+    )
     version: int = Field(description="Versie, voor het veilig wijzigen (If-Match).")
 
 
