@@ -4,11 +4,13 @@ page, the coordinator's queue and case page (in the browser: test_aftercare_page
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aftercare import pages
 from aftercare.app import service as aftercare
+from aftercare.domain.service_level import AMSTERDAM
 from ontour.testing.plugin import running_service, scalar
 from ontour.web import ui
 
@@ -98,3 +100,50 @@ async def test_a_request_on_the_form_is_received_and_can_be_followed(site):
     assert linked.status_code == 303
     assert await scalar(site, "SELECT status FROM aftercare_case") == "gematcht"
     assert await scalar(site, "SELECT count(*) FROM audit_log WHERE action = 'lezen'") == 1
+
+
+async def test_the_case_page_records_steps_after_the_fact_and_erases_to_a_tombstone(site):
+    # Asked by phone three days ago, linked two days ago, called yesterday; all noted today,
+    # the steps in the browser's date and time field (Dutch time).
+    now = datetime.now(AMSTERDAM).replace(second=0, microsecond=0)
+
+    def typed(days_ago: int) -> str:
+        return (now - timedelta(days=days_ago)).replace(tzinfo=None).isoformat(timespec="minutes")
+
+    by_phone = {"role": "wethouder", "incident_categories": ["bedreiging"], "name": "Jan Wethouder",
+                "consent_handling": True, "received_at": typed(3)}  # fmt: skip
+    entered = await site.post(
+        "/aftercare/api/v1/verzoeken", json=by_phone, headers={"Accept": "application/json"}
+    )
+    assert entered.status_code == 201
+    case_id = str(await scalar(site, "SELECT id FROM aftercare_case"))
+    case = await site.get(f"/aftercare/verzoeken/{case_id}")
+    assert 'name="matched_at" type="datetime-local"' in case.text
+    linked = await site.post(
+        f"/aftercare/verzoeken/{case_id}/koppelen",
+        data={"peer_id": "tom.teamlid", "version": "1", "matched_at": typed(2)},
+    )
+    assert linked.status_code == 303
+    contact = {"mode": "telefoon", "version": "2"}
+    for when, problem in [
+        ("2099-01-01T10:00", "ligt in de toekomst"),
+        (typed(3), "ligt vóór de koppeling"),
+        ("gisteren", "geldige waarde"),
+    ]:
+        refused = await site.post(
+            f"/aftercare/verzoeken/{case_id}/contact", data={**contact, "contacted_at": when}
+        )
+        assert refused.status_code == 422 and problem in refused.text
+    noted = await site.post(
+        f"/aftercare/verzoeken/{case_id}/contact", data={**contact, "contacted_at": typed(1)}
+    )
+    assert noted.status_code == 303
+    contacted_at = await scalar(site, "SELECT contacted_at FROM aftercare_case")
+    assert contacted_at == now - timedelta(days=1)
+    assert "gehaald" in (await site.get(f"/aftercare/verzoeken/{case_id}")).text
+
+    erased = await site.post(f"/aftercare/verzoeken/{case_id}/wissen", data={"version": "3"})
+    assert erased.status_code == 303
+    tombstone = await site.get(f"/aftercare/verzoeken/{case_id}")
+    assert tombstone.status_code == 410 and "gewist" in tombstone.text
+    assert "op verzoek" in tombstone.text and "Jan Wethouder" not in tombstone.text

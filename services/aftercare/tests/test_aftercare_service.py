@@ -12,6 +12,7 @@ import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import nats
 import pytest
 from aftercare.app import service as aftercare
@@ -256,16 +257,102 @@ async def test_erasure_shreds_the_case_even_for_a_backup_taken_before(api, after
     assert key.decrypt(story_in_backup, context) == REQUEST["story"]  # the backup is real data
 
     assert (await api.post(f"{API}/verzoeken/{case_id}/wissen")).status_code == 204
-    after = (await api.get(f"{API}/verzoeken/{case_id}")).json()
-    assert after["erased"] is True and after["name"] is None and after["story"] is None
-    assert after["role"] == "raadslid"  # the statistics stay
+    after = await api.get(f"{API}/verzoeken/{case_id}")
+    assert after.status_code == 410 and "op verzoek" in after.json()["detail"]
     [erased] = await events_on_bus(nats_url, "ontour.aftercare.nazorg.gewist.v1", 1)
-    assert erased["data"]["statistics_consent"] is True
+    assert erased["data"]["statistics_consent"] is True  # reporting still learns of it
+    assert erased["data"]["role_category"] == "raadslid"
     # The key is gone for good (history 1, purged): the backup's ciphertext stays closed.
     with pytest.raises(nats.js.errors.KeyNotFoundError):
         await kv.get(case_id)
     await nc.close()
-    assert await scalar(api, f"SELECT story_enc FROM aftercare_case WHERE id = '{case_id}'") is None
+    assert await scalar(api, "SELECT count(*) FROM aftercare_case") == 0
+    assert (await api.post(f"{API}/verzoeken/{case_id}/wissen")).status_code == 204  # again
+    assert (
+        await api.post(f"{API}/verzoeken/{case_id}/start", json={"version": 1})
+    ).status_code == 410
+
+
+async def all_events_sent(api) -> None:
+    """Wait until the relay marked every outbox row sent."""
+    for _ in range(100):
+        if await scalar(api, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outbox relay did not send everything")
+
+
+ADDRESS = "203.0.113.77"  # the requester's address, as the service sees it
+
+
+@pytest.mark.parametrize("why", ["op verzoek", "einde bewaartermijn"])
+async def test_erasure_leaves_a_tombstone_and_nothing_that_points_to_the_person(
+    api, aftercare_db, nats_url, why
+):
+    public = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api.app, client=(ADDRESS, 50123)), base_url=api.base_url
+    )
+    async with public:
+        received = await public.post(
+            f"{API}/verzoeken",
+            json={**REQUEST, "organisation_code": "GM1931", "happened_on": "2024-02-29"},
+        )
+    assert received.status_code == 201
+    reference = received.json()["reference"]
+    case_id = await case_id_of(api, reference)
+    reason = f"Reden {MARK}: zij kent de gemeente"
+    for step, body in [
+        ("koppeling", {"peer_id": "anne.teamlid", "override_reason": reason, "version": 1}),
+        ("contact", {"mode": "telefoon", "version": 2}),
+        ("start", {"version": 3}),
+        ("afsluiting", {"outcome": "doorverwezen", "referrals": ["juridisch advies"],
+                        "version": 4}),
+    ]:  # fmt: skip
+        assert (await api.post(f"{API}/verzoeken/{case_id}/{step}", json=body)).status_code == 204
+    [asked] = await events_on_bus(nats_url, "ontour.aftercare.nazorg.aangevraagd.v1", 1)
+    statistics_id = asked["data"]["case_id"]
+    traces = {
+        "organisation": "GM1931",
+        "incident date": "2024-02-29",
+        "override reason": reason,
+        "statistics id": statistics_id,
+    }
+    await all_events_sent(api)
+    before = (await pg_dump(aftercare_db)).decode(errors="replace")
+    assert all(value in before for value in traces.values())  # the dump does show them
+    assert statistics_id.encode().hex() in before  # in the outbox's events, as bytea
+    assert ADDRESS not in before  # an anonymous requester's address is never kept
+
+    if why == "op verzoek":
+        assert (await api.post(f"{API}/verzoeken/{case_id}/wissen")).status_code == 204
+    else:
+        async with api.app.state.runtime.sessions() as session:
+            await session.execute(
+                text("UPDATE aftercare_case SET closed_at = now() - interval '400 days'")
+            )
+            await session.commit()
+        settings = Settings(nats_url=nats_url, database_url=aftercare_db, environment="test")
+        assert await clean_up(settings, 12) == 1
+    [erased] = await events_on_bus(nats_url, "ontour.aftercare.nazorg.gewist.v1", 1)
+    assert erased["data"]["case_id"] == statistics_id  # reporting knows, under the same id
+    await all_events_sent(api)
+
+    dump = (await pg_dump(aftercare_db)).decode(errors="replace")
+    for what, value in {**traces, "address": ADDRESS, "marker": MARK}.items():
+        # As text, and as pg_dump writes a bytea (hex): the outbox keeps events as bytes.
+        for form in (value, value.encode().hex()):
+            assert form not in dump, f"{what} is still in the database after erasure"
+    tombstone = (await api.get(f"{API}/verzoeken/{case_id}")).json()
+    assert tombstone["status"] == 410 and why in tombstone["detail"]
+    assert reference in tombstone["detail"] and reference in dump
+    async with api.app.state.runtime.sessions() as session:
+        kept = (await session.execute(text("SELECT * FROM aftercare_erased_case"))).mappings()
+        [row] = [dict(r) for r in kept]
+    assert set(row) == {"id", "reference", "erased_at", "reason"} and row["reason"] == why
+    origins = await scalar(
+        api, "SELECT string_agg(DISTINCT origin, ',') FROM audit_log WHERE actor = 'anoniem'"
+    )
+    assert origins == "publiek (geen adres bewaard)"
 
 
 async def test_retention_erases_cases_closed_long_enough_ago(api, nats_url, aftercare_db):
@@ -285,8 +372,9 @@ async def test_retention_erases_cases_closed_long_enough_ago(api, nats_url, afte
     # What the daily `ontour nazorg opschonen` runs.
     settings = Settings(nats_url=nats_url, database_url=aftercare_db, environment="test")
     assert await clean_up(settings, 12) == 1
-    assert (await api.get(f"{API}/verzoeken/{old}")).json()["erased"] is True
-    assert (await api.get(f"{API}/verzoeken/{recent}")).json()["erased"] is False
+    gone = await api.get(f"{API}/verzoeken/{old}")
+    assert gone.status_code == 410 and "einde bewaartermijn" in gone.json()["detail"]
+    assert (await api.get(f"{API}/verzoeken/{recent}")).status_code == 200
 
 
 async def test_marker_strings_are_nowhere_but_in_ciphertext(api, nats_url, aftercare_db, capfd):
@@ -385,3 +473,91 @@ async def test_case_keys_are_rewrapped_after_a_master_key_rotation(api, nats_url
     await nc.close()
     story = bytes(await scalar(api, f"SELECT story_enc FROM aftercare_case WHERE id = '{case_id}'"))
     assert key.decrypt(story, f"aftercare-case:{case_id}:story".encode()) == REQUEST["story"]
+
+
+def moment(event: dict) -> datetime:
+    return datetime.fromisoformat(event["data"]["at"])
+
+
+async def test_steps_recorded_after_the_fact_keep_their_moments_for_events_and_service_level(
+    api, nats_url
+):
+    # A request that came in by phone on Monday 2 November 2026 at 10:00, Dutch time.
+    entered = await api.post(
+        f"{API}/verzoeken", json={**REQUEST, "received_at": "2026-11-02T10:00:00"}
+    )
+    assert entered.status_code == 201, entered.text
+    case_id = await case_id_of(api, entered.json()["reference"])
+    for step, body in [
+        ("koppeling", {"peer_id": "fatima.teamlid", "matched_at": "2026-11-02T15:30:00+01:00"}),
+        # Wednesday evening: the last day of the two working days.
+        ("contact", {"mode": "telefoon", "contacted_at": "2026-11-04T23:00:00"}),
+        ("start", {}),
+        ("afsluiting", {"outcome": "nazorg afgerond", "closed_at": "2026-12-01T11:00:00Z"}),
+    ]:
+        version = (await api.get(f"{API}/verzoeken/{case_id}")).json()["version"]
+        response = await api.post(
+            f"{API}/verzoeken/{case_id}/{step}", json={**body, "version": version}
+        )
+        assert response.status_code == 204, (step, response.text)
+    case = (await api.get(f"{API}/verzoeken/{case_id}")).json()
+    assert datetime.fromisoformat(case["requested_at"]) == datetime(2026, 11, 2, 9, tzinfo=UTC)
+    assert datetime.fromisoformat(case["contacted_at"]) == datetime(2026, 11, 4, 22, tzinfo=UTC)
+    assert case["service_level"] == "gehaald"
+    assert case["first_contact_due"].startswith("2026-11-04T23:59")
+    expected = {
+        "aangevraagd": datetime(2026, 11, 2, 9, tzinfo=UTC),
+        "gematcht": datetime(2026, 11, 2, 14, 30, tzinfo=UTC),
+        "contact-gelegd": datetime(2026, 11, 4, 22, tzinfo=UTC),
+        "afgesloten": datetime(2026, 12, 1, 11, tzinfo=UTC),
+    }
+    for kind, at in expected.items():
+        [event] = await events_on_bus(nats_url, f"ontour.aftercare.nazorg.{kind}.v1", 1)
+        assert moment(event) == at, kind
+        if kind == "contact-gelegd":
+            assert event["data"]["within_service_level"] is True
+
+
+def refused(response, field: str, words: str) -> bool:
+    problem = response.json()
+    return (
+        response.status_code == 422
+        and response.headers["content-type"].startswith("application/problem+json")
+        and [p["name"] for p in problem["invalidParams"]] == [field]
+        and words in problem["detail"]
+    )
+
+
+async def test_a_moment_in_the_future_or_before_the_step_before_is_refused_in_dutch(api, nats_url):
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    received = {**REQUEST, "received_at": "2026-11-02T10:00:00"}
+    # Only a coordinator says when a request came in; the public form cannot.
+    anonymous = await api.post(f"{API}/verzoeken", json=received, headers={"Authorization": ""})
+    assert refused(anonymous, "received_at", "alleen de coördinator")
+    future = await api.post(f"{API}/verzoeken", json={**received, "received_at": tomorrow})
+    assert refused(future, "received_at", "ligt in de toekomst")
+    assert await scalar(api, "SELECT count(*) FROM aftercare_case") == 0
+
+    case_id = await case_id_of(api, (await api.post(f"{API}/verzoeken", json=received)).json()[
+        "reference"])  # fmt: skip
+    url = f"{API}/verzoeken/{case_id}"
+    for step, body, field, too_early, previous, done in [
+        ("koppeling", {"peer_id": "fatima.teamlid", "version": 1}, "matched_at",
+         "2026-11-02T09:59", "de ontvangst van het verzoek (02-11-2026 10:00)", "2026-11-03T09:00"),
+        # Thursday morning: after the two working days (Monday's deadline is Wednesday night).
+        ("contact", {"mode": "video", "version": 2}, "contacted_at",
+         "2026-11-02T12:00", "de koppeling met de peer (03-11-2026 09:00)", "2026-11-05T09:00"),
+        ("afsluiting", {"outcome": "geen behoefte meer", "version": 4}, "closed_at",
+         "2026-11-05T08:00", "het eerste contact (05-11-2026 09:00)", None),
+    ]:  # fmt: skip
+        for when, words in [(too_early, f"ligt vóór {previous}"), (tomorrow, "in de toekomst")]:
+            response = await api.post(f"{url}/{step}", json={**body, field: when})
+            assert refused(response, field, words), (step, response.text)
+        if done:
+            assert (await api.post(f"{url}/{step}", json={**body, field: done})).status_code == 204
+        if step == "contact":
+            assert (await api.post(f"{url}/start", json={"version": 3})).status_code == 204
+    [event] = await events_on_bus(nats_url, "ontour.aftercare.nazorg.contact-gelegd.v1", 1)
+    assert event["data"]["within_service_level"] is False
+    case = (await api.get(url)).json()
+    assert case["service_level"] == "termijn gemist" and case["status"] == "lopend"

@@ -25,6 +25,10 @@ from starlette.requests import Request
 from ontour.auth.principal import Principal
 
 GENESIS = "0" * 64
+# The origin of what someone without an account does (a public form). Their address would
+# be personal data pointing at that person in a log that can never be erased, and the trail
+# needs no address to account for it: there is no account to hold to account.
+PUBLIC_ORIGIN = "publiek (geen adres bewaard)"
 _CHAIN_LOCK = 0x61756469740A  # serialises appends so the chain stays linear
 
 
@@ -116,15 +120,17 @@ async def record(
     result: str = "toegestaan",
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Audit what the signed-in caller of ``request`` does."""
+    """Audit what the caller of ``request`` does: with their address when signed in, without
+    it (:data:`PUBLIC_ORIGIN`) when they have no account."""
+    actor = getattr(request.state, "user", None)
     await append(
         session,
-        actor=getattr(request.state, "user", None),
+        actor=actor,
         action=action,
         object_type=object_type,
         object_id=object_id,
         result=result,
-        origin=origin_of(request),
+        origin=origin_of(request) if actor is not None else PUBLIC_ORIGIN,
         details=details,
     )
 

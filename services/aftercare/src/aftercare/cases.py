@@ -3,6 +3,10 @@
 Personal fields are sealed with the case's own data key and never leave this module in
 plain text except to the caller who asked for them (and who audits the read). Events name
 the case only by its statistics id, with categories only under statistics consent.
+
+A step may be recorded after the fact (a request that came in by phone, a first contact
+noted the day after): its moment is then given, never in the future nor before the step
+before it, and it is the moment of the event and of the service level too.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ontour.contracts.aftercare import (
@@ -28,7 +32,7 @@ from ontour.contracts.aftercare import (
 from ontour.crypto import FieldCipher, RecordKey
 from ontour.events import EventData
 from ontour.messaging.outbox import enqueue
-from sqlalchemy import update
+from sqlalchemy import delete, func, insert, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,6 +40,7 @@ from aftercare.domain import workflow
 from aftercare.domain.assignment import assign_batch
 from aftercare.domain.matching import MatchRequest, PeerProfile, Proposal, propose
 from aftercare.domain.service_level import (
+    AMSTERDAM,
     Alert,
     SlaPolicy,
     SlaState,
@@ -47,6 +52,7 @@ from aftercare.domain.vocabulary import (
     CaseOutcome,
     CaseStatus,
     ContactMode,
+    ErasureReason,
     Gender,
     GenderWish,
     IncidentCategory,
@@ -55,14 +61,34 @@ from aftercare.domain.vocabulary import (
     RequesterRole,
 )
 from aftercare.keystore import CaseKeys
-from aftercare.models import CaseRow, PeerRow
+from aftercare.models import CaseRow, ErasedCaseRow, PeerRow
 
 SECRET_FIELDS = ("name", "email", "phone", "story", "notes")
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out by phone
+# A moment "now" from a client whose clock runs a little ahead is taken as now.
+CLOCK_SKEW = timedelta(minutes=2)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # no step of this service lies before
+# Outbox rows by the subject of their CloudEvent: the statistics id, for every nazorg event.
+_LOCK_EVENTS = text(
+    "SELECT id FROM outbox "
+    "WHERE convert_from(payload, 'UTF8')::jsonb ->> 'subject' = :subject FOR UPDATE"
+)
+_DELETE_SENT_EVENTS = text(
+    "DELETE FROM outbox WHERE sent_at IS NOT NULL "
+    "AND convert_from(payload, 'UTF8')::jsonb ->> 'subject' = :subject"
+)
 
 
 class NotFound(LookupError):
     pass
+
+
+class Erased(LookupError):
+    """The case was erased: only its tombstone is left."""
+
+    def __init__(self, tombstone: ErasedCaseRow) -> None:
+        super().__init__(str(tombstone.id))
+        self.tombstone = tombstone
 
 
 class VersionConflict(Exception):
@@ -73,6 +99,44 @@ class VersionConflict(Exception):
 
 class Refused(ValueError):
     """A step the rules refuse (Dutch reason)."""
+
+
+class InvalidMoment(Exception):
+    """The moment given for a step cannot be: in the future, or before the step before it."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def _shown(moment: datetime) -> str:
+    return f"{moment.astimezone(AMSTERDAM):%d-%m-%Y %H:%M}"
+
+
+def step_moment(
+    given: datetime | None,
+    field: str,
+    now: datetime,
+    *,
+    after: datetime | None = None,
+    previous: str = "",
+) -> datetime:
+    """When a step happened: ``given`` (Dutch time when it has no zone) or else ``now``.
+
+    Refused in the future, or before ``after`` (the moment of the step before, ``previous``).
+    """
+    if given is None:
+        return now
+    moment = given if given.tzinfo is not None else given.replace(tzinfo=AMSTERDAM)
+    if moment > now + CLOCK_SKEW:
+        raise InvalidMoment(field, "ligt in de toekomst")
+    if moment < EARLIEST:
+        raise InvalidMoment(field, "ligt te ver in het verleden")
+    moment = min(moment.astimezone(UTC), now)
+    if after is not None and moment < after:
+        raise InvalidMoment(field, f"ligt vóór {previous} ({_shown(after)})")
+    return moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +161,8 @@ class Submission:
     wants_same_background: bool = False
     contact_modes: tuple[ContactMode, ...] = ()
     language: str = "nl"
+    received_at: datetime | None = None
+    """When the request came in, if earlier (a coordinator entering a phone call)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +192,8 @@ def _seal(key: RecordKey, case_id: uuid.UUID, field: str, value: str | None) -> 
 
 
 async def read_details(cipher: FieldCipher, keys: CaseKeys, row: CaseRow) -> Details | None:
-    """The decrypted personal fields (None once erased); the caller audits the read."""
-    wrapped = None if row.erased_at else await keys.get(row.id)
+    """The decrypted personal fields (None without a key); the caller audits the read."""
+    wrapped = await keys.get(row.id)
     if wrapped is None:
         return None
     key = cipher.unwrap(wrapped)
@@ -234,6 +300,7 @@ async def submit(
     """Store a request and announce it; returns the case and its status-link secret."""
     if not form.consent_handling:
         raise Refused("zonder toestemming voor de behandeling kunnen wij niets bewaren")
+    requested_at = step_moment(form.received_at, "received_at", datetime.now(UTC))
     token = secrets.token_urlsafe(24)
     case_id = uuid.uuid4()
     wrapped = cipher.new_data_key()
@@ -265,6 +332,7 @@ async def submit(
         email_enc=_seal(key, case_id, "email", form.email),
         phone_enc=_seal(key, case_id, "phone", form.phone),
         story_enc=_seal(key, case_id, "story", form.story),
+        requested_at=requested_at,
     )
     session.add(row)
     await session.flush()
@@ -280,7 +348,8 @@ async def locked(session: AsyncSession, case_id: uuid.UUID, expected: int | None
         await session.exec(select(CaseRow).where(col(CaseRow.id) == case_id).with_for_update())
     ).first()
     if row is None:
-        raise NotFound(str(case_id))
+        tombstone = await session.get(ErasedCaseRow, case_id)
+        raise NotFound(str(case_id)) if tombstone is None else Erased(tombstone)
     if expected is not None and row.version != expected:
         raise VersionConflict(row.version)
     return row
@@ -314,6 +383,7 @@ async def assign(
     *,
     expected_version: int,
     override_reason: str | None,
+    matched_at: datetime | None = None,
 ) -> None:
     """Match a peer: the proposal, or another eligible peer with a reason (an override)."""
     row = await locked(session, case_id, expected_version)
@@ -325,18 +395,22 @@ async def assign(
                       "onbekende peer"))  # fmt: skip
     if proposal.best and peer_id != proposal.best.peer_id and not override_reason:
         raise Refused("wie een andere peer kiest dan het voorstel, geeft de reden op")
+    now = datetime.now(UTC)
     try:
-        workflow.match(_as_domain(row), peer_id, datetime.now(UTC))
+        workflow.match(_as_domain(row), peer_id, now)
     except workflow.DomainError as error:
         raise Refused(str(error)) from None
-    now = datetime.now(UTC)
+    at = step_moment(matched_at, "matched_at", now, after=row.requested_at,
+                     previous="de ontvangst van het verzoek")  # fmt: skip
     await _store(
-        session, row, _event(NazorgGematcht, row, now),
-        status=CaseStatus.GEMATCHT.value, peer_id=peer_id, matched_at=now,
+        session, row, _event(NazorgGematcht, row, at),
+        status=CaseStatus.GEMATCHT.value, peer_id=peer_id, matched_at=at,
         override_reason=override_reason, proposed_peer_id=None,
     )  # fmt: skip
+    # The most recent assignment counts for spreading, also when this one is entered late.
+    latest = func.greatest(func.coalesce(col(PeerRow.last_assigned_at), at), at)
     await session.execute(
-        update(PeerRow).where(col(PeerRow.id) == peer_id).values(last_assigned_at=now)
+        update(PeerRow).where(col(PeerRow.id) == peer_id).values(last_assigned_at=latest)
     )
 
 
@@ -368,6 +442,7 @@ async def record_contact(
     policy: SlaPolicy,
     *,
     expected_version: int,
+    contacted_at: datetime | None = None,
 ) -> None:
     row = await locked(session, case_id, expected_version)
     now = datetime.now(UTC)
@@ -375,11 +450,13 @@ async def record_contact(
         workflow.record_contact(_as_domain(row), now, mode)
     except workflow.DomainError as error:
         raise Refused(str(error)) from None
+    at = step_moment(contacted_at, "contacted_at", now, after=row.matched_at,
+                     previous="de koppeling met de peer")  # fmt: skip
     due = deadline(row.requested_at, policy.working_days, policy.calendar)
-    event = _event(NazorgContactGelegd, row, now, within_service_level=now <= due)
+    event = _event(NazorgContactGelegd, row, at, within_service_level=at <= due)
     await _store(
         session, row, event,
-        status=CaseStatus.CONTACT_GELEGD.value, contacted_at=now, contact_mode=mode.value,
+        status=CaseStatus.CONTACT_GELEGD.value, contacted_at=at, contact_mode=mode.value,
     )  # fmt: skip
 
 
@@ -399,6 +476,7 @@ async def close(
     referrals: Sequence[Referral],
     *,
     expected_version: int,
+    closed_at: datetime | None = None,
 ) -> None:
     row = await locked(session, case_id, expected_version)
     now = datetime.now(UTC)
@@ -406,10 +484,12 @@ async def close(
         workflow.close(_as_domain(row), now, outcome, referrals)
     except workflow.DomainError as error:
         raise Refused(str(error)) from None
-    event = _event(NazorgAfgesloten, row, now, outcome=outcome, referrals=sorted(set(referrals)))
+    at = step_moment(closed_at, "closed_at", now, after=row.contacted_at,
+                     previous="het eerste contact")  # fmt: skip
+    event = _event(NazorgAfgesloten, row, at, outcome=outcome, referrals=sorted(set(referrals)))
     await _store(
         session, row, event,
-        status=CaseStatus.AFGESLOTEN.value, closed_at=now, outcome=outcome.value,
+        status=CaseStatus.AFGESLOTEN.value, closed_at=at, outcome=outcome.value,
         referrals=[r.value for r in sorted(set(referrals))],
     )  # fmt: skip
 
@@ -427,17 +507,36 @@ async def withdraw(session: AsyncSession, row: CaseRow) -> None:
     )  # fmt: skip
 
 
-async def erase(session: AsyncSession, keys: CaseKeys, row: CaseRow) -> None:
-    """Crypto-shredding: the case key and every ciphertext go; the categories stay."""
-    if row.erased_at is not None:
-        return
+async def erase(session: AsyncSession, keys: CaseKeys, row: CaseRow, reason: ErasureReason) -> None:
+    """Erase a case: its key is destroyed (crypto-shredding, so a backup made before cannot
+    be read either) and its row deleted, leaving a tombstone (id, reference, when, why).
+
+    The erasure event still tells reporting, under the statistics id; after that the
+    database keeps nothing that names that id (:func:`_forget_events`).
+    """
     now = datetime.now(UTC)
     await keys.destroy(row.id)
-    await _store(
-        session, row, _event(NazorgGewist, row, now),
-        status_token_hash=None, erased_at=now,
-        **{f"{field}_enc": None for field in SECRET_FIELDS},
-    )  # fmt: skip
+    await enqueue(session, _event(NazorgGewist, row, now))
+    await _forget_events(session, row.statistics_id)
+    await session.execute(
+        insert(ErasedCaseRow).values(
+            id=row.id, reference=row.reference, erased_at=now, reason=reason.value
+        )
+    )
+    await session.execute(delete(CaseRow).where(col(CaseRow.id) == row.id))
+
+
+async def _forget_events(session: AsyncSession, statistics_id: uuid.UUID) -> None:
+    """Delete the case's sent events from the outbox; those not sent yet must still reach
+    reporting, and go the moment the relay marks them sent (a trigger, migration 0004, for
+    events whose case no longer exists).
+
+    Locking the rows first waits for a relay that is publishing them right now, so that its
+    mark is seen here and no sent event slips through between the two.
+    """
+    subject = {"subject": str(statistics_id)}
+    await session.execute(_LOCK_EVENTS, subject)
+    await session.execute(_DELETE_SENT_EVENTS, subject)
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -452,15 +551,10 @@ async def erase_expired(session: AsyncSession, keys: CaseKeys, months: int, now:
     """Erase every case closed (or withdrawn) more than ``months`` ago; how many."""
     cutoff = months_before(now, months)
     rows = (
-        await session.exec(
-            select(CaseRow)
-            .where(col(CaseRow.erased_at).is_(None))
-            .where(col(CaseRow.closed_at) < cutoff)
-            .with_for_update()
-        )
+        await session.exec(select(CaseRow).where(col(CaseRow.closed_at) < cutoff).with_for_update())
     ).all()
     for row in rows:
-        await erase(session, keys, row)
+        await erase(session, keys, row, ErasureReason.END_OF_RETENTION)
     return len(rows)
 
 

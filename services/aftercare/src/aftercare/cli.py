@@ -1,8 +1,9 @@
 """``ontour nazorg opschonen``: destroy the personal data of cases past their retention.
 
 Run it daily (cron, a Kubernetes CronJob or a compose profile): every case closed or
-withdrawn more than ``ONTOUR_RETENTION_MONTHS`` months ago is crypto-shredded, with an
-erasure event. Exposed through the ``ontour.cli`` entry point group.
+withdrawn more than ``ONTOUR_RETENTION_MONTHS`` months ago is erased (crypto-shredded, its
+row replaced by a tombstone), with an erasure event. Exposed through the ``ontour.cli``
+entry point group.
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ def opschonen(
     """Wis de persoonsgegevens van dossiers waarvan de bewaartermijn voorbij is."""
     settings = Settings()
     erased = asyncio.run(clean_up(settings, maanden or settings.retention_months))
-    typer.echo(f"{erased} dossier(s) gewist (crypto-shredding); de statistiek blijft.")
+    typer.echo(
+        f"{erased} dossier(s) gewist (crypto-shredding); alleen een grafsteen blijft, de "
+        "cijfers staan al in de rapportage."
+    )
 
 
 async def rewrap(settings: Settings) -> int:

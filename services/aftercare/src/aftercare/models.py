@@ -1,9 +1,11 @@
-"""Aftercare's tables: cases (personal fields encrypted with the case's own key) and peers.
+"""Aftercare's tables: cases (personal fields encrypted with the case's own key), the
+tombstones of erased cases, and peers.
 
 A case's data key, wrapped with a master key (:mod:`ontour.crypto`), is kept outside the
-database (:mod:`aftercare.keystore`). Erasing a case destroys that key and the ciphertexts
-(crypto-shredding): what remains are the categories needed for statistics, never a way back
-to the person, not even from a database backup made before.
+database (:mod:`aftercare.keystore`). Erasing a case destroys that key (crypto-shredding: a
+database backup made before cannot be read either) and deletes the case row with everything
+that could point to the person, its statistics id included; what remains is a tombstone.
+The figures live on in reporting, which got every step as an event.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import Column, DateTime, LargeBinary, String
 from sqlmodel import Field, SQLModel
 
 metadata = SQLModel.metadata
-__all__ = ["CaseRow", "OutboxMessage", "PeerRow", "ProcessedEvent", "metadata"]
+__all__ = ["CaseRow", "ErasedCaseRow", "OutboxMessage", "PeerRow", "ProcessedEvent", "metadata"]
 
 
 class CaseRow(SQLModel, table=True):
@@ -28,7 +30,9 @@ class CaseRow(SQLModel, table=True):
     reference: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
     # Only the hash of the status link's secret is kept; withdrawing or erasing voids it.
     status_token_hash: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
-    statistics_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    # The pseudonymous case_id of the events; unique (the outbox trigger of migration 0004
+    # looks events up by it).
+    statistics_id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
     status: str = Field(index=True)
     role: str
     incident_categories: list[str] = text_list_field()
@@ -62,8 +66,22 @@ class CaseRow(SQLModel, table=True):
     outcome: str | None = None
     referrals: list[str] = text_list_field()
     override_reason: str | None = None
-    erased_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     version: int = 1
+
+
+class ErasedCaseRow(SQLModel, table=True):
+    """What is left of an erased case: that it existed and when and why it was erased.
+
+    No categories, dates, organisation or statistics id: nothing that could lead back to the
+    person, nor to the case's events in reporting.
+    """
+
+    __tablename__ = "aftercare_erased_case"
+
+    id: uuid.UUID = Field(primary_key=True)
+    reference: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
+    erased_at: datetime = timestamp_field(nullable=False)
+    reason: str
 
 
 class PeerRow(SQLModel, table=True):

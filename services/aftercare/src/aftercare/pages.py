@@ -8,6 +8,7 @@ Writes go through the same code as the API.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,6 @@ from aftercare.domain.vocabulary import (
     Referral,
     RequesterRole,
 )
-from aftercare.keystore import case_keys
 from aftercare.models import CaseRow, PeerRow
 
 HERE = Path(__file__).parent
@@ -52,6 +52,12 @@ LABELS = {
     "phone": N_("Telephone number"),
     "consent_handling": N_("Permission to handle your request"),
 }
+
+
+def _moment(form: FormState, name: str) -> datetime | None:
+    """A step's moment from the page (the browser's date and time field, Dutch time)."""
+    value = str(form.value(name) or "")
+    return datetime.fromisoformat(value) if value else None
 
 
 def _options(enum: Any) -> list[tuple[str, str]]:
@@ -239,26 +245,24 @@ async def case_step(
         "koppelen": lambda s: cases.assign(
             s, case_id, str(form.value("peer_id")), expected_version=version,
             override_reason=str(form.value("override_reason")) or None,
+            matched_at=_moment(form, "matched_at"),
         ),
         "weigeren": lambda s: cases.decline(
             s, case_id, principal.subject, expected_version=version
         ),
         "contact": lambda s: cases.record_contact(
-            s, case_id, ContactMode(str(form.value("mode"))), policy, expected_version=version
+            s, case_id, ContactMode(str(form.value("mode"))), policy, expected_version=version,
+            contacted_at=_moment(form, "contacted_at"),
         ),
         "start": lambda s: cases.start(s, case_id, expected_version=version),
         "afsluiten": lambda s: cases.close(
             s, case_id, CaseOutcome(str(form.value("outcome"))),
             [Referral(r) for r in form.selected("referrals")], expected_version=version,
+            closed_at=_moment(form, "closed_at"),
         ),
     }  # fmt: skip
     if step == "wissen":
-        keys = await case_keys(request)
-
-        async def erase(session: Any) -> None:
-            await cases.erase(session, keys, await cases.locked(session, case_id, version))
-
-        await verzoeken.apply_step(sessions, request, case_id, "wissen", erase)
+        await verzoeken.erase_on_request(sessions, request, case_id, version)
     elif step in steps:
         try:
             await verzoeken.apply_step(sessions, request, case_id, step, steps[step])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from ontour.web.api import PRINTABLE, SubjectId
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -27,6 +27,15 @@ Province = Annotated[str, StringConstraints(pattern=r"^PV\d{2}$")]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 EMAIL = r"^[^\s@\x00-\x1f\x7f]+@[^\s@\x00-\x1f\x7f]+\.[^\s@\x00-\x1f\x7f]+$"
 PHONE = r"^\+?[0-9][0-9 ()-]{5,19}$"
+
+
+def moment_field(description: str) -> Any:
+    """An optional moment for a step recorded after the fact (default: now)."""
+    return Field(
+        default=None,
+        description=f"{description} Standaard nu; niet in de toekomst en niet vóór de vorige "
+        "stap. Zonder tijdzone geldt de Nederlandse tijd.",
+    )
 
 
 class Aanvraag(BaseModel):
@@ -73,6 +82,10 @@ class Aanvraag(BaseModel):
         default=False, description="Toestemming om uw verzoek anoniem mee te tellen."
     )
     website: str | None = Field(default=None, max_length=200, description="Laat dit veld leeg.")
+    received_at: datetime | None = moment_field(
+        "Ontvangen op: wanneer het verzoek binnenkwam, als dat eerder was (alleen de "
+        "coördinator, bij een verzoek dat telefonisch binnenkwam)."
+    )
 
 
 class Ontvangen(BaseModel):
@@ -106,16 +119,18 @@ class VerzoekInWachtrij(BaseModel):
 class Dossier(VerzoekInWachtrij):
     """Een verzoek met de persoonsgegevens (elke inzage wordt gelogd)."""
 
-    name: str | None = Field(description="Naam (leeg na wissen).")
+    name: str | None = Field(description="Naam (leeg zonder toestemming om te delen).")
     email: str | None = Field(description="E-mailadres.")
     phone: str | None = Field(description="Telefoonnummer.")
     story: str | None = Field(description="Wat er gebeurde.")
     contact_modes: list[str] = Field(description="Gewenste contactvorm.")
     consent_share_with_peer: bool = Field(description="Mag gedeeld worden met de peer.")
     consent_statistics: bool = Field(description="Telt anoniem mee.")
+    matched_at: datetime | None = Field(description="Gekoppeld op.")
+    contacted_at: datetime | None = Field(description="Eerste contact op.")
+    closed_at: datetime | None = Field(description="Afgesloten of ingetrokken op.")
     outcome: str | None = Field(description="Uitkomst.")
     referrals: list[str] = Field(description="Doorverwijzingen.")
-    erased: bool = Field(description="Persoonsgegevens gewist.")
 
 
 class Kandidaat(BaseModel):
@@ -140,6 +155,7 @@ class Koppeling(BaseModel):
         Field(default=None, description="Reden als u afwijkt van het voorstel.")
     )
     version: int | None = Field(default=None, description="Versie (of If-Match).")
+    matched_at: datetime | None = moment_field("Wanneer de peer werd gekoppeld.")
 
 
 class Stap(BaseModel):
@@ -150,11 +166,13 @@ class Stap(BaseModel):
 
 class Contact(Stap):
     mode: ContactMode = Field(description="Hoe het eerste contact was.")
+    contacted_at: datetime | None = moment_field("Wanneer het eerste contact was.")
 
 
 class Afsluiting(Stap):
     outcome: CaseOutcome = Field(description="Uitkomst.")
     referrals: list[Referral] = Field(default_factory=list, description="Doorverwijzingen.")
+    closed_at: datetime | None = moment_field("Wanneer de nazorg werd afgesloten.")
 
 
 class PeerIn(BaseModel):

@@ -44,9 +44,10 @@ from aftercare.api.schemas import (
     VerzoekInWachtrij,
     Voorstel,
 )
-from aftercare.domain.service_level import SlaPolicy
+from aftercare.domain.service_level import AMSTERDAM, SlaPolicy
+from aftercare.domain.vocabulary import ErasureReason
 from aftercare.keystore import case_keys
-from aftercare.models import CaseRow
+from aftercare.models import CaseRow, ErasedCaseRow
 from aftercare.ratelimit import RateLimiter, client_of
 
 router = APIRouter(prefix="/verzoeken", tags=["nazorg"])
@@ -86,6 +87,7 @@ def submission(body: Aanvraag) -> cases.Submission:
         wants_same_background=body.wants_same_background,
         contact_modes=tuple(dict.fromkeys(body.contact_modes)),
         language=body.language,
+        received_at=body.received_at,
     )
 
 
@@ -99,6 +101,11 @@ async def receive(
                            "nog eens, of bel bij acute dreiging 112.")  # fmt: skip
     if body.website:
         return None  # a field people never see: only robots fill it in
+    if body.received_at is not None and (user is None or not is_coordinator(user)):
+        raise invalid(
+            "received_at",
+            "alleen de coördinator kan invullen wanneer een verzoek binnenkwam; laat dit leeg",
+        )
     if not body.consent_handling:
         raise invalid(
             "consent_handling",
@@ -106,11 +113,12 @@ async def receive(
             "en bewaren wij niets",
         )
     keys = await case_keys(request)
-    async with transaction(sessions) as session:
-        row, token = await cases.submit(
-            session, cipher, keys, submission(body), entered_by=user.subject if user else None
-        )
-        await audit.record(session, request, "aanmaken", "nazorgverzoek", str(row.id))
+    with refusals_as_problems():
+        async with transaction(sessions) as session:
+            row, token = await cases.submit(
+                session, cipher, keys, submission(body), entered_by=user.subject if user else None
+            )
+            await audit.record(session, request, "aanmaken", "nazorgverzoek", str(row.id))
     return row, token
 
 
@@ -188,13 +196,31 @@ async def list_requests(request: Request, sessions: SessionsDep) -> Any:
         return await queue(session, request)
 
 
+def erased(tombstone: ErasedCaseRow) -> Problem:
+    """410 for an erased case: that it existed, when and why it was erased, nothing more."""
+    return Problem(
+        410,
+        f"Dit verzoek ({tombstone.reference}) is gewist op "
+        f"{tombstone.erased_at.astimezone(AMSTERDAM):%d-%m-%Y} "
+        f"({tombstone.reason}); er is niets meer van bewaard.",
+        title="Gewist",
+    )
+
+
+async def existing(session: AsyncSession, case_id: uuid.UUID) -> CaseRow:
+    """The case, or a 404 (never was) or a 410 (erased)."""
+    row = await session.get(CaseRow, case_id)
+    if row is not None:
+        return row
+    tombstone = await session.get(ErasedCaseRow, case_id)
+    raise Problem(404, "Dit verzoek bestaat niet.") if tombstone is None else erased(tombstone)
+
+
 async def dossier(
     session: AsyncSession, request: Request, cipher: Any, principal: Principal, case_id: uuid.UUID
 ) -> dict[str, Any]:
     """One case with its personal fields for whoever may see them; the read is audited."""
-    row = await session.get(CaseRow, case_id)
-    if row is None:
-        raise Problem(404, "Dit verzoek bestaat niet.")
+    row = await existing(session, case_id)
     own = row.peer_id == principal.subject
     require(
         principal,
@@ -214,16 +240,18 @@ async def dossier(
         "contact_modes": row.contact_modes,
         "consent_share_with_peer": row.consent_share_with_peer,
         "consent_statistics": row.consent_statistics,
+        "matched_at": row.matched_at,
+        "contacted_at": row.contacted_at,
+        "closed_at": row.closed_at,
         "outcome": row.outcome,
         "referrals": row.referrals,
-        "erased": row.erased_at is not None,
     }
 
 
 @router.get(
     "/{case_id}",
     response_model=Dossier,
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses(403, 404, 410, 422),
     summary="Eén verzoek met persoonsgegevens (elke inzage wordt gelogd)",
 )
 async def get_request(
@@ -245,9 +273,7 @@ def _candidate(c: Any) -> Kandidaat:
 
 
 async def proposal(session: AsyncSession, case_id: uuid.UUID) -> Voorstel:
-    row = await session.get(CaseRow, case_id)
-    if row is None:
-        raise Problem(404, "Dit verzoek bestaat niet.")
+    row = await existing(session, case_id)
     found = await cases.proposal_for(session, row)
     best = found.next_candidate(row.declined_by)
     return Voorstel(
@@ -262,7 +288,7 @@ async def proposal(session: AsyncSession, case_id: uuid.UUID) -> Voorstel:
 @router.get(
     "/{case_id}/voorstel",
     response_model=Voorstel,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(404, 410, 422),
     summary="Het voorstel voor een peer, met de redenen",
 )
 async def get_proposal(case_id: uuid.UUID, sessions: SessionsDep) -> Voorstel:
@@ -276,6 +302,10 @@ def refusals_as_problems() -> Iterator[None]:
         yield
     except cases.NotFound:
         raise Problem(404, "Dit verzoek bestaat niet.") from None
+    except cases.Erased as error:
+        raise erased(error.tombstone) from None
+    except cases.InvalidMoment as error:
+        raise invalid(error.field, error.reason) from None
     except cases.VersionConflict as error:
         raise conflict(error.current) from None
     except cases.Refused as error:
@@ -297,9 +327,7 @@ async def apply_step(
 
 async def own_or_coordinator(sessions: Any, principal: Principal, case_id: uuid.UUID) -> CaseRow:
     async with sessions() as session:
-        row = await session.get(CaseRow, case_id)
-    if row is None:
-        raise Problem(404, "Dit verzoek bestaat niet.")
+        row = await existing(session, case_id)
     require(
         principal,
         is_coordinator(principal) or row.peer_id == principal.subject,
@@ -326,7 +354,7 @@ async def own_step(
     "/{case_id}/koppeling",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(404, 409, 422, 428),
+    responses=problem_responses(404, 409, 410, 422, 428),
     summary="Koppel een peer: het voorstel, of een ander met een reden",
 )
 async def assign(
@@ -337,7 +365,7 @@ async def assign(
     await apply_step(
         sessions, request, case_id, "koppelen",
         lambda s: cases.assign(s, case_id, body.peer_id, expected_version=expected,
-                               override_reason=body.override_reason),
+                               override_reason=body.override_reason, matched_at=body.matched_at),
     )  # fmt: skip
     return Response(status_code=204)
 
@@ -346,7 +374,7 @@ async def assign(
     "/{case_id}/weigering",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(403, 404, 409, 422, 428),
+    responses=problem_responses(403, 404, 409, 410, 422, 428),
     summary="De peer wijst het verzoek af (er volgt een nieuw voorstel)",
 )
 async def decline(
@@ -367,7 +395,7 @@ async def decline(
     "/{case_id}/contact",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(403, 404, 409, 422, 428),
+    responses=problem_responses(403, 404, 409, 410, 422, 428),
     summary="Leg het eerste contact vast",
 )
 async def contact(
@@ -378,7 +406,7 @@ async def contact(
     return await own_step(
         sessions, request, principal, case_id, "contact",
         lambda s: cases.record_contact(s, case_id, body.mode, policy(request),
-                                       expected_version=expected),
+                                       expected_version=expected, contacted_at=body.contacted_at),
     )  # fmt: skip
 
 
@@ -386,7 +414,7 @@ async def contact(
     "/{case_id}/start",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(403, 404, 409, 422, 428),
+    responses=problem_responses(403, 404, 409, 410, 422, 428),
     summary="De nazorg loopt",
 )
 async def start(
@@ -404,7 +432,7 @@ async def start(
     "/{case_id}/afsluiting",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(403, 404, 409, 422, 428),
+    responses=problem_responses(403, 404, 409, 410, 422, 428),
     summary="Sluit af met uitkomst en doorverwijzingen",
 )
 async def close(
@@ -415,7 +443,7 @@ async def close(
     return await own_step(
         sessions, request, principal, case_id, "afsluiten",
         lambda s: cases.close(s, case_id, body.outcome, body.referrals,
-                              expected_version=expected),
+                              expected_version=expected, closed_at=body.closed_at),
     )  # fmt: skip
 
 
@@ -424,14 +452,27 @@ async def close(
     status_code=204,
     response_class=Response,
     responses=problem_responses(404, 422),
-    summary="Wis de persoonsgegevens (crypto-shredding); de categorieën blijven",
+    summary="Wis het verzoek op verzoek van de aanvrager (er blijft alleen een grafsteen)",
+    description="De sleutel wordt vernietigd (crypto-shredding) en het dossier verwijderd, met "
+    "alles wat naar de persoon of naar de statistiek van het dossier wijst. Er blijven alleen "
+    "id, kenmerk, wanneer en waarom. Nog eens wissen kan: 204.",
 )
 async def erase(case_id: uuid.UUID, request: Request, sessions: SessionsDep) -> Response:
+    await erase_on_request(sessions, request, case_id, None)
+    return Response(status_code=204)
+
+
+async def erase_on_request(
+    sessions: Any, request: Request, case_id: uuid.UUID, expected: int | None
+) -> None:
+    """Erase a case on request (again: nothing to do)."""
     keys = await case_keys(request)
 
     async def step(session: AsyncSession) -> None:
-        row = await cases.locked(session, case_id, None)
-        await cases.erase(session, keys, row)
+        try:
+            row = await cases.locked(session, case_id, expected)
+        except cases.Erased:
+            return  # erased before: nothing is left to erase
+        await cases.erase(session, keys, row, ErasureReason.ON_REQUEST)
 
     await apply_step(sessions, request, case_id, "wissen", step)
-    return Response(status_code=204)

@@ -25,6 +25,7 @@ __all__ = [
     "CaseStatus",
     "ConsentPurpose",
     "ContactMode",
+    "ErasureReason",
     "Gender",
     "GenderWish",
     "IncidentCategory",
@@ -89,3 +90,10 @@ class ConsentPurpose(StrEnum):
     BEHANDELING = "behandeling"
     DELEN_MET_PEER = "delen met peer"
     ANONIEME_STATISTIEK = "anonieme statistiek"
+
+
+class ErasureReason(StrEnum):
+    """Why a case was erased (kept on its tombstone)."""
+
+    ON_REQUEST = "op verzoek"
+    END_OF_RETENTION = "einde bewaartermijn"
