@@ -1,12 +1,33 @@
-"""Demo data for aftercare: peer profiles and a few fictional requests (one matched)."""
+"""Demo data for aftercare: peers and two years of fictional requests, always the same (seeded).
+
+Each request goes through the API as the demo coordinator enters it after the fact: received
+on its day ("ontvangen op"), matched with the proposal, first contact, under way, closed with
+an outcome, each step at its own moment. The steps of all requests run in the order they
+happened, so a peer's capacity holds at every moment (an old case is closed before a new one
+is matched). The moments lie before today's midnight, so what is done is the same at any
+time of day. The last weeks' requests are still open; a few recent ones are withdrawn (now,
+through the requester's status link).
+"""
 
 from __future__ import annotations
 
+import random
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import httpx
 
+from aftercare.domain.service_level import AMSTERDAM
+from aftercare.domain.vocabulary import CaseOutcome, IncidentCategory, Referral, RequesterRole
+
 API = "/aftercare/api/v1"
+SEED = 20261206
+DAYS = 730  # two years back
+WITHDRAWN = 3
+WORKERS = 4  # calls at once where their order does not matter
 PEERS = [
     {"id": "fatima.teamlid", "name": "Fatima El Amrani", "background": "oud-burgemeester",
      "gender": "vrouw", "capacity": 3, "expertise": ["online intimidatie", "doxing"],
@@ -15,18 +36,244 @@ PEERS = [
      "capacity": 2, "expertise": ["bedreiging"], "regions": ["PV26"]},
     {"id": "anne.teamlid", "name": "Anne de Boer", "background": "oud-raadslid",
      "gender": "vrouw", "capacity": 2, "expertise": ["online intimidatie"], "regions": ["PV20"]},
+    {"id": "marieke.peer", "name": "Marieke Jansen (fictief)", "background": "oud-statenlid",
+     "gender": "vrouw", "capacity": 3,
+     "expertise": ["online intimidatie", "discriminatie of seksisme"],
+     "regions": ["PV23", "PV25"]},
+    {"id": "joost.peer", "name": "Joost Verhoeven (fictief)", "background": "oud-burgemeester",
+     "gender": "man", "capacity": 3, "expertise": ["bedreiging", "fysiek geweld"],
+     "regions": ["PV30", "PV31"]},
+    {"id": "ingrid.peer", "name": "Ingrid Postma (fictief)", "background": "oud-gedeputeerde",
+     "gender": "vrouw", "capacity": 2,
+     "expertise": ["intimidatie thuis of bij de woning", "gericht tegen familie"],
+     "regions": ["PV20", "PV21", "PV22"]},
 ]  # fmt: skip
-REQUESTS: list[dict[str, Any]] = [
-    {"role": "raadslid", "incident_categories": ["online intimidatie"], "gender_wish": "vrouw",
-     "province_code": "PV27", "name": "Sanne de Wit (fictief)", "email": "sanne@example.org",
-     "consent_share_with_peer": True, "consent_statistics": True},
-    {"role": "wethouder",
-     "incident_categories": ["bedreiging", "intimidatie thuis of bij de woning"],
-     "province_code": "PV26", "name": "Karel Smits (fictief)", "phone": "06 11111111",
-     "consent_statistics": True},
-    {"role": "statenlid", "incident_categories": ["discriminatie of seksisme"],
-     "province_code": "PV20", "name": "Noor Bakker (fictief)", "email": "noor@example.org"},
-]  # fmt: skip
+# The mix of two years: raadsleden most, a single commissaris van de Koning.
+ROLES = {
+    RequesterRole.RAADSLID: 22,
+    RequesterRole.WETHOUDER: 8,
+    RequesterRole.BURGEMEESTER: 5,
+    RequesterRole.STATENLID: 5,
+    RequesterRole.GEDEPUTEERDE: 3,
+    RequesterRole.GRIFFIER_AMBTENAAR: 5,
+    RequesterRole.COMMISSARIS_VAN_DE_KONING: 1,
+}
+MUNICIPALITIES = {
+    "GM0014": "PV20", "GM0034": "PV24", "GM0080": "PV21", "GM0106": "PV22", "GM0153": "PV23",
+    "GM0193": "PV23", "GM0202": "PV25", "GM0268": "PV25", "GM0307": "PV26", "GM0344": "PV26",
+    "GM0363": "PV27", "GM0392": "PV27", "GM0479": "PV27", "GM0518": "PV28", "GM0546": "PV28",
+    "GM0599": "PV28", "GM0687": "PV29", "GM0772": "PV30", "GM0796": "PV30", "GM0855": "PV30",
+    "GM0935": "PV31",
+}  # fmt: skip
+PROVINCES = sorted(set(MUNICIPALITIES.values()))
+WOMEN = ["Sanne", "Noor", "Eva", "Lotte", "Fleur", "Iris", "Maaike", "Esther", "Yasmina",
+         "Priya", "Anouk", "Femke", "Saskia", "Nadia", "Merel"]  # fmt: skip
+MEN = ["Karel", "Daan", "Bram", "Joris", "Ruben", "Mehmet", "Pieter", "Sander", "Thijs",
+       "Wouter", "Youssef", "Koen", "Jeroen"]  # fmt: skip
+SURNAMES = ["de Wit", "Smits", "Visser", "Mulder", "de Graaf", "Bos", "Hendriks", "Dekker",
+            "van Leeuwen", "Kaya", "Yilmaz", "El Idrissi", "Brouwer", "Vermeulen",
+            "van den Berg", "Koster", "Prins"]  # fmt: skip
+TOPICS = ["de opvang van asielzoekers", "windmolens", "een bestemmingsplan", "de begroting",
+          "het parkeerbeleid", "een coronamaatregel", "de stikstofaanpak"]  # fmt: skip
+OVERRIDES = ["Kent de regio goed (fictief voorbeeld).",
+             "Heeft eerder met deze gemeente gewerkt (fictief voorbeeld)."]  # fmt: skip
+
+
+@dataclass
+class Case:
+    """One fictional request and the moments of its steps (None: not (yet) taken)."""
+
+    body: dict[str, Any]
+    received: datetime
+    matched: datetime | None = None
+    contacted: datetime | None = None
+    closed: datetime | None = None
+    outcome: CaseOutcome = CaseOutcome.AFGEROND
+    referrals: list[Referral] = field(default_factory=list)
+    override: str | None = None
+    withdraw: bool = False
+    reference: str = ""
+    id: str = ""
+    token: str = ""
+    version: int = 1
+
+
+def _during_day(day: date, rng: random.Random, first: int = 8, last: int = 21) -> datetime:
+    return datetime.combine(day, time(rng.randint(first, last - 1), rng.randrange(0, 60, 5)))
+
+
+def _later(moment: datetime, rng: random.Random, days: int) -> datetime:
+    """A moment during the day ``days`` days after ``moment``, and after it."""
+    return max(_during_day(moment.date() + timedelta(days=days), rng), moment + timedelta(hours=1))
+
+
+def _incidents(rng: random.Random, woman: bool) -> list[str]:
+    chances = {
+        IncidentCategory.ONLINE_INTIMIDATIE: 0.8 if woman else 0.45,
+        IncidentCategory.DISCRIMINATIE_OF_SEKSISME: 0.35 if woman else 0.05,
+        IncidentCategory.DOXING: 0.15,
+        IncidentCategory.BEDREIGING: 0.25 if woman else 0.5,
+        IncidentCategory.INTIMIDATIE_THUIS: 0.12,
+        IncidentCategory.GERICHT_TEGEN_FAMILIE: 0.08,
+        IncidentCategory.FYSIEK_GEWELD: 0.04,
+    }
+    chosen = [c.value for c, chance in chances.items() if rng.random() < chance]
+    return chosen or [IncidentCategory.BEDREIGING.value]
+
+
+def _request(rng: random.Random, role: RequesterRole, received: datetime) -> dict[str, Any]:
+    woman = rng.random() < 0.45
+    first = rng.choice(WOMEN if woman else MEN)
+    name = f"{first} {rng.choice(SURNAMES)} (fictief)"
+    if role in (RequesterRole.STATENLID, RequesterRole.GEDEPUTEERDE,
+                RequesterRole.COMMISSARIS_VAN_DE_KONING):  # fmt: skip
+        organisation = province = rng.choice(PROVINCES)
+    else:
+        organisation = rng.choice(sorted(MUNICIPALITIES))
+        province = MUNICIPALITIES[organisation]
+    wish = "vrouw" if woman and rng.random() < 0.6 else "geen voorkeur"
+    return {
+        "role": role.value,
+        "incident_categories": _incidents(rng, woman),
+        "story": f"Fictief voorbeeld: na een debat over {rng.choice(TOPICS)} werd ik "
+        f"{rng.choice(['online bedreigd', 'thuis lastiggevallen', 'uitgescholden'])}.",
+        "happened_on": (received.date() - timedelta(days=rng.randint(0, 14))).isoformat(),
+        "still_ongoing": rng.random() < 0.4,
+        "reported": rng.choice([[], [], ["melding"], ["aangifte"], ["melding", "aangifte"]]),
+        "organisation_code": organisation,
+        "province_code": province,
+        "gender_wish": wish,
+        "wants_same_background": rng.random() < 0.25,
+        "contact_modes": rng.sample(["telefoon", "video", "persoonlijk"], rng.randint(1, 2)),
+        "name": name,
+        "email": f"{first.lower()}.{rng.randint(100, 999)}@example.org",
+        "consent_handling": True,
+        "consent_share_with_peer": rng.random() < 0.8,
+        "consent_statistics": rng.random() < 0.85,
+        "received_at": received.isoformat(timespec="minutes"),
+    }
+
+
+def _days_before(rng: random.Random) -> list[int]:
+    """When the requests came in (days before today): more lately, as the programme grew,
+    and a handful in the last weeks."""
+    count = sum(ROLES.values())
+    recent = [1, 2] + [rng.randint(3, 28) for _ in range(6)]
+    older = [int(29 + (DAYS - 29) * (1 - rng.random()) ** 1.3) for _ in range(count - 8)]
+    return sorted(recent + older, reverse=True)
+
+
+def plan(today: date, seed: int = SEED) -> list[Case]:
+    """Every request with the moments of its steps (naive: Dutch time); only steps before
+    today's midnight are taken."""
+    rng = random.Random(seed)
+    roles = [role for role, count in ROLES.items() for _ in range(count)]
+    rng.shuffle(roles)
+    midnight = datetime.combine(today, time())
+    cases = []
+    for role, days in zip(roles, _days_before(rng), strict=True):
+        received = _during_day(today - timedelta(days=days), rng)
+        case = Case(_request(rng, role, received), received)
+        # Most are matched within a day or two, first contact mostly the same or next day;
+        # yesterday's request still waits, the one before has a peer but no contact yet.
+        match_days = rng.choice([0, 0, 0, 0, 0, 1, 1, 1, 2, 3])
+        contact_days = rng.choice([0, 0, 0, 0, 1, 1, 1, 1, 2, 4])
+        matched = _later(received, rng, 1 if days == 1 else match_days)
+        contacted = _later(matched, rng, 2 if days == 2 else contact_days)
+        closed = _later(contacted, rng, rng.randint(14, 90))
+        case.override = rng.choice(OVERRIDES) if rng.random() < 0.08 else None
+        case.outcome = rng.choices(
+            [CaseOutcome.AFGEROND, CaseOutcome.DOORVERWEZEN, CaseOutcome.GEEN_BEHOEFTE_MEER],
+            weights=[55, 28, 17],
+        )[0]
+        referred = case.outcome is CaseOutcome.DOORVERWEZEN or rng.random() < 0.4
+        case.referrals = rng.sample(list(Referral), rng.randint(1, 2)) if referred else []
+        case.matched = matched if matched < midnight else None
+        case.contacted = contacted if case.matched and contacted < midnight else None
+        case.closed = closed if case.contacted and closed < midnight else None
+        cases.append(case)
+    still_open = [c for c in cases if c.closed is None][:-2]  # the newest two stay
+    for case in rng.sample(still_open, min(WITHDRAWN, len(still_open))):
+        case.withdraw = True
+    return cases
+
+
+def _post(client: httpx.Client, path: str, body: dict[str, Any]) -> None:
+    client.post(f"{API}/verzoeken/{path}", json=body).raise_for_status()
+
+
+def _match(client: httpx.Client, case: Case, at: str) -> bool:
+    """Link the proposed peer (now and then another one, with a reason); False when no peer
+    has room."""
+    proposal = client.get(f"{API}/verzoeken/{case.id}/voorstel").json()
+    if proposal["best"] is None:
+        return False
+    chosen, reason = proposal["best"]["peer_id"], None
+    if case.override and proposal["alternatives"]:
+        chosen, reason = proposal["alternatives"][0]["peer_id"], case.override
+    _post(client, f"{case.id}/koppeling", {"peer_id": chosen, "override_reason": reason,
+                                           "version": case.version, "matched_at": at})  # fmt: skip
+    return True
+
+
+def _step(client: httpx.Client, at: datetime, kind: str, case: Case) -> None:
+    moment = at.isoformat(timespec="minutes")
+    if kind == "koppeling":
+        if not _match(client, case, moment):
+            case.matched = None  # no peer has room (not in this demo)
+            return
+    elif kind == "contact":
+        mode = case.body["contact_modes"][0]
+        _post(client, f"{case.id}/contact", {"mode": mode, "version": case.version,
+                                             "contacted_at": moment})  # fmt: skip
+        case.version += 1
+        _post(client, f"{case.id}/start", {"version": case.version})
+    else:
+        _post(client, f"{case.id}/afsluiting", {
+            "outcome": case.outcome.value, "referrals": [r.value for r in case.referrals],
+            "version": case.version, "closed_at": moment})  # fmt: skip
+    case.version += 1
+
+
+def _submit(client: httpx.Client, case: Case) -> None:
+    received = client.post(f"{API}/verzoeken", json=case.body)
+    received.raise_for_status()
+    case.reference = received.json()["reference"]
+    case.token = received.json()["status_url"].rsplit("/", 1)[-1]
+
+
+def _in_order(client: httpx.Client, pool: ThreadPoolExecutor, cases: list[Case]) -> None:
+    """Every step in the order it happened. A match must see every step before it (a close
+    frees a place), so it runs alone; the contacts and closes between two matches run at
+    once, in order per case."""
+    steps = [
+        (at, kind, case)
+        for case in cases
+        for kind, at in [
+            ("koppeling", case.matched),
+            ("contact", case.contacted),
+            ("afsluiting", case.closed),
+        ]
+        if at is not None
+    ]
+    between: dict[str, list[tuple[datetime, str, Case]]] = {}
+
+    def per_case(run: list[tuple[datetime, str, Case]]) -> None:
+        for at, kind, case in run:
+            if case.matched is not None:  # else no peer had room: it still waits
+                _step(client, at, kind, case)
+
+    def catch_up() -> None:
+        list(pool.map(per_case, between.values()))
+        between.clear()
+
+    for at, kind, case in sorted(steps, key=lambda step: step[0]):
+        if kind == "koppeling":
+            catch_up()
+            _step(client, at, kind, case)
+        else:
+            between.setdefault(case.id, []).append((at, kind, case))
+    catch_up()
 
 
 def load(client: httpx.Client) -> str:
@@ -34,16 +281,22 @@ def load(client: httpx.Client) -> str:
         response = client.post(f"{API}/peers", json=peer)
         if response.status_code != 409:
             response.raise_for_status()
-    for request in REQUESTS:
-        client.post(
-            f"{API}/verzoeken", json={**request, "consent_handling": True}
-        ).raise_for_status()
-    queue = client.get(f"{API}/verzoeken").json()
-    first = queue[0]
-    proposal = client.get(f"{API}/verzoeken/{first['id']}/voorstel").json()
-    if proposal["best"]:
-        client.post(
-            f"{API}/verzoeken/{first['id']}/koppeling",
-            json={"peer_id": proposal["best"]["peer_id"], "version": first["version"]},
-        ).raise_for_status()
-    return f"{len(PEERS)} peers, {len(REQUESTS)} nazorgverzoeken (1 gekoppeld)"
+    cases = plan(datetime.now(AMSTERDAM).date())
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(lambda case: _submit(client, case), cases))
+        ids = {c["reference"]: c["id"] for c in client.get(f"{API}/verzoeken").json()}
+        for case in cases:
+            case.id = ids[case.reference]
+        _in_order(client, pool, cases)
+    for case in cases:
+        if case.withdraw:
+            withdrawn = client.post(f"/aftercare/status/{case.token}/intrekken")
+            if withdrawn.status_code != 303:
+                withdrawn.raise_for_status()
+    statuses = Counter(c["status"] for c in client.get(f"{API}/verzoeken").json())
+    open_ = sum(n for s, n in statuses.items() if s not in ("afgesloten", "ingetrokken"))
+    return (
+        f"{len(PEERS)} peers, {len(cases)} nazorgverzoeken over twee jaar "
+        f"({statuses['afgesloten']} afgesloten, {statuses['ingetrokken']} ingetrokken, "
+        f"{open_} open)"
+    )
