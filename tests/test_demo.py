@@ -11,7 +11,7 @@ from ontour.devstack.demo import load_demo
 
 
 def held_count(base_url: str, headers: dict[str, str]) -> int:
-    """Held voorgesprekken as the ministry sees them (0 while the count is "<5")."""
+    """Held voorgesprekken as the ministry sees them (a tour figure: exact)."""
     figures = httpx.get(f"{base_url}/reporting/api/v1/tour", headers=headers).json()
     [headline] = [t for t in figures["tabellen"] if t["naam"] == "kerncijfers"]
     cell = headline["rijen"][0][1]
@@ -38,13 +38,19 @@ def test_demo_data_is_loaded_once_and_reaches_reporting(stack, base_url, tmp_pat
     ministry = as_role("ministerie")
     before = held_count(base_url, ministry)
     summary = load_demo(tmp_path, base_url, stack.issuer)
-    aftercare_line, intake_line, scheduling_line = summary
+    aftercare_line, intake_line, reporting_line, scheduling_line = summary
     assert aftercare_line == (
         "aftercare: 6 peers, 49 nazorgverzoeken over twee jaar "
         "(39 afgesloten, 3 ingetrokken, 7 open)"
     )
     check_aftercare_volume(base_url, as_role("coordinator"))
     assert intake_line == "intake: 27 gehouden en 3 geplande voorgesprekken vastgelegd"
+    # Every quarter from 2025-K1 up to the last one closed ten working days ago is released.
+    assert reporting_line.startswith("reporting: ") and "kwartalen vrijgegeven (2025-K1 t/m" \
+        in reporting_line  # fmt: skip
+    releases = httpx.get(f"{base_url}/reporting/api/v1/nazorg", headers=ministry).json()
+    [headline] = [t for t in releases["tabellen"] if t["naam"] == "nazorg-kerncijfers"]
+    assert headline["rijen"][0][1]["waarde"] is not None  # real numbers, not only "<5"
     assert scheduling_line.startswith("scheduling: 6 teamleden, ")
     assert "sessies voorgesteld" in scheduling_line and "planner: klaar" in scheduling_line
     deadline = time.monotonic() + 10

@@ -8,7 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
-from ontour.contracts.aftercare import NazorgAangevraagd, NazorgContactGelegd, NazorgGematcht
+from ontour.contracts.aftercare import (
+    NazorgAangevraagd,
+    NazorgAfgesloten,
+    NazorgContactGelegd,
+    NazorgGematcht,
+    NazorgGewist,
+)
 from ontour.contracts.intake import VoorgesprekGeannuleerd, VoorgesprekGehouden
 from ontour.contracts.scheduling import SessieGepland, SessieVerplaatst
 from reporting.domain.projection import CHANGES, Change, apply_all
@@ -60,7 +66,7 @@ def test_a_move_keeps_the_rest_of_the_session():
     )  # fmt: skip
 
 
-def test_a_case_keeps_its_earliest_moment_and_its_categories():
+def test_a_case_keeps_its_earliest_day_its_categories_and_no_moment():
     requested = NazorgAangevraagd(
         case_id=IDS[2],
         at=AT,
@@ -71,15 +77,35 @@ def test_a_case_keeps_its_earliest_moment_and_its_categories():
     later = NazorgGematcht(case_id=IDS[2], at=AT + timedelta(days=1), statistics_consent=True)
     again = NazorgGematcht(case_id=IDS[2], at=AT + timedelta(days=5), statistics_consent=True)
     row = one_at_a_time([change(requested), change(again), change(later)])[IDS[2]]
-    assert row["matched_at"] == AT + timedelta(days=1)
+    assert (row["requested_on"], row["matched_on"]) == (date(2025, 3, 1), date(2025, 3, 2))
+    assert row["days_to_match"] == 1
     assert (row["role"], row["incidents"]) == ("wethouder", ["bedreiging"])  # not erased
+    assert not any(isinstance(value, datetime) for value in row.values())
 
 
-def test_without_consent_only_the_moments_are_kept():
+def test_a_case_without_consent_is_not_kept():
     contacted = NazorgContactGelegd(case_id=IDS[2], at=AT, statistics_consent=False,
                                     within_service_level=True)  # fmt: skip
-    row = one_at_a_time([change(contacted)])[IDS[2]]
-    assert row == {"consent": False, "contacted_at": AT}
+    assert one_at_a_time([change(contacted)]) == {}
+
+
+def test_an_erased_case_keeps_months_and_days_only():
+    """After erasure the statistics record holds what releases publish, nothing finer."""
+    base = {"case_id": IDS[2], "statistics_consent": True, "role_category": "raadslid",
+            "incident_categories": ["online intimidatie"]}  # fmt: skip
+    steps = [
+        NazorgAangevraagd(at=AT + timedelta(days=9), **base),
+        NazorgContactGelegd(at=AT + timedelta(days=11), within_service_level=True, **base),
+        NazorgAfgesloten(at=AT + timedelta(days=30), outcome="nazorg afgerond", **base),
+        NazorgGewist(at=AT + timedelta(days=400), **base),
+    ]
+    row = one_at_a_time([change(step) for step in steps])[IDS[2]]
+    assert row["requested_on"] == date(2025, 3, 1)  # 10 March, as its month
+    assert row["contacted_on"] == date(2025, 3, 1)
+    assert row["ended_on"] == date(2025, 3, 1)  # 31 March
+    assert (row["days_to_contact"], row["erased"], row["outcome"]) == (2, True, "nazorg afgerond")
+    late = NazorgGematcht(at=AT + timedelta(days=10), **base)
+    assert one_at_a_time([*(change(s) for s in steps), change(late)])[IDS[2]] == row
 
 
 def _event(kind: int, key: int, revision: int, day: int):

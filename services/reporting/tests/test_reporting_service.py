@@ -4,14 +4,17 @@ and the dashboard page."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
+import sys
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import nats
 import pytest
-from ontour.contracts.aftercare import NazorgAangevraagd, NazorgGematcht
+from ontour.contracts.aftercare import NazorgAangevraagd, NazorgGematcht, NazorgGewist
 from ontour.contracts.intake import (
     OrganisatieGeregistreerd,
     OrganisatieGewijzigd,
@@ -34,7 +37,7 @@ from sqlalchemy import text
 
 API = "/reporting/api/v1"
 ORGANISATIONS = [("GM0344", "Utrecht", "PV26"), ("GM0014", "Groningen", "PV20"),
-                 ("PV26", "Utrecht", "PV26")]  # fmt: skip
+                 ("PV26", "Utrecht", "PV26"), ("PV20", "Groningen", "PV20")]  # fmt: skip
 
 
 @pytest.fixture
@@ -92,7 +95,7 @@ async def processed(api, count: int) -> None:
     await eventually(done, timeout=15)
 
 
-async def test_counts_by_month_and_province_with_small_counts_hidden(api, nats_url):
+async def test_tour_figures_are_exact_by_month_and_province(api, nats_url):
     await publish(nats_url, *register())
     march = [held("GM0344", date(2025, 3, d), themes=[Thema.NAZORG]) for d in range(1, 8)]
     april = [held("GM0014", date(2025, 4, 2)), held("GM0014", date(2025, 4, 9))]
@@ -103,30 +106,53 @@ async def test_counts_by_month_and_province_with_small_counts_hidden(api, nats_u
     assert cell(figures, "kerncijfers", "voorgesprekken gehouden") == {
         "waarde": 9, "onderdrukt": None, "reden": None
     }  # fmt: skip
-    hidden = cell(figures, "voorgesprekken-per-maand", "apr 2025")
-    assert hidden == {"waarde": None, "onderdrukt": "<5", "reden": "klein-aantal"}
-    # March and the total together would give April away (9 - 7): the smaller one is hidden.
-    assert cell(figures, "voorgesprekken-per-maand", "mrt 2025") == {
-        "waarde": None, "onderdrukt": "x", "reden": "herleidbaar"
-    }  # fmt: skip
+    # Organisations and the team's own visits are not about people: small counts are shown.
+    assert cell(figures, "voorgesprekken-per-maand", "apr 2025")["waarde"] == 2
+    assert cell(figures, "voorgesprekken-per-maand", "mrt 2025")["waarde"] == 7
     assert cell(figures, "voorgesprekken-per-maand", "totaal")["waarde"] == 9
-    assert cell(figures, "themas", "nazorg")["waarde"] == 7
+    # What voorgesprekken say about themes is about people: only in releases.
+    assert "themas" not in [t["naam"] for t in figures["tabellen"]]
     assert figures["bijgewerkt_tot"] is not None and figures["onvolledig"] is False
 
     only_march = await api.get(f"{API}/tour", params={"van": "2025-03-01", "tot": "2025-03-31"})
     assert cell(only_march.json(), "kerncijfers", "voorgesprekken gehouden")["waarde"] == 7
     utrecht = (await api.get(f"{API}/tour", params={"provincie": "PV26"})).json()
     assert cell(utrecht, "kerncijfers", "voorgesprekken gehouden")["waarde"] == 7
-    # Coverage of the one province: its gemeente reached, but 1 is a small count, so the map
-    # and the list do not tell which.
     assert [row[0] for row in table(utrecht, "dekking-per-provincie")["rijen"]] == ["Utrecht"]
-    assert table(utrecht, "bereik-per-gemeente")["rijen"] == [[
-        "Utrecht", "GM0344", "Utrecht",
-        {"waarde": None, "onderdrukt": "x", "reden": "afgeleid"},
-        {"waarde": None, "onderdrukt": "x", "reden": "afgeleid"},
-    ]]  # fmt: skip
+    assert table(utrecht, "bereik-per-gemeente")["rijen"] == [
+        ["Utrecht", "GM0344", "Utrecht", "ja", "nee"]
+    ]
     page = await api.get("/reporting/", params={"provincie": "PV26"})
     assert page.status_code == 200 and 'id="kaart-gemeenten-titel"' in page.text
+    assert 'class="ot-kpi"' in page.text  # key figures first
+
+
+async def test_an_organisation_that_asked_not_to_be_named_counts_only_nationally(api, nats_url):
+    await publish(nats_url, *register())
+    await publish(nats_url, OrganisatieGewijzigd(
+        organisation_code="GM0014", changed_fields=["not_published"], valid_until=None,
+        successor_code=None, not_published=True,
+    ))  # fmt: skip
+    await publish(nats_url, held("GM0014", date(2025, 4, 2)), held("GM0344", date(2025, 4, 3)))
+    await processed(api, 2)
+
+    async def flagged():
+        return await scalar(api, "SELECT not_published FROM rm_organisation WHERE code='GM0014'")
+
+    await eventually(flagged, timeout=15)
+    figures = (await api.get(f"{API}/tour")).json()
+    assert cell(figures, "kerncijfers", "voorgesprekken gehouden")["waarde"] == 2  # national
+    per_province = {
+        row[0]: row[1]["waarde"] for row in table(figures, "voorgesprekken-per-provincie")["rijen"]
+    }
+    assert per_province["Utrecht"] == 1 and "Groningen" not in per_province
+    assert per_province["niet uitgesplitst (organisaties die niet genoemd willen worden)"] == 1
+    gemeenten = {row[1]: row[3:] for row in table(figures, "bereik-per-gemeente")["rijen"]}
+    assert gemeenten["GM0014"] == ["niet gepubliceerd", "niet gepubliceerd"]
+    groningen = (await api.get(f"{API}/tour", params={"provincie": "PV20"})).json()
+    assert cell(groningen, "kerncijfers", "voorgesprekken gehouden")["waarde"] == 0
+    page = await api.get("/reporting/")
+    assert "niet gepubliceerd (op eigen verzoek)" in page.text
 
 
 def table(figures: dict, name: str) -> dict:
@@ -157,32 +183,96 @@ async def test_a_correction_replaces_and_a_late_old_revision_changes_nothing(api
     )) == "2025-03-02"  # fmt: skip
 
 
-async def test_aftercare_counts_only_cases_with_statistics_consent(api, nats_url, bearer):
-    now = datetime.now(UTC)
+async def coordinator_releases(api, bearer) -> list[dict]:
+    response = await api.post(f"{API}/nazorg/vrijgaven", json={}, headers=bearer("coordinator"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_aftercare_figures_exist_only_as_frozen_releases(api, nats_url, bearer):
+    """The ministry's old view moved with every request (total 14 → 15 and a new row for a
+    King's Commissioner). Now nothing moves before the next release."""
+    day = datetime(2026, 5, 4, 10, tzinfo=UTC)  # in 2026-K2, released since mid-July
     consented = [
-        NazorgAangevraagd(case_id=uuid.uuid4(), at=now - timedelta(days=d), statistics_consent=True,
+        NazorgAangevraagd(case_id=uuid.uuid4(), at=day + timedelta(days=d), statistics_consent=True,
                           role_category="raadslid", incident_categories=["online intimidatie"],
                           wants_woman=True)
         for d in range(6)
     ]  # fmt: skip
     not_consented = [
-        NazorgAangevraagd(case_id=uuid.uuid4(), at=now, statistics_consent=False) for _ in range(4)
+        NazorgAangevraagd(case_id=uuid.uuid4(), at=day, statistics_consent=False) for _ in range(4)
     ]
     matched = [NazorgGematcht(case_id=c.case_id, at=c.at + timedelta(days=1),
                               statistics_consent=True) for c in consented]  # fmt: skip
     await publish(nats_url, *consented, *not_consented, *matched)
 
     async def all_in():
-        return await scalar(api, "SELECT count(*) FROM rm_case WHERE matched_at IS NOT NULL") == 6
+        return await scalar(api, "SELECT count(*) FROM rm_case WHERE matched_on IS NOT NULL") == 6
 
     await eventually(all_in, timeout=15)
-    figures = (await api.get(f"{API}/nazorg")).json()
-    assert cell(figures, "nazorg-kerncijfers", "nazorgverzoeken")["waarde"] == 6
-    assert cell(figures, "nazorg-kerncijfers", "tijd tot koppeling, mediaan (dagen)")[
-        "waarde"] == 1  # fmt: skip
-    assert cell(figures, "nazorg-aandelen", "over online intimidatie", 2)["waarde"] == 1.0
-    teamlid = await api.get(f"{API}/nazorg", headers=bearer("teamlid"))
+    assert await scalar(api, "SELECT count(*) FROM rm_case") == 6  # no consent: not kept
+    # Nothing moved for whoever watches the tour: aftercare events move no freshness stamp.
+    assert (await api.get(f"{API}/tour")).json()["bijgewerkt_tot"] is None
+    assert (await api.get(f"{API}/nazorg")).status_code == 404  # nothing released yet
+    ministry_tries = await api.post(f"{API}/nazorg/vrijgaven", json={})
+    assert ministry_tries.status_code == 403
+
+    dry = await api.post(f"{API}/nazorg/vrijgaven", json={"proefrun": True},
+                         headers=bearer("coordinator"))  # fmt: skip
+    assert {o["uitkomst"] for o in dry.json()} == {"proefrun"}
+    assert (await api.get(f"{API}/nazorg/vrijgaven")).json()["vrijgaven"] == []
+    outcomes = await coordinator_releases(api, bearer)
+    assert [o["kwartaal"] for o in outcomes][:2] == ["2025-K1", "2025-K2"]
+    assert {o["uitkomst"] for o in outcomes} == {"vrijgegeven"}
+    assert (await coordinator_releases(api, bearer))[0]["uitkomst"] == "al vrijgegeven"
+
+    first_read = (await api.get(f"{API}/nazorg/vrijgaven/2026-K2")).json()
+    assert cell(first_read, "nazorg-kerncijfers",
+                "nazorgverzoeken (met toestemming voor statistiek)")["waarde"] == 6  # fmt: skip
+    assert cell(first_read, "nazorg-kerncijfers", "aandeel over online intimidatie")[
+        "waarde"] == 1.0  # fmt: skip
+    assert cell(first_read, "nazorg-per-functie", "commissaris van de Koning") == {
+        "waarde": None, "onderdrukt": "<5", "reden": "klein-aantal"
+    }  # fmt: skip
+    assert (await api.get(f"{API}/nazorg/vrijgaven/2026-Q2")).json() == first_read
+    assert (await api.get(f"{API}/nazorg")).json()["id"] == "2026-K3"  # the newest
+
+    # One more request in the released quarter, by a King's Commissioner: the ministry reads
+    # again and sees exactly the same.
+    late = NazorgAangevraagd(case_id=uuid.uuid4(), at=day, statistics_consent=True,
+                             role_category="commissaris van de Koning",
+                             incident_categories=["online intimidatie"])  # fmt: skip
+    await publish(nats_url, late)
+
+    async def late_in():
+        return await scalar(api, "SELECT count(*) FROM rm_case") == 7
+
+    await eventually(late_in, timeout=15)
+    assert (await api.get(f"{API}/nazorg/vrijgaven/2026-K2")).json() == first_read
+    assert (await api.get(f"{API}/tour")).json()["bijgewerkt_tot"] is None
+
+    # No free periods; unknown or unreleased ids are told which releases exist.
+    period = await api.get(f"{API}/nazorg", params={"van": "2026-01-01", "tot": "2026-06-29"})
+    assert period.status_code == 422
+    assert "2025-K1" in period.json()["detail"] and "2026-K3" in period.json()["detail"]
+    for wrong, status in (("2026-K4", 404), ("2026-K9", 422), ("juni", 422)):
+        response = await api.get(f"{API}/nazorg/vrijgaven/{wrong}")
+        assert response.status_code == status, wrong
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "2026-K3" in response.json()["detail"]
+    teamlid = await api.get(f"{API}/nazorg/vrijgaven/2026-K2", headers=bearer("teamlid"))
     assert teamlid.status_code == 403
+    listed = (await api.get(f"{API}/nazorg/vrijgaven")).json()
+    assert listed["volgende"] == "2026-K4" and listed["volgende_op"] == "2027-01-15"
+    assert (await api.get(f"{API}/nazorg/jaren/2025")).status_code == 200
+    assert (await api.get(f"{API}/nazorg/jaren/2026")).status_code == 404
+    as_csv = await api.get(f"{API}/tabellen/nazorg-per-functie",
+                           params={"vrijgave": "2026-K2", "formaat": "csv"})  # fmt: skip
+    assert "commissaris van de Koning;<5" in as_csv.content.decode("utf-8-sig").splitlines()
+    free = await api.get(f"{API}/tabellen/nazorg-per-functie", params={"van": "2026-01-01"})
+    assert free.status_code == 422
+    page = await api.get("/reporting/", params={"vrijgave": "2026-K2"})
+    assert "2e kwartaal 2026" in page.text and "&lt;5" in page.text
 
 
 async def test_held_sessions_with_scores(api, nats_url):
@@ -246,6 +336,9 @@ async def test_a_period_ending_before_it_starts_is_refused_in_dutch(api):
     assert response.json()["invalidParams"][0] == {
         "name": "tot", "reason": "de einddatum ligt voor de begindatum"
     }  # fmt: skip
+    unknown = await api.get(f"{API}/tour", params={"provincie": "PV99"})
+    assert unknown.status_code == 422
+    assert unknown.json()["invalidParams"][0]["name"] == "provincie"
 
 
 async def test_exports_and_the_dashboard_show_the_same_published_cells(api, nats_url):
@@ -253,13 +346,13 @@ async def test_exports_and_the_dashboard_show_the_same_published_cells(api, nats
     await processed(api, 1)
     as_csv = await api.get(f"{API}/tabellen/kerncijfers", params={"formaat": "csv"})
     lines = as_csv.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == ";waarde" and "voorgesprekken gehouden;<5" in lines
+    assert lines[0] == ";waarde" and "voorgesprekken gehouden;1" in lines
     as_xlsx = await api.get(f"{API}/tabellen/voorgesprekken-per-maand", params={"formaat": "xlsx"})
     rows = list(load_workbook(io.BytesIO(as_xlsx.content)).active.iter_rows(values_only=True))
-    assert rows[1] == ("mrt 2025", "<5")
+    assert rows[1] == ("mrt 2025", "1")
     assert (await api.get(f"{API}/tabellen/bestaat-niet")).status_code == 404
     page = await api.get("/reporting/", headers={"Accept": "text/html"})
-    assert page.status_code == 200 and "&lt;5" in page.text and "<svg" in page.text
+    assert page.status_code == 200 and "<svg" in page.text
 
 
 def test_every_text_of_the_dashboard_has_dutch():
@@ -267,20 +360,24 @@ def test_every_text_of_the_dashboard_has_dutch():
     assert not missing, missing
 
 
-async def test_the_quarterly_report_is_a_pdf_with_the_published_figures(api, nats_url):
+async def test_the_quarterly_report_is_a_pdf_with_the_published_figures(api, nats_url, bearer):
     await publish(nats_url, *register())
     await publish(nats_url, *[held("GM0344", date(2025, 8, d)) for d in range(1, 9)])
     await publish(nats_url, held("GM0014", date(2025, 9, 3)))
     await processed(api, 9)
-    response = await api.get(f"{API}/kwartaalrapportage", params={"kwartaal": "2025-Q3"})
+    response = await api.get(f"{API}/kwartaalrapportage", params={"kwartaal": "2025-K3"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    assert "Voortgangsrapportage On Tour - Q3 2025" in text
+    assert "Voortgangsrapportage On Tour - 3e kwartaal 2025" in text
     assert "Voorgesprekken gehouden per maand" in text
     assert "voorgesprekken gehouden 9" in text.replace("  ", " ")
-    assert "<5" in text  # September's single voorgesprek stays hidden in the PDF too
+    assert "nog niet vrijgegeven" in text
     assert "CBS, Kadaster" in text
+    await coordinator_releases(api, bearer)
+    released = await api.get(f"{API}/kwartaalrapportage", params={"kwartaal": "2025-K3"})
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(released.content)).pages)
+    assert "vrijgave 2025-K3" in text and "Besproken thema's in voorgesprekken" in text
     wrong = await api.get(f"{API}/kwartaalrapportage", params={"kwartaal": "2025-Q5"})
     assert wrong.status_code == 422
 
@@ -329,19 +426,113 @@ async def test_a_rebuild_gives_exactly_the_live_numbers(api, nats_url, database_
     await processed(api, 9)
 
     async def settled():  # every readable event processed by the live projection
-        return await scalar(api, "SELECT count(*) FROM inbox") == 20
+        return await scalar(api, "SELECT count(*) FROM inbox") == 21
 
     await eventually(settled, timeout=15)
     live_tables = await read_models(api)
     live_tour = (await api.get(f"{API}/tour")).json()
-    live_aftercare = (await api.get(f"{API}/nazorg")).json()
+    live_cases = await scalar(api, "SELECT count(*) FROM rm_case")
 
     report = await rebuild(api.app.state.runtime.engine, nats_url)
     assert report.events >= 18 and report.skipped == 1
     assert await read_models(api) == live_tables
     api.app.state.figures_cache.clear()  # read the rebuilt tables, not the figures of before
     assert (await api.get(f"{API}/tour")).json() == live_tour
-    assert (await api.get(f"{API}/nazorg")).json() == live_aftercare
+    assert await scalar(api, "SELECT count(*) FROM rm_case") == live_cases == 1
     # The live projection goes on writing into the new tables after the swap.
     await publish(nats_url, held("GM0344", date(2025, 5, 1)))
     await processed(api, 10)
+
+
+async def ontour(api, *args: str) -> tuple[int, str]:
+    """Run the ``ontour`` command against this test's database and broker."""
+    settings = api.app.state.runtime.settings
+    env = {**os.environ, "ONTOUR_DATABASE_URL": settings.database_url,
+           "ONTOUR_NATS_URL": settings.nats_url, "ONTOUR_ENVIRONMENT": "test"}  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from ontour.cli import main; main()", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await process.communicate()
+    return process.returncode or 0, output.decode()
+
+
+async def test_the_release_and_audit_commands(api, nats_url):
+    day = datetime(2025, 2, 3, 10, tzinfo=UTC)
+    await publish(nats_url, *[
+        NazorgAangevraagd(case_id=uuid.uuid4(), at=day + timedelta(days=d), statistics_consent=True,
+                          role_category="wethouder" if d % 3 else "raadslid",
+                          incident_categories=["bedreiging"])
+        for d in range(9)
+    ])  # fmt: skip
+
+    async def all_in():
+        return await scalar(api, "SELECT count(*) FROM rm_case") == 9
+
+    await eventually(all_in, timeout=15)
+    code, output = await ontour(api, "reporting", "release", "2025-K1", "--proefrun")
+    assert code == 0 and "2025-K1: proefrun" in output and "wethouder: " in output
+    assert await scalar(api, "SELECT count(*) FROM rm_release") == 0
+    code, output = await ontour(api, "reporting", "release", "2025-K2")
+    assert code == 0 and "2025-K1: vrijgegeven" in output and "2025-K2: vrijgegeven" in output
+    code, output = await ontour(api, "reporting", "release", "2025-K2")
+    assert code == 0 and "2025-K1: al vrijgegeven" in output
+    code, output = await ontour(api, "reporting", "release", "2030-K1")
+    assert code == 1 and "kan pas vanaf" in output
+    code, output = await ontour(api, "reporting", "audit", "2025-K1")
+    assert code == 0, output
+    assert "2025-K1|nazorg-per-functie|burgemeester" in output and "0..4" in output
+    assert "0 niet beschermd" in output
+
+
+async def test_a_quarter_that_cannot_be_protected_is_refused_not_published(
+    api, bearer, monkeypatch
+):
+    import reporting.releasing as releasing_module
+    from reporting.domain.release import NotPublishable
+
+    real = releasing_module.build_release
+
+    def refuse_k2(quarter, *args, **kwargs):
+        if quarter.id == "2025-K2":
+            raise NotPublishable("2025-K2: de cel 'x' in 'y' is af te leiden")
+        return real(quarter, *args, **kwargs)
+
+    monkeypatch.setattr(releasing_module, "build_release", refuse_k2)
+    outcomes = await coordinator_releases(api, bearer)
+    assert [(o["kwartaal"], o["uitkomst"]) for o in outcomes] == [
+        ("2025-K1", "vrijgegeven"), ("2025-K2", "geweigerd")
+    ]  # later quarters wait for the refused one  # fmt: skip
+    assert (await api.get(f"{API}/nazorg/vrijgaven/2025-K2")).status_code == 404
+    listed = (await api.get(f"{API}/nazorg/vrijgaven")).json()
+    assert listed["vrijgaven"][1]["status"] == "geweigerd"
+    assert "af te leiden" in listed["vrijgaven"][1]["reden"] and listed["volgende"] == "2025-K2"
+    page = await api.get("/reporting/vrijgaven", headers=bearer("beheerder"))
+    assert page.status_code == 200 and "af te leiden" in page.text
+    monkeypatch.setattr(releasing_module, "build_release", real)
+    again = await coordinator_releases(api, bearer)
+    assert ("2025-K2", "vrijgegeven") in [(o["kwartaal"], o["uitkomst"]) for o in again]
+
+
+async def test_after_erasure_the_statistics_record_holds_months_only(api, nats_url):
+    """What reporting keeps of an erased case: categories consented to, months and lead times
+    in days — no day, no moment (a dump of the table shows none)."""
+    case_id, at = uuid.uuid4(), datetime(2026, 5, 13, 14, 27, tzinfo=UTC)
+    base = {"case_id": case_id, "statistics_consent": True, "role_category": "wethouder",
+            "incident_categories": ["doxing"]}  # fmt: skip
+    await publish(
+        nats_url,
+        NazorgAangevraagd(at=at, **base),
+        NazorgGematcht(at=at + timedelta(days=2), **base),
+        NazorgGewist(at=at + timedelta(days=400), **base),
+    )
+
+    async def erased():
+        return await scalar(api, f"SELECT bool_or(erased) FROM rm_case WHERE id = '{case_id}'")
+
+    await eventually(erased, timeout=15)
+    async with api.app.state.runtime.sessions() as session:
+        dump = str((await session.execute(text("SELECT * FROM rm_case"))).all())
+    assert "2026, 5, 1)" in dump and "13" not in dump.replace(str(case_id), "")
+    assert "2026, 5, 15" not in dump and "14:27" not in dump
+    assert await scalar(api, f"SELECT days_to_match FROM rm_case WHERE id = '{case_id}'") == 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -72,6 +72,7 @@ class Runtime:
     relay_task: asyncio.Task[None] | None = None
     metrics_endpoint: MetricsEndpoint | None = None
     lag_task: asyncio.Task[None] | None = None
+    jobs: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def audit_denied(
         self, request: Request, principal: Principal | None, path: str, why: str
@@ -130,6 +131,9 @@ class Service:
     # Runs once per start, after the migrations and before traffic (e.g. loading reference
     # data). Replicas run it concurrently, so it must be idempotent and replica-safe.
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None
+    # Long-running jobs of the service (e.g. a daily release), started once the broker runs
+    # and cancelled at shutdown. Replicas each run them: they must take their own locks.
+    jobs: list[Callable[[Runtime], Coroutine[Any, Any, None]]] = field(default_factory=list)
     # The service's own page templates and Dutch catalogue (the kit's are the fallback).
     templates: Path | None = None
     locale: Path | None = None
@@ -258,6 +262,10 @@ class Service:
                 retention=timedelta(days=settings.outbox_retention_days),
             )
             runtime.relay_task = asyncio.create_task(runtime.relay.run(), name="outbox-relay")
+        runtime.jobs = [
+            asyncio.create_task(job(runtime), name=getattr(job, "__name__", "job"))
+            for job in self.jobs
+        ]
         if self.consumers:
             runtime.lag_task = asyncio.create_task(
                 self._refresh_consumer_lag(runtime), name="consumer-lag"
@@ -265,6 +273,10 @@ class Service:
         log.info("service started", service=self.name, metrics_port=runtime.metrics_endpoint.port)
 
     async def _stop(self, runtime: Runtime) -> None:
+        for job in runtime.jobs:
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await job
         if runtime.lag_task is not None:
             runtime.lag_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

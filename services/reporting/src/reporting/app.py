@@ -12,11 +12,12 @@ from reporting.access import access
 from reporting.api import router
 from reporting.config import Settings
 from reporting.handlers import consumers
+from reporting.jobs import daily_release
 
 service = Service(
     name="reporting",
     title="On Tour — rapportage",
-    description="Geaggregeerde cijfers over de tour en de nazorg; nooit een persoon.",
+    description="Cijfers over de tour (exact) en over personen (alleen per beschermde vrijgave).",
     settings_factory=Settings,
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
@@ -25,6 +26,7 @@ service = Service(
     locale=pages.LOCALE,
     consumers=consumers,
     access=access,
+    jobs=[daily_release],
 )
 
 

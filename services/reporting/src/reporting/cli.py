@@ -1,21 +1,45 @@
-"""``ontour reporting rebuild``: rebuild the read models from the streams, without downtime."""
+"""``ontour reporting``: rebuild the read models, release quarters, audit releases."""
 
 from __future__ import annotations
 
 import asyncio
+import getpass
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
+import nats
 import typer
+from ontour.clock import today
 from ontour.db import create_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from reporting import releasing
 from reporting.config import Settings
+from reporting.domain.audit import audit_releases
+from reporting.domain.disclosure import Cell, Statistic, render
+from reporting.domain.quarters import Quarter
+from reporting.domain.release import Release, YearView
 from reporting.rebuild import rebuild
 
-app = typer.Typer(help="Rapportage: de read models.", no_args_is_help=True)
+app = typer.Typer(help="Rapportage: read models en vrijgaven.", no_args_is_help=True)
+T = TypeVar("T")
 
 
 @app.callback()
 def reporting() -> None:
-    """Rapportage: de read models."""
+    """Rapportage: read models en vrijgaven."""
+
+
+def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(settings.db_url, pool_size=2)
+        try:
+            async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 @app.command("rebuild")
@@ -35,3 +59,75 @@ def rebuild_command() -> None:
         )
 
     asyncio.run(run())
+
+
+def _quarter(text: str) -> Quarter:
+    try:
+        return Quarter.parse(text)
+    except ValueError:
+        raise typer.BadParameter("een kwartaal zoals 2026-K3") from None
+
+
+@app.command("release")
+def release_command(
+    kwartaal: Annotated[str, typer.Argument(help="Tot en met dit kwartaal, bijvoorbeeld 2026-K3.")],
+    proefrun: Annotated[bool, typer.Option(help="Laat alleen zien wat er vrijgegeven zou worden.")]
+    = False,
+) -> None:  # fmt: skip
+    """Geef de cijfers over personen vrij tot en met een kwartaal (elk kwartaal één keer)."""
+    settings, until = Settings(), _quarter(kwartaal)
+
+    async def work(session: AsyncSession) -> list[releasing.Outcome]:
+        client = await nats.connect(settings.nats_url)
+        try:
+            return await releasing.release(
+                session, client.jetstream(), settings, until,
+                by=f"opdrachtregel ({getpass.getuser()})", today=today(), dry_run=proefrun,
+            )  # fmt: skip
+        finally:
+            await client.close()
+
+    try:
+        outcomes = _with_session(settings, work)
+    except (releasing.NotDue, releasing.NotCaughtUp) as refusal:
+        typer.echo(f"Niet vrijgegeven: {refusal}.", err=True)
+        raise typer.Exit(1) from None
+    for outcome in outcomes:
+        typer.echo(f"{outcome.quarter.id}: {outcome.status}"
+                   + (f" — {outcome.reason}" if outcome.reason else ""))  # fmt: skip
+        if proefrun and outcome.release is not None:
+            for table in outcome.release.tables:
+                cells = ", ".join(f"{row.label}: {_shown(outcome.release.cell(row.cell))}"
+                                  for row in table.rows)  # fmt: skip
+                typer.echo(f"  {table.title}: {cells}")
+    if any(o.status == releasing.REFUSED for o in outcomes):
+        raise typer.Exit(2)
+
+
+def _shown(value: Cell | Statistic | str) -> str:
+    return value if isinstance(value, str) else render(value)
+
+
+@app.command("audit")
+def audit_command(
+    kwartaal: Annotated[str | None, typer.Argument(help="Een vrijgave (standaard: alle).")] = None,
+) -> None:
+    """Val de vrijgaven aan zoals een statistiekbureau: per verborgen cel de kleinste en grootste
+    waarde die met alles wat gepubliceerd is te rijmen is."""
+    settings = Settings()
+
+    async def read(session: AsyncSession) -> tuple[list[Release], list[YearView]]:
+        return await releasing.published(session), await releasing.published_years(session)
+
+    releases, years = _with_session(settings, read)
+    wanted = _quarter(kwartaal) if kwartaal else None
+    rows = audit_releases(releases, only=wanted, years=years)
+    typer.echo(f"{'cel':<90} {'teken':>5} {'interval':>10}  beschermd")
+    for row in rows:
+        typer.echo(f"{row.cell:<90} {row.marker:>5} {row.interval.render():>10}  "
+                   f"{'ja' if row.protected else 'NEE'}")  # fmt: skip
+    unsafe = [row for row in rows if not row.protected]
+    typer.echo(f"{len(rows)} verborgen cellen in {len(releases)} vrijgaven; "
+               f"{len(unsafe)} niet beschermd.")  # fmt: skip
+    if unsafe:
+        raise typer.Exit(1)

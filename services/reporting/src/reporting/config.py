@@ -1,6 +1,6 @@
 """Settings of the reporting service (environment variables ``ONTOUR_*``)."""
 
-from datetime import date
+from datetime import date, time
 
 from ontour.settings import ServiceSettings
 from pydantic import Field
@@ -16,4 +16,15 @@ class Settings(ServiceSettings):
     )
     disclosure_threshold: int = Field(
         default=5, ge=3, le=20, description="Counts below this are published as '<N'."
+    )
+    releases_from: str = Field(
+        default="2025-K1",
+        pattern=r"^20\d{2}-K[1-4]$",
+        description="The first quarter whose figures about people are released.",
+    )
+    release_settling_working_days: int = Field(
+        default=10, ge=0, le=60, description="Working days after a quarter closes before release."
+    )
+    release_time: time = Field(
+        default=time(6, 0), description="When the daily release job runs (Amsterdam time)."
     )

@@ -1,9 +1,17 @@
-"""The published figures: read models in, tables with the disclosure rule applied out.
+"""The published figures as tables: the tour's live and exact, people's from releases.
 
-Every figure the API, the dashboard and the exports show comes from :func:`tour_figures` and
-:func:`aftercare_figures`, so the suppression rule (:mod:`reporting.domain.disclosure`) is
-applied once and the same way everywhere. A table is a title, column names and rows whose
-cells are published counts or statistics.
+Two kinds of figures, decided here once for the API, the dashboard, the exports and the PDF:
+
+* **Tour figures** (:func:`tour_figures`) are about public bodies and the OT's own visits:
+  published exactly and live. An organisation that asked not to be named ("niet publiceren")
+  is counted in national totals only: it is left out of every figure per province, per
+  gemeente and on the maps, and shown as "niet gepubliceerd"; the tables per province carry
+  the remainder as a row of its own, so that they still add up to the national total.
+* **Figures about people** (aftercare, and what voorgesprekken record about incidents and
+  themes) exist only as frozen releases (:mod:`reporting.domain.release`):
+  :func:`release_tables` shows one as stored.
+
+A table is a title, column names and rows whose cells are counts, statistics or text.
 """
 
 from __future__ import annotations
@@ -11,43 +19,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from ontour.contracts.intake import OrganisatieSoort, TourStatus
 
-from reporting.domain.disclosure import (
-    Cell,
-    NotPublishable,
-    Statistic,
-    Suppressed,
-    protect_statistic,
-    render,
-    render_percentage,
-    share,
-    suppress_count,
-    suppress_series,
-    to_json,
-)
+from reporting.domain.disclosure import render, render_percentage, to_json
 from reporting.domain.funnel import StageRecord, funnel
-from reporting.domain.publication import (
-    publish_coverage,
-    publish_forecast,
-    publish_funnel,
-    publish_reached_gemeenten,
-)
-from reporting.domain.statistics import (
-    RegisteredOrganisation,
-    coverage,
-    days_between,
-    forecast,
-    local_date,
-    median,
-    p90,
-)
-from reporting.models import RmCase, RmOrganisation, RmSession, RmVoorgesprek
+from reporting.domain.quarters import month_label
+from reporting.domain.release import Release, YearView
+from reporting.domain.statistics import RegisteredOrganisation, coverage, forecast, median, p90
+from reporting.models import RmOrganisation, RmSession, RmVoorgesprek
 
-MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+NOT_PUBLISHED = "niet gepubliceerd"
+NOT_DIVIDED = "niet uitgesplitst (organisaties die niet genoemd willen worden)"
 
 
 @dataclass(frozen=True)
@@ -70,6 +55,7 @@ class Table:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     percentages: frozenset[int] = frozenset()  # indexes of cells that are shares
+    percentage_rows: frozenset[int] = frozenset()  # rows whose value is a share
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -85,12 +71,12 @@ class Table:
     def rendered(self) -> list[list[str]]:
         """Cells as the dashboard and exports show them ("<5", "x", "12,5%")."""
         out = []
-        for row in self.rows:
+        for number, row in enumerate(self.rows):
             line = []
             for index, cell in enumerate(row):
                 if isinstance(cell, str):
                     line.append(cell)
-                elif index in self.percentages:
+                elif index in self.percentages or (index and number in self.percentage_rows):
                     line.append(render_percentage(cell))
                 else:
                     line.append(render(cell, 1 if isinstance(cell, float) else None))
@@ -98,35 +84,25 @@ class Table:
         return out
 
 
-def _month_label(month: date) -> str:
-    return f"{MONTHS[month.month - 1]} {month.year}"
-
-
-def _series_table(
-    name: str, title: str, column: str, counts: Mapping[str, int], threshold: int
-) -> Table:
-    table = Table(name, title, [column, "aantal"])
-    if not counts:
-        return table
-    try:
-        published = suppress_series(dict(counts), threshold=threshold)
-    except NotPublishable:
-        table.rows = [[label, suppress_count(0, threshold)] for label in counts]
-        return table
-    table.rows = [[label, cell] for label, cell in published.cells.items()]
-    table.rows.append(["totaal", published.total])
+def _series_table(name: str, title: str, column: str, counts: Mapping[str, int]) -> Table:
+    """A series with its total, exactly."""
+    table = Table(name, title, [column, "aantal"], [[label, n] for label, n in counts.items()])
+    if counts:
+        table.rows.append(["totaal", sum(counts.values())])
     return table
 
 
 def _months(days: Iterable[date]) -> dict[str, int]:
     counter = Counter(day.replace(day=1) for day in days)
-    return {_month_label(month): counter[month] for month in sorted(counter)}
+    return {month_label(month): counter[month] for month in sorted(counter)}
 
 
-def _yes_no(reached: bool | Suppressed) -> str | Suppressed:
-    if isinstance(reached, Suppressed):
-        return reached
+def _yes_no(reached: bool) -> str:
     return "ja" if reached else "nee"
+
+
+def _share(part: int, whole: int) -> float | str:
+    return part / whole if whole else "—"
 
 
 def _register(organisations: Sequence[RmOrganisation]) -> list[RegisteredOrganisation]:
@@ -152,13 +128,15 @@ def tour_figures(
     tour_start: date,
     tour_end: date,
     target_sessions: int,
-    threshold: int,
-) -> dict[str, Any]:
-    """The tour's figures for a period and (optionally) one province."""
+) -> list[Table]:
+    """The tour's figures for a period and (optionally) one province, exactly."""
     by_code = {o.code: o for o in organisations}
+    hidden = {o.code for o in organisations if o.not_published}
 
     def in_region(code: str) -> bool:
-        return province is None or (code in by_code and by_code[code].province_code == province)
+        return province is None or (
+            code in by_code and by_code[code].province_code == province and code not in hidden
+        )
 
     held = [
         v for v in voorgesprekken
@@ -174,27 +152,59 @@ def tour_figures(
 
     names = {o.code: o.name for o in organisations if o.kind == "provincie"}
     per_province = Counter(
-        by_code[v.organisation_code].province_code for v in held if v.organisation_code in by_code
-    )
+        by_code[v.organisation_code].province_code for v in held
+        if v.organisation_code in by_code and v.organisation_code not in hidden
+    )  # fmt: skip
+    per_province_counts = {
+        names.get(c, c): n
+        for c, n in sorted(per_province.items(), key=lambda item: names.get(item[0], item[0]))
+    }
+    if undivided := sum(1 for v in held if v.organisation_code in hidden):
+        per_province_counts[NOT_DIVIDED] = undivided
     tables = [
         _series_table("voorgesprekken-per-maand", "Voorgesprekken gehouden per maand", "maand",
-                      _months(v.held_on for v in held), threshold),
+                      _months(v.held_on for v in held)),
         _series_table("voorgesprekken-per-provincie", "Voorgesprekken gehouden per provincie",
-                      "provincie", {names.get(c, c): n for c, n in sorted(
-                          per_province.items(), key=lambda item: names.get(item[0], item[0]))},
-                      threshold),
+                      "provincie", per_province_counts),
         _series_table("voorgesprekken-per-soort", "Voorgesprekken gehouden per soort organisatie",
                       "soort", dict(Counter(by_code[v.organisation_code].kind for v in held
-                                            if v.organisation_code in by_code)), threshold),
+                                            if v.organisation_code in by_code))),
         _series_table("sessies-per-maand", "Sessies gehouden per maand", "maand",
-                      _months(s.on for s in sessions_held), threshold),
-        _series_table("themas", "Besproken thema's (een voorgesprek kan er meer hebben)", "thema",
-                      dict(Counter(t for v in held for t in v.themes).most_common()), threshold),
+                      _months(s.on for s in sessions_held)),
     ]  # fmt: skip
+    tables += _coverage_tables(organisations, held, sessions_held, province, names, hidden)
+    tables.append(_funnel_table(held, confirmed, sessions_held))
 
-    register = [
-        r for r in _register(organisations) if province is None or r.province_code == province
+    scores = [float(s.evaluation_score) for s in sessions_held if s.evaluation_score]
+    participants = sum(s.participants or 0 for s in sessions_held)
+    headline = Table("kerncijfers", "Kerncijfers van de tour", ["", "waarde"])
+    headline.rows = [
+        ["voorgesprekken gehouden", len(held)],
+        ["organisaties met een voorgesprek", len({v.organisation_code for v in held})],
+        ["sessies gepland of gehouden", len(confirmed)],
+        ["sessies gehouden", len(sessions_held)],
+        ["deelnemers aan sessies", participants],
+        ["evaluatiecijfer (mediaan)", median(scores) if scores else "—"],
     ]
+    if tour_start <= today:
+        expected = forecast(len(sessions_held), start=tour_start, today=today, end=tour_end,
+                            target=target_sessions)  # fmt: skip
+        headline.rows.append([f"doel: sessies gehouden op {tour_end:%d-%m-%Y}", target_sessions])
+        headline.rows.append(["verwacht bij het huidige tempo", expected.projected_total])
+    return [headline, *tables]
+
+
+def _coverage_tables(
+    organisations: Sequence[RmOrganisation], held: Sequence[RmVoorgesprek],
+    sessions_held: Sequence[RmSession], province: str | None, names: Mapping[str, str],
+    hidden: set[str],
+) -> list[Table]:  # fmt: skip
+    """Coverage nationally, per province and per gemeente (the maps' tables)."""
+    by_code = {o.code: o for o in organisations}
+    register = [
+        r for r in _register(organisations)
+        if province is None or (r.province_code == province and r.code not in hidden)
+    ]  # fmt: skip
     coverage_table = Table(
         "dekking", "Bereik: aandeel van de organisaties met een voorgesprek en met een sessie",
         ["", "voorgesprek: aantal", "voorgesprek: aandeel", "sessie: aantal", "sessie: aandeel"],
@@ -210,32 +220,54 @@ def tour_figures(
         "bereik-per-gemeente", "Bereik per gemeente: voorgesprek en sessie gehouden",
         ["gemeente", "code", "provincie", "voorgesprek", "sessie"],
     )  # fmt: skip
+    tables = [coverage_table, per_province_table, per_gemeente_table]
+    if not register:
+        return tables
     known = {r.code for r in register}
-    if register:
-        reached_v = {v.organisation_code for v in held} & known
-        reached_s = {s.organisation_code for s in sessions_held} & known
-        pv = publish_coverage(coverage(reached_v, register), threshold)
-        ps = publish_coverage(coverage(reached_s, register), threshold)
-        coverage_table.rows.append(["gemeenten", pv.gemeenten.reached, pv.gemeenten.share,
-                                    ps.gemeenten.reached, ps.gemeenten.share])  # fmt: skip
-        coverage_table.rows.append(["provincies", pv.provincies.reached, pv.provincies.share,
-                                    ps.provincies.reached, ps.provincies.share])  # fmt: skip
-        for code in sorted(pv.gemeenten_per_province, key=lambda c: names.get(c, c)):
-            a, b = pv.gemeenten_per_province[code], ps.gemeenten_per_province[code]
-            per_province_table.rows.append(
-                [names.get(code, code), code, a.of, a.reached, a.share, b.reached, b.share]
-            )
-        gemeenten = {r.code: r.province_code for r in register
-                     if r.kind is OrganisatieSoort.GEMEENTE}  # fmt: skip
-        with_v = publish_reached_gemeenten(reached_v, gemeenten, pv)
-        with_s = publish_reached_gemeenten(reached_s, gemeenten, ps)
-        for code in sorted(gemeenten, key=lambda c: by_code[c].name):
-            per_gemeente_table.rows.append([
-                by_code[code].name, code, names.get(gemeenten[code], gemeenten[code]),
-                _yes_no(with_v[code]), _yes_no(with_s[code]),
-            ])  # fmt: skip
-    tables += [coverage_table, per_province_table, per_gemeente_table]
+    reached_v = {v.organisation_code for v in held} & known
+    reached_s = {s.organisation_code for s in sessions_held} & known
+    # Nationally everyone counts; per province and per gemeente only who may be named.
+    national_v, national_s = coverage(reached_v, register), coverage(reached_s, register)
+    named = [r for r in register if r.code not in hidden]
+    per_v = coverage(reached_v - hidden, named).gemeenten_per_province
+    per_s = coverage(reached_s - hidden, named).gemeenten_per_province
+    for label, v, s in (
+        ("gemeenten", national_v.gemeenten, national_s.gemeenten),
+        ("provincies", national_v.provincies, national_s.provincies),
+    ):
+        coverage_table.rows.append([label, v.reached, _share(v.reached, v.of), s.reached,
+                                    _share(s.reached, s.of)])  # fmt: skip
+    for code in sorted(per_v, key=lambda c: names.get(c, c)):
+        a, b = per_v[code], per_s[code]
+        per_province_table.rows.append(
+            [names.get(code, code), code, a.of, a.reached, _share(a.reached, a.of), b.reached,
+             _share(b.reached, b.of)]
+        )  # fmt: skip
+    hidden_gemeenten = [r for r in register if r.code in hidden
+                        and r.kind is OrganisatieSoort.GEMEENTE]  # fmt: skip
+    if hidden_gemeenten and province is None:
+        codes = {r.code for r in hidden_gemeenten}
+        a_n, b_n = len(codes & reached_v), len(codes & reached_s)
+        per_province_table.rows.append(
+            [NOT_DIVIDED, "", len(codes), a_n, _share(a_n, len(codes)), b_n,
+             _share(b_n, len(codes))]
+        )  # fmt: skip
+    gemeenten = {r.code: r.province_code for r in register if r.kind is OrganisatieSoort.GEMEENTE}
+    for code in sorted(gemeenten, key=lambda c: by_code[c].name):
+        stage: list[Any] = (
+            [NOT_PUBLISHED, NOT_PUBLISHED] if code in hidden
+            else [_yes_no(code in reached_v), _yes_no(code in reached_s)]
+        )  # fmt: skip
+        per_gemeente_table.rows.append(
+            [by_code[code].name, code, names.get(gemeenten[code], gemeenten[code]), *stage]
+        )
+    return tables
 
+
+def _funnel_table(
+    held: Sequence[RmVoorgesprek], confirmed: Sequence[RmSession],
+    sessions_held: Sequence[RmSession],
+) -> Table:  # fmt: skip
     records = [StageRecord(v.organisation_code, TourStatus.VOORGESPREK_GEHOUDEN, v.held_on)
                for v in held]  # fmt: skip
     records += [StageRecord(v.organisation_code, TourStatus.SESSIE_GEWENST, v.held_on)
@@ -244,98 +276,46 @@ def tour_figures(
                             s.planned_at or s.on) for s in confirmed]  # fmt: skip
     records += [StageRecord(s.organisation_code, TourStatus.SESSIE_GEHOUDEN, s.on)
                 for s in sessions_held]  # fmt: skip
-    funnel_table = Table(
+    table = Table(
         "trechter", "Van voorgesprek naar sessie (organisaties)",
         ["stap", "van", "naar", "conversie", "doorlooptijd mediaan (dagen)",
          "doorlooptijd p90 (dagen)"],
         percentages=frozenset({3}),
     )  # fmt: skip
     if records:
-        published = publish_funnel(funnel(records), threshold)
-        for step in published.steps:
-            funnel_table.rows.append([
-                f"{step.source.value} → {step.target.value}", published.reached[step.source],
-                published.reached[step.target], step.conversion, step.median_days, step.p90_days,
+        found = funnel(records)
+        for step in found.steps:
+            days = step.lead_times.days
+            source, target = found.reached[step.source], found.reached[step.target]
+            table.rows.append([
+                f"{step.source.value} → {step.target.value}", source, target,
+                _share(target, source), median(days) if days else "—", p90(days) if days else "—",
             ])  # fmt: skip
-    tables.append(funnel_table)
-
-    scores = [float(s.evaluation_score) for s in sessions_held if s.evaluation_score]
-    participants = sum(s.participants or 0 for s in sessions_held)
-    headline = Table("kerncijfers", "Kerncijfers van de tour", ["", "waarde"])
-    headline.rows = [
-        ["voorgesprekken gehouden", suppress_count(len(held), threshold)],
-        ["sessies gepland of gehouden", suppress_count(len(confirmed), threshold)],
-        ["sessies gehouden", suppress_count(len(sessions_held), threshold)],
-        ["deelnemers aan sessies", suppress_count(participants, threshold)],
-        ["evaluatiecijfer (mediaan)", protect_statistic(median, scores, threshold)],
-    ]
-    if tour_start <= today:
-        projected = publish_forecast(
-            forecast(len(sessions_held), start=tour_start, today=today, end=tour_end,
-                     target=target_sessions),
-            threshold,
-        )  # fmt: skip
-        headline.rows.append([f"doel: sessies gehouden op {tour_end:%d-%m-%Y}", target_sessions])
-        headline.rows.append(["verwacht bij het huidige tempo", projected.projected_total])
-    tables.insert(0, headline)
-    return {"tabellen": tables}
+    return table
 
 
-def _days(pairs: Iterable[tuple[datetime | None, datetime | None]]) -> list[float]:
-    return [float(days_between(a, b)) for a, b in pairs if a is not None and b is not None]
+# --- releases -------------------------------------------------------------------------------------
 
 
-def aftercare_figures(cases: Sequence[RmCase], *, period: Period, threshold: int) -> dict[str, Any]:
-    """Aftercare's figures, only from cases whose requesters consented to statistics."""
-    counted = [
-        c for c in cases
-        if c.consent and c.requested_at is not None and local_date(c.requested_at) in period
+def release_tables(release: Release) -> list[Table]:
+    """A release's tables as stored: every row of the vocabulary, the cells as published."""
+    tables = []
+    for shape in release.tables:
+        column = shape.column or ""
+        table = Table(shape.name, shape.title, [column, "aantal"])
+        for number, row in enumerate(shape.rows):
+            value = release.cell(row.cell)
+            table.rows.append([row.label, value])
+            if row.cell.endswith("aandeel-online"):
+                table.percentage_rows = table.percentage_rows | {number}
+        tables.append(table)
+    return tables
+
+
+def year_tables(view: YearView) -> list[Table]:
+    """A year view's tables (the sum of its four released quarters, protected with them)."""
+    return [
+        Table(shape.name, shape.title, [shape.column or "", "aantal"],
+              [[row.label, view.cells[row.cell]] for row in shape.rows])
+        for shape in view.tables
     ]  # fmt: skip
-    total = suppress_count(len(counted), threshold)
-    online = suppress_count(
-        sum(1 for c in counted if "online intimidatie" in c.incidents), threshold
-    )
-    woman = suppress_count(sum(1 for c in counted if c.wants_woman), threshold)
-    contacted = [c for c in counted if c.within_service_level is not None]
-    within = suppress_count(sum(1 for c in contacted if c.within_service_level), threshold)
-    to_match = _days((c.requested_at, c.matched_at) for c in counted)
-    to_contact = _days((c.requested_at, c.contacted_at) for c in counted)
-
-    def safe_share(part: Cell, whole: Cell) -> Statistic | str:
-        return "—" if whole == 0 else share(part, whole)
-
-    headline = Table("nazorg-kerncijfers", "Kerncijfers van de nazorg (met toestemming)",
-                     ["", "waarde"], percentages=frozenset())  # fmt: skip
-    headline.rows = [
-        ["nazorgverzoeken", total],
-        ["tijd tot koppeling, mediaan (dagen)", protect_statistic(median, to_match, threshold)],
-        ["tijd tot koppeling, p90 (dagen)", protect_statistic(p90, to_match, threshold)],
-        ["tijd tot eerste contact, mediaan (dagen)",
-         protect_statistic(median, to_contact, threshold)],
-        ["tijd tot eerste contact, p90 (dagen)", protect_statistic(p90, to_contact, threshold)],
-    ]  # fmt: skip
-    shares = Table("nazorg-aandelen", "Aandelen (met toestemming)", ["", "aantal", "aandeel"],
-                   percentages=frozenset({2}))  # fmt: skip
-    shares.rows = [
-        ["over online intimidatie", online, safe_share(online, total)],
-        ["vraagt een vrouw als peer", woman, safe_share(woman, total)],
-        ["eerste contact binnen de termijn", within,
-         safe_share(within, suppress_count(len(contacted), threshold))],
-    ]  # fmt: skip
-    tables = [
-        headline,
-        shares,
-        _series_table("nazorg-per-maand", "Nazorgverzoeken per maand", "maand",
-                      _months(local_date(c.requested_at) for c in counted if c.requested_at),
-                      threshold),
-        _series_table("nazorg-per-rol", "Nazorgverzoeken per functie", "functie",
-                      dict(Counter(c.role or "onbekend" for c in counted)), threshold),
-        _series_table("nazorg-per-incident", "Wat er gebeurde (een verzoek kan er meer hebben)",
-                      "soort", dict(Counter(i for c in counted for i in c.incidents).most_common()),
-                      threshold),
-        _series_table("nazorg-uitkomsten", "Uitkomsten van afgesloten verzoeken", "uitkomst",
-                      dict(Counter(c.outcome for c in counted if c.outcome)), threshold),
-        _series_table("nazorg-doorverwijzingen", "Doorverwijzingen", "naar",
-                      dict(Counter(r for c in counted for r in c.referrals)), threshold),
-    ]  # fmt: skip
-    return {"tabellen": tables}

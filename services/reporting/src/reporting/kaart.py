@@ -3,7 +3,8 @@
 * Provinces, shaded by the share of their gemeenten with a voorgesprek (``dekking-per-
   provincie``), each labelled with that share: readable without telling colours apart.
 * Gemeenten by how far the tour came (``bereik-per-gemeente``): not yet, voorgesprek, sessie,
-  or not published; each state has its own pattern as well as its own colour.
+  or not published (the gemeente asked not to be named); each state has its own pattern as
+  well as its own colour.
 
 The boundaries (CBS/Kadaster 2025, generalised) ship as SVG paths in ``data/kaart_2025.json``,
 made by ``scripts/kaart_maken.py``; the credit goes with every map.
@@ -16,8 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from reporting.domain.disclosure import Suppressed, render_percentage
-from reporting.figures import Table
+from reporting.domain.disclosure import render_percentage
+from reporting.figures import NOT_PUBLISHED, Table
 
 MAP_FILE = Path(__file__).parent / "data" / "kaart_2025.json"
 # Upper bounds of the share classes k1..k5.
@@ -36,15 +37,16 @@ def boundaries() -> dict[str, Any]:
     return json.loads(MAP_FILE.read_text(encoding="utf-8"))
 
 
-def share_class(share: float | Suppressed) -> str:
-    if isinstance(share, Suppressed):
-        return "verborgen"
+def share_class(share: float | str) -> str:
+    """The class of a share; "—" (a province none of whose gemeenten may be named) has none."""
+    if isinstance(share, str):
+        return "nog-niet"
     return f"k{1 + sum(share >= bound for bound in SHARE_CLASSES)}"
 
 
-def stage(voorgesprek: str | Suppressed, sessie: str | Suppressed) -> str:
-    """How far the tour came with one gemeente, as far as it is published."""
-    if isinstance(voorgesprek, Suppressed) or isinstance(sessie, Suppressed):
+def stage(voorgesprek: str, sessie: str) -> str:
+    """How far the tour came with one gemeente, unless it asked not to be named."""
+    if NOT_PUBLISHED in (voorgesprek, sessie):
         return "verborgen"
     if sessie == "ja":
         return "sessie"
@@ -62,9 +64,10 @@ def province_map(table: Table) -> dict[str, Any] | None:
         if shape is None:  # a province the 2025 map does not know
             continue
         x, y = shape["label"]
+        text = share if isinstance(share, str) else render_percentage(share)
         shapes.append({"name": name, "path": shape["pad"], "bounds": shape["kader"], "x": x,
                        "y": y, "fill": FILLS[share_class(share)],
-                       "text": render_percentage(share)})  # fmt: skip
+                       "text": text})  # fmt: skip
     return _frame(data, shapes)
 
 

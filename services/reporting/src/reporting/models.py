@@ -23,9 +23,11 @@ __all__ = [
     "ProcessedEvent",
     "RmCase",
     "RmOrganisation",
+    "RmRelease",
     "RmSession",
     "RmState",
     "RmVoorgesprek",
+    "RmYear",
     "metadata",
 ]
 
@@ -42,6 +44,7 @@ class RmOrganisation(SQLModel, table=True):
     kind: str
     province_code: str
     valid_until: date | None = None
+    not_published: bool = False
 
 
 class RmVoorgesprek(SQLModel, table=True):
@@ -75,22 +78,50 @@ class RmSession(SQLModel, table=True):
 
 
 class RmCase(SQLModel, table=True):
+    """A consented aftercare request as statistics keep it: categories and days, no moments;
+    after erasure its days are coarsened to months (what releases publish)."""
+
     __tablename__ = "rm_case"
 
     id: uuid.UUID = Field(primary_key=True)  # the statistics id, never a case's own key
-    consent: bool
     role: str | None = None
     incidents: list[str] = text_list_field()
     wants_woman: bool | None = None
-    requested_at: datetime | None = _moment()
-    matched_at: datetime | None = _moment()
-    contacted_at: datetime | None = _moment()
+    requested_on: date | None = None
+    matched_on: date | None = None
+    contacted_on: date | None = None
     within_service_level: bool | None = None
-    closed_at: datetime | None = _moment()
+    ended_on: date | None = None
+    withdrawn: bool = False
     outcome: str | None = None
     referrals: list[str] = text_list_field()
-    withdrawn_at: datetime | None = _moment()
-    erased_at: datetime | None = _moment()
+    days_to_match: int | None = None
+    days_to_contact: int | None = None
+    erased: bool = False
+
+
+class RmRelease(SQLModel, table=True):
+    """A quarter's release: published (frozen content) or refused (with the reason)."""
+
+    __tablename__ = "rm_release"
+
+    id: str = Field(primary_key=True, max_length=7)  # "2026-K3"
+    status: str  # "vrijgegeven" or "geweigerd"
+    decided_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    decided_by: str
+    reason: str | None = None
+    sequences: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    content: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+
+
+class RmYear(SQLModel, table=True):
+    """A year whose four quarters are released, summed and protected with them (frozen)."""
+
+    __tablename__ = "rm_year"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    decided_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    content: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
 
 
 class RmState(SQLModel, table=True):

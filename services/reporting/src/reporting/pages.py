@@ -1,26 +1,32 @@
-"""Reporting's Dutch dashboard: headline figures, charts per month (SVG rendered here, no
-CDN) with their numbers as tables, coverage with maps (:mod:`reporting.kaart`), the funnel and
-aftercare; filters by period and
-province; every table downloadable. Aggregates only: the same published cells as the API.
+"""Reporting's Dutch dashboard, one page per audience, headline first.
+
+Key figures with their trend at the top; then "Tour (actueel)" (exact and live: charts per
+month drawn here as SVG, the maps of :mod:`reporting.kaart`, tables behind a heading) and, for
+the coordinator and the ministry, "Nazorg" as released per quarter (pick a release; nothing
+there moves before the next one). The coordinator also has the page of release decisions.
+The same cells as the API and the exports.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from ontour.auth.principal import Role
-from ontour.service import SessionsDep
+from ontour.clock import today
+from ontour.service import RuntimeDep, SessionsDep
 from ontour.web.api import PrincipalDep
-from ontour.web.ui import PageRenderer
+from ontour.web.ui import PageRenderer, format_getal
 
-from reporting import kaart
-from reporting.api.cijfers import figures, period_of
-from reporting.domain.disclosure import Suppressed
-from reporting.figures import Table
+from reporting import kaart, releasing
+from reporting.api.cijfers import period_of, tour_tables
+from reporting.api.vrijgaven import find
+from reporting.domain.disclosure import legend, render, render_percentage
+from reporting.domain.release import Release
+from reporting.figures import Period, Table, release_tables
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -28,23 +34,18 @@ LOCALE = HERE / "locale"
 pages = PageRenderer("reporting", TEMPLATES, LOCALE)
 router = APIRouter(include_in_schema=False)
 CHART_HEIGHT = 120
+TREND_DAYS = 90
 
 
 def bars(table: Table) -> list[dict[str, Any]]:
-    """Bars of a per-month table (the total row left out); a hidden count has no bar."""
+    """Bars of a per-month table (the total row left out)."""
     rows = [row for row in table.rows if row[0] != "totaal"]
-    values = [row[1] for row in rows if not isinstance(row[1], Suppressed)]
-    highest = max([v for v in values if isinstance(v, int | float)] or [1]) or 1
-    out = []
-    for index, row in enumerate(rows):
-        value = row[1]
-        hidden = isinstance(value, Suppressed)
-        height = 0 if hidden else round(CHART_HEIGHT * float(value) / highest)
-        out.append(
-            {"x": 10 + index * 34, "height": height, "label": row[0],
-             "text": value.marker if hidden else str(value), "hidden": hidden}
-        )  # fmt: skip
-    return out
+    highest = max([row[1] for row in rows if isinstance(row[1], int)] or [1]) or 1
+    return [
+        {"x": 10 + index * 34, "height": round(CHART_HEIGHT * row[1] / highest), "label": row[0],
+         "text": format_getal(row[1])}
+        for index, row in enumerate(rows)
+    ]  # fmt: skip
 
 
 def _date(text: str | None) -> date | None:
@@ -54,6 +55,72 @@ def _date(text: str | None) -> date | None:
         return None
 
 
+def _value(tables: list[Table], name: str, label: str, column: int = 1) -> Any:
+    table = next(t for t in tables if t.name == name)
+    return next((row[column] for row in table.rows if row[0] == label), None)
+
+
+def _trend(now: int, before: int) -> str:
+    change = now - before
+    sign = "+" if change > 0 else ""
+    return (f"laatste {TREND_DAYS} dagen: {format_getal(now)} ({sign}{format_getal(change)} "
+            f"t.o.v. de {TREND_DAYS} dagen daarvoor)")  # fmt: skip
+
+
+async def _tour_cards(request: Request, sessions: Any, tour: list[Table]) -> list[dict[str, str]]:
+    day = today()
+    recent = Period(day - timedelta(days=TREND_DAYS - 1), day)
+    earlier = Period(day - timedelta(days=2 * TREND_DAYS - 1), day - timedelta(days=TREND_DAYS))
+    now, _ = await tour_tables(request, sessions, recent, None)
+    before, _ = await tour_tables(request, sessions, earlier, None)
+
+    def count(tables: list[Table], label: str) -> int:
+        value = _value(tables, "kerncijfers", label)
+        return value if isinstance(value, int) else 0
+
+    gemeenten = _value(tour, "dekking", "gemeenten")
+    gemeenten_share = _value(tour, "dekking", "gemeenten", 2)
+    provincies = _value(tour, "dekking", "provincies")
+    expected = _value(tour, "kerncijfers", "verwacht bij het huidige tempo")
+    target = next((row for row in tour[0].rows if str(row[0]).startswith("doel")), None)
+    cards = [
+        {"title": "Voorgesprekken gehouden",
+         "value": format_getal(count(tour, "voorgesprekken gehouden")),
+         "trend": _trend(count(now, "voorgesprekken gehouden"),
+                         count(before, "voorgesprekken gehouden"))},
+        {"title": "Gemeenten bereikt (voorgesprek)",
+         "value": f"{format_getal(gemeenten or 0)} ({render_percentage(gemeenten_share)})"
+         if isinstance(gemeenten_share, float) else "—",
+         "trend": f"provincies: {format_getal(provincies or 0)} van de 12"},
+        {"title": "Sessies gehouden", "value": format_getal(count(tour, "sessies gehouden")),
+         "trend": _trend(count(now, "sessies gehouden"), count(before, "sessies gehouden"))},
+    ]  # fmt: skip
+    if target is not None and isinstance(expected, float):
+        cards.append({"title": "Prognose tegen het doel", "value": format_getal(expected, 0),
+                      "trend": f"{target[0]}: {format_getal(target[1])}"})  # fmt: skip
+    return cards
+
+
+def _aftercare_cards(release: Release, previous: Release | None) -> list[dict[str, str]]:
+    tables = release_tables(release)
+    total = _value(tables, "nazorg-kerncijfers", tables[0].rows[0][0])
+    trend = "eerste vrijgave"
+    if previous is not None:
+        before = _value(release_tables(previous), "nazorg-kerncijfers", tables[0].rows[0][0])
+        trend = f"vorig kwartaal ({previous.quarter.id}): {render(before)}"
+    online = _value(tables, "nazorg-kerncijfers", "aandeel over online intimidatie")
+    contact = _value(tables, "nazorg-kerncijfers", "tijd tot eerste contact, mediaan (dagen)")
+    return [
+        {"title": f"Nazorgverzoeken, {release.quarter.label}", "value": render(total),
+         "trend": trend},
+        {"title": "Aandeel over online intimidatie", "value": render_percentage(online),
+         "trend": release.quarter.label},
+        {"title": "Tijd tot eerste contact (mediaan)",
+         "value": f"{render(contact, 1)} dagen" if isinstance(contact, float) else render(contact),
+         "trend": release.quarter.label},
+    ]  # fmt: skip
+
+
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(
     request: Request, sessions: SessionsDep, principal: PrincipalDep
@@ -61,31 +128,43 @@ async def dashboard(
     params = request.query_params
     van, tot = _date(params.get("van")), _date(params.get("tot"))
     provincie = params.get("provincie") or None
-    if provincie is not None and not (len(provincie) == 4 and provincie.startswith("PV")):
-        provincie = None
-    period = period_of(van, tot)
-    tour_tables, meta = await figures(request, sessions, "tour", period, provincie)
-    aftercare_tables: list[Table] = []
-    if principal.has(Role.COORDINATOR, Role.MINISTERIE):
-        aftercare_tables, _ = await figures(request, sessions, "nazorg", period, None)
-    charts = {
-        t.name: bars(t)
-        for t in [*tour_tables, *aftercare_tables]
-        if t.name.endswith("-per-maand") and t.rows
-    }
-    by_name = {t.name: t for t in tour_tables}
+    tour, meta = await tour_tables(request, sessions, period_of(van, tot), provincie)
+    cards = await _tour_cards(request, sessions, tour)
+    release: Release | None = None
+    released: list[Release] = []
+    complete_years: list[int] = []
+    released_on: dict[str, date] = {}
+    show_aftercare = principal.has(Role.COORDINATOR, Role.MINISTERIE)
+    if show_aftercare:
+        async with sessions() as session:
+            released = await releasing.published(session)
+            released_on = {d.id: d.decided_at.date() for d in await releasing.decisions(session)}
+            complete_years = [view.year for view in await releasing.published_years(session)]
+            if released:
+                release = await find(session, params.get("vrijgave") or None)
+        if release is not None:
+            previous = next((r for r in reversed(released) if r.quarter < release.quarter), None)
+            cards += _aftercare_cards(release, previous)
+    charts = {t.name: bars(t) for t in tour if t.name.endswith("-per-maand") and t.rows}
+    by_name = {t.name: t for t in tour}
     maps = {
         "dekking-per-provincie": kaart.province_map(by_name["dekking-per-provincie"]),
         "bereik-per-gemeente": kaart.gemeente_map(by_name["bereik-per-gemeente"]),
     }
-    query = request.url.query
     return pages.render(
         request,
         "reporting/dashboard.html",
         {
             "meta": meta,
-            "tour": tour_tables,
-            "aftercare": aftercare_tables,
+            "cards": cards,
+            "tour": tour,
+            "release": release,
+            "release_tables": release_tables(release) if release else [],
+            "show_aftercare": show_aftercare,
+            "releases_options": [(r.quarter.id, r.quarter.label) for r in reversed(released)],
+            "release_day": released_on.get(release.quarter.id) if release else None,
+            "complete_years": complete_years,
+            "legend": legend(release.threshold) if release else {},
             "charts": charts,
             "maps": maps,
             "fills": kaart.FILLS,
@@ -95,6 +174,20 @@ async def dashboard(
                 "tot": params.get("tot", ""),
                 "provincie": provincie or "",
             },
-            "query": query,
+            "query": request.url.query if not params.get("vrijgave") else "",
         },
+    )
+
+
+@router.get("/vrijgaven", response_class=HTMLResponse)
+async def decisions(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    """The coordinator's view of the release calendar: what was released, refused and why."""
+    settings = releasing.settings_of(runtime)
+    async with runtime.sessions() as session:
+        found = await releasing.decisions(session)
+    upcoming, upcoming_on = releasing.upcoming(settings, found)
+    return pages.render(
+        request,
+        "reporting/vrijgaven.html",
+        {"decisions": found, "upcoming": upcoming, "upcoming_on": upcoming_on},
     )

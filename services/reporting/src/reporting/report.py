@@ -5,11 +5,11 @@ dashboard, so it can show nothing the disclosure rule did not let through.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from fpdf import FPDF
 
-from reporting.figures import Table
+from reporting.domain.quarters import Quarter
+from reporting.domain.release import Release
+from reporting.figures import Table, release_tables
 
 # A list of all 342 gemeenten belongs on the dashboard and in the exports, not in a letter.
 ONLY_ONLINE = frozenset({"bereik-per-gemeente"})
@@ -20,14 +20,6 @@ BLUE = (21, 66, 115)
 
 def _text(value: str) -> str:
     return value.translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
-
-
-def quarter_of(day: date) -> tuple[date, date, str]:
-    """The quarter ``day`` lies in: first day, last day and its name ("Q3 2025")."""
-    index = (day.month - 1) // 3
-    first = date(day.year, index * 3 + 1, 1)
-    following = date(day.year + (index == 3), (index * 3 + 3) % 12 + 1, 1)
-    return first, following - timedelta(days=1), f"Q{index + 1} {day.year}"
 
 
 class _Report(FPDF):
@@ -90,26 +82,30 @@ def _bars(pdf: FPDF, table: Table) -> None:
 
 
 def quarterly_report(
-    *, quarter: str, start: date, end: date, tour: list[Table], aftercare: list[Table],
-    updated: str | None,
-) -> bytes:  # fmt: skip
+    *, quarter: Quarter, tour: list[Table], release: Release | None, updated: str | None
+) -> bytes:
+    """The tour's figures of ``quarter`` (exact) and its release of figures about people, as
+    released (or a note that it is not released yet)."""
     pdf = _Report(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
     pdf.multi_cell(
-        0, 8, _text(f"Voortgangsrapportage On Tour - {quarter}"), new_x="LMARGIN", new_y="NEXT"
-    )
+        0, 8, _text(f"Voortgangsrapportage On Tour - {quarter.label}"), new_x="LMARGIN",
+        new_y="NEXT",
+    )  # fmt: skip
     pdf.set_font("Helvetica", "", 10)
     pdf.multi_cell(
         0, 5, new_x="LMARGIN", new_y="NEXT", text=_text(
-            f"Periode {start:%d-%m-%Y} tot en met {end:%d-%m-%Y}. Het Ondersteuningsteam Weerbaar "
-            "Bestuur bezoekt gemeenteraden en Provinciale Staten (eerst een voorgesprek, dan een "
-            "sessie) en biedt nazorg door ervaren collega's aan ambtsdragers die zijn bedreigd "
-            "of geintimideerd. Alle cijfers zijn aggregaten: aantallen onder de 5 staan als '<5', "
-            "en een cel waaruit zo'n aantal zou af te leiden zijn als 'x'. De nazorgcijfers tellen "
-            "alleen verzoeken mee waarvan de aanvrager toestemming gaf voor anonieme statistiek."
-            + (f" Bijgewerkt tot {updated}." if updated else "")
+            f"Periode {quarter.first_day:%d-%m-%Y} tot en met {quarter.last_day:%d-%m-%Y}. Het "
+            "Ondersteuningsteam Weerbaar Bestuur bezoekt gemeenteraden en Provinciale Staten "
+            "(eerst een voorgesprek, dan een sessie) en biedt nazorg door ervaren collega's aan "
+            "ambtsdragers die zijn bedreigd of geintimideerd. De tourcijfers gaan over "
+            "organisaties en zijn exact. De cijfers over personen (nazorg, en wat voorgesprekken "
+            "over incidenten en thema's vastleggen) staan er zoals ze per kwartaal zijn "
+            "vrijgegeven: aantallen onder de 5 als '<5', een cel waaruit zo'n aantal af te "
+            "leiden zou zijn als 'x'; alleen verzoeken met toestemming voor anonieme statistiek."
+            + (f" Tourcijfers bijgewerkt tot {updated}." if updated else "")
         ),
     )  # fmt: skip
     pdf.ln(3)
@@ -124,9 +120,16 @@ def quarterly_report(
             _bars(pdf, table)
         _table(pdf, table)
     pdf.set_font("Helvetica", "B", 13)
-    pdf.cell(0, 8, "Nazorg", new_x="LMARGIN", new_y="NEXT")
-    for table in aftercare:
-        _table(pdf, table)
+    pdf.cell(0, 8, _text(f"Cijfers over personen - vrijgave {quarter.id}"), new_x="LMARGIN",
+             new_y="NEXT")  # fmt: skip
+    pdf.set_font("Helvetica", "", 10)
+    if release is None:
+        pdf.multi_cell(0, 5, _text(
+            f"{quarter.label} is nog niet vrijgegeven: dat gebeurt na afloop van het kwartaal "
+            "en een bezinktijd van 10 werkdagen."), new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    else:
+        for table in release_tables(release):
+            _table(pdf, table)
     pdf.set_font("Helvetica", "", 8)
     pdf.multi_cell(
         0,

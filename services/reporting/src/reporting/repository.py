@@ -19,7 +19,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from reporting import metrics
 from reporting.domain import projection
 from reporting.domain.projection import Change, Table
-from reporting.models import RmCase, RmOrganisation, RmSession, RmState, RmVoorgesprek
+from reporting.models import (
+    RmCase,
+    RmOrganisation,
+    RmRelease,
+    RmSession,
+    RmState,
+    RmVoorgesprek,
+)
 
 # One table's read-fold-write at a time: live replicas and a rebuild's catch-up may project
 # the same rows concurrently.
@@ -47,8 +54,11 @@ async def project(session: AsyncSession, changes: Sequence[Change], at: datetime
             if changed:
                 await _write(session, model, [{**row, key.name: k} for k, row in changed.items()])
         metrics.rows_projected.labels(table.value).inc(len(changed))
-    await saw_event(session, at)
-    metrics.saw_event(at)
+    # "Bijgewerkt tot" follows the tour only: a stamp that moved with aftercare events would
+    # tell whoever watches it when someone asked for help.
+    if any(change.table is not Table.CASE for change in changes):
+        await saw_event(session, at)
+        metrics.saw_event(at)
 
 
 def _defaults(model: Any) -> dict[str, Any]:
@@ -85,6 +95,22 @@ async def saw_event(session: AsyncSession, at: datetime) -> None:
             },
         )
     )
+
+
+async def lock_releases(session: AsyncSession) -> None:
+    """One release run at a time (the daily job on every replica, the command, the button)."""
+    await session.execute(text(_LOCK), {"name": "reporting:releases"})
+
+
+async def store_release(session: AsyncSession, decision: RmRelease) -> None:
+    """Store a release decision; a refusal may later be replaced, a release never is."""
+    existing = await session.get(RmRelease, decision.id)
+    if existing is not None:
+        if existing.status == "vrijgegeven":
+            raise ValueError(f"{decision.id} is already released")
+        await session.delete(existing)
+        await session.flush()
+    session.add(decision)
 
 
 # --- reads ----------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from reporting.api import cijfers
+from reporting.api import cijfers, vrijgaven
 
 router = APIRouter()
 router.include_router(cijfers.router)
+router.include_router(vrijgaven.router)

@@ -1,7 +1,7 @@
-"""The published figures as JSON and as files: every cell with the disclosure rule applied.
+"""The tour's figures (exact and live), every table as a file, and the quarterly PDF.
 
-``tour`` is for coordinators, teamleden and the ministry; ``nazorg`` for coordinators and the
-ministry. Filters: a period (``van``/``tot``) and, for the tour, a province.
+``tour`` is for coordinators, teamleden and the ministry, with a period (``van``/``tot``) and
+a province. Figures about people are in :mod:`reporting.api.vrijgaven`, as releases only.
 """
 
 from __future__ import annotations
@@ -20,25 +20,29 @@ from ontour.web.export import EXPORT_RESPONSES, ExportTable, export_response, re
 from ontour.web.problems import Problem, invalid, problem_responses
 from pydantic import BaseModel, Field
 
-from reporting import metrics, repository
-from reporting.domain.disclosure import legend
-from reporting.figures import Period, Table, aftercare_figures, tour_figures
-from reporting.models import RmCase, RmOrganisation, RmSession, RmVoorgesprek
-from reporting.report import quarter_of, quarterly_report
+from reporting import metrics, releasing, repository
+from reporting.api import vrijgaven
+from reporting.domain.quarters import Quarter
+from reporting.figures import Period, Table, release_tables, tour_figures
+from reporting.models import RmOrganisation, RmSession, RmVoorgesprek
+from reporting.report import quarterly_report
 
 router = APIRouter(tags=["cijfers"])
 CACHE_SECONDS = 5.0
 Van = Annotated[date | None, Query(description="Vanaf deze datum.")]
 Tot = Annotated[date | None, Query(description="Tot en met deze datum.")]
 Provincie = Annotated[str | None, Query(pattern=r"^PV\d{2}$", description="Provincie (PVxx).")]
+KwartaalId = Annotated[
+    str | None,
+    Query(pattern=r"^20\d{2}-[KQ][1-4]$", description="Een kwartaal, bijvoorbeeld 2026-K3."),
+]
 
 
 class Cijfers(BaseModel):
-    """Gepubliceerde cijfers: elke cel een waarde of een onderdrukkingsteken."""
+    """De cijfers van de tour: exact en actueel."""
 
-    bijgewerkt_tot: str | None = Field(description="Tijd van het laatst verwerkte event.")
+    bijgewerkt_tot: str | None = Field(description="Tijd van het laatst verwerkte tour-event.")
     onvolledig: bool = Field(description="Er staan events in de dead letters: cijfers onvolledig.")
-    legenda: dict[str, str] = Field(description="Betekenis van de tekens.")
     tabellen: list[dict[str, Any]] = Field(description="De tabellen.")
 
 
@@ -48,50 +52,48 @@ def period_of(van: date | None, tot: date | None) -> Period:
     return Period(van, tot)
 
 
-async def _compute(
-    session: Any, settings: Any, kind: str, period: Period, province: str | None
-) -> list[Table]:
-    threshold = settings.disclosure_threshold
-    if kind == "tour":
-        found = tour_figures(
-            await repository.all_rows(session, RmOrganisation),
-            await repository.all_rows(session, RmVoorgesprek),
-            await repository.all_rows(session, RmSession),
-            period=period,
-            province=province,
-            today=today(),
-            tour_start=settings.tour_start,
-            tour_end=settings.tour_end,
-            target_sessions=settings.target_sessions,
-            threshold=threshold,
-        )
-    else:
-        found = aftercare_figures(
-            await repository.all_rows(session, RmCase), period=period, threshold=threshold
-        )
-    tables: list[Table] = found["tabellen"]
-    return tables
+async def known_province(session: Any, province: str | None) -> str | None:
+    """``province`` when the register knows it, else a 422 naming the provinces it knows."""
+    if province is None:
+        return None
+    provinces = {
+        row.code: row.name
+        for row in await repository.all_rows(session, RmOrganisation)
+        if row.kind == "provincie" and row.valid_until is None
+    }
+    if province not in provinces:
+        listed = ", ".join(f"{code} ({name})" for code, name in sorted(provinces.items()))
+        raise invalid("provincie", f"onbekende provincie; bekend zijn: {listed or 'geen'}")
+    return province
 
 
-async def figures(
-    request: Request, sessions: Any, kind: str, period: Period, province: str | None
+async def tour_tables(
+    request: Request, sessions: Any, period: Period, province: str | None
 ) -> tuple[list[Table], dict[str, Any]]:
-    """The published tables, computed again when a newer event has been processed (the read
-    models change with events only) and at least every ``CACHE_SECONDS`` (a rebuild swaps
-    the tables without a newer event)."""
+    """The tour's tables, computed again when a newer tour event was processed (the read
+    models change with events only) and at least every ``CACHE_SECONDS`` (a rebuild swaps the
+    tables without a newer event)."""
     settings = request.app.state.runtime.settings
     cache: dict[tuple[Any, ...], tuple[float, list[Table]]] = request.app.state.__dict__.setdefault(
         "figures_cache", {}
     )
     async with sessions() as session:
+        province = await known_province(session, province)
         updated = await repository.last_event_at(session)
-        key = (kind, period, province, updated, today())
+        key = (period, province, updated, today())
         cached = cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             tables = cached[1]
         else:
-            with metrics.figures_seconds.labels(kind).time():
-                tables = await _compute(session, settings, kind, period, province)
+            with metrics.figures_seconds.labels("tour").time():
+                tables = tour_figures(
+                    await repository.all_rows(session, RmOrganisation),
+                    await repository.all_rows(session, RmVoorgesprek),
+                    await repository.all_rows(session, RmSession),
+                    period=period, province=province, today=today(),
+                    tour_start=settings.tour_start, tour_end=settings.tour_end,
+                    target_sessions=settings.target_sessions,
+                )  # fmt: skip
             if len(cache) > 256:
                 cache.clear()
             cache[key] = (time.monotonic(), tables)
@@ -102,11 +104,7 @@ async def figures(
         incomplete = parked > 0
     except Exception:  # no broker: the figures stand, their completeness is unknown
         incomplete = True
-    meta = {
-        "bijgewerkt_tot": updated.isoformat() if updated else None,
-        "onvolledig": incomplete,
-        "legenda": legend(settings.disclosure_threshold),
-    }
+    meta = {"bijgewerkt_tot": updated.isoformat() if updated else None, "onvolledig": incomplete}
     return tables, meta
 
 
@@ -114,26 +112,13 @@ async def figures(
     "/tour",
     response_model=Cijfers,
     responses=problem_responses(422),
-    summary="Cijfers van de tour (kleine aantallen onderdrukt)",
+    summary="Cijfers van de tour: exact en actueel",
 )
 async def tour(
     request: Request, sessions: SessionsDep, van: Van = None, tot: Tot = None,
     provincie: Provincie = None,
 ) -> Cijfers:  # fmt: skip
-    tables, meta = await figures(request, sessions, "tour", period_of(van, tot), provincie)
-    return Cijfers(**meta, tabellen=[t.as_json() for t in tables])
-
-
-@router.get(
-    "/nazorg",
-    response_model=Cijfers,
-    responses=problem_responses(422),
-    summary="Cijfers van de nazorg: alleen verzoeken met toestemming voor statistiek",
-)
-async def nazorg(
-    request: Request, sessions: SessionsDep, van: Van = None, tot: Tot = None
-) -> Cijfers:
-    tables, meta = await figures(request, sessions, "nazorg", period_of(van, tot), None)
+    tables, meta = await tour_tables(request, sessions, period_of(van, tot), provincie)
     return Cijfers(**meta, tabellen=[t.as_json() for t in tables])
 
 
@@ -150,12 +135,20 @@ async def table_file(
     van: Van = None,
     tot: Tot = None,
     provincie: Provincie = None,
+    vrijgave: KwartaalId = None,
     formaat: Formaat = None,
 ) -> Any:
-    kind = "nazorg" if naam.startswith("nazorg") else "tour"
-    if kind == "nazorg" and not principal.has(Role.COORDINATOR, Role.MINISTERIE):
-        raise Problem(403, "De nazorgcijfers zijn er voor de coördinator en het ministerie.")
-    tables, _ = await figures(request, sessions, kind, period_of(van, tot), provincie)
+    if naam.startswith(("nazorg", "voorgesprekken-themas", "voorgesprekken-incidenten")):
+        if not principal.has(Role.COORDINATOR, Role.MINISTERIE):
+            raise Problem(403, "De cijfers over personen zijn er voor de coördinator en het "
+                               "ministerie.")  # fmt: skip
+        if van or tot or provincie:
+            raise invalid("van", "cijfers over personen bestaan alleen per vrijgave (kwartaal)")
+        async with sessions() as session:
+            release = await vrijgaven.find(session, vrijgave)
+        tables = release_tables(release)
+    else:
+        tables, _ = await tour_tables(request, sessions, period_of(van, tot), provincie)
     table = next((t for t in tables if t.name == naam), None)
     if table is None:
         raise Problem(404, f"Er is geen tabel '{naam}'.")
@@ -166,29 +159,20 @@ async def table_file(
 @router.get(
     "/kwartaalrapportage",
     responses={200: {"content": {"application/pdf": {}}}, **problem_responses(422)},
-    summary="De kwartaalrapportage als PDF (tekst, tabellen, grafiek)",
+    summary="De kwartaalrapportage als PDF (tour en de vrijgave van dat kwartaal)",
 )
 async def quarterly(
-    request: Request,
-    sessions: SessionsDep,
-    kwartaal: Annotated[
-        str | None, Query(pattern=r"^20\d{2}-Q[1-4]$", description="Bijvoorbeeld 2025-Q3.")
-    ] = None,
+    request: Request, sessions: SessionsDep, kwartaal: KwartaalId = None
 ) -> Response:
-    if kwartaal:
-        year, number = int(kwartaal[:4]), int(kwartaal[-1])
-        day = date(year, number * 3 - 2, 1)
-    else:
-        day = today()
-    start, end, name = quarter_of(day)
-    period = Period(start, end)
-    tour_tables, meta = await figures(request, sessions, "tour", period, None)
-    aftercare_tables, _ = await figures(request, sessions, "nazorg", period, None)
+    quarter = Quarter.parse(kwartaal.replace("Q", "K")) if kwartaal else Quarter.of(today())
+    period = Period(quarter.first_day, quarter.last_day)
+    tour, meta = await tour_tables(request, sessions, period, None)
+    async with sessions() as session:
+        released = {r.quarter: r for r in await releasing.published(session)}
     body = quarterly_report(
-        quarter=name, start=start, end=end, tour=tour_tables, aftercare=aftercare_tables,
-        updated=meta["bijgewerkt_tot"],
-    )  # fmt: skip
-    filename = f"voortgang-on-tour-{name.replace(' ', '-').lower()}.pdf"
+        quarter=quarter, tour=tour, release=released.get(quarter), updated=meta["bijgewerkt_tot"]
+    )
+    filename = f"voortgang-on-tour-{quarter.id.lower()}.pdf"
     return Response(
         body,
         media_type="application/pdf",

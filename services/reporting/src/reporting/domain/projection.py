@@ -6,7 +6,9 @@ changes of one event, a rebuild those of a whole batch to rows read once: the sa
 so a rebuild gives exactly the live numbers.
 
 Every change is idempotent and tolerates a late, older event: a row takes a change only from
-a higher revision, and a case keeps the earliest of each of its moments.
+a higher revision, and a case keeps the earliest of each of its days. Aftercare cases are
+kept only with statistics consent, as days (no moments), and coarsened to months once the
+case is erased: nothing finer than what a release publishes.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from ontour.contracts.scheduling import (
 )
 from ontour.events import EventData
 
+from reporting.domain.statistics import local_date
+
 Row = dict[str, Any]
 
 
@@ -55,7 +59,7 @@ class Table(StrEnum):
 class Kind(StrEnum):
     PUT = "put"  # insert the row, or overwrite the given columns from a higher revision
     PATCH = "patch"  # overwrite the given columns of an existing row from a higher revision
-    CASE = "case"  # create the case when missing; set categories, keep the earliest moments
+    CASE = "case"  # create a consented case when missing; set categories, keep the earliest days
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,17 +86,40 @@ def apply(row: Row | None, change: Change) -> Row | None:
         if row is None or not _newer(row, change):
             return row
         return {**row, **change.values, **revision}
-    values = change.values
-    after = dict(row) if row is not None else {"consent": values.get("consent", False)}
+    return _fold_case(row, change.values)
+
+
+def _fold_case(row: Row | None, values: Mapping[str, Any]) -> Row | None:
+    """A consented case after one of its events (a case without consent is not kept)."""
+    if not values.get("consent") or (row is not None and row["erased"]):
+        return row
+    after = dict(row) if row is not None else dict(_NEW_CASE)
     # Categories come with every event of a consented case; an empty one never erases them.
-    after.update({k: v for k, v in values.items() if not k.endswith("_at") and v not in (None, [])})
-    # The earliest moment wins (a case matched again after a decline was matched first then),
+    after.update({k: v for k, v in values.items() if k in _CATEGORIES and v not in (None, [])})
+    # The earliest day wins (a case matched again after a decline was matched first then),
     # whatever order the events arrive in.
-    for name, moment in values.items():
-        if name.endswith("_at"):
-            known = after.get(name)
-            after[name] = moment if known is None else min(known, moment)
+    for name in _DAYS:
+        if (day := values.get(name)) is not None:
+            after[name] = day if after[name] is None else min(after[name], day)
+    if values.get("withdrawn"):
+        after["withdrawn"] = True
+    requested = after["requested_on"]
+    for name, day in (("days_to_match", after["matched_on"]),
+                      ("days_to_contact", after["contacted_on"])):  # fmt: skip
+        after[name] = (day - requested).days if requested and day else None
+    if values.get("erased"):
+        # Nothing finer than what releases publish stays: days become their months.
+        after["erased"] = True
+        after.update({n: after[n].replace(day=1) for n in _DAYS if after[n] is not None})
     return after
+
+
+_DAYS = ("requested_on", "matched_on", "contacted_on", "ended_on")
+_CATEGORIES = ("role", "incidents", "wants_woman", "within_service_level", "outcome", "referrals")
+_NEW_CASE: Row = {
+    **dict.fromkeys(_DAYS), **dict.fromkeys(_CATEGORIES), "incidents": [], "referrals": [],
+    "withdrawn": False, "erased": False, "days_to_match": None, "days_to_contact": None,
+}  # fmt: skip
 
 
 def apply_all(rows: Mapping[Any, Row], changes: Iterable[Change]) -> dict[Any, Row]:
@@ -113,16 +140,23 @@ def _session(e: SessieVoorgesteld | SessieGepland | SessieGehouden, status: str)
     return {"organisation_code": e.organisation_code, "status": status, "team_size": e.team_size}
 
 
-def _case_values(e: CaseEvent, moment: str) -> Row:
+def _case_values(e: CaseEvent, step: str) -> Row:
     if not e.statistics_consent:
-        return {"consent": False, moment: e.at}
+        return {"consent": False}
     values: Row = {
         "consent": True,
         "role": e.role_category.value if e.role_category else None,
         "incidents": [c.value for c in e.incident_categories],
         "wants_woman": e.wants_woman,
-        moment: e.at,
     }
+    day = local_date(e.at)
+    if step in ("requested_on", "matched_on", "contacted_on"):
+        values[step] = day
+    elif step in ("closed", "withdrawn"):
+        values["ended_on"] = day
+        values["withdrawn"] = step == "withdrawn"
+    elif step == "erased":
+        values["erased"] = True
     if isinstance(e, NazorgContactGelegd):
         values["within_service_level"] = e.within_service_level
     if isinstance(e, NazorgAfgesloten):
@@ -133,12 +167,12 @@ def _case_values(e: CaseEvent, moment: str) -> Row:
 
 def _registered(e: OrganisatieGeregistreerd, _: datetime) -> Change:
     values = {"name": e.organisation_name or e.organisation_code, "kind": e.kind.value,
-              "province_code": e.province_code}  # fmt: skip
+              "province_code": e.province_code, "not_published": False}  # fmt: skip
     return Change(Table.ORGANISATION, e.organisation_code, Kind.PUT, values)
 
 
 def _changed(e: OrganisatieGewijzigd, _: datetime) -> Change:
-    values = {"valid_until": e.valid_until}
+    values = {"valid_until": e.valid_until, "not_published": e.not_published}
     return Change(Table.ORGANISATION, e.organisation_code, Kind.PATCH, values)
 
 
@@ -190,9 +224,9 @@ def _session_held(e: SessieGehouden, _: datetime) -> Change:
     return Change(Table.SESSION, e.session_id, Kind.PUT, values, e.revision)
 
 
-def _case(moment: str) -> Callable[[CaseEvent, datetime], Change]:
+def _case(step: str) -> Callable[[CaseEvent, datetime], Change]:
     def change(e: CaseEvent, _: datetime) -> Change:
-        return Change(Table.CASE, e.case_id, Kind.CASE, _case_values(e, moment))
+        return Change(Table.CASE, e.case_id, Kind.CASE, _case_values(e, step))
 
     return change
 
@@ -209,10 +243,10 @@ CHANGES: dict[type[EventData], Callable[[Any, datetime], Change]] = {
     SessieVerplaatst: _session_moved,
     SessieGeannuleerd: _session_cancelled,
     SessieGehouden: _session_held,
-    NazorgAangevraagd: _case("requested_at"),
-    NazorgGematcht: _case("matched_at"),
-    NazorgContactGelegd: _case("contacted_at"),
-    NazorgAfgesloten: _case("closed_at"),
-    NazorgIngetrokken: _case("withdrawn_at"),
-    NazorgGewist: _case("erased_at"),
+    NazorgAangevraagd: _case("requested_on"),
+    NazorgGematcht: _case("matched_on"),
+    NazorgContactGelegd: _case("contacted_on"),
+    NazorgAfgesloten: _case("closed"),
+    NazorgIngetrokken: _case("withdrawn"),
+    NazorgGewist: _case("erased"),
 }

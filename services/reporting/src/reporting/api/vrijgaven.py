@@ -1,0 +1,232 @@
+"""Figures about people, as releases only: one closed quarter each, frozen, served as stored.
+
+There are no free filters: ``/nazorg/vrijgaven/{id}`` takes a release id (``2026-K3``), and
+any period asked of ``/nazorg`` is refused with the releases that exist. ``/nazorg`` itself
+is the newest release; ``/nazorg/jaren/{jaar}`` a year whose four quarters are released.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from ontour.clock import today
+from ontour.service import RuntimeDep, SessionsDep
+from ontour.web.api import PrincipalDep
+from ontour.web.problems import Problem, invalid, problem_responses
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from reporting import releasing
+from reporting.domain.disclosure import legend
+from reporting.domain.quarters import Quarter
+from reporting.domain.release import Release
+from reporting.figures import release_tables, year_tables
+from reporting.models import RmRelease
+
+router = APIRouter(tags=["vrijgaven"])
+ReleaseId = Annotated[str, Path(description="Een kwartaal, bijvoorbeeld 2026-K3.")]
+
+
+class Samengevoegd(BaseModel):
+    tabel: str = Field(description="De tabel.")
+    rij: str = Field(description="De rij die met 'anders' is samengevoegd.")
+    reden: str = Field(description="Waarom.")
+
+
+class Vrijgave(BaseModel):
+    """De cijfers over personen van één afgesloten kwartaal, zoals ze zijn vrijgegeven."""
+
+    id: str = Field(description="Het kwartaal, bijvoorbeeld 2026-K3.")
+    kwartaal: str = Field(description="Het kwartaal in woorden.")
+    van: date = Field(description="Eerste dag van het kwartaal.")
+    tot: date = Field(description="Laatste dag van het kwartaal.")
+    vrijgegeven_op: datetime = Field(description="Wanneer de vrijgave is gemaakt.")
+    vrijgegeven_door: str = Field(description="Wie of wat de vrijgave maakte.")
+    legenda: dict[str, str] = Field(description="Betekenis van de tekens.")
+    samengevoegd: list[Samengevoegd] = Field(
+        description="Rijen die met 'anders' zijn samengevoegd."
+    )
+    tabellen: list[dict[str, Any]] = Field(description="De tabellen, elke categorie een rij.")
+
+
+class VrijgaveInLijst(BaseModel):
+    id: str = Field(description="Het kwartaal.")
+    kwartaal: str = Field(description="Het kwartaal in woorden.")
+    status: str = Field(description="vrijgegeven of geweigerd.")
+    besloten_op: datetime = Field(description="Wanneer.")
+    reden: str | None = Field(description="Waarom geweigerd (alleen bij geweigerd).")
+
+
+class Vrijgaven(BaseModel):
+    vrijgaven: list[VrijgaveInLijst] = Field(description="Alle besluiten, oudste eerst.")
+    volgende: str = Field(description="Het volgende kwartaal dat vrijgegeven wordt.")
+    volgende_op: date = Field(description="Vanaf wanneer dat kan.")
+
+
+class Jaar(BaseModel):
+    """Een jaar als som van zijn vier vrijgegeven kwartalen, samen met die beschermd."""
+
+    jaar: int = Field(description="Het jaar.")
+    legenda: dict[str, str] = Field(description="Betekenis van de tekens.")
+    tabellen: list[dict[str, Any]] = Field(description="De tabellen.")
+
+
+class Opdracht(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tot: str | None = Field(
+        default=None, pattern=r"^20\d{2}-K[1-4]$",
+        description="Tot en met dit kwartaal (standaard: alles wat klaar is).",
+    )  # fmt: skip
+    proefrun: bool = Field(default=False, description="Laat zien wat er vrijgegeven zou worden.")
+
+
+class Uitkomst(BaseModel):
+    kwartaal: str = Field(description="Het kwartaal.")
+    uitkomst: str = Field(description="vrijgegeven, al vrijgegeven, geweigerd of proefrun.")
+    reden: str | None = Field(description="Waarom geweigerd.")
+
+
+async def available(session: AsyncSession) -> str:
+    ids = [r.quarter.id for r in await releasing.published(session)]
+    return ", ".join(ids) if ids else "nog geen"
+
+
+async def find(session: AsyncSession, release_id: str | None) -> Release:
+    """The release ``release_id`` (the newest when None); 422/404 naming the ones there are."""
+    released = {r.quarter.id: r for r in await releasing.published(session)}
+    if release_id is None:
+        if not released:
+            raise Problem(404, "Er is nog geen kwartaal vrijgegeven.")
+        return released[max(released)]
+    try:
+        quarter = Quarter.parse(release_id.replace("Q", "K"))
+    except ValueError:
+        raise invalid("vrijgave", f"geen kwartaal zoals 2026-K3; vrijgegeven zijn: "
+                                  f"{await available(session)}") from None  # fmt: skip
+    if quarter.id not in released:
+        raise Problem(404, f"{quarter.id} is niet vrijgegeven; vrijgegeven zijn: "
+                           f"{await available(session)}.")  # fmt: skip
+    return released[quarter.id]
+
+
+def as_body(release: Release, decision: RmRelease) -> Vrijgave:
+    return Vrijgave(
+        id=release.quarter.id, kwartaal=release.quarter.label, van=release.quarter.first_day,
+        tot=release.quarter.last_day, vrijgegeven_op=decision.decided_at,
+        vrijgegeven_door=decision.decided_by, legenda=legend(release.threshold),
+        samengevoegd=[Samengevoegd(tabel=t, rij=r, reden=w) for t, r, w in release.merged],
+        tabellen=[t.as_json() for t in release_tables(release)],
+    )  # fmt: skip
+
+
+async def _body(session: AsyncSession, release_id: str | None) -> Vrijgave:
+    release = await find(session, release_id)
+    decision = await session.get(RmRelease, release.quarter.id)
+    assert decision is not None
+    return as_body(release, decision)
+
+
+@router.get(
+    "/nazorg",
+    response_model=Vrijgave,
+    responses=problem_responses(404, 422),
+    summary="De nieuwste vrijgave van de cijfers over personen (geen vrije perioden)",
+)
+async def newest(
+    sessions: SessionsDep,
+    van: Annotated[str | None, Query(description="Niet toegestaan: kies een vrijgave.")] = None,
+    tot: Annotated[str | None, Query(description="Niet toegestaan: kies een vrijgave.")] = None,
+) -> Vrijgave:
+    async with sessions() as session:
+        if van is not None or tot is not None:
+            raise invalid(
+                "van" if van is not None else "tot",
+                "cijfers over personen bestaan alleen per vrijgegeven kwartaal; vrijgegeven "
+                f"zijn: {await available(session)} (/reporting/api/v1/nazorg/vrijgaven/<id>)",
+            )
+        return await _body(session, None)
+
+
+@router.get(
+    "/nazorg/vrijgaven",
+    response_model=Vrijgaven,
+    summary="Alle vrijgaven en weigeringen, en wanneer de volgende komt",
+)
+async def list_releases(runtime: RuntimeDep) -> Vrijgaven:
+    settings = releasing.settings_of(runtime)
+    async with runtime.sessions() as session:
+        decisions = await releasing.decisions(session)
+    upcoming, upcoming_on = releasing.upcoming(settings, decisions)
+    return Vrijgaven(
+        vrijgaven=[
+            VrijgaveInLijst(id=d.id, kwartaal=Quarter.parse(d.id).label, status=d.status,
+                            besloten_op=d.decided_at, reden=d.reason)
+            for d in decisions
+        ],
+        volgende=upcoming.id,
+        volgende_op=upcoming_on,
+    )  # fmt: skip
+
+
+@router.get(
+    "/nazorg/vrijgaven/{vrijgave}",
+    response_model=Vrijgave,
+    responses=problem_responses(404, 422),
+    summary="Eén vrijgegeven kwartaal, zoals het is vrijgegeven",
+)
+async def one(vrijgave: ReleaseId, sessions: SessionsDep) -> Vrijgave:
+    async with sessions() as session:
+        return await _body(session, vrijgave)
+
+
+@router.get(
+    "/nazorg/jaren/{jaar}",
+    response_model=Jaar,
+    responses=problem_responses(404, 422),
+    summary="Een jaar: de som van zijn vier vrijgegeven kwartalen",
+)
+async def year(
+    jaar: Annotated[int, Path(ge=2000, le=2100, description="Het jaar.")], sessions: SessionsDep
+) -> Jaar:
+    async with sessions() as session:
+        years = {view.year: view for view in await releasing.published_years(session)}
+        releases = await releasing.published(session)
+    if jaar not in years:
+        listed = ", ".join(map(str, years)) or "nog geen"
+        raise Problem(404, f"Van {jaar} zijn nog niet alle vier kwartalen vrijgegeven; "
+                           f"complete jaren: {listed}.")  # fmt: skip
+    return Jaar(jaar=jaar, legenda=legend(releases[0].threshold),
+                tabellen=[t.as_json() for t in year_tables(years[jaar])])  # fmt: skip
+
+
+@router.post(
+    "/nazorg/vrijgaven",
+    response_model=list[Uitkomst],
+    responses=problem_responses(409, 422, 503),
+    summary="Geef vrij wat klaar is (zoals de dagelijkse taak); met proefrun alleen kijken",
+)
+async def release_now(
+    body: Opdracht, runtime: RuntimeDep, principal: PrincipalDep
+) -> list[Uitkomst]:
+    settings = releasing.settings_of(runtime)
+    day = today()
+    due = releasing.release_calendar(settings, day)
+    until = Quarter.parse(body.tot) if body.tot else (due[-1] if due else None)
+    if until is None:
+        return []
+    js = runtime.broker.connection.jetstream()
+    try:
+        async with runtime.sessions() as session, session.begin():
+            outcomes = await releasing.release(
+                session, js, settings, until, by=f"coördinator {principal.subject}", today=day,
+                dry_run=body.proefrun,
+            )  # fmt: skip
+    except releasing.NotDue as refusal:
+        raise invalid("tot", str(refusal)) from None
+    except releasing.NotCaughtUp as waiting:
+        raise Problem(503, f"De cijfers worden nog bijgewerkt ({waiting}); probeer het zo "
+                           "opnieuw.", headers={"Retry-After": "10"}) from None  # fmt: skip
+    return [Uitkomst(**releasing.summary(outcome)) for outcome in outcomes]
