@@ -165,6 +165,12 @@ class Service:
         configure_tracing(self.name)
         broker = self.build_broker(settings)
         engine = create_engine(settings.db_url)
+        audit.bind_key(
+            engine,
+            audit.audit_key(
+                settings.audit_key.get_secret_value(), development=settings.is_development
+            ),
+        )
         sessions = session_factory(engine)
         for consumer in self.consumers:
             consumer.subscribe(broker, sessions)
@@ -264,7 +270,7 @@ class Service:
             runtime.relay_task = asyncio.create_task(runtime.relay.run(), name="outbox-relay")
         runtime.jobs = [
             asyncio.create_task(job(runtime), name=getattr(job, "__name__", "job"))
-            for job in self.jobs
+            for job in [_anchor_audit_chain, *self.jobs]
         ]
         if self.consumers:
             runtime.lag_task = asyncio.create_task(
@@ -374,6 +380,18 @@ class Service:
             )
 
         return router
+
+
+async def _anchor_audit_chain(runtime: Runtime) -> None:
+    """The audit chain's head to its anchor outside the database (ontour.audit)."""
+    settings = runtime.settings
+    await audit.anchor_periodically(
+        runtime.engine,
+        lambda: runtime.broker.connection.jetstream(),
+        settings.service_name,
+        every=settings.audit_anchor_every,
+        seconds=settings.audit_anchor_seconds,
+    )
 
 
 class _ApiVersionAndMetrics(BaseHTTPMiddleware):

@@ -75,6 +75,23 @@ class ServiceSettings(BaseSettings):
         "(ontour.crypto): comma-separated urlsafe-base64 32-byte keys, newest first. Empty "
         "means a fixed development key, which is refused outside development.",
     )
+    audit_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key of the audit trail's HMAC chain (ontour.audit), kept outside the "
+        "database so that its credentials alone cannot rewrite the trail; one per service. "
+        "Empty means a fixed development key, which a service refuses outside development.",
+    )
+    audit_anchor_every: int = Field(
+        default=100, description="Anchor the audit chain's head after this many new records."
+    )
+    audit_anchor_seconds: float = Field(
+        default=300.0, description="Anchor the audit chain's head at least this often."
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Addresses or networks of the entry point (Caddy), comma-separated: only "
+        "their X-Forwarded-For entry names the client (ontour.client_address).",
+    )
     consumer_max_attempts: int = Field(
         default=5, description="Deliveries of one event before it is parked as a dead letter."
     )

@@ -17,6 +17,9 @@ DUPLICATE_WINDOW_SECONDS = 2 * 60 * 60
 PRODUCING_SERVICES = ("intake", "scheduling", "aftercare")
 DEAD_LETTER_STREAM = "ONTOUR_DEADLETTERS"
 DEAD_LETTER_PREFIX = "ontour.deadletter"
+# The heads of the audit chains (ontour.audit), outside the services' databases.
+AUDIT_ANCHOR_STREAM = "ONTOUR_AUDIT_ANCHORS"
+AUDIT_ANCHOR_PREFIX = "ontour.audit.anchor"
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class StreamSpec:
     name: str
     subjects: list[str]
     description: str
+    # Refuse deleting single messages and purging through the API (the audit anchors).
+    sealed_history: bool = False
 
     def config(self, replicas: int = 1) -> StreamConfig:
         return StreamConfig(
@@ -36,6 +41,8 @@ class StreamSpec:
             max_age=0,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
             num_replicas=replicas,
+            deny_delete=self.sealed_history,
+            deny_purge=self.sealed_history,
         )
 
 
@@ -52,6 +59,12 @@ STREAMS: list[StreamSpec] = [
         DEAD_LETTER_STREAM,
         [f"{DEAD_LETTER_PREFIX}.>"],
         "Messages a consumer could not process, parked with their reason",
+    ),
+    StreamSpec(
+        AUDIT_ANCHOR_STREAM,
+        [f"{AUDIT_ANCHOR_PREFIX}.>"],
+        "Heads of the services' audit chains (sequence and HMAC), to detect truncation",
+        sealed_history=True,
     ),
 ]
 
