@@ -48,6 +48,7 @@ from ontour.auth.principal import Principal
 from ontour.client_address import client_address
 from ontour.messaging.streams import AUDIT_ANCHOR_PREFIX as ANCHOR_PREFIX
 from ontour.messaging.streams import AUDIT_ANCHOR_STREAM as ANCHOR_STREAM
+from ontour.observability.logging import get_logger
 from ontour.settings import PLACEHOLDER_PREFIX
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ ANCHOR_POLL_SECONDS = 5.0
 ANCHOR_PUBLISH_TIMEOUT = 5.0
 # The key of each service's engine, bound when the service is built (bind_key).
 _KEYS: weakref.WeakKeyDictionary[Engine, bytes] = weakref.WeakKeyDictionary()
+log = get_logger(__name__)
 
 
 def anchor_subject(service: str) -> str:
@@ -318,9 +320,10 @@ async def anchor_periodically(
         )
         anchored_at = time.monotonic()
 
+    failing = False
     try:
         while True:
-            with contextlib.suppress(Exception):
+            try:
                 if anchored is None:
                     await anchor()
                 else:
@@ -334,6 +337,15 @@ async def anchor_periodically(
                     due = time.monotonic() - anchored_at >= seconds
                     if new >= every or (new and due):
                         await anchor()
+                if failing:
+                    log.info("audit anchor written again", service=service)
+                failing = False
+            except Exception as exc:  # the broker or the database away: retry next poll
+                if not failing:
+                    log.warning(
+                        "audit anchor not written", service=service, error=type(exc).__name__
+                    )
+                failing = True
             await asyncio.sleep(poll)
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
