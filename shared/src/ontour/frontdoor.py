@@ -16,7 +16,7 @@ from ontour.auth.csrf import CsrfCookieMiddleware
 from ontour.auth.identity import Identity
 from ontour.auth.oidc import oidc_router
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
-from ontour.auth.tokens import TokenValidator, use_discovery_url
+from ontour.auth.tokens import use_discovery_url
 from ontour.messaging.streams import ensure_streams
 from ontour.observability.logging import configure_logging
 from ontour.settings import ServiceSettings
@@ -33,12 +33,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or FrontDoorSettings()
     configure_logging("frontdoor", settings.log_level)
     use_discovery_url(settings.oidc_issuer, settings.oidc_discovery_url)
-    identity = Identity(
-        TokenValidator(settings.oidc_issuer, settings.oidc_audience),
-        None,
-        settings.oidc_roles_claim,
-        settings.oidc_client_id,
-    )
+    identity = Identity.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -35,7 +35,7 @@ from ontour.auth.csrf import CsrfCookieMiddleware
 from ontour.auth.identity import Identity
 from ontour.auth.principal import Principal
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
-from ontour.auth.tokens import TokenValidator, use_discovery_url
+from ontour.auth.tokens import use_discovery_url
 from ontour.db import create_engine, ensure_database, migrate, session_factory
 from ontour.events import CloudEvent, EventData
 from ontour.messaging.consumer import EventConsumer
@@ -182,14 +182,13 @@ class Service:
             f"{prefix}/asyncapi",
         ]
         use_discovery_url(settings.oidc_issuer, settings.oidc_discovery_url)
-        validator = TokenValidator(settings.oidc_issuer, settings.oidc_audience)
         runtime = Runtime(
             settings=settings,
             engine=engine,
             sessions=sessions,
             broker=broker,
             access=self.access.with_public(operations),
-            identity=Identity(validator, None, settings.oidc_roles_claim, settings.oidc_client_id),
+            identity=Identity.from_settings(settings),
         )
 
         @contextlib.asynccontextmanager

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 
 from ontour.auth.principal import Principal, roles_from_claims
 from ontour.auth.sessions import SESSION_COOKIE, SessionStore
 from ontour.auth.tokens import InvalidToken, TokenValidator
+
+if TYPE_CHECKING:
+    from ontour.settings import ServiceSettings
 from ontour.web.problems import Problem
 
 
@@ -17,12 +22,33 @@ class Identity:
         sessions: SessionStore | None,
         roles_claim: str,
         client_id: str,
+        *,
+        accept_id_tokens: bool = False,
+        session_cookie: str = SESSION_COOKIE,
     ) -> None:
+        """``validator`` checks API access tokens. ``accept_id_tokens`` (development only):
+        also take our client's ID tokens as Bearer tokens, because the development IdP
+        cannot issue JWT access tokens."""
         self.validator = validator
-        # ID tokens at sign-in are for our client; API tokens for the configured audience.
-        self.id_token_validator = TokenValidator(validator.issuer, client_id)
+        # ID tokens at sign-in are for our client; they share the access tokens' key cache.
+        self.id_token_validator = validator.with_audience(client_id, kind="id")
+        self.accept_id_tokens = accept_id_tokens
         self.sessions = sessions
         self.roles_claim = roles_claim
+        self.session_cookie = session_cookie
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> Identity:
+        validator = TokenValidator(
+            settings.oidc_issuer, settings.oidc_api_audience, clients=settings.api_clients
+        )
+        return cls(
+            validator,
+            None,
+            settings.oidc_roles_claim,
+            settings.oidc_client_id,
+            accept_id_tokens=settings.accepts_id_tokens_as_bearer,
+        )
 
     async def authenticate(self, request: Request) -> Principal | None:
         authorization = request.headers.get("authorization")
@@ -33,9 +59,14 @@ class Identity:
             try:
                 claims = await self.validator.validate(token.strip())
             except InvalidToken as exc:
-                raise self._unauthorized(str(exc)) from None
+                if not self.accept_id_tokens:
+                    raise self._unauthorized(str(exc)) from None
+                try:
+                    claims = await self.id_token_validator.validate(token.strip())
+                except InvalidToken:
+                    raise self._unauthorized(str(exc)) from None
             return self.principal_from_claims(claims, via="bearer")
-        session_id = request.cookies.get(SESSION_COOKIE)
+        session_id = request.cookies.get(self.session_cookie)
         if session_id and self.sessions is not None:
             session = await self.sessions.get(session_id)
             if session is not None:

@@ -141,11 +141,12 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
                 log.info("signed out", actor=session.principal.subject)
                 config = await discover(settings.oidc_issuer)
                 if config.get("end_session_endpoint"):
+                    # No id_token_hint: the ID token never goes into a URL (browser
+                    # history, proxy and IdP logs); client_id names the redirect's owner.
                     target = f"{config['end_session_endpoint']}?" + urllib.parse.urlencode(
                         {
-                            "id_token_hint": session.id_token,
-                            "post_logout_redirect_uri": f"{settings.public_base_url.rstrip('/')}/",
                             "client_id": settings.oidc_client_id,
+                            "post_logout_redirect_uri": f"{settings.public_base_url.rstrip('/')}/",
                         }
                     )
         response = RedirectResponse(target, 303)
