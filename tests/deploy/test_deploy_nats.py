@@ -5,8 +5,7 @@ the services and the front door run unchanged with their own users."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,12 @@ from deploy_support import (
     NATS_USERS,
     SERVICES,
     NatsNode,
+    connected,
     nats_passwords,
     password_variable,
     run,
 )
 from intake.app import service as intake
-from nats.aio.client import Client
 from nats.js.api import StreamConfig
 from ontour.devstack.servers import venv_bin
 from ontour.messaging.deadletters import list_dead_letters, redrive
@@ -74,21 +73,6 @@ def cluster_env(
 
 def check_config(config: Path, env: dict[str, str]) -> Any:
     return run([venv_bin("nats-server"), "-t", "-c", str(config)], env=env, inherit_env=False)
-
-
-@asynccontextmanager
-async def connected(url: str) -> AsyncIterator[tuple[Client, list[Exception]]]:
-    """A connection that records the errors the server sends (permission violations)."""
-    errors: list[Exception] = []
-
-    async def record(error: Exception) -> None:
-        errors.append(error)
-
-    nc = await nats.connect(url, error_cb=record, allow_reconnect=False)
-    try:
-        yield nc, errors
-    finally:
-        await nc.close()
 
 
 async def violation(errors: list[Exception], subject: str) -> bool:

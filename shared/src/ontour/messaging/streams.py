@@ -74,6 +74,10 @@ SESSION_TTL_SECONDS = 8 * 60 * 60
 # The wrapped data keys of aftercare cases, outside the database so that a database backup
 # alone can never decrypt an erased case (crypto-shredding). History 1: a purged key is gone.
 CASE_KEY_BUCKET = "ontour_case_keys"
+# Buckets only one service may touch: deploy/nats/auth.conf refuses the others every call on
+# them, even the info a service would ask at start-up to see that the bucket exists. So
+# only the infrastructure step creates them (aftercare finds its bucket when it needs it).
+OWNED_BUCKETS = {CASE_KEY_BUCKET: "aftercare"}
 
 
 async def ensure_streams_at(nats_url: str, *, replicas: int = 1) -> None:
@@ -90,8 +94,9 @@ async def ensure_streams_at(nats_url: str, *, replicas: int = 1) -> None:
 async def ensure_streams(js: JetStreamContext, *, update: bool, replicas: int = 1) -> None:
     """Create missing streams; with ``update`` also bring existing ones to this definition.
 
-    Services call this with ``update=False`` (never overwrite what an operator set); the
-    infrastructure step (``ontour streams ensure``) calls it with ``update=True``.
+    Services call this with ``update=False`` (never overwrite what an operator set) and leave
+    the buckets of :data:`OWNED_BUCKETS` alone; the infrastructure step (``ontour streams
+    ensure``) calls it with ``update=True`` and creates those too.
     """
     for spec in STREAMS:
         try:
@@ -119,6 +124,8 @@ async def ensure_streams(js: JetStreamContext, *, update: bool, replicas: int = 
         ),
     ]
     for bucket in buckets:
+        if not update and bucket.bucket in OWNED_BUCKETS:
+            continue
         try:
             await js.key_value(bucket.bucket)
         except BucketNotFoundError:
