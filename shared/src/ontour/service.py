@@ -37,7 +37,7 @@ from ontour.auth.principal import Principal
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
 from ontour.auth.tokens import use_discovery_url
 from ontour.db import create_engine, ensure_database, migrate, session_factory
-from ontour.events import CloudEvent, EventData
+from ontour.events import CloudEvent, EventData, set_public_base_url
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import OutboxRelay
 from ontour.messaging.streams import ensure_streams, stream_for
@@ -161,6 +161,7 @@ class Service:
 
     def create_app(self, settings: ServiceSettings | None = None) -> FastAPI:
         settings = settings or self.settings_factory()
+        set_public_base_url(settings.public_base_url)  # the events' dataschema
         configure_logging(self.name, settings.log_level)
         configure_tracing(self.name)
         broker = self.build_broker(settings)
