@@ -450,6 +450,10 @@ def test_redirect_uris_are_the_ones_the_front_door_sends(base_url: str) -> None:
     pattern = imported["attributes"]["post.logout.redirect.uris"]
     assert fnmatch.fnmatchcase(f"{settings.public_base_url.rstrip('/')}/", pattern)
     assert not fnmatch.fnmatchcase("https://elders.example.org/", pattern)
+    # Back-channel logout: Keycloak tells the front door which sessions to end.
+    backchannel = imported["attributes"]["backchannel.logout.url"]
+    assert backchannel == f"{settings.public_base_url.rstrip('/')}/auth/backchannel-logout"
+    assert imported["attributes"]["backchannel.logout.session.required"] == "true"
 
 
 def test_tokens_carry_what_the_services_check(realm, single) -> None:

@@ -41,7 +41,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         js = connection.jetstream()
         await ensure_streams(js, update=False)
         identity.sessions = SessionStore(
-            await js.key_value(SESSION_BUCKET), settings.secret_key.get_secret_value()
+            await js.key_value(SESSION_BUCKET),
+            settings.secret_key.get_secret_value(),
+            idle_seconds=settings.session_idle_minutes * 60,
         )
         app.state.nats = connection
         try:
@@ -57,6 +59,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         CsrfCookieMiddleware,
         secret_key=settings.secret_key.get_secret_value(),
         secure=settings.session_cookie_secure,
+        cookie_prefix=settings.cookie_prefix,
     )
     app.state.settings = settings
     pages = PageRenderer("")

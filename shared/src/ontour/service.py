@@ -226,6 +226,7 @@ class Service:
             CsrfCookieMiddleware,
             secret_key=settings.secret_key.get_secret_value(),
             secure=settings.session_cookie_secure,
+            cookie_prefix=settings.cookie_prefix,
         )
         guarded = [Depends(enforce_access)]
         for router in [*self.routers, audit_router()]:
@@ -255,7 +256,9 @@ class Service:
         js = runtime.broker.connection.jetstream()
         await ensure_streams(js, update=False)
         runtime.identity.sessions = SessionStore(
-            await js.key_value(SESSION_BUCKET), settings.secret_key.get_secret_value()
+            await js.key_value(SESSION_BUCKET),
+            settings.secret_key.get_secret_value(),
+            idle_seconds=settings.session_idle_minutes * 60,
         )
         for consumer in self.consumers:
             await consumer.ensure(js)

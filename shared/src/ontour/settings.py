@@ -95,6 +95,11 @@ class ServiceSettings(BaseSettings):
         description="A browser session ends after this long without a request (the absolute "
         "limit is the session bucket's TTL, 8 hours).",
     )
+    session_refresh_minutes: int = Field(
+        default=5,
+        description="Read a browser session's roles again from the IdP (refresh token) "
+        "after this long; a refusal there ends the session.",
+    )
     master_keys: SecretStr = Field(
         default=SecretStr(""),
         description="Master keys that wrap the per-record data keys of personal data "

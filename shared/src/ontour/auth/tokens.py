@@ -33,7 +33,9 @@ ACCESS_TOKEN_HEADER_TYPES = {"at+jwt", "application/at+jwt"}  # RFC 9068
 ACCESS_TOKEN_CLAIM_TYPES = {"Bearer"}  # Keycloak puts its token type in a "typ" claim
 ID_TOKEN_CLAIM_TYPES = {"ID"}  # Keycloak's ID tokens
 
-TokenKind = Literal["access", "id"]
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+TokenKind = Literal["access", "id", "logout"]
 
 
 class InvalidToken(Exception):
@@ -157,16 +159,19 @@ class TokenValidator:
                 "iss": {"essential": True, "value": self.issuer},
                 "aud": {"essential": True, "value": self.audience},
                 "exp": {"essential": True},
-                "sub": {"essential": True},
             }
+            if self.kind != "logout":  # a logout token may name only the session (sid)
+                options["sub"] = {"essential": True}
             if nonce is not None:
                 options["nonce"] = {"essential": True, "value": nonce}
             JWTClaimsRegistry(leeway=self._leeway, **options).validate(decoded.claims)
             claims = dict(decoded.claims)
             if self.kind == "access":
                 self._check_access_token(decoded.header, claims)
-            else:
+            elif self.kind == "id":
                 self._check_id_token(claims)
+            else:
+                self._check_logout_token(claims)
         except httpx.HTTPError as exc:
             raise InvalidToken(
                 "De sleutels van de identiteitsprovider zijn niet bereikbaar."
@@ -197,6 +202,17 @@ class TokenValidator:
         # it must be our client.
         if (len(audiences) > 1 and azp is None) or (azp is not None and azp != self.audience):
             raise ValueError("ID token for another client (azp)")
+
+    @staticmethod
+    def _check_logout_token(claims: dict[str, Any]) -> None:
+        # OpenID Connect Back-Channel Logout 1.0, 2.6.
+        events = claims.get("events")
+        if not isinstance(events, dict) or BACKCHANNEL_LOGOUT_EVENT not in events:
+            raise ValueError("not a logout token (events)")
+        if "nonce" in claims or not (claims.get("sid") or claims.get("sub")):
+            raise ValueError("not a logout token (nonce, sid/sub)")
+        if not claims.get("iat") or not claims.get("jti"):
+            raise ValueError("logout token without iat or jti")
 
 
 def _header(token: str) -> dict[str, Any]:
