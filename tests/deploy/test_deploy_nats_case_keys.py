@@ -15,12 +15,20 @@ from pathlib import Path
 import nats
 import nats.errors
 import pytest
+from aftercare.app import service as aftercare
 from aftercare.keystore import CaseKeys
 from deploy_support import NatsNode, connected, nats_passwords
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
-from ontour.messaging.streams import CASE_KEY_BUCKET, SESSION_BUCKET, ensure_streams
+from ontour.messaging.streams import (
+    CASE_KEY_BUCKET,
+    SESSION_BUCKET,
+    ensure_streams,
+    inbox_prefix,
+)
+from ontour.settings import ServiceSettings
 from ontour.testing.plugin import eventually
 
 STREAM = f"KV_{CASE_KEY_BUCKET}"
@@ -194,6 +202,43 @@ async def test_no_other_user_reads_or_writes_the_case_keys(
         assert (await (await js.key_value(CASE_KEY_BUCKET)).get(KEY)).value == b"wrapped-data-key"
         names = {info.config.name for info in await js.streams_info()}
         assert "SNOOP" not in names
+
+
+async def test_replies_to_aftercare_are_for_aftercare_only(deploy_nats: NatsNode) -> None:
+    # Every user may subscribe to _INBOX.> (its own replies arrive there), so a reply to
+    # aftercare must not: the service's broker and its CLI use inboxes of their own.
+    await aftercare_creates_the_bucket(deploy_nats)
+    private = inbox_prefix("aftercare")
+    async with connected(deploy_nats.url("intake")) as (spy, errors):
+        overheard = []
+
+        async def overhear(msg: Msg) -> None:
+            overheard.append(msg)
+
+        await spy.subscribe("_INBOX.>", cb=overhear)
+        await spy.subscribe(f"{private}.>", cb=overhear)
+        await spy.flush()
+
+        async def subscription_refused() -> bool:
+            return refused(errors, f"{private}.>")
+
+        await eventually(subscription_refused, timeout=3)
+
+        broker = aftercare.build_broker(
+            ServiceSettings(service_name="aftercare", nats_url=deploy_nats.url("aftercare"))
+        )
+        await broker.connect()
+        try:
+            assert broker.connection.new_inbox().startswith(f"{private}.")
+            kv = await broker.connection.jetstream().key_value(CASE_KEY_BUCKET)
+            assert (await kv.get(KEY)).value == b"wrapped-data-key"
+            watcher = await kv.watch(KEY)
+            assert (await watcher.updates(timeout=5)).value == b"wrapped-data-key"
+            await watcher.stop()
+        finally:
+            await broker.stop()
+        await spy.flush()
+        assert overheard == []
 
 
 async def test_ops_declares_the_bucket_and_the_services_start_without_it(

@@ -40,7 +40,7 @@ from ontour.db import create_engine, ensure_database, migrate, session_factory
 from ontour.events import CloudEvent, EventData, set_public_base_url
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import OutboxRelay
-from ontour.messaging.streams import ensure_streams, stream_for
+from ontour.messaging.streams import ensure_streams, inbox_prefix, stream_for
 from ontour.observability import metrics
 from ontour.observability.logging import configure_logging, get_logger
 from ontour.observability.metrics_endpoint import MetricsEndpoint
@@ -148,6 +148,7 @@ class Service:
             middlewares=[NatsTelemetryMiddleware(tracer_provider=configure_tracing(self.name))],
             graceful_timeout=15.0,
             logger=None,
+            inbox_prefix=inbox_prefix(self.name),
         )
         for model in self.publishes:
             broker.publisher(

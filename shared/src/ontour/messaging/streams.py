@@ -80,6 +80,13 @@ CASE_KEY_BUCKET = "ontour_case_keys"
 OWNED_BUCKETS = {CASE_KEY_BUCKET: "aftercare"}
 
 
+def inbox_prefix(service: str) -> str:
+    """Where a service's replies arrive. Every NATS user may subscribe to ``_INBOX.>``, so a
+    reply there (a key-value get answered by JetStream) can be read by any of them: the owner
+    of a bucket gets inboxes of its own (``_INBOX_aftercare.``), which no one else may read."""
+    return f"_INBOX_{service}" if service in OWNED_BUCKETS.values() else "_INBOX"
+
+
 async def ensure_streams_at(nats_url: str, *, replicas: int = 1) -> None:
     """Connect, bring every stream to its definition (the infrastructure step), disconnect."""
     import nats
