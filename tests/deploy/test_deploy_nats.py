@@ -27,6 +27,8 @@ from nats.js.api import StreamConfig
 from ontour.devstack.servers import venv_bin
 from ontour.messaging.deadletters import list_dead_letters, redrive
 from ontour.messaging.streams import (
+    AUDIT_ANCHOR_PREFIX,
+    AUDIT_ANCHOR_STREAM,
     DEAD_LETTER_PREFIX,
     DEAD_LETTER_STREAM,
     PRODUCING_SERVICES,
@@ -149,6 +151,9 @@ async def test_a_service_publishes_only_on_its_own_subjects(
             await nc.flush()
         ack = await js.publish(f"{DEAD_LETTER_PREFIX}.{service}.some-consumer", b"{}", timeout=5)
         assert ack.stream == DEAD_LETTER_STREAM
+        # The head of its own audit chain (ontour.audit).
+        ack = await js.publish(f"{AUDIT_ANCHOR_PREFIX}.{service}", b"{}", timeout=5)
+        assert ack.stream == AUDIT_ANCHOR_STREAM
         # Shared browser sessions (key-value bucket).
         kv = await js.key_value(SESSION_BUCKET)
         await kv.put(f"test-{service}", b"session")
@@ -166,6 +171,9 @@ async def test_a_service_publishes_only_on_its_own_subjects(
             with pytest.raises(nats.errors.TimeoutError):
                 await js.publish(f"{DEAD_LETTER_PREFIX}.{other}.x", b"{}", timeout=0.5)
             assert await violation(errors, f"{DEAD_LETTER_PREFIX}.{other}.x")
+            with pytest.raises(nats.errors.TimeoutError):
+                await js.publish(f"{AUDIT_ANCHOR_PREFIX}.{other}", b"{}", timeout=0.5)
+            assert await violation(errors, f"{AUDIT_ANCHOR_PREFIX}.{other}")
 
 
 async def test_the_intake_user_is_refused_on_aftercare(deploy_nats: NatsNode) -> None:
