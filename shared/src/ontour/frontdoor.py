@@ -20,6 +20,7 @@ from ontour.auth.tokens import use_discovery_url
 from ontour.messaging.streams import ensure_streams
 from ontour.observability.logging import configure_logging
 from ontour.settings import ServiceSettings
+from ontour.web.middleware import harden
 from ontour.web.problems import Problem, install_problem_handlers
 from ontour.web.ui import PageRenderer, pages_router
 
@@ -85,4 +86,5 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             raise Problem(503, "Niet gereed: broker niet bereikbaar.") from None
         return {"status": "ok", "broker": "ok"}
 
+    harden(app, https=settings.public_base_url.startswith("https://"))
     return app

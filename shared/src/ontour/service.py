@@ -48,6 +48,7 @@ from ontour.observability.tracing import configure_tracing
 from ontour.settings import ServiceSettings
 from ontour.web.asyncapi_page import render_asyncapi_page
 from ontour.web.audit_api import audit_router
+from ontour.web.middleware import DEFAULT_MAX_BODY_BYTES, harden
 from ontour.web.problems import Problem, install_problem_handlers
 from ontour.web.routes import route_template
 from ontour.web.ui import PageRenderer, mount_static
@@ -137,6 +138,10 @@ class Service:
     # The service's own page templates and Dutch catalogue (the kit's are the fallback).
     templates: Path | None = None
     locale: Path | None = None
+    # The largest request body (refused with 413 before it is read), and larger limits for
+    # exact paths that take an upload (e.g. intake's import).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    body_limits: dict[str, int] = field(default_factory=dict)
     pages: PageRenderer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -239,6 +244,12 @@ class Service:
             app,
             tracer_provider=configure_tracing(self.name),
             excluded_urls=f"{prefix}/health/.*",
+        )
+        harden(
+            app,
+            https=settings.public_base_url.startswith("https://"),
+            max_body_bytes=self.max_body_bytes,
+            body_limits=self.body_limits,
         )
         return app
 
@@ -406,6 +417,7 @@ class _ApiVersionAndMetrics(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
         response.headers["API-Version"] = API_VERSION
+        # The route's template, never the concrete path (it may hold a secret token).
         template = route_template(request.scope) or "unmatched"
         metrics.http_requests.labels(
             self.service, request.method, template, f"{response.status_code // 100}xx"
