@@ -1,7 +1,4 @@
-"""Bearer tokens are checked against the IdP's keys: signature, issuer, audience, expiry.
-
-The tokens here are API access tokens (RFC 9068: ``typ`` at+jwt, the API audience, ``azp``
-our client); test_token_hardening.py has the ID-token and key-refresh cases."""
+"""Bearer tokens are checked against the IdP's keys: signature, issuer, audience, expiry."""
 
 from __future__ import annotations
 
@@ -55,19 +52,18 @@ def claims(issuer: str, **changes) -> dict:
     now = int(time.time())
     base = {
         "iss": issuer,
-        "aud": "ontour-api",
-        "azp": "ontour",
+        "aud": "ontour",
         "sub": "carla.coordinator",
         "iat": now,
         "exp": now + 300,
         "name": "Carla de Vries",
         "roles": ["coordinator"],
     }
-    return {k: v for k, v in {**base, **changes}.items() if v is not None}
+    return {**base, **changes}
 
 
 def signed(payload: dict, key=KEY, alg: str = "RS256") -> str:
-    return jwt.encode({"alg": alg, "kid": "test-key", "typ": "at+jwt"}, payload, key)
+    return jwt.encode({"alg": alg, "kid": "test-key"}, payload, key)
 
 
 def b64(data: dict) -> str:
