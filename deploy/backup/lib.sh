@@ -9,11 +9,12 @@
 #   NATS_PASSWORD), e.g. in a Kubernetes CronJob or on an operator's machine.
 
 # Keep in step with the backbone (tests/deploy checks both lists): one database per
-# service, one stream per producing service plus the dead letters.
+# service, one stream per producing service plus the dead letters and the audit anchors
+# (a restored audit trail is verified against them).
 # shellcheck disable=SC2034 # used by the scripts that source this file
 ONTOUR_SERVICES=(intake scheduling aftercare reporting)
 # shellcheck disable=SC2034
-ONTOUR_STREAMS=(ONTOUR_INTAKE ONTOUR_SCHEDULING ONTOUR_AFTERCARE ONTOUR_DEADLETTERS)
+ONTOUR_STREAMS=(ONTOUR_INTAKE ONTOUR_SCHEDULING ONTOUR_AFTERCARE ONTOUR_DEADLETTERS ONTOUR_AUDIT_ANCHORS)
 
 backup_lib_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$backup_lib_dir/../.." && pwd)"

@@ -1,4 +1,7 @@
-"""Bearer tokens are checked against the IdP's keys: signature, issuer, audience, expiry."""
+"""Bearer tokens are checked against the IdP's keys: signature, issuer, audience, expiry.
+
+The tokens here are API access tokens (RFC 9068: ``typ`` at+jwt, the API audience, ``azp``
+our client); test_token_hardening.py has the ID-token and key-refresh cases."""
 
 from __future__ import annotations
 
@@ -52,18 +55,19 @@ def claims(issuer: str, **changes) -> dict:
     now = int(time.time())
     base = {
         "iss": issuer,
-        "aud": "ontour",
+        "aud": "ontour-api",
+        "azp": "ontour",
         "sub": "carla.coordinator",
         "iat": now,
         "exp": now + 300,
         "name": "Carla de Vries",
         "roles": ["coordinator"],
     }
-    return {**base, **changes}
+    return {k: v for k, v in {**base, **changes}.items() if v is not None}
 
 
 def signed(payload: dict, key=KEY, alg: str = "RS256") -> str:
-    return jwt.encode({"alg": alg, "kid": "test-key"}, payload, key)
+    return jwt.encode({"alg": alg, "kid": "test-key", "typ": "at+jwt"}, payload, key)
 
 
 def b64(data: dict) -> str:

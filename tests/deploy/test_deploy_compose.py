@@ -373,6 +373,8 @@ def test_compose_gives_every_process_a_valid_production_configuration(
         keycloak_url = single["services"]["keycloak"]["environment"]["KC_HOSTNAME"]
         assert settings.oidc_issuer == f"{keycloak_url}/realms/ontour", name
         assert settings.oidc_roles_claim == "realm_access.roles", name
+        # The front door keeps no personal data and no audit trail: no keys of its own.
+        unused = {"master_keys", "audit_key"} if name == "frontdoor" else set()
         for field, value in settings:
-            if isinstance(value, SecretStr):
+            if isinstance(value, SecretStr) and field not in unused:
                 assert value.get_secret_value() == environment[f"ONTOUR_{field.upper()}"]

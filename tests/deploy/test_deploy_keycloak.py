@@ -450,6 +450,10 @@ def test_redirect_uris_are_the_ones_the_front_door_sends(base_url: str) -> None:
     pattern = imported["attributes"]["post.logout.redirect.uris"]
     assert fnmatch.fnmatchcase(f"{settings.public_base_url.rstrip('/')}/", pattern)
     assert not fnmatch.fnmatchcase("https://elders.example.org/", pattern)
+    # Back-channel logout: Keycloak tells the front door which sessions to end.
+    backchannel = imported["attributes"]["backchannel.logout.url"]
+    assert backchannel == f"{settings.public_base_url.rstrip('/')}/auth/backchannel-logout"
+    assert imported["attributes"]["backchannel.logout.session.required"] == "true"
 
 
 def test_tokens_carry_what_the_services_check(realm, single) -> None:
@@ -458,10 +462,14 @@ def test_tokens_carry_what_the_services_check(realm, single) -> None:
     assert env["ONTOUR_OIDC_CLIENT_ID"] == CLIENT_ID
     mappers = {m["protocolMapper"]: m for m in ontour["protocolMappers"]}
     assert len(mappers) == len(ontour["protocolMappers"])
-    # API Bearer tokens: `aud` must contain ONTOUR_OIDC_AUDIENCE (ontour.auth.tokens).
+    # API Bearer tokens: `aud` must contain ONTOUR_OIDC_API_AUDIENCE (ontour.auth.tokens),
+    # an audience of its own: an ID token (aud = the client id) is no API token.
+    api_audience = env.get("ONTOUR_OIDC_API_AUDIENCE", ServiceSettings.model_fields[
+        "oidc_api_audience"].default)  # fmt: skip
     audience = mappers["oidc-audience-mapper"]["config"]
-    assert audience["included.client.audience"] == env["ONTOUR_OIDC_AUDIENCE"]
+    assert audience["included.custom.audience"] == api_audience != CLIENT_ID
     assert audience["access.token.claim"] == "true"
+    assert audience["id.token.claim"] == "false"
     # Roles: in the access token (Bearer) and in the ID token (the sign-in reads that).
     roles = mappers["oidc-usermodel-realm-role-mapper"]["config"]
     assert roles["claim.name"] == env["ONTOUR_OIDC_ROLES_CLAIM"] == "realm_access.roles"
@@ -480,7 +488,7 @@ def token_payload(realm: dict[str, Any], user: dict[str, Any], issuer: str) -> d
     """An access token as Keycloak would issue it for this user (the claims that matter)."""
     return {
         "iss": issuer,
-        "aud": [CLIENT_ID, "account"],
+        "aud": ["ontour-api", "account"],
         "sub": "0b6f1c2e-6d1a-4c55-9b0e-3f1f2f6c8a11",
         "typ": "Bearer",
         "azp": CLIENT_ID,

@@ -5,8 +5,7 @@ the services and the front door run unchanged with their own users."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,18 @@ from deploy_support import (
     NATS_USERS,
     SERVICES,
     NatsNode,
+    connected,
     nats_passwords,
     password_variable,
     run,
 )
 from intake.app import service as intake
-from nats.aio.client import Client
 from nats.js.api import StreamConfig
 from ontour.devstack.servers import venv_bin
 from ontour.messaging.deadletters import list_dead_letters, redrive
 from ontour.messaging.streams import (
+    AUDIT_ANCHOR_PREFIX,
+    AUDIT_ANCHOR_STREAM,
     DEAD_LETTER_PREFIX,
     DEAD_LETTER_STREAM,
     PRODUCING_SERVICES,
@@ -74,21 +75,6 @@ def cluster_env(
 
 def check_config(config: Path, env: dict[str, str]) -> Any:
     return run([venv_bin("nats-server"), "-t", "-c", str(config)], env=env, inherit_env=False)
-
-
-@asynccontextmanager
-async def connected(url: str) -> AsyncIterator[tuple[Client, list[Exception]]]:
-    """A connection that records the errors the server sends (permission violations)."""
-    errors: list[Exception] = []
-
-    async def record(error: Exception) -> None:
-        errors.append(error)
-
-    nc = await nats.connect(url, error_cb=record, allow_reconnect=False)
-    try:
-        yield nc, errors
-    finally:
-        await nc.close()
 
 
 async def violation(errors: list[Exception], subject: str) -> bool:
@@ -165,6 +151,9 @@ async def test_a_service_publishes_only_on_its_own_subjects(
             await nc.flush()
         ack = await js.publish(f"{DEAD_LETTER_PREFIX}.{service}.some-consumer", b"{}", timeout=5)
         assert ack.stream == DEAD_LETTER_STREAM
+        # The head of its own audit chain (ontour.audit).
+        ack = await js.publish(f"{AUDIT_ANCHOR_PREFIX}.{service}", b"{}", timeout=5)
+        assert ack.stream == AUDIT_ANCHOR_STREAM
         # Shared browser sessions (key-value bucket).
         kv = await js.key_value(SESSION_BUCKET)
         await kv.put(f"test-{service}", b"session")
@@ -182,6 +171,9 @@ async def test_a_service_publishes_only_on_its_own_subjects(
             with pytest.raises(nats.errors.TimeoutError):
                 await js.publish(f"{DEAD_LETTER_PREFIX}.{other}.x", b"{}", timeout=0.5)
             assert await violation(errors, f"{DEAD_LETTER_PREFIX}.{other}.x")
+            with pytest.raises(nats.errors.TimeoutError):
+                await js.publish(f"{AUDIT_ANCHOR_PREFIX}.{other}", b"{}", timeout=0.5)
+            assert await violation(errors, f"{AUDIT_ANCHOR_PREFIX}.{other}")
 
 
 async def test_the_intake_user_is_refused_on_aftercare(deploy_nats: NatsNode) -> None:

@@ -121,3 +121,28 @@ async def test_the_template_downloads(api):
     header = response.content.decode("utf-8-sig").splitlines()[0].split(";")
     assert header[:3] == ["organisatie", "datum", "tijd"]
     assert "vertrouwelijke_notitie" in header
+
+
+async def test_a_file_part_that_is_no_file_names_the_field(api):
+    response = await api.post(API, data={"file": "voorgesprekken.csv"})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    (param,) = response.json()["invalidParams"]
+    assert param["name"] == "file"
+    assert param["reason"] == "moet een bestand zijn"
+
+
+async def test_an_oversized_sheet_is_refused_in_dutch(api, monkeypatch):
+    from intake import importing
+
+    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    workbook = Workbook()
+    for _ in range(10):
+        workbook.active.append(["GM0363", "2024-03-03", "fysiek"])
+    out = io.BytesIO()
+    workbook.save(out)
+    response = await api.post(API, files={"file": ("groot.xlsx", out.getvalue())})
+    assert response.status_code == 422
+    assert response.json()["invalidParams"][0]["name"] == "file"
+    assert "meer dan 3 rijen" in response.json()["detail"]
+    assert await scalar(api, "SELECT count(*) FROM voorgesprek") == 0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from icalendar import Calendar
+from scheduling.calendar_rows import entry_of, sequence_after
 from scheduling.domain.calendar import (
     CalendarEntry,
     EntryStatus,
@@ -16,6 +17,7 @@ from scheduling.domain.calendar import (
     next_sequence,
     session_uid,
 )
+from scheduling.models import SessionRow
 
 GENERATED = datetime(2025, 9, 15, 8, 0, tzinfo=UTC)
 UTRECHT = CalendarEntry(
@@ -70,6 +72,24 @@ def test_feed_has_publish_method_timezone_and_local_times() -> None:
     description = str(first["DESCRIPTION"])
     assert "Team: Anna de Boer en Bert Smit." in description
     assert "@" not in description
+
+
+@pytest.mark.parametrize(
+    "feed",
+    [
+        build_feed([UTRECHT, GRONINGEN], generated_at=GENERATED),
+        build_feed([], generated_at=GENERATED),
+        build_event_ics(UTRECHT, generated_at=GENERATED),
+    ],
+    ids=["feed", "empty feed", "single session"],
+)
+def test_every_feed_asks_to_be_reread_hourly(feed: bytes) -> None:
+    lines = feed.decode().split("\r\n")
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in lines  # RFC 7986
+    assert "X-PUBLISHED-TTL:PT1H" in lines  # Outlook and older apps
+    calendar = parse(feed)
+    assert calendar.refresh_interval == timedelta(hours=1)
+    assert calendar["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
 
 
 def test_aware_times_are_converted_to_amsterdam() -> None:
@@ -154,3 +174,52 @@ def test_feed_output_is_deterministic_and_an_empty_feed_is_valid() -> None:
 def test_a_session_must_end_after_it_starts() -> None:
     with pytest.raises(ValueError, match="ends after it starts"):
         replace(UTRECHT, end=UTRECHT.start)
+
+
+def session_row(**fields: Any) -> SessionRow:
+    values: dict[str, Any] = {
+        "request_id": "00000000-0000-4000-8000-000000000001",
+        "organisation_code": "GM0344",
+        "on": date(2025, 10, 14),
+        "starts_at": time(19, 30),
+        "ends_at": time(21, 30),
+        "members": ["tom.teamlid"],
+        "status": "bevestigd",
+        "sequence": 3,
+        **fields,
+    }
+    return SessionRow(**values)
+
+
+@pytest.mark.parametrize(
+    ("changes", "sequence"),
+    [
+        ({}, 3),
+        ({"status": "bevestigd"}, 3),  # confirming: the feed shows it for the first time
+        ({"status": "gehouden"}, 3),
+        ({"on": date(2025, 10, 14), "location": None}, 3),
+        ({"on": date(2025, 10, 15)}, 4),
+        ({"starts_at": time(20, 0)}, 4),
+        ({"ends_at": time(22, 0)}, 4),
+        ({"location": "Stadskantoor Utrecht"}, 4),
+        ({"status": "geannuleerd"}, 4),
+    ],
+)
+def test_the_service_raises_the_sequence_by_the_tested_rule(changes, sequence) -> None:
+    row = session_row(status="voorgesteld")
+    assert sequence_after(row, **changes) == sequence
+    entry = entry_of(row, organisation_name="Gemeente Utrecht")
+    changed = entry_of(session_row(**{"status": "voorgesteld", **changes}),
+                       organisation_name="Gemeente Utrecht")  # fmt: skip
+    assert next_sequence(entry, changed) == sequence
+
+
+def test_a_session_row_becomes_an_entry() -> None:
+    entry = entry_of(
+        session_row(status="geannuleerd"),
+        organisation_name="Gemeente Utrecht",
+        team_names=("Tom Bakker",),
+    )
+    assert entry.status is EntryStatus.CANCELLED
+    assert entry.location == "Gemeente Utrecht"  # no location: at the organisation
+    assert entry.start == datetime(2025, 10, 14, 19, 30) and entry.sequence == 3

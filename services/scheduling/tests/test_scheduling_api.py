@@ -17,6 +17,7 @@ from ontour.testing.plugin import events_on_bus, eventually, scalar
 from service_support import (
     API,
     PERIOD,
+    TEAM,
     finished_run,
     held,
     planned_and_adopted,
@@ -156,6 +157,8 @@ async def test_calendar_feeds_keep_the_uid_and_raise_the_sequence(services, nats
         assert response.headers["content-type"].startswith("text/calendar")
         calendar = Calendar.from_ical(response.content)
         assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Amsterdam"
+        assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in response.content
+        assert b"\r\nX-PUBLISHED-TTL:PT1H\r\n" in response.content
         [event] = calendar.walk("VEVENT")
         return event
 
@@ -179,6 +182,8 @@ async def test_calendar_feeds_keep_the_uid_and_raise_the_sequence(services, nats
 
     single = await api.get(f"{API}/sessies/{session['id']}/agenda.ics")
     assert Calendar.from_ical(single.content).walk("VEVENT")[0]["UID"] == first["UID"]
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in single.content
+    assert b"X-PUBLISHED-TTL:PT1H" in single.content
 
     assert (await api.delete(f"{API}/teamleden/{member}/agendafeed")).status_code == 204
     gone = await api.get(path, headers={"Authorization": ""})
@@ -273,3 +278,84 @@ async def test_intake_follows_the_session_in_the_tour_status(services):
         "Geplande sessie geannuleerd",
         f"Sessie gepland op {date.fromisoformat(session['on']).strftime('%d-%m-%Y')}",
     ]
+
+
+async def test_only_one_planner_run_at_a_time_even_when_started_together(services):
+    intake_api, api = services
+    for member in TEAM:
+        assert (await api.post(f"{API}/teamleden", json=member)).status_code == 201
+    await intake_api.post("/intake/api/v1/voorgesprekken", json=held("GM0344"))
+    await requests_arrived(api, 1)
+    both = await asyncio.gather(
+        *(api.post(f"{API}/planningen", json={"time_limit_seconds": 5}) for _ in range(2))
+    )
+    assert sorted(r.status_code for r in both) == [202, 409], [r.text for r in both]
+    [started] = [r for r in both if r.status_code == 202]
+    [refused] = [r for r in both if r.status_code == 409]
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["detail"] == "Er loopt al een planningsronde; wacht tot die klaar is."
+    assert await scalar(api, "SELECT count(*) FROM planner_run") == 1
+    run = await finished_run(api, started.json())
+    # Once it is done, the next one may start.
+    again = await api.post(f"{API}/planningen", json={"time_limit_seconds": 5})
+    assert again.status_code == 202, again.text
+    assert run["id"] != again.json()["id"]
+    await finished_run(api, again.json())
+
+
+async def test_a_planner_run_needs_a_real_date_to_plan_from(services):
+    _, api = services
+    for wrong in ("morgen", "10-12-2026", 0, 1796860800, "2026-12-10T00:00:00", "2026-02-30"):
+        response = await api.post(f"{API}/planningen", json={"plan_from": wrong})
+        assert response.status_code == 422, (wrong, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        [param] = response.json()["invalidParams"]
+        assert param["name"] == "plan_from"
+        assert param["reason"] == "moet een datum zijn (jjjj-mm-dd)"
+        assert "plan_from" in response.json()["detail"]
+    past = await api.post(f"{API}/planningen", json={"plan_from": "2000-01-03"})
+    assert past.status_code == 422
+    assert past.json()["invalidParams"] == [{"name": "plan_from", "reason": "ligt in het verleden"}]
+    assert await scalar(api, "SELECT count(*) FROM planner_run") == 0
+
+
+PRIVATE = {"home_lat", "home_lon", "gender", "unavailable_dates", "excluded_organisations"}
+REDUCED = {"id", "name", "background", "languages"}
+
+
+async def test_colleagues_see_each_other_reduced_and_themselves_in_full(services, bearer):
+    _, api = services
+    for member in TEAM:
+        assert (await api.post(f"{API}/teamleden", json=member)).status_code == 201
+    tom = bearer("teamlid")  # signs in as tom.teamlid
+
+    listed = {m["id"]: m for m in (await api.get(f"{API}/teamleden", headers=tom)).json()}
+    assert set(listed["fatima.teamlid"]) == set(listed["anne.teamlid"]) == REDUCED
+    assert listed["fatima.teamlid"]["name"] == "Fatima El Amrani"
+    assert set(listed["tom.teamlid"]) >= PRIVATE  # his own entry in full
+
+    colleague = await api.get(f"{API}/teamleden/fatima.teamlid", headers=tom)
+    assert colleague.status_code == 200
+    assert colleague.json() == {
+        "id": "fatima.teamlid",
+        "name": "Fatima El Amrani",
+        "background": "oud-burgemeester",
+        "languages": ["nl"],
+    }
+    assert "etag" not in colleague.headers
+    own = await api.get(f"{API}/teamleden/tom.teamlid", headers=tom)
+    assert own.json()["home_lat"] == 52.09 and own.json()["gender"] == "man"
+    assert own.headers["ETag"] == '"1"'
+
+    # The coordinator (the client's default sign-in) sees every profile in full.
+    for profile in (await api.get(f"{API}/teamleden")).json():
+        assert set(profile) >= PRIVATE
+    full = (await api.get(f"{API}/teamleden/fatima.teamlid")).json()
+    assert full["gender"] == "vrouw" and full["home_lon"] == 4.90
+
+    # Both views are documented: the reduced one as a schema of its own.
+    schema = (await api.get(f"{API}/openapi.json")).json()
+    assert set(schema["components"]["schemas"]["TeamlidKort"]["properties"]) == REDUCED
+    one = schema["paths"][f"{API}/teamleden/{{teamlid_id}}"]["get"]["responses"]["200"]
+    refs = {v["$ref"] for v in one["content"]["application/json"]["schema"]["anyOf"]}
+    assert refs == {"#/components/schemas/TeamlidPublic", "#/components/schemas/TeamlidKort"}

@@ -3,6 +3,7 @@ with its outcome form, my availability (axe in tests/test_scheduling_pages_brows
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,32 @@ async def test_my_availability_and_my_calendar_address(site, bearer):
 
     page = await site.post("/scheduling/mijn-agenda/feed", headers=tom)
     assert page.status_code == 200 and "/scheduling/agenda/" in page.text
+
+
+async def test_the_pages_show_a_teamlid_nothing_private_of_colleagues(site, bearer):
+    """Colleagues' homes, genders and unavailable dates stay off every page a teamlid sees."""
+    fatima = "/scheduling/api/v1/teamleden/fatima.teamlid/beschikbaarheid"
+    marked = await site.put(
+        fatima, json={"unavailable_dates": ["2031-05-06"], "preferred_weekdays": [], "version": 1}
+    )
+    assert marked.status_code == 200, marked.text
+    started = await site.post(f"{API}/planningen", json={"time_limit_seconds": 3})
+    run = started.json()
+
+    async def finished():
+        body = (await site.get(f"{API}/planningen/{run['id']}")).json()
+        return body if body["status"] != "bezig" else None
+
+    await eventually(finished, timeout=60, interval=0.3)
+    await site.post(f"{API}/planningen/{run['id']}/overname")
+    session_id = await scalar(site, "SELECT id FROM session")
+    tom = {**bearer("teamlid"), **HTML}
+    # Fatima's and Anne's latitudes (either decimal mark), Fatima's date, their gender.
+    private = re.compile(r"\b(52[.,]37|53[.,]22|2031-05-06|06-05-2031|6 mei 2031|vrouw)\b")
+    paths = ["/scheduling/", f"/scheduling/planningen/{run['id']}", "/scheduling/agenda",
+             "/scheduling/sessies", f"/scheduling/sessies/{session_id}",
+             "/scheduling/mijn-agenda", "/scheduling/mijn-beschikbaarheid"]  # fmt: skip
+    for path in paths:
+        page = await site.get(path, headers=tom)
+        assert page.status_code == 200, path
+        assert not private.search(page.text), (path, private.search(page.text))

@@ -115,27 +115,47 @@ def dead_letters_redrive(sequence: int, nats_url: NatsUrl = DEFAULT_NATS) -> Non
 
 
 @audit_app.command("verify")
-def audit_verify(service: str, database_url: DatabaseUrl = "") -> None:
-    """Controleer de hash-keten van het auditlogboek van een dienst."""
-    from ontour.audit import verify
+def audit_verify(
+    service: str,
+    database_url: DatabaseUrl = "",
+    nats_url: NatsUrl = DEFAULT_NATS,
+    audit_key: Annotated[
+        str,
+        typer.Option(
+            envvar="ONTOUR_AUDIT_KEY",
+            show_default=False,
+            help="Sleutel van de keten (ONTOUR_AUDIT_KEY van de dienst; standaard de "
+            "ontwikkelsleutel).",
+        ),
+    ] = "",
+) -> None:
+    """Controleer de HMAC-keten van het auditlogboek van een dienst en het nieuwste anker."""
+    from ontour.audit import audit_key as audit_key_of
+    from ontour.audit import verify_service
     from ontour.db import create_engine
+
+    development = os.environ.get("ONTOUR_ENVIRONMENT", "development") != "production"
+    try:
+        key = audit_key_of(audit_key, development=development)
+    except ValueError:
+        typer.echo("Stel ONTOUR_AUDIT_KEY in (buiten ontwikkeling verplicht).", err=True)
+        raise typer.Exit(2) from None
 
     async def run():
         engine = create_engine(_service_database(service, database_url), pool_size=1)
+        connection = await nats.connect(nats_url)
         try:
-            return await verify(engine)
+            return await verify_service(engine, connection.jetstream(), service, key)
         finally:
+            await connection.close()
             await engine.dispose()
 
     report = asyncio.run(run())
     if report.intact:
         typer.echo(f"Auditlogboek van {service} is intact ({report.records} records).")
         return
-    typer.echo(
-        f"Auditlogboek van {service} is NIET intact: record {report.first_broken_id}: "
-        f"{report.problem}.",
-        err=True,
-    )
+    where = f"record {report.first_broken_id}: " if report.first_broken_id else ""
+    typer.echo(f"Auditlogboek van {service} is NIET intact: {where}{report.problem}.", err=True)
     raise typer.Exit(1)
 
 

@@ -7,6 +7,10 @@ Naming scheme (documented in the README):
 
 ``<event>`` is past tense (``gehouden``, ``gepland``). A new incompatible version is a new
 class with a new ``version``; consumers register upcasters or handle both.
+
+``dataschema`` is an absolute URI (CloudEvents 1.0 requires one): the producing service's
+AsyncAPI document at the public base URL, pointing at the payload's schema in it, e.g.
+``https://ontour.example.org/intake/asyncapi.json#/components/schemas/VoorgesprekGehouden``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 TYPE_PREFIX = "nl.weerbaarbestuur.ontour"
 SUBJECT_PREFIX = "ontour"
+# Where users reach On Tour; a service sets its ``public_base_url`` at start-up.
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8080"
+_public_base_url = DEFAULT_PUBLIC_BASE_URL
+
+
+def set_public_base_url(url: str) -> None:
+    """The base of every ``dataschema`` this process emits (``settings.public_base_url``)."""
+    global _public_base_url
+    _public_base_url = url.rstrip("/")
 
 
 class EventData(BaseModel):
@@ -36,6 +49,16 @@ class EventData(BaseModel):
     @classmethod
     def event_type(cls) -> str:
         return f"{TYPE_PREFIX}.{cls.service}.{cls.aggregate}-{cls.name}.v{cls.version}"
+
+    @classmethod
+    def schema_pointer(cls) -> str:
+        """Where this payload's JSON Schema sits in the producer's AsyncAPI document."""
+        return f"/{cls.service}/asyncapi.json#/components/schemas/{cls.__name__}"
+
+    @classmethod
+    def dataschema(cls) -> str:
+        """The CloudEvents ``dataschema``: an absolute URI of the payload's JSON Schema."""
+        return f"{_public_base_url}{cls.schema_pointer()}"
 
     @classmethod
     def nats_subject(cls) -> str:
@@ -84,7 +107,7 @@ class CloudEvent(BaseModel):
     time: datetime = Field(description="When the change happened (UTC).")
     subject: str = Field(description="Id of the aggregate the event is about.")
     datacontenttype: Literal["application/json"] = "application/json"
-    dataschema: str = Field(description="URI of the JSON Schema of `data`.")
+    dataschema: str = Field(description="Absolute URI of the JSON Schema of `data`.")
     data: dict[str, Any] = Field(description="The event payload, see the event type's schema.")
 
     @classmethod
@@ -97,7 +120,7 @@ class CloudEvent(BaseModel):
             type=data.event_type(),
             time=time or datetime.now(UTC),
             subject=data.subject_id(),
-            dataschema=f"/{data.service}/asyncapi.json#{data.event_type()}",
+            dataschema=data.dataschema(),
             data=data.model_dump(mode="json"),
         )
 

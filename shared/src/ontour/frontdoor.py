@@ -16,10 +16,11 @@ from ontour.auth.csrf import CsrfCookieMiddleware
 from ontour.auth.identity import Identity
 from ontour.auth.oidc import oidc_router
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
-from ontour.auth.tokens import TokenValidator, use_discovery_url
+from ontour.auth.tokens import use_discovery_url
 from ontour.messaging.streams import ensure_streams
 from ontour.observability.logging import configure_logging
 from ontour.settings import ServiceSettings
+from ontour.web.middleware import harden
 from ontour.web.problems import Problem, install_problem_handlers
 from ontour.web.ui import PageRenderer, pages_router
 
@@ -33,12 +34,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or FrontDoorSettings()
     configure_logging("frontdoor", settings.log_level)
     use_discovery_url(settings.oidc_issuer, settings.oidc_discovery_url)
-    identity = Identity(
-        TokenValidator(settings.oidc_issuer, settings.oidc_audience),
-        None,
-        settings.oidc_roles_claim,
-        settings.oidc_client_id,
-    )
+    identity = Identity.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -46,7 +42,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         js = connection.jetstream()
         await ensure_streams(js, update=False)
         identity.sessions = SessionStore(
-            await js.key_value(SESSION_BUCKET), settings.secret_key.get_secret_value()
+            await js.key_value(SESSION_BUCKET),
+            settings.secret_key.get_secret_value(),
+            idle_seconds=settings.session_idle_minutes * 60,
         )
         app.state.nats = connection
         try:
@@ -62,6 +60,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         CsrfCookieMiddleware,
         secret_key=settings.secret_key.get_secret_value(),
         secure=settings.session_cookie_secure,
+        cookie_prefix=settings.cookie_prefix,
     )
     app.state.settings = settings
     pages = PageRenderer("")
@@ -87,4 +86,5 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             raise Problem(503, "Niet gereed: broker niet bereikbaar.") from None
         return {"status": "ok", "broker": "ok"}
 
+    harden(app, https=settings.public_base_url.startswith("https://"))
     return app

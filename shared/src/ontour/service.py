@@ -35,12 +35,12 @@ from ontour.auth.csrf import CsrfCookieMiddleware
 from ontour.auth.identity import Identity
 from ontour.auth.principal import Principal
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
-from ontour.auth.tokens import TokenValidator, use_discovery_url
+from ontour.auth.tokens import use_discovery_url
 from ontour.db import create_engine, ensure_database, migrate, session_factory
-from ontour.events import CloudEvent, EventData
+from ontour.events import CloudEvent, EventData, set_public_base_url
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import OutboxRelay
-from ontour.messaging.streams import ensure_streams, stream_for
+from ontour.messaging.streams import ensure_streams, inbox_prefix, stream_for
 from ontour.observability import metrics
 from ontour.observability.logging import configure_logging, get_logger
 from ontour.observability.metrics_endpoint import MetricsEndpoint
@@ -48,6 +48,7 @@ from ontour.observability.tracing import configure_tracing
 from ontour.settings import ServiceSettings
 from ontour.web.asyncapi_page import render_asyncapi_page
 from ontour.web.audit_api import audit_router
+from ontour.web.middleware import DEFAULT_MAX_BODY_BYTES, harden
 from ontour.web.problems import Problem, install_problem_handlers
 from ontour.web.routes import route_template
 from ontour.web.ui import PageRenderer, mount_static
@@ -137,6 +138,10 @@ class Service:
     # The service's own page templates and Dutch catalogue (the kit's are the fallback).
     templates: Path | None = None
     locale: Path | None = None
+    # The largest request body (refused with 413 before it is read), and larger limits for
+    # exact paths that take an upload (e.g. intake's import).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    body_limits: dict[str, int] = field(default_factory=dict)
     pages: PageRenderer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -148,6 +153,7 @@ class Service:
             middlewares=[NatsTelemetryMiddleware(tracer_provider=configure_tracing(self.name))],
             graceful_timeout=15.0,
             logger=None,
+            inbox_prefix=inbox_prefix(self.name),
         )
         for model in self.publishes:
             broker.publisher(
@@ -161,10 +167,17 @@ class Service:
 
     def create_app(self, settings: ServiceSettings | None = None) -> FastAPI:
         settings = settings or self.settings_factory()
+        set_public_base_url(settings.public_base_url)  # the events' dataschema
         configure_logging(self.name, settings.log_level)
         configure_tracing(self.name)
         broker = self.build_broker(settings)
         engine = create_engine(settings.db_url)
+        audit.bind_key(
+            engine,
+            audit.audit_key(
+                settings.audit_key.get_secret_value(), development=settings.is_development
+            ),
+        )
         sessions = session_factory(engine)
         for consumer in self.consumers:
             consumer.subscribe(broker, sessions)
@@ -176,14 +189,13 @@ class Service:
             f"{prefix}/asyncapi",
         ]
         use_discovery_url(settings.oidc_issuer, settings.oidc_discovery_url)
-        validator = TokenValidator(settings.oidc_issuer, settings.oidc_audience)
         runtime = Runtime(
             settings=settings,
             engine=engine,
             sessions=sessions,
             broker=broker,
             access=self.access.with_public(operations),
-            identity=Identity(validator, None, settings.oidc_roles_claim, settings.oidc_client_id),
+            identity=Identity.from_settings(settings),
         )
 
         @contextlib.asynccontextmanager
@@ -220,6 +232,7 @@ class Service:
             CsrfCookieMiddleware,
             secret_key=settings.secret_key.get_secret_value(),
             secure=settings.session_cookie_secure,
+            cookie_prefix=settings.cookie_prefix,
         )
         guarded = [Depends(enforce_access)]
         for router in [*self.routers, audit_router()]:
@@ -231,6 +244,12 @@ class Service:
             app,
             tracer_provider=configure_tracing(self.name),
             excluded_urls=f"{prefix}/health/.*",
+        )
+        harden(
+            app,
+            https=settings.public_base_url.startswith("https://"),
+            max_body_bytes=self.max_body_bytes,
+            body_limits=self.body_limits,
         )
         return app
 
@@ -249,7 +268,9 @@ class Service:
         js = runtime.broker.connection.jetstream()
         await ensure_streams(js, update=False)
         runtime.identity.sessions = SessionStore(
-            await js.key_value(SESSION_BUCKET), settings.secret_key.get_secret_value()
+            await js.key_value(SESSION_BUCKET),
+            settings.secret_key.get_secret_value(),
+            idle_seconds=settings.session_idle_minutes * 60,
         )
         for consumer in self.consumers:
             await consumer.ensure(js)
@@ -264,7 +285,7 @@ class Service:
             runtime.relay_task = asyncio.create_task(runtime.relay.run(), name="outbox-relay")
         runtime.jobs = [
             asyncio.create_task(job(runtime), name=getattr(job, "__name__", "job"))
-            for job in self.jobs
+            for job in [_anchor_audit_chain, *self.jobs]
         ]
         if self.consumers:
             runtime.lag_task = asyncio.create_task(
@@ -376,6 +397,18 @@ class Service:
         return router
 
 
+async def _anchor_audit_chain(runtime: Runtime) -> None:
+    """The audit chain's head to its anchor outside the database (ontour.audit)."""
+    settings = runtime.settings
+    await audit.anchor_periodically(
+        runtime.engine,
+        lambda: runtime.broker.connection.jetstream(),
+        settings.service_name,
+        every=settings.audit_anchor_every,
+        seconds=settings.audit_anchor_seconds,
+    )
+
+
 class _ApiVersionAndMetrics(BaseHTTPMiddleware):
     def __init__(self, app: Any, service: str) -> None:
         super().__init__(app)
@@ -384,6 +417,7 @@ class _ApiVersionAndMetrics(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
         response.headers["API-Version"] = API_VERSION
+        # The route's template, never the concrete path (it may hold a secret token).
         template = route_template(request.scope) or "unmatched"
         metrics.http_requests.labels(
             self.service, request.method, template, f"{response.status_code // 100}xx"

@@ -63,17 +63,65 @@ class ServiceSettings(BaseSettings):
     )
     oidc_client_id: str = "ontour"
     oidc_client_secret: SecretStr = SecretStr(f"{PLACEHOLDER_PREFIX}-oidc-client-secret")
-    oidc_audience: str = Field(default="ontour", description="Audience API tokens must carry.")
+    oidc_api_audience: str = Field(
+        default="ontour-api",
+        description="Audience API access tokens must carry (never the client id: an ID token "
+        "is not an API token).",
+    )
+    oidc_api_clients: str = Field(
+        default="",
+        description="Client ids (azp) whose access tokens the API accepts, comma-separated; "
+        "empty means oidc_client_id only.",
+    )
+    oidc_dev_id_tokens_as_bearer: bool = Field(
+        default=True,
+        description="Outside production only: also accept the IdP's ID tokens for "
+        "oidc_client_id as API Bearer tokens (the development IdP cannot issue JWT access "
+        "tokens). Ignored in production.",
+    )
     oidc_roles_claim: str = Field(
         default="roles",
         description="Claim with the roles, dotted for nesting (Keycloak: realm_access.roles).",
     )
     session_cookie_secure: bool = True
+    session_cookie_host_prefix: bool = Field(
+        default=True,
+        description="Name the session and CSRF cookies __Host-... (Secure, Path=/, no "
+        "Domain: no subdomain can set them) when cookies are secure and public_base_url is "
+        "https; development over http keeps the plain names.",
+    )
+    session_idle_minutes: int = Field(
+        default=30,
+        description="A browser session ends after this long without a request (the absolute "
+        "limit is the session bucket's TTL, 8 hours).",
+    )
+    session_refresh_minutes: int = Field(
+        default=5,
+        description="Read a browser session's roles again from the IdP (refresh token) "
+        "after this long; a refusal there ends the session.",
+    )
     master_keys: SecretStr = Field(
         default=SecretStr(""),
         description="Master keys that wrap the per-record data keys of personal data "
         "(ontour.crypto): comma-separated urlsafe-base64 32-byte keys, newest first. Empty "
         "means a fixed development key, which is refused outside development.",
+    )
+    audit_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key of the audit trail's HMAC chain (ontour.audit), kept outside the "
+        "database so that its credentials alone cannot rewrite the trail; one per service. "
+        "Empty means a fixed development key, which a service refuses outside development.",
+    )
+    audit_anchor_every: int = Field(
+        default=100, description="Anchor the audit chain's head after this many new records."
+    )
+    audit_anchor_seconds: float = Field(
+        default=300.0, description="Anchor the audit chain's head at least this often."
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Addresses or networks of the entry point (Caddy), comma-separated: only "
+        "their X-Forwarded-For entry names the client (ontour.client_address).",
     )
     consumer_max_attempts: int = Field(
         default=5, description="Deliveries of one event before it is parked as a dead letter."
@@ -104,6 +152,33 @@ class ServiceSettings(BaseSettings):
         if self.metrics_port is None:
             return self.http_port + METRICS_PORT_OFFSET
         return self.metrics_port
+
+    @property
+    def api_clients(self) -> frozenset[str]:
+        listed = {c.strip() for c in self.oidc_api_clients.split(",") if c.strip()}
+        return frozenset(listed or {self.oidc_client_id})
+
+    @property
+    def accepts_id_tokens_as_bearer(self) -> bool:
+        return self.oidc_dev_id_tokens_as_bearer and self.environment != "production"
+
+    @property
+    def cookie_prefix(self) -> str:
+        """``__Host-`` where the deployment allows it (https, secure cookies), else empty."""
+        https = self.public_base_url.startswith("https://")
+        return (
+            "__Host-"
+            if self.session_cookie_host_prefix and self.session_cookie_secure and https
+            else ""
+        )
+
+    @property
+    def session_cookie_name(self) -> str:
+        return f"{self.cookie_prefix}ontour_sessie"
+
+    @property
+    def csrf_cookie_name(self) -> str:
+        return f"{self.cookie_prefix}ontour_csrf"
 
     @property
     def is_development(self) -> bool:

@@ -16,7 +16,7 @@ import nats
 import typer
 from ontour.crypto import FieldCipher
 from ontour.db import create_engine, session_factory, transaction
-from ontour.messaging.streams import CASE_KEY_BUCKET
+from ontour.messaging.streams import CASE_KEY_BUCKET, inbox_prefix
 from sqlmodel import select
 
 from aftercare import cases
@@ -34,7 +34,7 @@ def nazorg() -> None:
 
 async def clean_up(settings: Settings, months: int) -> int:
     engine = create_engine(settings.db_url, pool_size=1)
-    connection = await nats.connect(settings.nats_url)
+    connection = await nats.connect(settings.nats_url, inbox_prefix=inbox_prefix("aftercare"))
     try:
         keys = CaseKeys(await connection.jetstream().key_value(CASE_KEY_BUCKET))
         async with transaction(session_factory(engine)) as session:
@@ -62,7 +62,7 @@ def opschonen(
 
 async def rewrap(settings: Settings) -> int:
     engine = create_engine(settings.db_url, pool_size=1)
-    connection = await nats.connect(settings.nats_url)
+    connection = await nats.connect(settings.nats_url, inbox_prefix=inbox_prefix("aftercare"))
     try:
         keys = CaseKeys(await connection.jetstream().key_value(CASE_KEY_BUCKET))
         async with session_factory(engine)() as session:

@@ -17,7 +17,7 @@ from ontour.contracts.intake import (
 from ontour.crypto import FieldCipher
 from ontour.service import Runtime, Service
 
-from intake import pages
+from intake import importing, pages
 from intake.access import access
 from intake.api import router
 from intake.config import Settings
@@ -30,6 +30,9 @@ async def start(runtime: Runtime) -> None:
     FieldCipher.from_settings(runtime.settings)
     await load_shipped_register(runtime)
 
+
+# An import file (CSV or XLSX, at most importing.MAX_BYTES) with its multipart wrapping.
+IMPORT_BODY_BYTES = importing.MAX_BYTES + 1024 * 1024
 
 service = Service(
     name="intake",
@@ -53,6 +56,7 @@ service = Service(
         SessieverzoekIngetrokken,
     ],
     on_startup=start,
+    body_limits={"/intake/api/v1/imports": IMPORT_BODY_BYTES, "/intake/import": IMPORT_BODY_BYTES},
 )
 
 

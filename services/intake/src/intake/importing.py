@@ -31,6 +31,7 @@ from intake.reference_data import load_aliases, load_former_names
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
+MAX_COLUMNS = 200  # the template has 29; room for a team's own extra columns
 _IMPORT_LOCK = 0x766F6F7267
 
 
@@ -50,18 +51,51 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _too_large(rows: int | None, columns: int | None) -> None:
+    # Rows counted with the header: MAX_ROWS rows to import, as for a CSV.
+    if rows is not None and rows > MAX_ROWS + 1:
+        raise FileUnreadable(f"het werkblad heeft meer dan {MAX_ROWS} rijen")
+    if columns is not None and columns > MAX_COLUMNS:
+        raise FileUnreadable(f"het werkblad heeft meer dan {MAX_COLUMNS} kolommen")
+
+
+def _xlsx_records(data: bytes) -> list[list[str]]:
+    """The first sheet's rows as text, refused as soon as it proves too large.
+
+    The size the sheet declares (its ``dimension``) is checked before any row is read; then
+    rows and columns are counted while streaming, because a declaration may be missing or
+    wrong (read-only openpyxl would even stop at a declared size that is too small).
+    """
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise FileUnreadable("dit is geen leesbaar XLSX-bestand") from None
+    try:
+        sheet = workbook.worksheets[0]
+        _too_large(sheet.max_row, sheet.max_column)
+        sheet.reset_dimensions()  # read every row there is, whatever the sheet declares
+        records: list[list[str]] = []
+        for count, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            values = list(row)
+            while values and values[-1] is None:
+                values.pop()
+            _too_large(count, len(values))
+            records.append([_cell(v) for v in values])
+        return records
+    except FileUnreadable:
+        raise
+    except Exception:
+        raise FileUnreadable("dit is geen leesbaar XLSX-bestand") from None
+    finally:
+        workbook.close()
+
+
 def read_rows(filename: str, data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     """Header and rows of an uploaded CSV or XLSX (the first sheet)."""
     if len(data) > MAX_BYTES:
         raise FileUnreadable(f"het bestand is groter dan {MAX_BYTES // (1024 * 1024)} MB")
     if data[:2] == b"PK" or filename.lower().endswith(".xlsx"):
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:
-            raise FileUnreadable("dit is geen leesbaar XLSX-bestand") from None
-        sheet = workbook.worksheets[0]
-        records = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
+        records = _xlsx_records(data)
         if not records:
             return [], []
         header = [name.strip() for name in records[0]]

@@ -27,6 +27,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scheduling import repository
+from scheduling.calendar_rows import sequence_after
 from scheduling.config import Settings
 from scheduling.domain.model import (
     Assignment,
@@ -299,17 +300,17 @@ async def adopt(session: AsyncSession, run: PlannerRun, settings: Settings) -> l
             result.append(row)
             continue
         if (existing.on, existing.members) != (row.on, row.members):
+            existing.sequence = sequence_after(existing, on=row.on)
             existing.on, existing.members = row.on, row.members
             existing.explanation = row.explanation
             existing.version += 1
-            existing.sequence += 1
             existing.updated_at = datetime.now(UTC)
             session.add(existing)
         result.append(existing)
     for left_over in proposed.values():
+        left_over.sequence = sequence_after(left_over, status="geannuleerd")
         left_over.status = "geannuleerd"
         left_over.version += 1
-        left_over.sequence += 1
         session.add(left_over)
         events.append(cancelled_event(left_over, left_over.version))
     run.adopted = True

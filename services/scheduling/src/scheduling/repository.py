@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from ontour.contracts.intake import SessieverzoekIngediend
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,6 +23,7 @@ from scheduling.models import (
 )
 
 OPEN_STATUSES = ("voorgesteld", "bevestigd")
+_RUN_START_LOCK = "SELECT pg_advisory_xact_lock(hashtext(:name))"
 
 # --- from intake's events ------------------------------------------------------------------------
 
@@ -182,6 +183,18 @@ async def recent_runs(session: AsyncSession, limit: int = 10) -> list[PlannerRun
     rows = await session.exec(
         select(PlannerRun).order_by(col(PlannerRun.started_at).desc()).limit(limit)
     )
+    return list(rows.all())
+
+
+async def lock_run_start(session: AsyncSession) -> None:
+    """Serialise "is a run going? then start one" across requests and replicas (held until
+    the transaction ends): the second of two simultaneous starts sees the first one's run."""
+    await session.execute(text(_RUN_START_LOCK), {"name": "scheduling.planner_run.start"})
+
+
+async def runs_in_progress(session: AsyncSession) -> list[PlannerRun]:
+    """Runs with status *bezig* (planning.RUNNING), however long ago they started."""
+    rows = await session.exec(select(PlannerRun).where(col(PlannerRun.status) == "bezig"))
     return list(rows.all())
 
 

@@ -21,6 +21,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scheduling import repository
+from scheduling.calendar_rows import sequence_after
 from scheduling.config import Settings
 from scheduling.domain.model import Assignment, FixedSession, PlanningProblem
 from scheduling.domain.rules import check_assignment
@@ -106,7 +107,7 @@ async def confirm(session: AsyncSession, session_id: uuid.UUID, *, expected_vers
         row,
         [_gepland(row, row.version + 1)],
         status=SessionStatus.BEVESTIGD.value,
-        sequence=row.sequence + 1,
+        sequence=sequence_after(row, status=SessionStatus.BEVESTIGD.value),
     )
 
 
@@ -164,9 +165,6 @@ async def change(
     if ends_at <= starts_at:
         raise RulesBroken(["De eindtijd ligt niet na de begintijd."])
     location = wanted.location if wanted.location is not None else row.location
-    significant = (on, starts_at, ends_at, location) != (
-        row.on, row.starts_at, row.ends_at, row.location,
-    )  # fmt: skip
     events: list[EventData] = []
     if status is SessionStatus.BEVESTIGD and (on, starts_at, ends_at) != (
         row.on, row.starts_at, row.ends_at,
@@ -192,7 +190,9 @@ async def change(
         starts_at=starts_at,
         ends_at=ends_at,
         location=location,
-        sequence=row.sequence + (1 if significant else 0),
+        sequence=sequence_after(
+            row, on=on, starts_at=starts_at, ends_at=ends_at, location=location
+        ),
         explanation=[*row.explanation, "Met de hand gewijzigd; de harde regels zijn gecontroleerd."]
         if (on, members) != (row.on, tuple(row.members))
         else row.explanation,
@@ -203,8 +203,9 @@ async def cancel(session: AsyncSession, session_id: uuid.UUID, *, expected_versi
     row = await _locked(session, session_id, expected_version)
     check_step(SessionStatus(row.status), Step.CANCEL)
     event = cancelled_event(row, row.version + 1)
+    cancelled = SessionStatus.GEANNULEERD.value
     await _write(
-        session, row, [event], status=SessionStatus.GEANNULEERD.value, sequence=row.sequence + 1
+        session, row, [event], status=cancelled, sequence=sequence_after(row, status=cancelled)
     )
 
 

@@ -12,13 +12,12 @@ from typing import Any
 
 import httpx
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ontour.auth import csrf
 from ontour.auth.identity import Identity
-from ontour.auth.sessions import SESSION_COOKIE
 from ontour.auth.tokens import InvalidToken, discover
 from ontour.messaging.streams import SESSION_TTL_SECONDS
 from ontour.observability.logging import get_logger
@@ -42,6 +41,12 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
     secret = settings.secret_key.get_secret_value()
     signer = URLSafeTimedSerializer(secret, salt="ontour-login")
     redirect_uri = f"{settings.public_base_url.rstrip('/')}/auth/callback"
+    # __Host-... behind https (Secure, Path=/, no Domain); plain names over http.
+    login_cookie = f"{settings.cookie_prefix}{LOGIN_COOKIE}"
+    session_cookie = settings.session_cookie_name
+    logout_tokens = identity.id_token_validator.with_audience(
+        settings.oidc_client_id, kind="logout"
+    )
     cookie_flags: dict[str, Any] = {
         "httponly": True,
         "samesite": "lax",
@@ -69,7 +74,7 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
         )
         response = RedirectResponse(f"{config['authorization_endpoint']}?{query}", 303)
         response.set_cookie(
-            LOGIN_COOKIE,
+            login_cookie,
             signer.dumps(
                 {
                     "state": state,
@@ -89,7 +94,7 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
     ) -> RedirectResponse:
         try:
             login = signer.loads(
-                request.cookies.get(LOGIN_COOKIE, ""), max_age=LOGIN_MAX_AGE_SECONDS
+                request.cookies.get(login_cookie, ""), max_age=LOGIN_MAX_AGE_SECONDS
             )
         except BadSignature:
             raise Problem(400, "Het aanmelden is verlopen. Probeer het opnieuw.") from None
@@ -109,14 +114,19 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
             )
         if token_response.status_code != 200:
             raise Problem(502, "De identiteitsprovider weigerde het aanmelden.")
-        id_token = str(token_response.json()["id_token"])
+        tokens = token_response.json()
+        id_token = str(tokens["id_token"])
         try:
             claims = await identity.id_token_validator.validate(id_token, nonce=login["nonce"])
         except InvalidToken:
             raise Problem(401, "Het aanmelden is niet gelukt.") from None
         principal = identity.principal_from_claims(claims, via="session")
         assert identity.sessions is not None
-        session_id = await identity.sessions.create(principal, id_token)
+        session_id = await identity.sessions.create(
+            principal,
+            sid=str(claims.get("sid") or ""),
+            refresh_token=str(tokens.get("refresh_token") or ""),
+        )
         log.info(
             "signed in",
             actor=principal.subject,
@@ -124,15 +134,15 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
             origin=request.client.host if request.client else "",
         )
         response = RedirectResponse(login["terug"], 303)
-        response.delete_cookie(LOGIN_COOKIE, path="/")
-        response.set_cookie(SESSION_COOKIE, session_id, max_age=SESSION_TTL_SECONDS, **cookie_flags)
+        response.delete_cookie(login_cookie, path="/", secure=settings.session_cookie_secure)
+        response.set_cookie(session_cookie, session_id, max_age=SESSION_TTL_SECONDS, **cookie_flags)
         return response
 
     @router.post("/afmelden")
     async def sign_out(request: Request) -> RedirectResponse:
         if not await csrf.is_valid(request, secret):
             raise Problem(403, "Het formulier is verlopen. Laad de pagina opnieuw.")
-        session_id = request.cookies.get(SESSION_COOKIE)
+        session_id = request.cookies.get(session_cookie)
         target = "/"
         if session_id and identity.sessions is not None:
             session = await identity.sessions.get(session_id)
@@ -141,15 +151,30 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
                 log.info("signed out", actor=session.principal.subject)
                 config = await discover(settings.oidc_issuer)
                 if config.get("end_session_endpoint"):
+                    # No id_token_hint: the ID token never goes into a URL (browser
+                    # history, proxy and IdP logs); client_id names the redirect's owner.
                     target = f"{config['end_session_endpoint']}?" + urllib.parse.urlencode(
                         {
-                            "id_token_hint": session.id_token,
-                            "post_logout_redirect_uri": f"{settings.public_base_url.rstrip('/')}/",
                             "client_id": settings.oidc_client_id,
+                            "post_logout_redirect_uri": f"{settings.public_base_url.rstrip('/')}/",
                         }
                     )
         response = RedirectResponse(target, 303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(session_cookie, path="/", secure=settings.session_cookie_secure)
         return response
+
+    @router.post("/auth/backchannel-logout")
+    async def backchannel_logout(logout_token: str = Form("")) -> Response:
+        """OpenID Connect Back-Channel Logout: the IdP ends a session (or all of a user's)."""
+        try:
+            claims = await logout_tokens.validate(logout_token)
+        except InvalidToken:
+            return Response(status_code=400, headers={"Cache-Control": "no-store"})
+        assert identity.sessions is not None
+        ended = await identity.sessions.delete_where(
+            subject=str(claims.get("sub") or "") or None, sid=str(claims.get("sid") or "") or None
+        )
+        log.info("signed out by the IdP", actor=claims.get("sub", ""), sessions=ended)
+        return Response(status_code=200, headers={"Cache-Control": "no-store"})
 
     return router

@@ -58,7 +58,10 @@ def fetch_id_token(
 ) -> str:
     """Sign ``subject`` in at the development IdP (code flow with PKCE); return the ID token.
 
-    For tests, the demo loader and benchmarks: an API client's Bearer token.
+    For tests, the demo loader and benchmarks: an API client's Bearer token in development.
+    This IdP issues only opaque access tokens, so outside production the services take its
+    ID token as a Bearer token (``ONTOUR_OIDC_DEV_ID_TOKENS_AS_BEARER``); in production an
+    API client needs a real access token (audience ``ONTOUR_OIDC_API_AUDIENCE``).
     """
     verifier = secrets.token_urlsafe(48)
     challenge = create_s256_code_challenge(verifier)

@@ -17,6 +17,9 @@ DUPLICATE_WINDOW_SECONDS = 2 * 60 * 60
 PRODUCING_SERVICES = ("intake", "scheduling", "aftercare")
 DEAD_LETTER_STREAM = "ONTOUR_DEADLETTERS"
 DEAD_LETTER_PREFIX = "ontour.deadletter"
+# The heads of the audit chains (ontour.audit), outside the services' databases.
+AUDIT_ANCHOR_STREAM = "ONTOUR_AUDIT_ANCHORS"
+AUDIT_ANCHOR_PREFIX = "ontour.audit.anchor"
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class StreamSpec:
     name: str
     subjects: list[str]
     description: str
+    # Refuse deleting single messages and purging through the API (the audit anchors).
+    sealed_history: bool = False
 
     def config(self, replicas: int = 1) -> StreamConfig:
         return StreamConfig(
@@ -36,6 +41,8 @@ class StreamSpec:
             max_age=0,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
             num_replicas=replicas,
+            deny_delete=self.sealed_history,
+            deny_purge=self.sealed_history,
         )
 
 
@@ -53,6 +60,12 @@ STREAMS: list[StreamSpec] = [
         [f"{DEAD_LETTER_PREFIX}.>"],
         "Messages a consumer could not process, parked with their reason",
     ),
+    StreamSpec(
+        AUDIT_ANCHOR_STREAM,
+        [f"{AUDIT_ANCHOR_PREFIX}.>"],
+        "Heads of the services' audit chains (sequence and HMAC), to detect truncation",
+        sealed_history=True,
+    ),
 ]
 
 
@@ -61,6 +74,17 @@ SESSION_TTL_SECONDS = 8 * 60 * 60
 # The wrapped data keys of aftercare cases, outside the database so that a database backup
 # alone can never decrypt an erased case (crypto-shredding). History 1: a purged key is gone.
 CASE_KEY_BUCKET = "ontour_case_keys"
+# Buckets only one service may touch: deploy/nats/auth.conf refuses the others every call on
+# them, even the info a service would ask at start-up to see that the bucket exists. So
+# only the infrastructure step creates them (aftercare finds its bucket when it needs it).
+OWNED_BUCKETS = {CASE_KEY_BUCKET: "aftercare"}
+
+
+def inbox_prefix(service: str) -> str:
+    """Where a service's replies arrive. Every NATS user may subscribe to ``_INBOX.>``, so a
+    reply there (a key-value get answered by JetStream) can be read by any of them: the owner
+    of a bucket gets inboxes of its own (``_INBOX_aftercare.``), which no one else may read."""
+    return f"_INBOX_{service}" if service in OWNED_BUCKETS.values() else "_INBOX"
 
 
 async def ensure_streams_at(nats_url: str, *, replicas: int = 1) -> None:
@@ -77,8 +101,9 @@ async def ensure_streams_at(nats_url: str, *, replicas: int = 1) -> None:
 async def ensure_streams(js: JetStreamContext, *, update: bool, replicas: int = 1) -> None:
     """Create missing streams; with ``update`` also bring existing ones to this definition.
 
-    Services call this with ``update=False`` (never overwrite what an operator set); the
-    infrastructure step (``ontour streams ensure``) calls it with ``update=True``.
+    Services call this with ``update=False`` (never overwrite what an operator set) and leave
+    the buckets of :data:`OWNED_BUCKETS` alone; the infrastructure step (``ontour streams
+    ensure``) calls it with ``update=True`` and creates those too.
     """
     for spec in STREAMS:
         try:
@@ -106,6 +131,8 @@ async def ensure_streams(js: JetStreamContext, *, update: bool, replicas: int = 
         ),
     ]
     for bucket in buckets:
+        if not update and bucket.bucket in OWNED_BUCKETS:
+            continue
         try:
             await js.key_value(bucket.bucket)
         except BucketNotFoundError:

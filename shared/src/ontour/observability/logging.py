@@ -2,16 +2,21 @@
 
 Every line carries ``trace_id``/``span_id`` of the current span. Never log personal data:
 log ids and categories only (the privacy tests search the logs for planted markers).
+Secret URLs (status links, calendar feeds, the sign-in callback's code) are redacted from
+every line by :func:`ontour.observability.redaction.redact_path`, whoever logs them.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 from opentelemetry import trace
+
+from ontour.observability.redaction import redact_value
 
 
 def _add_trace_context(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
@@ -20,6 +25,31 @@ def _add_trace_context(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str,
         event_dict["trace_id"] = format(span_context.trace_id, "032x")
         event_dict["span_id"] = format(span_context.span_id, "016x")
     return event_dict
+
+
+def _redact_secrets(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: value if key.startswith("_") else redact_value(value)
+        for key, value in event_dict.items()
+    }
+
+
+class _StdoutHandler(logging.StreamHandler[Any]):
+    """A handler writing to sys.stdout as it is at each record (see ``logger_factory``)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
+# Tracebacks without the frames' local variables: those hold tokens and personal data.
+_tracebacks = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
 
 
 def configure_logging(service_name: str, level: str = "INFO") -> None:
@@ -32,12 +62,15 @@ def configure_logging(service_name: str, level: str = "INFO") -> None:
     structlog.configure(
         processors=[
             *shared_processors,
-            structlog.processors.dict_tracebacks,
+            _tracebacks,
+            _redact_secrets,
             structlog.processors.EventRenamer("message"),
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        # No file: print to sys.stdout as it is at each call (loggers are cached on first use,
+        # and a stream captured then may be closed by now, as in tests).
+        logger_factory=structlog.PrintLoggerFactory(),
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service_name)
@@ -46,11 +79,13 @@ def configure_logging(service_name: str, level: str = "INFO") -> None:
         foreign_pre_chain=shared_processors,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _tracebacks,
+            _redact_secrets,
             structlog.processors.EventRenamer("message"),
             structlog.processors.JSONRenderer(),
         ],
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

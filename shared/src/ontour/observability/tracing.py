@@ -2,6 +2,9 @@
 
 Export is switched on by the standard ``OTEL_EXPORTER_OTLP_ENDPOINT`` variable; without it
 spans are still created (so ids reach the logs) but not exported.
+
+Every finished span passes :func:`ontour.observability.redaction.redact_path` before any
+processor (and so any exporter) sees it: secret URLs never leave the process.
 """
 
 from __future__ import annotations
@@ -10,8 +13,16 @@ import os
 
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import (
+    Event,
+    ReadableSpan,
+    SynchronousMultiSpanProcessor,
+    TracerProvider,
+)
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.trace import Status
+
+from ontour.observability.redaction import redact_query, redact_value
 
 _provider: TracerProvider | None = None
 
@@ -20,7 +31,10 @@ def configure_tracing(service_name: str, exporter: SpanExporter | None = None) -
     """Install one tracer provider per process (idempotent)."""
     global _provider
     if _provider is None:
-        _provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        _provider = TracerProvider(
+            resource=Resource.create({"service.name": service_name}),
+            active_span_processor=RedactingSpanProcessors(),
+        )
         if exporter is None and os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -29,6 +43,42 @@ def configure_tracing(service_name: str, exporter: SpanExporter | None = None) -
             _provider.add_span_processor(BatchSpanProcessor(exporter))
         trace.set_tracer_provider(_provider)
     return _provider
+
+
+def redacted(span: ReadableSpan) -> ReadableSpan:
+    """A copy of ``span`` with secret URLs (and query values) out of its name, attributes
+    and events (``http.target``, ``http.url``, ``url.path``, ``url.query``, ...)."""
+    attributes = {
+        key: redact_query(value) if key == "url.query" and isinstance(value, str)
+        else redact_value(value)
+        for key, value in (span.attributes or {}).items()
+    }  # fmt: skip
+    events = [
+        Event(event.name, redact_value(dict(event.attributes or {})), event.timestamp)
+        for event in span.events
+    ]
+    return ReadableSpan(
+        name=redact_value(span.name),
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=attributes,
+        events=events,
+        links=span.links,
+        kind=span.kind,
+        status=Status(span.status.status_code, redact_value(span.status.description)),
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+class RedactingSpanProcessors(SynchronousMultiSpanProcessor):
+    """The provider's processors, each handed the redacted span (so every exporter added
+    later, the OTLP one and the tests' in-memory one alike, sees only redacted spans)."""
+
+    def on_end(self, span: ReadableSpan) -> None:
+        super().on_end(redacted(span))
 
 
 def current_trace_headers() -> dict[str, str]:

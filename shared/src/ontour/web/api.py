@@ -7,10 +7,12 @@ Optimistic concurrency the same way everywhere: a change names the version it wa
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from ontour.auth.access import require
 from ontour.auth.principal import Principal, Role
@@ -22,6 +24,19 @@ MAX_PER_PAGE = 100
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 # A sign-in subject (a teamlid's id) in a path or query.
 SubjectId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE)]
+
+
+def _iso_date(value: Any) -> Any:
+    if type(value) is date or (
+        isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+    ):
+        return value
+    raise PydanticCustomError("date_parsing", "Input should be a date as YYYY-MM-DD")
+
+
+# A date in a query: YYYY-MM-DD only. Plain `date` also takes a number as a Unix time, so
+# `?van=0` would silently mean 1970-01-01.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class Link(BaseModel):

@@ -5,6 +5,8 @@ Validation errors name every offending field in ``invalidParams`` (NL API Design
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -13,10 +15,13 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from ontour.observability.logging import get_logger
+from ontour.observability.redaction import redact_path
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger(__name__)
@@ -162,17 +167,45 @@ def problem_response(
             return RedirectResponse(f"/aanmelden?terug={target}", status_code=303)
         error_page = getattr(request.app.state, "error_page", None)
         if error_page is not None:
-            return error_page(request, status, title, detail)
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-    }
+            page: Response = error_page(request, status, title, detail)
+            page.headers.update(headers or {})  # e.g. a 405's Allow, a 429's Retry-After
+            return page
+    body = problem_document(status, detail, request.url.path, title=title)
     if invalid_params:
         body["invalidParams"] = invalid_params
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_document(
+    status: int, detail: str, path: str, *, title: str | None = None
+) -> dict[str, Any]:
+    """The problem+json body (also for pure ASGI middleware, which has no request); the
+    path as ``instance`` without its secrets."""
+    return {
+        "type": "about:blank",
+        "title": title or DUTCH_TITLES.get(status, HTTPStatus(status).phrase),
+        "status": status,
+        "detail": detail,
+        "instance": redact_path(path),
+    }
+
+
+@functools.lru_cache(maxsize=1024)
+def _path_pattern(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]
+
+
+def allowed_methods(app: Any, path: str) -> list[str]:
+    """Every method some route of ``app`` serves on ``path`` (for a 405's ``Allow``).
+
+    Starlette names only the first route whose path matches, while FastAPI declares each
+    method of a path as a route of its own (GET and POST of a form page)."""
+    allowed: set[str] = set()
+    for context in iter_route_contexts(app.routes):
+        methods, template = context.methods, context.path
+        if methods and template and _path_pattern(template).match(path):
+            allowed |= methods
+    return sorted(allowed)
 
 
 def _wants_html(request: Request) -> bool:
@@ -211,13 +244,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail = "Deze bron bestaat niet."
         elif exc.status_code == 405 and detail == "Method Not Allowed":
             detail = "Deze methode is hier niet toegestaan."
-        return problem_response(
-            request, exc.status_code, detail, headers=getattr(exc, "headers", None)
-        )
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            allowed = allowed_methods(request.app, request.url.path)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+        return problem_response(request, exc.status_code, detail, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unhandled error", path=request.url.path, error=exc.__class__.__name__)
+        log.error(
+            "unhandled error", path=redact_path(request.url.path), error=exc.__class__.__name__
+        )
         return problem_response(
             request, 500, "Er ging iets mis aan onze kant. Probeer het later opnieuw."
         )

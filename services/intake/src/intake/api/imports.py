@@ -18,6 +18,7 @@ from ontour.web.export import (
     requested_format,
 )
 from ontour.web.problems import Problem, invalid, problem_responses
+from pydantic import BeforeValidator
 
 from intake import importing, repository
 from intake.api.schemas import ImportRapport
@@ -27,6 +28,17 @@ from intake.models import ImportRun
 router = APIRouter(prefix="/imports", tags=["imports"])
 
 REPORT_COLUMNS = ("rij", "status", "organisatie", "datum", "toelichting", "voorgesprek")
+
+
+def _a_file(value: Any) -> Any:
+    # A plain form field where the file belongs: say so in Dutch, naming the field (pydantic's
+    # own error reads only "is ongeldig"). A Problem is no ValueError: it leaves validation.
+    if isinstance(value, str):
+        raise invalid("file", "moet een bestand zijn")
+    return value
+
+
+Upload = Annotated[UploadFile, BeforeValidator(_a_file)]
 
 
 def report_table(run: ImportRun) -> ExportTable:
@@ -77,7 +89,7 @@ async def create_import(
     sessions: SessionsDep,
     cipher: CipherDep,
     principal: PrincipalDep,
-    file: Annotated[UploadFile, File(description="Het bestand (CSV of XLSX).")],
+    file: Annotated[Upload, File(description="Het bestand (CSV of XLSX).")],
 ) -> ImportRun:
     run = await run_import(request, sessions, cipher, principal, file)
     response.headers["Location"] = f"/intake/api/v1/imports/{run.id}"

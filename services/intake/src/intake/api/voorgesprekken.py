@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -26,6 +25,7 @@ from ontour.web.api import (
     CipherDep,
     Formaat,
     IfMatch,
+    IsoDate,
     Pagina,
     PerPagina,
     PrincipalDep,
@@ -135,8 +135,8 @@ async def list_voorgesprekken(
     provincie: Annotated[
         str | None, Query(pattern=r"^PV\d{2}$", description="CBS-code van de provincie.")
     ] = None,
-    van: Annotated[date | None, Query(description="Vanaf deze datum.")] = None,
-    tot: Annotated[date | None, Query(description="Tot en met deze datum.")] = None,
+    van: Annotated[IsoDate | None, Query(description="Vanaf deze datum.")] = None,
+    tot: Annotated[IsoDate | None, Query(description="Tot en met deze datum.")] = None,
     teamlid: Annotated[
         str | None,
         Query(min_length=1, max_length=100, pattern=PRINTABLE, description="Teamlid-id."),

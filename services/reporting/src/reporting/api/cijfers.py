@@ -15,7 +15,7 @@ from ontour.auth.principal import Role
 from ontour.clock import today
 from ontour.messaging.deadletters import count_dead_letters
 from ontour.service import SessionsDep
-from ontour.web.api import Formaat, PrincipalDep
+from ontour.web.api import Formaat, IsoDate, PrincipalDep
 from ontour.web.export import EXPORT_RESPONSES, ExportTable, export_response, requested_format
 from ontour.web.problems import Problem, invalid, problem_responses
 from pydantic import BaseModel, Field
@@ -29,8 +29,8 @@ from reporting.report import quarterly_report
 
 router = APIRouter(tags=["cijfers"])
 CACHE_SECONDS = 5.0
-Van = Annotated[date | None, Query(description="Vanaf deze datum.")]
-Tot = Annotated[date | None, Query(description="Tot en met deze datum.")]
+Van = Annotated[IsoDate | None, Query(description="Vanaf deze datum.")]
+Tot = Annotated[IsoDate | None, Query(description="Tot en met deze datum.")]
 Provincie = Annotated[str | None, Query(pattern=r"^PV\d{2}$", description="Provincie (PVxx).")]
 KwartaalId = Annotated[
     str | None,

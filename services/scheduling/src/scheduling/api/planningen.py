@@ -12,7 +12,7 @@ from ontour.clock import today
 from ontour.db import transaction
 from ontour.service import SessionsDep
 from ontour.web.api import PrincipalDep
-from ontour.web.problems import Problem, problem_responses
+from ontour.web.problems import Problem, invalid, problem_responses
 
 from scheduling import planning, repository
 from scheduling.api.schemas import PlanningPublic, PlanningStart, SessiePublic
@@ -47,10 +47,12 @@ async def start_run(
 ) -> PlannerRun:
     settings = request.app.state.runtime.settings
     limit = body.time_limit_seconds or settings.planner_time_limit_seconds
+    if body.plan_from is not None and body.plan_from < today():
+        raise invalid("plan_from", "ligt in het verleden")
     plan_from = body.plan_from or planning.default_plan_from(today())
     async with transaction(sessions) as session:
-        busy = [run for run in await repository.recent_runs(session) if run.status == "bezig"]
-        if busy:
+        await repository.lock_run_start(session)
+        if await repository.runs_in_progress(session):
             raise Problem(409, "Er loopt al een planningsronde; wacht tot die klaar is.")
         problem = await planning.build_problem(
             session, settings, plan_from=plan_from, time_limit=limit

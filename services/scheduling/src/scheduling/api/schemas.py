@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from ontour.contracts.scheduling import VervolgWens
 from ontour.contracts.types import LocalTime
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 from scheduling.domain.model import Background
 
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WEEKDAY = r"^(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)$"
 CODE = r"^(GM\d{4}|PV\d{2})$"
 OrganisationCode = Annotated[str, StringConstraints(pattern=CODE)]
@@ -50,10 +53,28 @@ class TeamlidIn(BaseModel):
 
 
 class TeamlidPublic(TeamlidIn):
+    """Het volledige profiel van een teamlid: alleen voor het teamlid zelf en coördinatoren."""
+
     model_config = ConfigDict(from_attributes=True)
 
     unavailable_dates: list[date] = Field(description="Data waarop het teamlid niet kan.")
     version: int = Field(description="Versie (If-Match).")
+
+
+class TeamlidKort(BaseModel):
+    """Een collega zoals andere teamleden die zien: naam, achtergrond en talen.
+
+    Woonplaats, gender, beschikbaarheid en uitgesloten organisaties ziet alleen het teamlid
+    zelf en een coördinator (zie TeamlidPublic).
+    """
+
+    # Forbidding extras keeps the two views apart when a response may hold either.
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
+
+    id: str = Field(description="Aanmeld-id (subject).")
+    name: str = Field(description="Naam.")
+    background: Background = Field(description="Achtergrond: oud-burgemeester, ...")
+    languages: list[str] = Field(description="Talen (ISO 639-1).")
 
 
 class Beschikbaarheid(BaseModel):
@@ -95,7 +116,20 @@ class PlanningStart(BaseModel):
     time_limit_seconds: float | None = Field(
         default=None, gt=0, le=600, description="Tijdslimiet in seconden."
     )
-    plan_from: date | None = Field(default=None, description="Plan vanaf deze datum.")
+    plan_from: date | None = Field(
+        default=None, description="Plan vanaf deze datum (jjjj-mm-dd, niet in het verleden)."
+    )
+
+    @field_validator("plan_from", mode="before")
+    @classmethod
+    def _a_calendar_date(cls, value: object) -> object:
+        """Only a date (or its ISO text): pydantic would take 0 as 1970-01-01 and a midnight
+        timestamp as a date."""
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+            return value
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            return value
+        raise PydanticCustomError("date_parsing", "a date as YYYY-MM-DD")
 
 
 class PlanningPublic(BaseModel):

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -23,6 +23,7 @@ from ontour.web.api import (
     PRINTABLE,
     Formaat,
     IfMatch,
+    IsoDate,
     PrincipalDep,
     SubjectId,
     conflict,
@@ -39,7 +40,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduling import repository
 from scheduling import sessions as lifecycle
 from scheduling.api.schemas import Agendafeed, SessiePublic, SessieWijziging, Uitkomst
-from scheduling.domain.calendar import CalendarEntry, EntryStatus, build_event_ics, build_feed
+from scheduling.calendar_rows import entry_of
+from scheduling.domain.calendar import CalendarEntry, build_event_ics, build_feed
 from scheduling.domain.session import StepRefused
 from scheduling.models import CalendarToken, SessionRow
 
@@ -98,8 +100,8 @@ async def _answer(sessions: Any, session_id: uuid.UUID, response: Response) -> S
 async def list_sessions(
     request: Request,
     sessions: SessionsDep,
-    van: Annotated[date | None, Query(description="Vanaf.")] = None,
-    tot: Annotated[date | None, Query(description="Tot en met.")] = None,
+    van: Annotated[IsoDate | None, Query(description="Vanaf.")] = None,
+    tot: Annotated[IsoDate | None, Query(description="Tot en met.")] = None,
     status: Annotated[
         str | None, Query(pattern="^(" + "|".join(STATUSES) + ")$", description="Status.")
     ] = None,
@@ -262,21 +264,8 @@ async def _entries(session: Any, rows: list[SessionRow]) -> list[CalendarEntry]:
     for row in rows:
         place = places.get(row.organisation_code)
         title = place.name if place else row.organisation_code
-        entries.append(
-            CalendarEntry(
-                session_id=str(row.id),
-                organisation_name=title,
-                start=datetime.combine(row.on, row.starts_at),
-                end=datetime.combine(row.on, row.ends_at),
-                location=row.location or title,
-                team_names=tuple(names.get(m, m) for m in row.members),
-                last_modified=row.updated_at,
-                status=EntryStatus.CANCELLED
-                if row.status == "geannuleerd"
-                else EntryStatus.CONFIRMED,
-                sequence=row.sequence,
-            )
-        )
+        team = tuple(names.get(m, m) for m in row.members)
+        entries.append(entry_of(row, organisation_name=title, team_names=team))
     return entries
 
 

@@ -1,4 +1,9 @@
-"""Teamleden and their availability; a teamlid manages their own availability."""
+"""Teamleden and their availability; a teamlid manages their own availability.
+
+Privacy between colleagues: a teamlid sees their own full profile but only the name,
+background and languages of colleagues (no home, gender, unavailable dates or excluded
+organisations); coordinators see everything.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from ontour import audit
 from ontour.auth.access import require
+from ontour.auth.principal import Principal
 from ontour.db import transaction
 from ontour.service import SessionsDep
 from ontour.web.api import (
@@ -23,16 +29,30 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from scheduling import repository
-from scheduling.api.schemas import Beschikbaarheid, TeamlidIn, TeamlidPublic
+from scheduling.api.schemas import Beschikbaarheid, TeamlidIn, TeamlidKort, TeamlidPublic
 from scheduling.models import TeamlidRow
 
 router = APIRouter(prefix="/teamleden", tags=["teamleden"])
 
 
-@router.get("", response_model=list[TeamlidPublic], summary="Teamleden")
-async def list_teamleden(sessions: SessionsDep) -> Any:
+def profile_for(principal: Principal, row: TeamlidRow) -> TeamlidPublic | TeamlidKort:
+    """The full profile for the teamlid themself and coordinators; colleagues see less."""
+    if is_coordinator(principal) or principal.subject == row.id:
+        return TeamlidPublic.model_validate(row)
+    return TeamlidKort.model_validate(row)
+
+
+@router.get(
+    "",
+    response_model=list[TeamlidPublic | TeamlidKort],
+    summary="Teamleden",
+    description="Coördinatoren zien de volledige profielen. Een teamlid ziet van zichzelf het "
+    "volledige profiel en van collega's alleen naam, achtergrond en talen.",
+)
+async def list_teamleden(sessions: SessionsDep, principal: PrincipalDep) -> Any:
     async with sessions() as session:
-        return await repository.teamleden(session)
+        rows = await repository.teamleden(session)
+    return [profile_for(principal, row) for row in rows]
 
 
 @router.post(
@@ -58,15 +78,24 @@ async def create_teamlid(
 
 
 @router.get(
-    "/{teamlid_id}", response_model=TeamlidPublic, responses=problem_responses(404), summary="Eén"
+    "/{teamlid_id}",
+    response_model=TeamlidPublic | TeamlidKort,
+    responses=problem_responses(404),
+    summary="Eén teamlid",
+    description="Het volledige profiel voor het teamlid zelf en coördinatoren; andere "
+    "teamleden zien alleen naam, achtergrond en talen.",
 )
-async def get_teamlid(teamlid_id: SubjectId, sessions: SessionsDep, response: Response) -> Any:
+async def get_teamlid(
+    teamlid_id: SubjectId, sessions: SessionsDep, principal: PrincipalDep, response: Response
+) -> Any:
     async with sessions() as session:
         row = await repository.get_teamlid(session, teamlid_id)
     if row is None:
         raise Problem(404, "Dit teamlid bestaat niet.")
-    response.headers["ETag"] = etag(row.version)
-    return row
+    profile = profile_for(principal, row)
+    if isinstance(profile, TeamlidPublic):
+        response.headers["ETag"] = etag(row.version)
+    return profile
 
 
 @router.put(
