@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 from intake.app import service as intake
 from ontour.audit import (
     GENESIS,
     _digest,
+    anchor_periodically,
     audit_key,
     last_anchor,
     verify,
@@ -244,3 +246,41 @@ def test_the_audit_key_is_required_outside_development():
     for value in ("", "change-me-audit-key"):
         with pytest.raises(ValueError, match="ONTOUR_AUDIT_KEY"):
             audit_key(value, development=False)
+
+
+class _CancelsAsAnchorCompletes:
+    """The service's engine, but the anchoring task is cancelled in the very step in which
+    an anchor's transaction completes: the cancellation and the completion arrive together,
+    as at a busy shutdown."""
+
+    def __init__(self, engine, job_box: list) -> None:
+        self._engine = engine
+        self._job_box = job_box
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    @contextlib.asynccontextmanager
+    async def begin(self):
+        async with self._engine.begin() as conn:
+            yield conn
+        if self._job_box:
+            asyncio.get_running_loop().call_soon(self._job_box.pop().cancel)
+
+
+async def test_the_anchoring_job_ends_when_cancelled_as_an_anchor_completes(audited):
+    # On Python 3.11 asyncio.wait_for swallowed exactly this cancellation: the job went on
+    # polling and the service's shutdown waited for it forever.
+    engine, js = audited.app.state.runtime.engine, _jetstream(audited)
+    job_box: list = []
+    job = asyncio.create_task(
+        anchor_periodically(
+            _CancelsAsAnchorCompletes(engine, job_box), lambda: js, "intake", every=1, seconds=0
+        )
+    )
+    job_box.append(job)
+    done, _ = await asyncio.wait([job], timeout=15)
+    assert job in done, "the anchoring job ignored its cancellation"
+    assert job.cancelled()
+    anchor = await last_anchor(js, "intake")
+    assert anchor is not None and anchor.sequence == (await _rows(engine))[-1]["id"]

@@ -315,9 +315,10 @@ async def anchor_periodically(
 
     async def anchor() -> None:
         nonlocal anchored, anchored_at
-        anchored = await asyncio.wait_for(
-            write_anchor(engine, jetstream(), service), ANCHOR_PUBLISH_TIMEOUT
-        )
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+        # arrives as the anchor completes, and the service's shutdown then waits forever.
+        async with asyncio.timeout(ANCHOR_PUBLISH_TIMEOUT):
+            anchored = await write_anchor(engine, jetstream(), service)
         anchored_at = time.monotonic()
 
     failing = False

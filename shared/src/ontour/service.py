@@ -56,6 +56,8 @@ from ontour.web.ui import PageRenderer, mount_static
 API_VERSION = "1.0.0"
 # How often the consumers' lag is read from JetStream (Prometheus scrapes every 15 s).
 CONSUMER_LAG_REFRESH_SECONDS = 5.0
+# How long the shutdown waits for the service's jobs (a final audit anchor among them).
+JOB_STOP_SECONDS = 10.0
 log = get_logger(__name__)
 
 
@@ -296,8 +298,14 @@ class Service:
     async def _stop(self, runtime: Runtime) -> None:
         for job in runtime.jobs:
             job.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await job
+        if runtime.jobs:
+            # Bounded: a job that does not end when cancelled must not hold up the shutdown.
+            ended, unfinished = await asyncio.wait(runtime.jobs, timeout=JOB_STOP_SECONDS)
+            for job in unfinished:
+                log.warning("job did not stop in time", service=self.name, job=job.get_name())
+            for job in ended:
+                if not job.cancelled() and job.exception() is not None:
+                    log.warning("job failed", service=self.name, job=job.get_name())
         if runtime.lag_task is not None:
             runtime.lag_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
