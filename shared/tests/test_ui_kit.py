@@ -10,7 +10,15 @@ from typing import Any, Literal
 import httpx
 import pytest
 from fastapi.exceptions import RequestValidationError
-from ontour.web import ui
+from ontour.formatting import (
+    format_datum,
+    format_datumtijd,
+    format_getal,
+    format_procent,
+    format_tijd,
+)
+from ontour.web.forms import FormState, field_id, form_errors, form_values
+from ontour.web.navigation import current_href, navigation_for, role_labels
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from starlette.datastructures import FormData
 from ui_support import kit_app
@@ -19,54 +27,54 @@ from ui_support import kit_app
 
 
 def test_dates_have_dutch_month_and_day_names():
-    assert ui.format_datum(date(2025, 3, 1)) == "1 maart 2025"
-    assert ui.format_datum(date(2025, 10, 15)) == "15 oktober 2025"
-    assert ui.format_datum(date(2025, 3, 1), "short") == "01-03-2025"
-    assert ui.format_datum(date(2025, 3, 1), "full") == "zaterdag 1 maart 2025"
-    assert ui.format_datum("2025-05-05") == "5 mei 2025"
-    assert ui.format_datum(None) == ""
+    assert format_datum(date(2025, 3, 1)) == "1 maart 2025"
+    assert format_datum(date(2025, 10, 15)) == "15 oktober 2025"
+    assert format_datum(date(2025, 3, 1), "short") == "01-03-2025"
+    assert format_datum(date(2025, 3, 1), "full") == "zaterdag 1 maart 2025"
+    assert format_datum("2025-05-05") == "5 mei 2025"
+    assert format_datum(None) == ""
 
 
 def test_times_are_in_amsterdam_with_summer_and_winter_time():
     winter = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
     summer = datetime(2025, 7, 15, 12, 0, tzinfo=UTC)
-    assert ui.format_datumtijd(winter) == "15 januari 2025 om 13:00"
-    assert ui.format_datumtijd(summer) == "15 juli 2025 om 14:00"
-    assert ui.format_tijd(summer) == "14:00"
-    assert ui.format_tijd(time(9, 5)) == "09:05"
+    assert format_datumtijd(winter) == "15 januari 2025 om 13:00"
+    assert format_datumtijd(summer) == "15 juli 2025 om 14:00"
+    assert format_tijd(summer) == "14:00"
+    assert format_tijd(time(9, 5)) == "09:05"
     # Naive datetimes are UTC by convention.
-    assert ui.format_datumtijd(datetime(2025, 7, 15, 12, 0)) == "15 juli 2025 om 14:00"
-    assert ui.format_datumtijd("2025-07-15T12:00:00+00:00") == "15 juli 2025 om 14:00"
+    assert format_datumtijd(datetime(2025, 7, 15, 12, 0)) == "15 juli 2025 om 14:00"
+    assert format_datumtijd("2025-07-15T12:00:00+00:00") == "15 juli 2025 om 14:00"
 
 
 def test_the_change_to_summer_time_and_the_date_line():
     # 30 March 2025, 01:00 UTC is the moment clocks go from 02:00 to 03:00.
-    assert ui.format_tijd(datetime(2025, 3, 30, 0, 59, tzinfo=UTC)) == "01:59"
-    assert ui.format_tijd(datetime(2025, 3, 30, 1, 0, tzinfo=UTC)) == "03:00"
+    assert format_tijd(datetime(2025, 3, 30, 0, 59, tzinfo=UTC)) == "01:59"
+    assert format_tijd(datetime(2025, 3, 30, 1, 0, tzinfo=UTC)) == "03:00"
     # 26 October 2025, 01:00 UTC: back from 03:00 to 02:00.
-    assert ui.format_tijd(datetime(2025, 10, 26, 0, 30, tzinfo=UTC)) == "02:30"
-    assert ui.format_tijd(datetime(2025, 10, 26, 1, 30, tzinfo=UTC)) == "02:30"
+    assert format_tijd(datetime(2025, 10, 26, 0, 30, tzinfo=UTC)) == "02:30"
+    assert format_tijd(datetime(2025, 10, 26, 1, 30, tzinfo=UTC)) == "02:30"
     # 23:30 UTC on 31 December is already New Year's Day in Amsterdam.
     new_year = datetime(2024, 12, 31, 23, 30, tzinfo=UTC)
-    assert ui.format_datum(new_year) == "1 januari 2025"
-    assert ui.format_datumtijd(new_year, "full") == "woensdag 1 januari 2025 om 00:30"
+    assert format_datum(new_year) == "1 januari 2025"
+    assert format_datumtijd(new_year, "full") == "woensdag 1 januari 2025 om 00:30"
 
 
 def test_numbers_are_dutch():
-    assert ui.format_getal(1234567) == "1.234.567"
-    assert ui.format_getal(1234.5) == "1.234,5"
-    assert ui.format_getal(Decimal("0.5"), 2) == "0,50"
-    assert ui.format_getal(3, 0) == "3"
-    assert ui.format_procent(0.256) == "26%"
-    assert ui.format_procent(0.256, 1) == "25,6%"
-    assert ui.format_getal(None) == ""
+    assert format_getal(1234567) == "1.234.567"
+    assert format_getal(1234.5) == "1.234,5"
+    assert format_getal(Decimal("0.5"), 2) == "0,50"
+    assert format_getal(3, 0) == "3"
+    assert format_procent(0.256) == "26%"
+    assert format_procent(0.256, 1) == "25,6%"
+    assert format_getal(None) == ""
 
 
 # --------------------------------------------------------------------------- navigation
 
 
 def _menu(roles: Any) -> list[tuple[str, str]]:
-    return [(item.label, item.href) for item in ui.navigation_for(roles)]
+    return [(item.label, item.href) for item in navigation_for(roles)]
 
 
 def test_navigation_for_each_role():
@@ -95,21 +103,21 @@ def test_navigation_merges_roles_and_ignores_unknown_ones():
     ]
     assert _menu({"hacker"}) == []  # signed in without a known role: nothing
     assert _menu(frozenset()) == []
-    assert all(item.description for item in ui.navigation_for({"coordinator"}))
+    assert all(item.description for item in navigation_for({"coordinator"}))
 
 
 def test_the_current_menu_item():
-    items = ui.navigation_for({"coordinator", "beheerder"})
-    assert ui.current_href(items, "/intake/") == "/intake/"
-    assert ui.current_href(items, "/intake/organisaties/GM0014") == "/intake/"
-    assert ui.current_href(items, "/beheer") == "/beheer"
-    assert ui.current_href(items, "/") is None
-    assert ui.current_href(items, "/intakes") is None
+    items = navigation_for({"coordinator", "beheerder"})
+    assert current_href(items, "/intake/") == "/intake/"
+    assert current_href(items, "/intake/organisaties/GM0014") == "/intake/"
+    assert current_href(items, "/beheer") == "/beheer"
+    assert current_href(items, "/") is None
+    assert current_href(items, "/intakes") is None
 
 
 def test_role_labels():
-    assert ui.role_labels({"teamlid", "coordinator"}) == "Coördinator, Teamlid"
-    assert ui.role_labels({"ministerie"}) == "Ministerie van BZK"
+    assert role_labels({"teamlid", "coordinator"}) == "Coördinator, Teamlid"
+    assert role_labels({"ministerie"}) == "Ministerie van BZK"
 
 
 # --------------------------------------------------------------------------- form errors
@@ -135,7 +143,7 @@ LABELS = {"name": "Naam", "tier": "Bestuurslaag", "held_on": "Datum"}
 def _errors(data: dict[str, Any]) -> dict[str, str]:
     with pytest.raises(ValidationError) as caught:
         _Form.model_validate(data)
-    return ui.form_errors(caught.value, LABELS)
+    return form_errors(caught.value, LABELS)
 
 
 def test_form_errors_from_a_validation_error():
@@ -158,21 +166,21 @@ def test_form_errors_from_invalid_params_and_request_validation():
         {"name": "name", "reason": "is te kort"},
         {"name": "held_on", "reason": "Kies een datum na de start van de tour."},
     ]
-    assert ui.form_errors(params, LABELS) == {
+    assert form_errors(params, LABELS) == {
         "name": "Naam is verplicht",
         "held_on": "Kies een datum na de start van de tour.",
     }
     exc = RequestValidationError(
         [{"type": "missing", "loc": ("body", "tier"), "msg": "Field required", "input": None}]
     )
-    assert ui.form_errors(exc, LABELS) == {"tier": "Bestuurslaag is verplicht"}
+    assert form_errors(exc, LABELS) == {"tier": "Bestuurslaag is verplicht"}
 
 
 def test_form_values_keep_what_was_typed():
     form = FormData([("name", "Jan"), ("topics", "a"), ("csrf_token", "t"), ("x", "1"), ("x", "2")])
-    values = ui.form_values(form, lists=["topics", "other"])
+    values = form_values(form, lists=["topics", "other"])
     assert values == {"name": "Jan", "topics": ["a"], "other": [], "x": ["1", "2"]}
-    state = ui.FormState(values)
+    state = FormState(values)
     assert state.value("name") == "Jan"
     assert state.value("missing") == ""
     assert state.selected("topics") == ["a"]
@@ -183,8 +191,8 @@ def test_form_values_keep_what_was_typed():
 
 
 def test_field_ids():
-    assert ui.field_id("held_on") == "held_on"
-    assert ui.field_id("address.street") == "address-street"
+    assert field_id("held_on") == "held_on"
+    assert field_id("address.street") == "address-street"
 
 
 # --------------------------------------------------------------------------- rendering

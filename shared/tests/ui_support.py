@@ -11,7 +11,9 @@ from typing import Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import PlainTextResponse
-from ontour.web import ui
+from ontour.frontdoor import pages_router
+from ontour.web.kit_example import example_router
+from ontour.web.rendering import PageRenderer, mount_static
 
 
 @dataclass
@@ -33,9 +35,10 @@ def kit_app(development: bool | None = True, environment: str | None = None) -> 
         request.state.csrf_token = "csrf-123"
         return await call_next(request)
 
-    pages = ui.PageRenderer("", development=development)
-    app.include_router(ui.pages_router(pages, example=True))
-    intake = ui.PageRenderer("intake", development=development)
+    pages = PageRenderer("", development=development)
+    app.include_router(pages_router(pages))
+    app.include_router(example_router(pages))
+    intake = PageRenderer("intake", development=development)
 
     @app.get("/intake/")
     async def intake_home(request: Request) -> Any:
@@ -49,5 +52,5 @@ def kit_app(development: bool | None = True, environment: str | None = None) -> 
     async def sign_out(csrf_token: str = Form("")) -> PlainTextResponse:
         return PlainTextResponse(f"afgemeld met token {csrf_token}")
 
-    ui.mount_static(app, "intake")
+    mount_static(app, "intake")
     return app

@@ -11,8 +11,8 @@ import pytest
 from aftercare import pages
 from aftercare.app import service as aftercare
 from aftercare.domain.service_level import AMSTERDAM
+from ontour.i18n import untranslated_messages
 from ontour.testing.plugin import running_service, scalar
-from ontour.web import ui
 
 ANONYMOUS = {"Accept": "text/html", "Authorization": ""}
 FORM = {
@@ -28,7 +28,7 @@ FORM = {
 
 
 def test_every_text_of_the_pages_has_dutch():
-    missing = ui.untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
+    missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
     assert not missing, missing
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from intake import pages
 from intake.app import service as intake
+from ontour.i18n import untranslated_messages
 from ontour.testing.plugin import running_service, scalar
-from ontour.web import ui
 
 HTML = {"Accept": "text/html"}
 FORM = {
@@ -113,7 +113,7 @@ async def test_my_actions_and_the_import_page(site):
 
 
 def test_every_text_of_the_pages_has_dutch():
-    missing = ui.untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
+    missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
     assert not missing, missing
 
 

@@ -25,8 +25,8 @@ from ontour.contracts.intake import (
 )
 from ontour.contracts.scheduling import SessieGehouden, SessieGepland, SessieVerplaatst
 from ontour.events import CloudEvent, EventData
+from ontour.i18n import untranslated_messages
 from ontour.testing.plugin import eventually, running_service, scalar, scrape_metrics
-from ontour.web import ui
 from openpyxl import load_workbook
 from prometheus_client.parser import text_string_to_metric_families
 from pypdf import PdfReader
@@ -356,7 +356,7 @@ async def test_exports_and_the_dashboard_show_the_same_published_cells(api, nats
 
 
 def test_every_text_of_the_dashboard_has_dutch():
-    missing = ui.untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
+    missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
     assert not missing, missing
 
 

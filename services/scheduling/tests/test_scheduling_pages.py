@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from ontour.i18n import untranslated_messages
 from ontour.testing.plugin import eventually, scalar
-from ontour.web import ui
 from scheduling import pages
 from service_support import API, TEAM, held, requests_arrived
 
@@ -16,7 +16,7 @@ HTML = {"Accept": "text/html"}
 
 
 def test_every_text_of_the_pages_has_dutch():
-    missing = ui.untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
+    missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
     assert not missing, missing
 
 

@@ -10,7 +10,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import nats
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse
 
 from ontour.auth.csrf import CsrfCookieMiddleware
 from ontour.auth.identity import Identity
@@ -22,7 +23,28 @@ from ontour.observability.logging import configure_logging
 from ontour.settings import ServiceSettings
 from ontour.web.middleware import harden
 from ontour.web.problems import Problem, install_problem_handlers
-from ontour.web.ui import PageRenderer, pages_router
+from ontour.web.rendering import PageRenderer, static_router
+
+
+def pages_router(pages: PageRenderer) -> APIRouter:
+    """The front door's pages, for mounting at the root: ``/`` (start page),
+    ``/toegankelijkheid``, ``/beheer`` and the kit's assets at ``/static``."""
+    router = APIRouter(include_in_schema=False)
+    router.routes.extend(static_router().routes)
+
+    @router.get("/", response_class=HTMLResponse)
+    async def start(request: Request) -> HTMLResponse:
+        return pages.render(request, "ui/start.html")
+
+    @router.get("/toegankelijkheid", response_class=HTMLResponse)
+    async def accessibility(request: Request) -> HTMLResponse:
+        return pages.render(request, "ui/toegankelijkheid.html")
+
+    @router.get("/beheer", response_class=HTMLResponse)
+    async def administration(request: Request) -> HTMLResponse:
+        return pages.render(request, "ui/beheer.html")
+
+    return router
 
 
 class FrontDoorSettings(ServiceSettings):

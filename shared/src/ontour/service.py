@@ -50,8 +50,8 @@ from ontour.web.asyncapi_page import render_asyncapi_page
 from ontour.web.audit_api import audit_router
 from ontour.web.middleware import DEFAULT_MAX_BODY_BYTES, harden
 from ontour.web.problems import Problem, install_problem_handlers
+from ontour.web.rendering import PageRenderer, mount_static
 from ontour.web.routes import route_template
-from ontour.web.ui import PageRenderer, mount_static
 
 API_VERSION = "1.0.0"
 # How often the consumers' lag is read from JetStream (Prometheus scrapes every 15 s).

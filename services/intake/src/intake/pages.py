@@ -30,10 +30,12 @@ from ontour.contracts.intake import (
     Weekdag,
 )
 from ontour.db import transaction
+from ontour.i18n import N_
 from ontour.service import SessionsDep
 from ontour.web.api import CipherDep, PrincipalDep, is_coordinator
+from ontour.web.forms import FormState
 from ontour.web.problems import Problem
-from ontour.web.ui import N_, FormState, PageRenderer
+from ontour.web.rendering import PageRenderer
 from pydantic import ValidationError
 
 from intake import recording, repository

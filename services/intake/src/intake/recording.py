@@ -23,8 +23,8 @@ from ontour.contracts.intake import (
 )
 from ontour.crypto import FieldCipher
 from ontour.events import EventData
+from ontour.formatting import format_datum
 from ontour.messaging.outbox import enqueue_many
-from ontour.web.ui import format_datum
 from sqlalchemy import insert, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession

@@ -17,9 +17,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from ontour.auth.principal import Role
 from ontour.clock import today
+from ontour.formatting import format_getal
 from ontour.service import RuntimeDep, SessionsDep
 from ontour.web.api import PrincipalDep
-from ontour.web.ui import PageRenderer, format_getal
+from ontour.web.rendering import PageRenderer
 
 from reporting import kaart, releasing
 from reporting.api.cijfers import period_of, tour_tables

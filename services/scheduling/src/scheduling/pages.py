@@ -19,10 +19,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ontour.auth.principal import Principal
 from ontour.clock import today
 from ontour.contracts.scheduling import VervolgWens
+from ontour.i18n import N_
 from ontour.service import SessionsDep
 from ontour.web.api import PrincipalDep, is_coordinator
+from ontour.web.forms import FormState
 from ontour.web.problems import Problem
-from ontour.web.ui import N_, FormState, PageRenderer
+from ontour.web.rendering import PageRenderer
 from pydantic import ValidationError
 
 from scheduling import repository

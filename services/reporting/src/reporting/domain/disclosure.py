@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TypedDict
 
-from ontour.web.ui import format_getal, format_procent
+from ontour.formatting import format_getal, format_procent
 
 DEFAULT_THRESHOLD = 5
 MIN_THRESHOLD = 3

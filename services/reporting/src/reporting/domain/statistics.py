@@ -22,8 +22,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ontour.clock import AMSTERDAM
 from ontour.contracts.intake import OrganisatieSoort
-from ontour.web.ui import TIMEZONE
 
 
 def local_date(moment: date | datetime) -> date:
@@ -32,7 +32,7 @@ def local_date(moment: date | datetime) -> date:
         return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"a moment needs a time zone, got {moment.isoformat()}")
-    return moment.astimezone(TIMEZONE).date()
+    return moment.astimezone(AMSTERDAM).date()
 
 
 def days_between(start: date | datetime, end: date | datetime) -> int:
