@@ -12,6 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from ontour.devstack.stack import service_names
 from schemathesis.checks import positive_data_acceptance
+from schemathesis.core.failures import FailureGroup
 
 
 @pytest.mark.parametrize("service", service_names())
@@ -33,6 +34,8 @@ def test_api_conforms_to_its_openapi(base_url, as_role, service):
 
         try:
             conforms()
-        except Exception as failure:  # report every operation, not only the first
+        # Report every operation, not only the first: schemathesis' FailureGroup is a
+        # BaseExceptionGroup, which `except Exception` alone does not catch.
+        except (Exception, FailureGroup) as failure:
             failures.append(f"{operation.label}:\n{failure}")
     assert not failures, "\n\n".join(failures)
