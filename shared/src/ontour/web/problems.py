@@ -97,12 +97,34 @@ class ProblemDetails(BaseModel):
     )
 
 
+# What the optimistic concurrency answers mean (ontour.web.api.expected_version, conflict),
+# for the operations that take a version: those that document its 428.
+VERSION_ANSWERS: dict[int, dict[str, Any]] = {
+    409: {
+        "description": "Conflict met de huidige toestand, zoals een versie (If-Match of "
+        "version) die niet meer de huidige is: haal die op en probeer het opnieuw.",
+        "headers": {
+            "ETag": {
+                "description": 'De huidige versie, bij een verouderde versie: "3".',
+                "schema": {"type": "string", "pattern": r'^"[0-9]+"$'},
+            }
+        },
+    },
+    428: {
+        "description": "Versie vereist: geef de versie mee waarop de wijziging is gebaseerd "
+        '(If-Match: "3" of version), zodat niemands wijziging ongemerkt wordt overschreven.'
+    },
+}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the given error statuses, documented as problem+json."""
     schema = {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+    versioned = 428 in statuses
     return {
         status: {
             "description": DUTCH_TITLES.get(status, ""),
+            **(VERSION_ANSWERS.get(status, {}) if versioned else {}),
             "model": ProblemDetails,
             "content": {PROBLEM_JSON: schema},
         }
