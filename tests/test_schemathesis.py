@@ -50,3 +50,25 @@ def test_api_conforms_to_its_openapi(base_url, as_role, service):
         except (Exception, FailureGroup) as failure:
             failures.append(f"{operation.label}:\n{failure}")
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("service", service_names())
+def test_api_conforms_along_its_links(base_url, as_role, service):
+    schema = service_schema(base_url, service)
+    machine = schema.as_state_machine()  # infers the links
+    if not schema.statistic.transitions.total:
+        pytest.skip(f"{service} has no operation that uses what another one returns")
+
+    class Calls(machine):
+        def get_call_kwargs(self, case):
+            return {"headers": as_role("coordinator")}
+
+    Calls.run(
+        settings=settings(
+            max_examples=10,
+            stateful_step_count=6,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
