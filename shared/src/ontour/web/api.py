@@ -91,6 +91,17 @@ IfMatch = Annotated[
     # A header is absent or a string, never null (which `str | None` would document).
     WithJsonSchema({"type": "string", "pattern": ETAG_PATTERN}),
 ]
+# Where If-Match is the only place for the version: required, and its absence still answered
+# with 428 (ontour.web.problems).
+RequiredIfMatch = Annotated[
+    str,
+    Header(
+        pattern=ETAG_PATTERN,
+        description='De versie waarop de wijziging is gebaseerd, als ETag: "3" (of W/"3"), '
+        "zoals de ETag van het ophalen. Zonder If-Match volgt 428; is de versie niet meer de "
+        "huidige, dan volgt 409 met de huidige in ETag.",
+    ),
+]
 
 
 def is_coordinator(principal: Principal) -> bool:

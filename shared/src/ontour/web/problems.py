@@ -240,6 +240,14 @@ def _field_name(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _only_if_match_missing(errors: Sequence[Any]) -> bool:
+    """A request that is fine but for its version: 428 Precondition Required (RFC 6585)."""
+    return bool(errors) and all(
+        err.get("type") == "missing" and tuple(err.get("loc", ())) == ("header", "if-match")
+        for err in errors
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> Response:
@@ -254,6 +262,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
+        if _only_if_match_missing(exc.errors()):  # a required If-Match (api.RequiredIfMatch)
+            return problem_response(
+                request,
+                428,
+                "Geef in If-Match de versie mee waarop de wijziging is gebaseerd, zodat "
+                "niemands wijziging ongemerkt wordt overschreven.",
+            )
         problem = validation_problem(exc.errors())
         return problem_response(request, 422, problem.detail, invalid_params=problem.invalid_params)
 
