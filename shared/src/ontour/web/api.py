@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from ontour.auth.access import require
@@ -78,9 +78,29 @@ Formaat = Annotated[
         description="Download als csv of xlsx (of vraag text/csv of xlsx aan met Accept).",
     ),
 ]
+# An entity tag as RFC 9110 writes it; ours are the entity's version number.
+ETAG_PATTERN = r'^(W/)?"[0-9]+"$'
 IfMatch = Annotated[
     str | None,
-    Header(description='Versie waarop de wijziging is gebaseerd, als ETag: "3" (of W/"3").'),
+    Header(
+        pattern=ETAG_PATTERN,
+        description='De versie waarop de wijziging is gebaseerd, als ETag: "3" (of W/"3"), '
+        "zoals de ETag van het ophalen. Zonder If-Match (en zonder version) volgt 428; "
+        "is de versie niet meer de huidige, dan volgt 409 met de huidige in ETag.",
+    ),
+    # A header is absent or a string, never null (which `str | None` would document).
+    WithJsonSchema({"type": "string", "pattern": ETAG_PATTERN}),
+]
+# Where If-Match is the only place for the version: required, and its absence still answered
+# with 428 (ontour.web.problems).
+RequiredIfMatch = Annotated[
+    str,
+    Header(
+        pattern=ETAG_PATTERN,
+        description='De versie waarop de wijziging is gebaseerd, als ETag: "3" (of W/"3"), '
+        "zoals de ETag van het ophalen. Zonder If-Match volgt 428; is de versie niet meer de "
+        "huidige, dan volgt 409 met de huidige in ETag.",
+    ),
 ]
 
 
@@ -97,15 +117,8 @@ def expected_version(if_match: str | None, body_version: int | None = None) -> i
 
     Without either a change is refused with 428: a blind overwrite is what this prevents.
     """
-    if if_match is not None:
-        match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
-        if match is None:
-            raise Problem(
-                422,
-                'If-Match moet een versie zijn, bijvoorbeeld "3".',
-                invalid_params=[{"name": "If-Match", "reason": "heeft niet het juiste formaat"}],
-            )
-        return int(match[1])
+    if if_match is not None:  # its format is checked with the request (ETAG_PATTERN)
+        return int(if_match.removeprefix("W/").strip('"'))
     if body_version is not None:
         return body_version
     raise Problem(

@@ -97,12 +97,34 @@ class ProblemDetails(BaseModel):
     )
 
 
+# What the optimistic concurrency answers mean (ontour.web.api.expected_version, conflict),
+# for the operations that take a version: those that document its 428.
+VERSION_ANSWERS: dict[int, dict[str, Any]] = {
+    409: {
+        "description": "Conflict met de huidige toestand, zoals een versie (If-Match of "
+        "version) die niet meer de huidige is: haal die op en probeer het opnieuw.",
+        "headers": {
+            "ETag": {
+                "description": 'De huidige versie, bij een verouderde versie: "3".',
+                "schema": {"type": "string", "pattern": r'^"[0-9]+"$'},
+            }
+        },
+    },
+    428: {
+        "description": "Versie vereist: geef de versie mee waarop de wijziging is gebaseerd "
+        '(If-Match: "3" of version), zodat niemands wijziging ongemerkt wordt overschreven.'
+    },
+}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the given error statuses, documented as problem+json."""
     schema = {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+    versioned = 428 in statuses
     return {
         status: {
             "description": DUTCH_TITLES.get(status, ""),
+            **(VERSION_ANSWERS.get(status, {}) if versioned else {}),
             "model": ProblemDetails,
             "content": {PROBLEM_JSON: schema},
         }
@@ -218,6 +240,14 @@ def _field_name(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _only_if_match_missing(errors: Sequence[Any]) -> bool:
+    """A request that is fine but for its version: 428 Precondition Required (RFC 6585)."""
+    return bool(errors) and all(
+        err.get("type") == "missing" and tuple(err.get("loc", ())) == ("header", "if-match")
+        for err in errors
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> Response:
@@ -232,6 +262,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
+        if _only_if_match_missing(exc.errors()):  # a required If-Match (api.RequiredIfMatch)
+            return problem_response(
+                request,
+                428,
+                "Geef in If-Match de versie mee waarop de wijziging is gebaseerd, zodat "
+                "niemands wijziging ongemerkt wordt overschreven.",
+            )
         problem = validation_problem(exc.errors())
         return problem_response(request, 422, problem.detail, invalid_params=problem.invalid_params)
 

@@ -10,8 +10,8 @@ from ontour.auth.access import require
 from ontour.db import transaction
 from ontour.service import SessionsDep
 from ontour.web.api import (
-    IfMatch,
     PrincipalDep,
+    RequiredIfMatch,
     SubjectId,
     conflict,
     etag,
@@ -87,7 +87,7 @@ async def get_peer(
 )
 async def update_peer(
     peer_id: SubjectId, body: PeerIn, sessions: SessionsDep, request: Request,
-    if_match: IfMatch = None,
+    if_match: RequiredIfMatch,
 ) -> Any:  # fmt: skip
     expected = expected_version(if_match)
     async with transaction(sessions) as session:

@@ -74,7 +74,12 @@ class Aanvraag(BaseModel):
     phone: Annotated[str, StringConstraints(max_length=20, pattern=PHONE)] | None = Field(
         default=None, description="Telefoonnummer."
     )
-    consent_handling: bool = Field(description="Toestemming om uw verzoek te behandelen.")
+    # Only true is valid; a false one is refused with its reason in Dutch (api.verzoeken).
+    consent_handling: bool = Field(
+        json_schema_extra={"const": True},
+        description="Toestemming om uw verzoek te behandelen: zonder (false) kunnen wij niets "
+        "voor u doen en bewaren wij niets.",
+    )
     consent_share_with_peer: bool = Field(
         default=False, description="Toestemming om uw gegevens te delen met de gekoppelde peer."
     )

@@ -31,10 +31,16 @@ router = APIRouter(tags=["cijfers"])
 CACHE_SECONDS = 5.0
 Van = Annotated[IsoDate | None, Query(description="Vanaf deze datum.")]
 Tot = Annotated[IsoDate | None, Query(description="Tot en met deze datum.")]
-Provincie = Annotated[str | None, Query(pattern=r"^PV\d{2}$", description="Provincie (PVxx).")]
+# The twelve provinces, PV20 (Groningen) up to PV31 (Limburg).
+Provincie = Annotated[
+    str | None,
+    Query(
+        pattern=r"^PV(2[0-9]|3[01])$", description="Provincie: PV20 (Groningen) t/m PV31 (Limburg)."
+    ),
+]
 KwartaalId = Annotated[
     str | None,
-    Query(pattern=r"^20\d{2}-[KQ][1-4]$", description="Een kwartaal, bijvoorbeeld 2026-K3."),
+    Query(pattern=vrijgaven.QUARTER_ID, description="Een kwartaal, bijvoorbeeld 2026-K3."),
 ]
 
 

@@ -26,7 +26,17 @@ from reporting.figures import release_tables, year_tables
 from reporting.models import RmRelease
 
 router = APIRouter(tags=["vrijgaven"])
-ReleaseId = Annotated[str, Path(description="Een kwartaal, bijvoorbeeld 2026-K3.")]
+QUARTER_ID = r"^20\d{2}-[KQ][1-4]$"
+# The form is documented; find() checks it, answering with the releases there are.
+ReleaseId = Annotated[
+    str,
+    Path(
+        json_schema_extra={"pattern": QUARTER_ID}, description="Een kwartaal, bijvoorbeeld 2026-K3."
+    ),
+]
+# Asked for all the same, a period is refused with the releases there are (422); it is no
+# parameter of the API, so the OpenAPI leaves it out.
+NoPeriod = Annotated[str | None, Query(include_in_schema=False)]
 
 
 class Samengevoegd(BaseModel):
@@ -134,12 +144,10 @@ async def _body(session: AsyncSession, release_id: str | None) -> Vrijgave:
     response_model=Vrijgave,
     responses=problem_responses(404, 422),
     summary="De nieuwste vrijgave van de cijfers over personen (geen vrije perioden)",
+    description="Een periode (van, tot) kan niet: kies een vrijgave "
+    "(/nazorg/vrijgaven/{vrijgave}).",
 )
-async def newest(
-    sessions: SessionsDep,
-    van: Annotated[str | None, Query(description="Niet toegestaan: kies een vrijgave.")] = None,
-    tot: Annotated[str | None, Query(description="Niet toegestaan: kies een vrijgave.")] = None,
-) -> Vrijgave:
+async def newest(sessions: SessionsDep, van: NoPeriod = None, tot: NoPeriod = None) -> Vrijgave:
     async with sessions() as session:
         if van is not None or tot is not None:
             raise invalid(
