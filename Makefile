@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
+# Spectral with the NL API Design Rules ruleset (deploy/api-linter/SOURCE.md), pinned by npm.
+API_LINTER := deploy/api-linter
+SPECTRAL := $(API_LINTER)/node_modules/.bin/spectral
 
 .PHONY: help install up demo test test-fast lint bench reset clean
 
@@ -9,7 +12,7 @@ help:
 	@echo "make up      - start het hele systeem lokaal op http://127.0.0.1:8080"
 	@echo "make test    - alle tests tegen echte NATS, PostgreSQL (en Chromium)"
 	@echo "make demo    - make up, gevuld met fictieve demodata"
-	@echo "make lint    - ruff, mypy en import-linter"
+	@echo "make lint    - ruff, mypy, import-linter en de API-linter (NL API Design Rules)"
 	@echo "make bench   - benchmarks (resultaten in results/bench/)"
 	@echo "make reset   - wis alle lokale data (.ontour/)"
 
@@ -21,20 +24,28 @@ $(BIN)/.installed: uv.lock pyproject.toml shared/pyproject.toml services/*/pypro
 	python3 -m uv sync --frozen --all-packages
 	@touch $@
 
+# Needs Node.js 20 and npm; installs exactly the lockfile.
+$(SPECTRAL): $(API_LINTER)/package.json $(API_LINTER)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm ontbreekt: installeer Node.js 20 en npm (nodig voor de API-linter)"; exit 1; }
+	npm ci --prefix $(API_LINTER)
+	@touch $@
+
 up: install
 	$(BIN)/ontour up
 
 demo: install
 	ONTOUR_DEMO=1 $(BIN)/ontour up
 
-test: install
+test: install $(SPECTRAL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install $(SPECTRAL)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	rm -rf results/openapi && $(BIN)/ontour openapi results/openapi
+	$(SPECTRAL) lint --fail-severity error -r $(API_LINTER)/linter.yaml results/openapi/*.json
 
 bench: install
 	$(BIN)/python -m bench
@@ -44,4 +55,4 @@ reset:
 	@echo "Lokale data gewist."
 
 clean: reset
-	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(API_LINTER)/node_modules results .pytest_cache .mypy_cache .ruff_cache

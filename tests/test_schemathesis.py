@@ -25,7 +25,8 @@ def service_schema(base_url: str, service: str):
     schema = schemathesis.openapi.from_url(
         f"{base_url}/{service}/api/v1/openapi.json", config=SchemathesisConfig.from_path(CONFIG)
     )
-    schema.config.update(base_url=base_url)  # the paths already carry /<service>/api/v1
+    # The paths are relative to the document's server, /<service>/api/v1.
+    schema.config.update(base_url=f"{base_url}/{service}/api/v1")
     return schema
 
 

@@ -80,7 +80,7 @@ async def test_filters_by_province_kind_and_status(api):
     assert [item["cbs_code"] for item in page["items"]] == ["PV20"]
 
     assert (await api.get(API, params={"tour_status": "niet benaderd"})).json()["total"] == 354
-    assert (await api.get(API, params={"tour_status": "sessie gepland"})).json()["total"] == 0
+    assert (await api.get(API, params={"tourStatus": "sessie gepland"})).json()["total"] == 0
 
 
 async def test_searches_names_case_insensitively(api):
@@ -93,12 +93,15 @@ async def test_searches_names_case_insensitively(api):
 
 
 async def test_pages_through_the_register_with_links(api):
-    first = (await api.get(API, params={"per_pagina": 100})).json()
+    first = (await api.get(API, params={"perPagina": 100})).json()
     assert len(first["items"]) == 100 and first["total"] == 354
     assert first["links"]["prev"] is None
     assert "pagina=2" in first["links"]["next"]["href"]
     assert "pagina=4" in first["links"]["last"]["href"]
-    assert "per_pagina=100" in first["links"]["next"]["href"]
+    assert "perPagina=100" in first["links"]["next"]["href"]
+    # The old name still works for a while; the answer says so and links to the new one.
+    old = await api.get(API, params={"per_pagina": 100})
+    assert old.json()["links"] == first["links"] and "Sunset" in old.headers
 
     last = (await api.get(first["links"]["last"]["href"])).json()
     assert len(last["items"]) == 54
@@ -129,10 +132,12 @@ async def test_one_organisation_by_code(api):
         (f"{API}/XX12", 422),
         (f"{API}/gm0014", 422),
         (f"{API}?per_pagina=101", 422),
+        (f"{API}?perPagina=101", 422),
         (f"{API}?pagina=0", 422),
         (f"{API}?type=waterschap", 422),
         (f"{API}?provincie=Utrecht", 422),
         (f"{API}?tour_status=onbekend", 422),
+        (f"{API}?tourStatus=onbekend", 422),
         (f"{API}?zoek=%00", 422),
         (f"{API}?zoek=a%01b", 422),
     ],

@@ -95,15 +95,15 @@ async def test_the_confidential_note_is_encrypted_and_every_read_is_audited(api,
         await scalar(api, "SELECT string_agg(changes::text, ' ') FROM voorgesprek_change")
     )
 
-    read = await api.get(f"{API}/{created['id']}", params={"met_notitie": "true"})
+    read = await api.get(f"{API}/{created['id']}", params={"metNotitie": "true"})
     assert read.json()["confidential_note"] == HELD["confidential_note"]
     audit = await api.get(
         "/intake/api/v1/audit",
-        params={"object_type": "voorgesprek-notitie", "object_id": created["id"]},
+        params={"objectType": "voorgesprek-notitie", "objectId": created["id"]},
     )
     assert [r["action"] for r in audit.json()] == ["lezen"]
 
-    # A teamlid who did not hold it sees the voorgesprek, not its note.
+    # A teamlid who did not hold it sees the voorgesprek, not its note (asked by the old name).
     other = await create(api, teamleden=["fatima.teamlid"])
     as_tom = {**bearer("teamlid")}
     response = await api.get(

@@ -7,10 +7,12 @@ Services add their own sub-commands through the entry point group ``ontour.cli``
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import nats
@@ -69,6 +71,21 @@ def up() -> None:
     from ontour.devstack.stack import up as run_stack
 
     raise typer.Exit(run_stack())
+
+
+@app.command()
+def openapi(directory: Path) -> None:
+    """Schrijf het OpenAPI-document van elke dienst naar DIRECTORY/<dienst>.json."""
+    from ontour.devstack.stack import service_names
+
+    services = {ep.name: ep for ep in entry_points(group="ontour.services")}
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in service_names():
+        # Building the app opens no connection: the document needs no database or broker.
+        document = services[name].load().create_app().openapi()
+        target = directory / f"{name}.json"
+        target.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        typer.echo(f"{target}")
 
 
 @streams_app.command("ensure")

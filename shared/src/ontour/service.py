@@ -49,7 +49,9 @@ from ontour.settings import ServiceSettings
 from ontour.web.asyncapi_page import render_asyncapi_page
 from ontour.web.audit_api import audit_router
 from ontour.web.middleware import DEFAULT_MAX_BODY_BYTES, harden
+from ontour.web.openapi import API_VERSION_HEADER, document_api
 from ontour.web.problems import Problem, install_problem_handlers
+from ontour.web.query_names import RENAMED_QUERY_PARAMS, RenamedQueryParams
 from ontour.web.rendering import PageRenderer, mount_static
 from ontour.web.routes import route_template
 
@@ -144,6 +146,9 @@ class Service:
     # exact paths that take an upload (e.g. intake's import).
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     body_limits: dict[str, int] = field(default_factory=dict)
+    # The service's own query parameters renamed to lower camelCase, old name to new; the
+    # old names keep working for a while (ontour.web.query_names).
+    renamed_query_params: dict[str, str] = field(default_factory=dict)
     pages: PageRenderer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -184,6 +189,7 @@ class Service:
         for consumer in self.consumers:
             consumer.subscribe(broker, sessions)
         prefix = f"/{self.name}"
+        api = f"{prefix}/api/v1"
         operations = [
             f"{prefix}/health/live",
             f"{prefix}/health/ready",
@@ -212,7 +218,7 @@ class Service:
             title=self.title,
             description=self.description,
             version=API_VERSION,
-            openapi_url=f"{prefix}/api/v1/openapi.json",
+            openapi_url=f"{api}/openapi.json",
             docs_url=None,
             redoc_url=None,
             lifespan=lifespan,
@@ -221,15 +227,17 @@ class Service:
                 "url": "https://www.weerbaarbestuur.nl",
                 "email": "ot@weerbaarbestuur.nl",
             },
-            servers=[{"url": "/", "description": "On Tour"}],
         )
+        renamed = {**RENAMED_QUERY_PARAMS, **self.renamed_query_params}
+        document_api(app, api, renamed)
         app.state.runtime = runtime
         app.state.error_page = lambda request, status, title, detail: self.pages.error(
             request, status, detail
         )
         mount_static(app, self.name)
         install_problem_handlers(app)
-        app.add_middleware(_ApiVersionAndMetrics, service=self.name)
+        app.add_middleware(_Metrics, service=self.name)
+        app.add_middleware(RenamedQueryParams, renamed=renamed, prefix=f"{api}/")
         app.add_middleware(
             CsrfCookieMiddleware,
             secret_key=settings.secret_key.get_secret_value(),
@@ -238,7 +246,7 @@ class Service:
         )
         guarded = [Depends(enforce_access)]
         for router in [*self.routers, audit_router()]:
-            app.include_router(router, prefix=f"{prefix}/api/v1", dependencies=guarded)
+            app.include_router(router, prefix=api, dependencies=guarded)
         for router in self.page_routers:
             app.include_router(router, prefix=prefix, dependencies=guarded)
         app.include_router(self._operations_router(runtime), prefix=prefix, dependencies=guarded)
@@ -252,6 +260,7 @@ class Service:
             https=settings.public_base_url.startswith("https://"),
             max_body_bytes=self.max_body_bytes,
             body_limits=self.body_limits,
+            headers={API_VERSION_HEADER: API_VERSION},
         )
         return app
 
@@ -417,14 +426,13 @@ async def _anchor_audit_chain(runtime: Runtime) -> None:
     )
 
 
-class _ApiVersionAndMetrics(BaseHTTPMiddleware):
+class _Metrics(BaseHTTPMiddleware):
     def __init__(self, app: Any, service: str) -> None:
         super().__init__(app)
         self.service = service
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
-        response.headers["API-Version"] = API_VERSION
         # The route's template, never the concrete path (it may hold a secret token).
         template = route_template(request.scope) or "unmatched"
         metrics.http_requests.labels(

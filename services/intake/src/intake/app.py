@@ -57,6 +57,7 @@ service = Service(
     ],
     on_startup=start,
     body_limits={"/intake/api/v1/imports": IMPORT_BODY_BYTES, "/intake/import": IMPORT_BODY_BYTES},
+    renamed_query_params={"tour_status": "tourStatus", "met_notitie": "metNotitie"},
 )
 
 

@@ -70,7 +70,9 @@ def get_principal(request: Request) -> Principal:
 CipherDep = Annotated[FieldCipher, Depends(get_cipher)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 Pagina = Annotated[int, Query(ge=1, le=10_000, description="Paginanummer (vanaf 1).")]
-PerPagina = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Aantal per pagina.")]
+PerPagina = Annotated[
+    int, Query(alias="perPagina", ge=1, le=MAX_PER_PAGE, description="Aantal per pagina.")
+]
 Formaat = Annotated[
     str | None,
     Query(

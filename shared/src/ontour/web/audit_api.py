@@ -39,9 +39,11 @@ def audit_router() -> APIRouter:
     )
     async def audit_entries(
         request: Request,
-        object_type: str = Query(max_length=64, pattern=IDENTIFIER, description="Soort gegeven."),
+        object_type: str = Query(
+            alias="objectType", max_length=64, pattern=IDENTIFIER, description="Soort gegeven."
+        ),
         object_id: str = Query(
-            max_length=200, pattern=IDENTIFIER, description="Id van het gegeven."
+            alias="objectId", max_length=200, pattern=IDENTIFIER, description="Id van het gegeven."
         ),
         limit: int = Query(100, ge=1, le=1000, description="Hoeveel regels, nieuwste eerst."),
     ) -> list[AuditRecord]:

@@ -137,9 +137,10 @@ class SecurityHeadersMiddleware:
     TLS or ``https`` says On Tour is only served over TLS (``public_base_url``).
     """
 
-    def __init__(self, app: ASGIApp, https: bool = False) -> None:
+    def __init__(self, app: ASGIApp, https: bool = False, headers: Mapping[str, str] = {}) -> None:
         self.app = app
         self.https = https
+        self.headers = dict(headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -160,6 +161,7 @@ class SecurityHeadersMiddleware:
                     headers["Strict-Transport-Security"] = HSTS
                 if not static:
                     headers["Cache-Control"] = "no-store"
+                headers.update(self.headers)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -182,7 +184,9 @@ def harden(
     https: bool,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     body_limits: Mapping[str, int] = {},
+    headers: Mapping[str, str] = {},
 ) -> None:
-    """Install both on an app (call after every other middleware and instrumentation)."""
+    """Install both on an app (call after every other middleware and instrumentation);
+    ``headers`` are added to every response (a service's ``API-Version``)."""
     app.add_middleware(BodyLimitMiddleware, default=max_body_bytes, limits=body_limits)
-    wrap_outermost(app, SecurityHeadersMiddleware, https=https)
+    wrap_outermost(app, SecurityHeadersMiddleware, https=https, headers=headers)

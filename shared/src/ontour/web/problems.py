@@ -158,7 +158,10 @@ def invalid(field: str, reason: str) -> Problem:
 
 
 def validation_problem(errors: Sequence[Any]) -> Problem:
-    """A 422 naming every invalid field in Dutch, from pydantic's (or FastAPI's) errors."""
+    """A 422 naming every invalid field in Dutch, from pydantic's (or FastAPI's) errors; a
+    400 when the body is no JSON at all (malformed input, not an invalid value)."""
+    if any(err.get("type") == "json_invalid" for err in errors):
+        return Problem(400, "De inhoud van het verzoek is geen geldige JSON.")
     params = [
         {
             "name": _field_name(tuple(err.get("loc", ()))),
@@ -270,7 +273,9 @@ def install_problem_handlers(app: FastAPI) -> None:
                 "niemands wijziging ongemerkt wordt overschreven.",
             )
         problem = validation_problem(exc.errors())
-        return problem_response(request, 422, problem.detail, invalid_params=problem.invalid_params)
+        return problem_response(
+            request, problem.status, problem.detail, invalid_params=problem.invalid_params
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:

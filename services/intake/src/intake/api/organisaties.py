@@ -13,9 +13,9 @@ from ontour.db import transaction
 from ontour.messaging.outbox import enqueue
 from ontour.service import SessionsDep
 from ontour.web.api import (
-    MAX_PER_PAGE,
     Formaat,
     IfMatch,
+    PerPagina,
     PrincipalDep,
     conflict,
     etag,
@@ -76,7 +76,9 @@ async def list_organisations(
         OrganisationKind | None,
         Query(alias="type", description="Soort organisatie: gemeente of provincie."),
     ] = None,
-    tour_status: Annotated[TourStatus | None, Query(description="Status in de tour.")] = None,
+    tour_status: Annotated[
+        TourStatus | None, Query(alias="tourStatus", description="Status in de tour.")
+    ] = None,
     zoek: Annotated[
         str | None,
         Query(
@@ -87,9 +89,7 @@ async def list_organisations(
         ),
     ] = None,
     pagina: Annotated[int, Query(ge=1, le=10_000, description="Paginanummer (vanaf 1).")] = 1,
-    per_pagina: Annotated[
-        int, Query(ge=1, le=MAX_PER_PAGE, description="Aantal organisaties per pagina.")
-    ] = 20,
+    per_pagina: PerPagina = 20,
     formaat: Formaat = None,
 ) -> Any:
     where = repository.OrganisationFilter(

@@ -65,7 +65,7 @@ VoorgesprekPatch = create_model(  # type: ignore[call-overload]
 
 class VoorgesprekPublic(VoorgesprekContent):
     """Een vastgelegd voorgesprek. De vertrouwelijke notitie staat er alleen in bij
-    ``?met_notitie=true`` (elke inzage wordt gelogd)."""
+    ``?metNotitie=true`` (elke inzage wordt gelogd)."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -233,7 +233,7 @@ async def create_voorgesprek(
     response_model=VoorgesprekPublic,
     responses=problem_responses(403, 404, 422),
     summary="Een voorgesprek",
-    description="Met `met_notitie=true` ook de vertrouwelijke notitie (voor de coördinator en "
+    description="Met `metNotitie=true` ook de vertrouwelijke notitie (voor de coördinator en "
     "de teamleden van het gesprek); die inzage komt in het auditlogboek.",
 )
 async def get_voorgesprek(
@@ -243,7 +243,9 @@ async def get_voorgesprek(
     principal: PrincipalDep,
     request: Request,
     response: Response,
-    met_notitie: Annotated[bool, Query(description="Ook de vertrouwelijke notitie.")] = False,
+    met_notitie: Annotated[
+        bool, Query(alias="metNotitie", description="Ook de vertrouwelijke notitie.")
+    ] = False,
 ) -> VoorgesprekPublic:
     async with transaction(sessions) as session:
         row = await _row_or_404(session, voorgesprek_id)
