@@ -18,6 +18,6 @@ async def test_a_held_voorgesprek_is_counted_by_reporting(nats_url, database_url
         async def counted():
             return await held_count(stats) == 1
 
-        await eventually(counted, timeout=5)
+        await eventually(counted)
         fetched = await api.get(created.headers["location"])
         assert fetched.json()["organisation_code"] == "GM0014"

@@ -84,7 +84,7 @@ async def violation(errors: list[Exception], subject: str) -> bool:
             for e in errors
         )
 
-    await eventually(seen, timeout=3)
+    await eventually(seen)
     return True
 
 
@@ -299,7 +299,7 @@ async def test_the_services_run_with_their_own_users(
             sql = "SELECT count(*) FROM rm_voorgesprek WHERE status = 'gehouden'"
             return await scalar(stats, sql) == 1
 
-        await eventually(counted, timeout=10)
+        await eventually(counted)
     assert "Violation" not in deploy_nats.log(), deploy_nats.log()[-2000:]
 
 

@@ -185,7 +185,7 @@ async def test_no_other_user_reads_or_writes_the_case_keys(
             return all(refused(errors, subject) for subject, _ in attempts)
 
         with contextlib.suppress(AssertionError):
-            await eventually(all_refused, timeout=5)
+            await eventually(all_refused)
         missing = [subject for subject, _ in attempts if not refused(errors, subject)]
         assert not missing, f"{user} was not refused: {missing}"
         answers = []
@@ -222,7 +222,7 @@ async def test_replies_to_aftercare_are_for_aftercare_only(deploy_nats: NatsNode
         async def subscription_refused() -> bool:
             return refused(errors, f"{private}.>")
 
-        await eventually(subscription_refused, timeout=3)
+        await eventually(subscription_refused)
 
         broker = aftercare.build_broker(
             ServiceSettings(service_name="aftercare", nats_url=deploy_nats.url("aftercare"))

@@ -320,6 +320,24 @@ async def test_follow_ups_mine_and_done(api, bearer):
     assert stale.status_code == 409
 
 
+@pytest.mark.parametrize("field", ["description", "owner"])
+async def test_a_follow_up_cannot_lose_what_or_who(api, field):
+    # Found by schemathesis along the links: an explicit null here was a 500.
+    follow_ups = "/intake/api/v1/vervolgacties"
+    created = await api.post(
+        follow_ups, json={"organisation_code": "GM0344", "description": "Bellen", "owner": "x"}
+    )
+    path = f"{follow_ups}/{created.json()['id']}"
+    emptied = await api.patch(path, json={field: None}, headers={"If-Match": '"1"'})
+    assert emptied.status_code == 422, emptied.text
+    assert [p["name"] for p in emptied.json()["invalidParams"]] == [field]
+    cleared = await api.patch(path, json={"due_on": None}, headers={"If-Match": '"1"'})
+    assert (
+        cleared.status_code == 200
+        and cleared.json()[field] == {"description": "Bellen", "owner": "x"}[field]
+    )
+
+
 async def test_a_coordinator_sets_the_tour_status_by_hand(api, nats_url):
     path = "/intake/api/v1/organisaties/GM0014"
     response = await api.patch(

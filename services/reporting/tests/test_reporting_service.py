@@ -92,7 +92,7 @@ async def processed(api, count: int) -> None:
         n = await scalar(api, "SELECT count(*) FROM rm_voorgesprek")
         return n >= count
 
-    await eventually(done, timeout=15)
+    await eventually(done)
 
 
 async def test_tour_figures_are_exact_by_month_and_province(api, nats_url):
@@ -139,7 +139,7 @@ async def test_an_organisation_that_asked_not_to_be_named_counts_only_nationally
     async def flagged():
         return await scalar(api, "SELECT not_published FROM rm_organisation WHERE code='GM0014'")
 
-    await eventually(flagged, timeout=15)
+    await eventually(flagged)
     figures = (await api.get(f"{API}/tour")).json()
     assert cell(figures, "kerncijfers", "voorgesprekken gehouden")["waarde"] == 2  # national
     per_province = {
@@ -176,7 +176,7 @@ async def test_a_correction_replaces_and_a_late_old_revision_changes_nothing(api
     async def settled():
         return await scalar(api, "SELECT count(*) FROM inbox") >= 5
 
-    await eventually(settled, timeout=15)
+    await eventually(settled)
     assert await scalar(api, "SELECT count(*) FROM rm_voorgesprek") == 2
     assert str(await scalar(
         api, f"SELECT held_on FROM rm_voorgesprek WHERE id = '{voorgesprek_id}'"
@@ -209,7 +209,7 @@ async def test_aftercare_figures_exist_only_as_frozen_releases(api, nats_url, be
     async def all_in():
         return await scalar(api, "SELECT count(*) FROM rm_case WHERE matched_on IS NOT NULL") == 6
 
-    await eventually(all_in, timeout=15)
+    await eventually(all_in)
     assert await scalar(api, "SELECT count(*) FROM rm_case") == 6  # no consent: not kept
     # Nothing moved for whoever watches the tour: aftercare events move no freshness stamp.
     assert (await api.get(f"{API}/tour")).json()["bijgewerkt_tot"] is None
@@ -247,7 +247,7 @@ async def test_aftercare_figures_exist_only_as_frozen_releases(api, nats_url, be
     async def late_in():
         return await scalar(api, "SELECT count(*) FROM rm_case") == 7
 
-    await eventually(late_in, timeout=15)
+    await eventually(late_in)
     assert (await api.get(f"{API}/nazorg/vrijgaven/2026-K2")).json() == first_read
     assert (await api.get(f"{API}/tour")).json()["bijgewerkt_tot"] is None
 
@@ -289,7 +289,7 @@ async def test_held_sessions_with_scores(api, nats_url):
     async def all_in():
         return await scalar(api, "SELECT count(*) FROM rm_session") == 5
 
-    await eventually(all_in, timeout=15)
+    await eventually(all_in)
     figures = (await api.get(f"{API}/tour")).json()
     assert cell(figures, "kerncijfers", "sessies gehouden")["waarde"] == 5
     assert cell(figures, "kerncijfers", "deelnemers aan sessies")["waarde"] == 115
@@ -323,7 +323,7 @@ async def test_an_unreadable_event_is_dead_lettered_and_the_figures_say_so(api, 
     async def flagged():
         return (await api.get(f"{API}/tour")).json()["onvolledig"]
 
-    await eventually(flagged, timeout=20)
+    await eventually(flagged)
     page = await api.get("/reporting/", headers={"Accept": "text/html"})
     assert "Deze cijfers zijn mogelijk onvolledig" in page.text
     assert metric(await scrape_metrics(api), "ontour_reporting_dead_letters") == 1
@@ -428,7 +428,7 @@ async def test_a_rebuild_gives_exactly_the_live_numbers(api, nats_url, database_
     async def settled():  # every readable event processed by the live projection
         return await scalar(api, "SELECT count(*) FROM inbox") == 21
 
-    await eventually(settled, timeout=15)
+    await eventually(settled)
     live_tables = await read_models(api)
     live_tour = (await api.get(f"{API}/tour")).json()
     live_cases = await scalar(api, "SELECT count(*) FROM rm_case")
@@ -469,7 +469,7 @@ async def test_the_release_and_audit_commands(api, nats_url):
     async def all_in():
         return await scalar(api, "SELECT count(*) FROM rm_case") == 9
 
-    await eventually(all_in, timeout=15)
+    await eventually(all_in)
     code, output = await ontour(api, "reporting", "release", "2025-K1", "--proefrun")
     assert code == 0 and "2025-K1: proefrun" in output and "wethouder: " in output
     assert await scalar(api, "SELECT count(*) FROM rm_release") == 0
@@ -530,7 +530,7 @@ async def test_after_erasure_the_statistics_record_holds_months_only(api, nats_u
     async def erased():
         return await scalar(api, f"SELECT bool_or(erased) FROM rm_case WHERE id = '{case_id}'")
 
-    await eventually(erased, timeout=15)
+    await eventually(erased)
     async with api.app.state.runtime.sessions() as session:
         dump = str((await session.execute(text("SELECT * FROM rm_case"))).all())
     assert "2026, 5, 1)" in dump and "13" not in dump.replace(str(case_id), "")

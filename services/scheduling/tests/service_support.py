@@ -37,7 +37,7 @@ async def requests_arrived(api, count: int) -> list[dict]:
         listed = (await api.get(f"{API}/verzoeken")).json()
         return listed if len(listed) >= count else None
 
-    return await eventually(arrived, timeout=20)
+    return await eventually(arrived)
 
 
 async def finished_run(api, run: dict) -> dict:

@@ -51,7 +51,7 @@ async def test_an_older_revision_arriving_late_changes_nothing(services, nats_ur
         rows = (await api.get(f"{API}/verzoeken")).json()
         return rows and rows[0]["college_takes_part"]
 
-    await eventually(revised, timeout=20)
+    await eventually(revised)
     # Replay revision 1 under a new event id: the inbox lets it through, the revision doesn't.
     [first, *_] = await events_on_bus(nats_url, "ontour.intake.sessieverzoek.ingediend.v1", 2)
     replay = CloudEvent.model_validate({**first, "id": "00000000-0000-4000-8000-000000000001"})
@@ -266,7 +266,7 @@ async def test_intake_follows_the_session_in_the_tour_status(services):
         async def check():
             return (await intake_api.get(organisation)).json()["tour_status"] == expected
 
-        await eventually(check, timeout=20)
+        await eventually(check)
 
     await status_is("sessie gewenst")
     await api.post(f"{API}/sessies/{session['id']}/bevestiging", headers={"If-Match": '"1"'})

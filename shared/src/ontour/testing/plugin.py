@@ -218,8 +218,11 @@ async def scrape_metrics(api: Any) -> httpx.Response:
         return await client.get(f"http://127.0.0.1:{port}/metrics")
 
 
-async def eventually(check: Any, *, timeout: float = 10.0, interval: float = 0.05) -> Any:  # noqa: ASYNC109
-    """Await ``check()`` until it returns a truthy value (or fail after ``timeout``)."""
+async def eventually(check: Any, *, timeout: float = 30.0, interval: float = 0.05) -> Any:  # noqa: ASYNC109
+    """Await ``check()`` until it returns a truthy value (or fail after ``timeout``).
+
+    The timeout only bounds a check that never comes true: it is no performance target
+    (those are benchmarks), so it is generous enough for a loaded two-core machine."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         result = await check()
@@ -248,7 +251,7 @@ async def events_on_bus(nats_url: str, subject: str, expected: int) -> list[dict
         async def arrived() -> bool:
             return len(seen) >= expected
 
-        await eventually(arrived, timeout=15)
+        await eventually(arrived)
         await asyncio.sleep(SETTLE_SECONDS)
     finally:
         await nc.close()

@@ -8,7 +8,7 @@ from typing import Any
 
 from ontour.contracts.intake import OrganisationCode, TourStatus
 from ontour.web.api import PaginaLinks
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import MISSING, BaseModel, ConfigDict, Field, create_model
 
 from intake.domain.register import OrganisationKind
 from intake.domain.voorgesprek import VoorgesprekContent
@@ -127,11 +127,13 @@ class VervolgactieWijziging(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    description: str | None = Field(
-        default=None, min_length=1, max_length=500, pattern=_PRINTABLE, description="Wat."
+    # What and who cannot be emptied (MISSING: left out means unchanged, null is refused);
+    # a due date can (null removes it).
+    description: str | MISSING = Field(
+        default=MISSING, min_length=1, max_length=500, pattern=_PRINTABLE, description="Wat."
     )
-    owner: str | None = Field(
-        default=None, min_length=1, max_length=100, pattern=_PRINTABLE, description="Wie."
+    owner: str | MISSING = Field(
+        default=MISSING, min_length=1, max_length=100, pattern=_PRINTABLE, description="Wie."
     )
     due_on: date | None = Field(default=None, description="Uiterlijk op deze datum.")
     done: bool | None = Field(default=None, description="Afgerond (true) of weer open (false).")
