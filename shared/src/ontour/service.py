@@ -52,6 +52,7 @@ from ontour.web.middleware import DEFAULT_MAX_BODY_BYTES, harden
 from ontour.web.openapi import API_VERSION_HEADER, document_api
 from ontour.web.problems import Problem, install_problem_handlers
 from ontour.web.query_names import RENAMED_QUERY_PARAMS, RenamedQueryParams
+from ontour.web.refusals import install_refusal_handlers
 from ontour.web.rendering import PageRenderer, mount_static
 from ontour.web.routes import route_template
 
@@ -107,6 +108,13 @@ def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
 
 
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
+
+
+def get_settings(request: Request) -> ServiceSettings:
+    return get_runtime(request).settings
+
+
+SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 
 
 def envelope_model(data_model: type[EventData]) -> type[CloudEvent]:
@@ -236,6 +244,7 @@ class Service:
         )
         mount_static(app, self.name)
         install_problem_handlers(app)
+        install_refusal_handlers(app)
         app.add_middleware(_Metrics, service=self.name)
         app.add_middleware(RenamedQueryParams, renamed=renamed, prefix=f"{api}/")
         app.add_middleware(
