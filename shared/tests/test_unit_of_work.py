@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 import pytest
-from ontour.application.errors import NotFound, Refused, VersionConflict
+from ontour.application.errors import Forbidden, NotFound, Refused, VersionConflict
 from ontour.application.unit_of_work import (
     Caller,
     locked,
@@ -136,6 +136,8 @@ async def test_locked_refuses_what_is_missing_and_a_stale_version(sessions):
 
 
 def test_refusals_answer_as_the_apis_always_did():
+    forbidden = problem_of(Forbidden("Alleen uw eigen acties."))
+    assert (forbidden.status, forbidden.detail) == (403, "Alleen uw eigen acties.")
     missing = problem_of(NotFound("Dit voorgesprek bestaat niet."))
     assert (missing.status, missing.detail) == (404, "Dit voorgesprek bestaat niet.")
     stale = problem_of(VersionConflict(3))

@@ -195,6 +195,14 @@ class Caller:
     principal: Principal | None = None
     origin: str = "intern"
 
+    @property
+    def signed_in(self) -> Principal:
+        """The principal, for a use case that only signed-in callers reach (the access table
+        lets no one else in: anything else is a fault, not a refusal)."""
+        if self.principal is None:
+            raise PermissionError("this use case needs a signed-in caller")
+        return self.principal
+
 
 def caller_of(request: Request) -> Caller:
     """The caller of ``request``: with their address when signed in, without it

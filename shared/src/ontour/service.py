@@ -36,7 +36,7 @@ from ontour.auth.identity import Identity
 from ontour.auth.principal import Principal
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
 from ontour.auth.tokens import use_discovery_url
-from ontour.db import create_engine, ensure_database, migrate, session_factory
+from ontour.db import Sessions, create_engine, ensure_database, migrate, session_factory
 from ontour.events import CloudEvent, EventData, set_public_base_url
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import OutboxRelay
@@ -103,11 +103,11 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+def get_sessions(request: Request) -> Sessions:
     return get_runtime(request).sessions
 
 
-SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
+SessionsDep = Annotated[Sessions, Depends(get_sessions)]
 
 
 def get_settings(request: Request) -> ServiceSettings:

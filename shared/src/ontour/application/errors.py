@@ -1,4 +1,4 @@
-"""The three ways a use case says no, each answered the same way by every service's API
+"""The ways a use case says no, each answered the same way by every service's API
 (:mod:`ontour.web.refusals`) and pages.
 
 Pure: no database or web, so a service's domain may raise :class:`Refused` (or a subclass).
@@ -13,6 +13,14 @@ class NotFound(LookupError):
     """What the use case was asked to change does not exist (404)."""
 
     def __init__(self, detail: str = "Deze bron bestaat niet.") -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Forbidden(PermissionError):
+    """The caller may not do this to this object (403); ``detail`` says why, in Dutch."""
+
+    def __init__(self, detail: str = "U heeft geen toegang tot dit gegeven.") -> None:
         super().__init__(detail)
         self.detail = detail
 

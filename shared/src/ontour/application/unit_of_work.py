@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import and_, inspect, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ontour import audit
 from ontour.application.errors import NotFound, VersionConflict
 from ontour.audit import Caller
-from ontour.db import utc_now
+from ontour.db import Sessions, utc_now
 from ontour.events import EventData
 from ontour.messaging.outbox import enqueue_many
 
@@ -63,9 +62,7 @@ class UnitOfWork:
 
 
 @asynccontextmanager
-async def unit_of_work(
-    sessions: async_sessionmaker[AsyncSession], caller: Caller = INTERNAL
-) -> AsyncIterator[UnitOfWork]:
+async def unit_of_work(sessions: Sessions, caller: Caller = INTERNAL) -> AsyncIterator[UnitOfWork]:
     """A transaction of its own: commits the change, audit and events when the block ends
     normally, rolls all of it back when it raises."""
     async with sessions() as session, session.begin(), unit_of_work_in(session, caller) as work:
@@ -100,9 +97,16 @@ async def locked(
     row = await session.get(model, key, with_for_update=True, populate_existing=True)
     if row is None:
         raise NotFound(missing)
-    if expected_version is not None and row.version != expected_version:
-        raise VersionConflict(row.version)
+    if expected_version is not None:
+        ensure_version(row, expected_version)
     return row
+
+
+def ensure_version(row: Versioned, expected_version: int) -> None:
+    """Refuse a change based on another version than the row's (:class:`VersionConflict`);
+    for a use case that checks who may change the row before it checks the version."""
+    if row.version != expected_version:
+        raise VersionConflict(row.version)
 
 
 async def save(session: AsyncSession, row: Versioned, **values: Any) -> int:

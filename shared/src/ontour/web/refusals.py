@@ -6,16 +6,21 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from ontour.application.errors import NotFound, Refused, VersionConflict
+from ontour.application.errors import Forbidden, NotFound, Refused, VersionConflict
 from ontour.web.api import conflict
 from ontour.web.problems import Problem, answer, invalid
 
+Refusal = NotFound | Forbidden | VersionConflict | Refused
 
-def problem_of(error: NotFound | VersionConflict | Refused) -> Problem:
-    """404 for what does not exist, 409 with the current version (ETag) for a stale one,
-    422 naming the field for refused input and 409 for a step the current state refuses."""
+
+def problem_of(error: Refusal) -> Problem:
+    """404 for what does not exist, 403 for what the caller may not do, 409 with the current
+    version (ETag) for a stale one, 422 naming the field for refused input and 409 for a step
+    the current state refuses."""
     if isinstance(error, NotFound):
         return Problem(404, error.detail)
+    if isinstance(error, Forbidden):
+        return Problem(403, error.detail)
     if isinstance(error, VersionConflict):
         return conflict(error.current)
     if error.field is None:
@@ -31,8 +36,8 @@ def problem_of(error: NotFound | VersionConflict | Refused) -> Problem:
 
 def install_refusal_handlers(app: FastAPI) -> None:
     async def on_refusal(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, NotFound | VersionConflict | Refused)  # registered for these
+        assert isinstance(exc, Refusal)  # registered for these
         return answer(request, problem_of(exc))
 
-    for refusal in (NotFound, VersionConflict, Refused):
+    for refusal in (NotFound, Forbidden, VersionConflict, Refused):
         app.add_exception_handler(refusal, on_refusal)
