@@ -24,6 +24,18 @@ from ontour.db import Sessions, utc_now
 from ontour.events import EventData
 from ontour.messaging.outbox import enqueue_many
 
+# Caller is the audit trail's; named here too, so a use case finds all it needs in one place.
+__all__ = [
+    "INTERNAL",
+    "Caller",
+    "UnitOfWork",
+    "ensure_version",
+    "locked",
+    "save",
+    "unit_of_work",
+    "unit_of_work_in",
+]
+
 
 class Versioned(Protocol):
     version: int
