@@ -133,7 +133,7 @@ async def test_a_file_part_that_is_no_file_names_the_field(api):
 
 
 async def test_an_oversized_sheet_is_refused_in_dutch(api, monkeypatch):
-    from intake import importing
+    from intake.domain import upload as importing
 
     monkeypatch.setattr(importing, "MAX_ROWS", 3)
     workbook = Workbook()

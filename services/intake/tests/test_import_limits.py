@@ -1,5 +1,5 @@
 """An XLSX import refuses an oversized sheet from its declared size, or while streaming,
-before it has read it all (intake.importing)."""
+before it has read it all (intake.domain.upload)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import zipfile
 
 import pytest
-from intake import importing
+from intake.domain import upload as importing
 from openpyxl import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 

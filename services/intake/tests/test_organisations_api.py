@@ -10,7 +10,7 @@ import pytest
 from intake.app import service as intake
 from intake.handlers import on_session_planned
 from intake.reference_data import load_register
-from intake.registration import load_shipped_register
+from intake.usecases.register import load_shipped_register
 from ontour.contracts.intake import OrganisatieGeregistreerd, OrganisatieGewijzigd
 from ontour.contracts.scheduling import SessieGepland
 from ontour.db import create_engine, ensure_database, migrate, session_factory, transaction

@@ -17,12 +17,13 @@ from ontour.contracts.intake import (
 from ontour.crypto import FieldCipher
 from ontour.service import Runtime, Service
 
-from intake import importing, pages
+from intake import pages
 from intake.access import access
 from intake.api import router
 from intake.config import Settings
+from intake.domain import upload
 from intake.handlers import consumers
-from intake.registration import load_shipped_register
+from intake.usecases.register import load_shipped_register
 
 
 async def start(runtime: Runtime) -> None:
@@ -31,8 +32,8 @@ async def start(runtime: Runtime) -> None:
     await load_shipped_register(runtime)
 
 
-# An import file (CSV or XLSX, at most importing.MAX_BYTES) with its multipart wrapping.
-IMPORT_BODY_BYTES = importing.MAX_BYTES + 1024 * 1024
+# An import file (CSV or XLSX, at most upload.MAX_BYTES) with its multipart wrapping.
+IMPORT_BODY_BYTES = upload.MAX_BYTES + 1024 * 1024
 
 service = Service(
     name="intake",

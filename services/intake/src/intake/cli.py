@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from ontour.db import create_engine, session_factory, transaction
+from ontour.db import create_engine, session_factory
 from ontour.devstack.stack import POSTGRES_PORT
 from ontour.devstack.stack import database_url as service_database_url
 
-from intake import repository
-from intake.domain.register import RegisterChanges, plan_register_import_csv
-from intake.registration import apply_changes, lock_register
+from intake.domain.register import RegisterChanges
+from intake.usecases import register
 
 app = typer.Typer(help="Het register van gemeenten en provincies.", no_args_is_help=True)
 
@@ -29,27 +28,13 @@ def organisaties() -> None:
     # A callback keeps this a command group on its own too (``import`` stays a sub-command).
 
 
-async def import_register(
-    database_url: str,
-    text: str,
-    valid_from: date,
-    *,
-    apply: bool = True,
-    allow_many_ended: bool = False,
+async def _import_into(
+    database_url: str, text: str, valid_from: date, **options: bool
 ) -> RegisterChanges:
-    """Plan the import against the current register and, when valid, apply it atomically."""
+    """The register import (:func:`intake.usecases.register.import_register`) on a database."""
     engine = create_engine(database_url, pool_size=1)
     try:
-        async with transaction(session_factory(engine)) as session:
-            # Planned and applied under the register lock: nobody changes it in between.
-            await lock_register(session)
-            current = await repository.all_organisations(session)
-            plan = plan_register_import_csv(
-                current, text, valid_from, allow_many_ended=allow_many_ended
-            )
-            if plan.ok and apply:
-                await apply_changes(session, plan)
-        return plan
+        return await register.import_register(session_factory(engine), text, valid_from, **options)
     finally:
         await engine.dispose()
 
@@ -112,7 +97,7 @@ def import_command(
         f"postgresql+asyncpg://postgres@127.0.0.1:{POSTGRES_PORT}/postgres", "intake"
     )
     plan = asyncio.run(
-        import_register(url, text, valid_from, apply=not proef, allow_many_ended=veel_beeindigen)
+        _import_into(url, text, valid_from, apply=not proef, allow_many_ended=veel_beeindigen)
     )
     if not plan.ok:
         typer.echo(f"{file} is geweigerd; er is niets veranderd:", err=True)

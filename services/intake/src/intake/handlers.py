@@ -7,18 +7,14 @@ and each step only moves the status from the states it applies to.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from ontour.contracts.intake import TourStatus
 from ontour.contracts.scheduling import SessieGeannuleerd, SessieGehouden, SessieGepland
 from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer
-from ontour.messaging.outbox import enqueue
 from ontour.messaging.streams import stream_for
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from intake import organisations
-from intake.models import OrganisationRow
+from intake.usecases import organisations
 
 sessions = EventConsumer(
     service="intake",
@@ -29,23 +25,6 @@ sessions = EventConsumer(
 )
 
 
-async def _move(
-    session: AsyncSession,
-    code: str,
-    to: TourStatus,
-    *,
-    only_from: Collection[TourStatus],
-    summary: str,
-) -> None:
-    organisation = await session.get(OrganisationRow, code, with_for_update=True)
-    if organisation is None or TourStatus(organisation.tour_status) not in only_from:
-        return
-    event = await organisations.change(
-        session, code, {"tour_status": to.value}, kind="sessie", summary=summary, actor="planning"
-    )
-    await enqueue(session, event)
-
-
 _BEFORE_SESSION = [s for s in TourStatus if s is not TourStatus.SESSIE_GEHOUDEN]
 
 
@@ -53,7 +32,7 @@ _BEFORE_SESSION = [s for s in TourStatus if s is not TourStatus.SESSIE_GEHOUDEN]
 async def on_session_planned(
     session: AsyncSession, envelope: CloudEvent, event: SessieGepland
 ) -> None:
-    await _move(
+    await organisations.follow_session(
         session,
         event.organisation_code,
         TourStatus.SESSIE_GEPLAND,
@@ -66,7 +45,7 @@ async def on_session_planned(
 async def on_session_held(
     session: AsyncSession, envelope: CloudEvent, event: SessieGehouden
 ) -> None:
-    await _move(
+    await organisations.follow_session(
         session,
         event.organisation_code,
         TourStatus.SESSIE_GEHOUDEN,
@@ -79,7 +58,7 @@ async def on_session_held(
 async def on_session_cancelled(
     session: AsyncSession, envelope: CloudEvent, event: SessieGeannuleerd
 ) -> None:
-    await _move(
+    await organisations.follow_session(
         session,
         event.organisation_code,
         TourStatus.SESSIE_GEWENST,

@@ -2,21 +2,20 @@
 
 Plain HTML forms that work without JavaScript. A form with errors comes back with every
 value still filled in and the errors listed at the top; writes go through the same
-:mod:`intake.recording` as the API.
+:mod:`intake.usecases` as the API.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from ontour import audit
-from ontour.auth.principal import Principal
+from ontour.application.errors import VersionConflict
+from ontour.audit import Caller
 from ontour.clock import today
 from ontour.contracts.intake import (
     DeelnemerRol,
@@ -29,22 +28,26 @@ from ontour.contracts.intake import (
     VoorgesprekStatus,
     Weekdag,
 )
-from ontour.db import transaction
+from ontour.crypto import FieldCipher
+from ontour.db import Sessions
 from ontour.i18n import N_
 from ontour.service import SessionsDep
-from ontour.web.api import CipherDep, PrincipalDep, is_coordinator
+from ontour.web.api import CallerDep, CipherDep, PrincipalDep, is_coordinator
 from ontour.web.forms import FormState
 from ontour.web.problems import Problem
 from ontour.web.rendering import PageRenderer
 from pydantic import ValidationError
 
-from intake import recording, repository
-from intake.api import contacten, organisaties
-from intake.api.imports import run_import
+from intake import repository
 from intake.api.schemas import ContactCreate, PublicatieWijziging
-from intake.api.voorgesprekken import may_edit
 from intake.domain.spreadsheet import TEMPLATE
+from intake.domain.upload import FileUnreadable
 from intake.domain.voorgesprek import DomainRuleBroken, TransitionRefused, VoorgesprekContent
+from intake.models import Voorgesprek
+from intake.repository import content_of
+from intake.usecases import contacts as contact_cases
+from intake.usecases import follow_ups, imports, voorgesprekken
+from intake.usecases import organisations as organisation_cases
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -153,7 +156,7 @@ def _form_context(form: FormState, **extra: Any) -> dict[str, Any]:
     }
 
 
-async def _organisation_options(sessions: Any) -> list[tuple[str, str]]:
+async def _organisation_options(sessions: Sessions) -> list[tuple[str, str]]:
     async with sessions() as session:
         rows, _ = await repository.list_organisations(
             session, repository.OrganisationFilter(), offset=0, limit=None
@@ -235,7 +238,7 @@ PUBLICATION_CHOICES: Mapping[str, bool] = {"ja": True, "nee": False}
 async def _organisation_page(
     request: Request,
     cbs_code: str,
-    sessions: Any,
+    sessions: Sessions,
     *,
     form: FormState | None = None,
     saved: bool = False,
@@ -280,26 +283,28 @@ async def organisation(
 
 @router.post("/organisaties/{cbs_code}/publicatie", response_class=HTMLResponse)
 async def set_publication(
-    request: Request, cbs_code: str, sessions: SessionsDep, principal: PrincipalDep
+    request: Request, cbs_code: str, sessions: SessionsDep, caller: CallerDep
 ) -> Response:
     """The organisation page's "niet publiceren" form: the same change as the API's PUT."""
     form = await FormState.from_request(request)
+    version = form.version()
     try:
         body = PublicatieWijziging.model_validate(
             {
                 "not_published": PUBLICATION_CHOICES.get(str(form.value("not_published"))),
                 "note": str(form.value("note")).strip() or None,
-                "version": form.version(),
+                "version": version,
             }
         )
     except ValidationError as error:
         failed = form.with_errors(error, _publication_labels())
         return await _organisation_page(request, cbs_code, sessions, form=failed, status_code=422)
     try:
-        await organisaties.set_publication(cbs_code, body, sessions, principal, request, Response())
-    except Problem as problem:
-        if problem.status != 409:
-            raise
+        await organisation_cases.set_publication(
+            sessions, caller, cbs_code, body.not_published,
+            note=body.note, expected_version=version,
+        )  # fmt: skip
+    except VersionConflict:
         message = pages.gettext(
             N_(
                 "Someone else changed this organisation while you were working. The page now "
@@ -337,7 +342,11 @@ async def new_voorgesprek(
 
 @router.post("/voorgesprekken/nieuw", response_class=HTMLResponse)
 async def create_voorgesprek(
-    request: Request, sessions: SessionsDep, cipher: CipherDep, principal: PrincipalDep
+    request: Request,
+    sessions: SessionsDep,
+    cipher: CipherDep,
+    principal: PrincipalDep,
+    caller: CallerDep,
 ) -> Response:
     form = await FormState.from_request(request, lists=LIST_FIELDS)
     content, form = _validate(form)
@@ -346,14 +355,12 @@ async def create_voorgesprek(
             content = content.model_copy(
                 update={"teamleden": [*content.teamleden, principal.subject]}
             )
-        item = recording.NewVoorgesprek(content)
+        item = voorgesprekken.NewVoorgesprek(content)
         try:
-            async with transaction(sessions) as session:
-                await recording.record_new(session, cipher, principal, [item], today=today())
-                await audit.record(session, request, "aanmaken", "voorgesprek", str(item.id))
+            await voorgesprekken.create(sessions, cipher, caller, item, today=today())
         except DomainRuleBroken as error:
             form = _domain_error(form, error)
-        except recording.UnknownOrganisation:
+        except voorgesprekken.UnknownOrganisation:
             form = FormState(
                 form.values,
                 {"organisation_code": pages.gettext(N_("Choose an organisation from the list."))},
@@ -364,11 +371,11 @@ async def create_voorgesprek(
     return pages.render(request, "intake/voorgesprek_form.html", context, status_code=422)
 
 
-async def _voorgesprek_row(sessions: Any, voorgesprek_id: uuid.UUID) -> Any:
+async def _voorgesprek_row(sessions: Sessions, voorgesprek_id: uuid.UUID) -> Voorgesprek:
     async with sessions() as session:
         row = await repository.get_voorgesprek(session, voorgesprek_id)
     if row is None:
-        raise Problem(404, "Dit voorgesprek bestaat niet.")
+        raise Problem(404, voorgesprekken.MISSING)
     return row
 
 
@@ -392,19 +399,14 @@ async def voorgesprek(
         "intake/voorgesprek.html",
         {
             "row": row,
-            "content": recording.content_of(row),
+            "content": content_of(row),
             "organisation_name": names.get(row.organisation_code, row.organisation_code),
             "history": history,
             "follow_ups": follow_ups,
             "saved": opgeslagen,
-            "may_edit": may_edit(principal, row),
+            "may_edit": voorgesprekken.may_edit(principal, row),
         },
     )
-
-
-def _refuse_unless_editor(principal: Principal, row: Any) -> None:
-    if not may_edit(principal, row):
-        raise Problem(403, "U kunt alleen voorgesprekken wijzigen die u zelf voerde.")
 
 
 @router.get("/voorgesprekken/{voorgesprek_id}/wijzigen", response_class=HTMLResponse)
@@ -413,19 +415,12 @@ async def edit_voorgesprek(
     voorgesprek_id: uuid.UUID,
     sessions: SessionsDep,
     cipher: CipherDep,
-    principal: PrincipalDep,
+    caller: CallerDep,
 ) -> HTMLResponse:
-    async with transaction(sessions) as session:
-        row = await repository.get_voorgesprek(session, voorgesprek_id)
-        if row is None:
-            raise Problem(404, "Dit voorgesprek bestaat niet.")
-        _refuse_unless_editor(principal, row)
-        note = recording.read_note(cipher, row)
-        if note is not None:
-            await audit.record(
-                session, request, "lezen", "voorgesprek-notitie", str(voorgesprek_id)
-            )
-    values = {**_form_values(recording.content_of(row, note)), "version": row.version}
+    row, note = await voorgesprekken.with_note(
+        sessions, cipher, caller, voorgesprek_id, audit_without_note=False
+    )
+    values = {**_form_values(content_of(row, note)), "version": row.version}
     context = _form_context(
         FormState(values), organisations=await _organisation_options(sessions), editing=row
     )
@@ -438,27 +433,25 @@ async def update_voorgesprek(
     voorgesprek_id: uuid.UUID,
     sessions: SessionsDep,
     cipher: CipherDep,
-    principal: PrincipalDep,
+    caller: CallerDep,
 ) -> Response:
     row = await _voorgesprek_row(sessions, voorgesprek_id)
-    _refuse_unless_editor(principal, row)
+    voorgesprekken.ensure_editor(caller.signed_in, row)
     form = await FormState.from_request(request, lists=LIST_FIELDS)
     content, form = _validate(form)
     status_code = 422
     if content is not None:
         try:
             version = int(str(form.values.get("version") or "0"))
-            async with transaction(sessions) as session:
-                await recording.record_update(
-                    session, cipher, principal, voorgesprek_id, content,
-                    expected_version=version, today=today(),
-                )  # fmt: skip
-                await audit.record(session, request, "wijzigen", "voorgesprek", str(voorgesprek_id))
+            await voorgesprekken.update(
+                sessions, cipher, caller, voorgesprek_id, content.model_dump(),
+                expected_version=version, today=today(),
+            )  # fmt: skip
         except DomainRuleBroken as error:
             form = _domain_error(form, error)
         except TransitionRefused as error:
             form = FormState(form.values, {"status": f"{pages.gettext(LABELS['status'])}: {error}"})
-        except recording.VersionConflict as conflict:
+        except VersionConflict as conflict:
             status_code = 409
             message = pages.gettext(
                 N_(
@@ -492,20 +485,10 @@ async def my_follow_ups(
 
 @router.post("/acties/{follow_up_id}/afgerond", response_class=HTMLResponse)
 async def follow_up_done(
-    request: Request, follow_up_id: uuid.UUID, sessions: SessionsDep, principal: PrincipalDep
+    request: Request, follow_up_id: uuid.UUID, sessions: SessionsDep, caller: CallerDep
 ) -> Response:
     form = await FormState.from_request(request)
-    async with transaction(sessions) as session:
-        row = await repository.get_follow_up(session, follow_up_id, for_update=True)
-        if row is None:
-            raise Problem(404, "Deze vervolgactie bestaat niet.")
-        if not (is_coordinator(principal) or row.owner == principal.subject):
-            raise Problem(403, "U kunt alleen uw eigen vervolgacties afronden.")
-        if str(row.version) != str(form.value("version")):
-            raise Problem(409, "Deze actie is intussen gewijzigd. Laad de pagina opnieuw.")
-        values = {"done_at": datetime.now(UTC)}
-        await repository.update_follow_up(session, row, values, principal.display_name)
-        await audit.record(session, request, "wijzigen", "vervolgactie", str(follow_up_id))
+    await follow_ups.finish(sessions, caller, follow_up_id, expected_version=form.version())
     return RedirectResponse("/intake/acties", 303)
 
 
@@ -518,30 +501,36 @@ CONTACT_LABELS: Mapping[str, str] = {
 
 
 async def _contacts_page(
-    request: Request, cbs_code: str, sessions: Any, cipher: Any, form: FormState, status: int
+    request: Request,
+    cbs_code: str,
+    sessions: Sessions,
+    cipher: FieldCipher,
+    caller: Caller,
+    form: FormState,
+    status: int,
 ) -> HTMLResponse:
-    contacts = await contacten.list_contacts(cbs_code, sessions, cipher, request)  # audited
+    found = await contact_cases.read_all(sessions, cipher, caller, cbs_code)  # audited
     async with sessions() as session:
         organisation = await repository.get_organisation(session, cbs_code)
     labels = {name: pages.gettext(label) for name, label in CONTACT_LABELS.items()}
     return pages.render(
         request,
         "intake/contacten.html",
-        {"organisation": organisation, "contacts": contacts, "form": form, "labels": labels},
+        {"organisation": organisation, "contacts": found, "form": form, "labels": labels},
         status_code=status,
     )
 
 
 @router.get("/organisaties/{cbs_code}/contacten", response_class=HTMLResponse)
 async def contacts(
-    request: Request, cbs_code: str, sessions: SessionsDep, cipher: CipherDep
+    request: Request, cbs_code: str, sessions: SessionsDep, cipher: CipherDep, caller: CallerDep
 ) -> HTMLResponse:
-    return await _contacts_page(request, cbs_code, sessions, cipher, FormState(), 200)
+    return await _contacts_page(request, cbs_code, sessions, cipher, caller, FormState(), 200)
 
 
 @router.post("/organisaties/{cbs_code}/contacten", response_class=HTMLResponse)
 async def add_contact(
-    request: Request, cbs_code: str, sessions: SessionsDep, cipher: CipherDep
+    request: Request, cbs_code: str, sessions: SessionsDep, cipher: CipherDep, caller: CallerDep
 ) -> Response:
     form = await FormState.from_request(request)
     values = {k: (str(v).strip() or None) for k, v in form.values.items() if k in CONTACT_LABELS}
@@ -550,24 +539,20 @@ async def add_contact(
     except ValidationError as error:
         labels = {name: pages.gettext(label) for name, label in CONTACT_LABELS.items()}
         form = form.with_errors(error, labels)
-        return await _contacts_page(request, cbs_code, sessions, cipher, form, 422)
-    await contacten.create_contact(cbs_code, body, sessions, cipher, request, Response())
+        return await _contacts_page(request, cbs_code, sessions, cipher, caller, form, 422)
+    await contact_cases.create(sessions, cipher, caller, cbs_code, **body.model_dump())
     return RedirectResponse(f"/intake/organisaties/{cbs_code}/contacten", 303)
 
 
 @router.post("/organisaties/{cbs_code}/notities", response_class=HTMLResponse)
 async def add_note(
-    request: Request, cbs_code: str, sessions: SessionsDep, principal: PrincipalDep
+    request: Request, cbs_code: str, sessions: SessionsDep, caller: CallerDep
 ) -> Response:
     form = await FormState.from_request(request)
     text = str(form.value("text")).strip()
     if not text or len(text) > 2000:
         raise Problem(422, "Een notitie heeft 1 tot 2000 tekens.")
-    async with transaction(sessions) as session:
-        if await repository.get_organisation(session, cbs_code) is None:
-            raise Problem(404, f"Er is geen organisatie met CBS-code {cbs_code}.")
-        note_id = await repository.add_note(session, cbs_code, text, principal.display_name)
-        await audit.record(session, request, "aanmaken", "notitie", str(note_id))
+    await organisation_cases.add_note(sessions, caller, cbs_code, text)
     return RedirectResponse(f"/intake/organisaties/{cbs_code}#notities", 303)
 
 
@@ -585,7 +570,7 @@ async def import_upload(
     request: Request,
     sessions: SessionsDep,
     cipher: CipherDep,
-    principal: PrincipalDep,
+    caller: CallerDep,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     error = None
@@ -594,9 +579,11 @@ async def import_upload(
         error = pages.gettext(N_("Choose a CSV or XLSX file."))
     else:
         try:
-            run = await run_import(request, sessions, cipher, principal, file)
-        except Problem as problem:
-            error = problem.detail
+            run = await imports.import_upload(
+                sessions, cipher, caller, file.filename, file.read, today=today()
+            )
+        except FileUnreadable as unreadable:
+            error = str(unreadable)
     if run is not None:
         return RedirectResponse(f"/intake/import/{run.id}", 303)
     async with sessions() as session:

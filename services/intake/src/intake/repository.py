@@ -8,13 +8,14 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from ontour.contracts.intake import Thema, TourStatus, VoorgesprekStatus
+from ontour.contracts.intake import Periode, Thema, TourStatus, VoorgesprekStatus
 from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake.domain.register import Organisation, OrganisationKind
+from intake.domain.voorgesprek import VoorgesprekContent
 from intake.models import (
     ContactRow,
     FollowUp,
@@ -29,13 +30,34 @@ from intake.models import (
 # --- voorgesprekken -------------------------------------------------------------------------------
 
 
-async def get_voorgesprek(
-    session: AsyncSession, voorgesprek_id: uuid.UUID, *, for_update: bool = False
-) -> Voorgesprek | None:
-    query = select(Voorgesprek).where(col(Voorgesprek.id) == voorgesprek_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.exec(query)).first()
+async def get_voorgesprek(session: AsyncSession, voorgesprek_id: uuid.UUID) -> Voorgesprek | None:
+    return await session.get(Voorgesprek, voorgesprek_id)
+
+
+def content_of(row: Voorgesprek, note: str | None = None) -> VoorgesprekContent:
+    """The content stored in a row (the note only when the caller decrypted it)."""
+    return VoorgesprekContent(
+        organisation_code=row.organisation_code,
+        status=VoorgesprekStatus(row.status),
+        held_on=row.held_on,
+        start_time=row.start_time,
+        mode=row.mode,
+        teamleden=list(row.teamleden),
+        participants=dict(row.participants),
+        themes=list(row.themes),
+        incident_count=row.incident_count,
+        incident_categories=list(row.incident_categories),
+        session_wish=row.session_wish,
+        session_format=row.session_format,
+        preferred_periods=[Periode.model_validate(p) for p in row.preferred_periods],
+        preferred_weekdays=list(row.preferred_weekdays),
+        avoid_weekdays=list(row.avoid_weekdays),
+        expected_participants=row.expected_participants,
+        location=row.location,
+        attention_online_intimidation_women=row.attention_online_intimidation_women,
+        college_takes_part=row.college_takes_part,
+        confidential_note=note,
+    )
 
 
 async def voorgesprekken_of(session: AsyncSession, cbs_code: str) -> list[Voorgesprek]:
@@ -142,15 +164,6 @@ async def list_follow_ups(
     if limit is not None:
         ordered = ordered.limit(limit)
     return list((await session.exec(ordered)).all()), total
-
-
-async def get_follow_up(
-    session: AsyncSession, follow_up_id: uuid.UUID, *, for_update: bool = False
-) -> FollowUp | None:
-    query = select(FollowUp).where(col(FollowUp.id) == follow_up_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.exec(query)).first()
 
 
 async def notes_of(session: AsyncSession, cbs_code: str) -> list[OrganisationNote]:
@@ -286,7 +299,7 @@ async def update_organisation(
     return result.scalar_one()
 
 
-# --- contact persons (encrypted; see intake.api.contacten) -------------------------------------
+# --- contact persons (encrypted; see intake.usecases.contacts) --------------------------------
 
 
 async def list_contacts(session: AsyncSession, cbs_code: str) -> list[ContactRow]:
@@ -324,27 +337,6 @@ async def organisation_names(session: AsyncSession, codes: set[str]) -> dict[str
         )
     )
     return dict(rows.all())
-
-
-async def update_follow_up(
-    session: AsyncSession, row: FollowUp, values: dict[str, Any], actor: str
-) -> None:
-    """Change a follow-up (bumping its version); finishing it shows on the timeline."""
-    # Decided before the UPDATE: the ORM writes the new values into ``row`` as it runs.
-    finishing = values.get("done_at") is not None and row.done_at is None
-    await session.execute(
-        update(FollowUp).where(col(FollowUp.id) == row.id).values(**values, version=row.version + 1)
-    )
-    if finishing:
-        session.add(
-            TimelineEntry(
-                organisation_code=row.organisation_code,
-                kind="vervolgactie",
-                summary="Vervolgactie afgerond",
-                actor=actor,
-                object_id=str(row.id),
-            )
-        )
 
 
 async def add_note(session: AsyncSession, cbs_code: str, text: str, actor: str) -> uuid.UUID:

@@ -6,11 +6,9 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
-from ontour import audit
 from ontour.clock import today
-from ontour.db import transaction
 from ontour.service import SessionsDep
-from ontour.web.api import CipherDep, Formaat, PrincipalDep
+from ontour.web.api import CallerDep, CipherDep, Formaat
 from ontour.web.export import (
     EXPORT_RESPONSES,
     ExportTable,
@@ -20,10 +18,11 @@ from ontour.web.export import (
 from ontour.web.problems import Problem, invalid, problem_responses
 from pydantic import BeforeValidator
 
-from intake import importing, repository
+from intake import repository
 from intake.api.schemas import ImportRapport
 from intake.domain.spreadsheet import TEMPLATE
 from intake.models import ImportRun
+from intake.usecases import imports
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -53,26 +52,6 @@ def report_table(run: ImportRun) -> ExportTable:
     )  # fmt: skip
 
 
-async def run_import(
-    request: Request, sessions: Any, cipher: Any, principal: Any, upload: UploadFile
-) -> ImportRun:
-    """Read and import an upload; shared by the API and the import page."""
-    data = await upload.read(importing.MAX_BYTES + 1)
-    filename = upload.filename or "bestand"
-    try:
-        header, rows = importing.read_rows(filename, data)
-        async with transaction(sessions) as session:
-            run = await importing.import_file(
-                session, cipher, principal, filename, header, rows, today=today()
-            )
-            await audit.record(
-                session, request, "importeren", "import", str(run.id), details=run.counts
-            )
-    except importing.FileUnreadable as error:
-        raise invalid("file", str(error)) from None
-    return run
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -84,14 +63,15 @@ async def run_import(
     "bestand nog eens importeren voegt niets toe.",
 )
 async def create_import(
-    request: Request,
     response: Response,
     sessions: SessionsDep,
     cipher: CipherDep,
-    principal: PrincipalDep,
+    caller: CallerDep,
     file: Annotated[Upload, File(description="Het bestand (CSV of XLSX).")],
 ) -> ImportRun:
-    run = await run_import(request, sessions, cipher, principal, file)
+    run = await imports.import_upload(
+        sessions, cipher, caller, file.filename or "bestand", file.read, today=today()
+    )
     response.headers["Location"] = f"/intake/api/v1/imports/{run.id}"
     return run
 

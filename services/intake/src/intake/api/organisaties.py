@@ -3,21 +3,16 @@ coordinator changes by hand (tour status, "niet publiceren"), notes and the time
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
-from ontour import audit
-from ontour.contracts.intake import OrganisatieGewijzigd, TourStatus
-from ontour.db import transaction
-from ontour.messaging.outbox import enqueue
+from ontour.contracts.intake import TourStatus
 from ontour.service import SessionsDep
 from ontour.web.api import (
+    CallerDep,
     Formaat,
     IfMatch,
     PerPagina,
-    PrincipalDep,
-    conflict,
     etag,
     expected_version,
     page_links,
@@ -32,7 +27,7 @@ from ontour.web.export import (
 from ontour.web.problems import Problem, problem_responses
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from intake import organisations, repository
+from intake import repository
 from intake.api.deps import CbsCode
 from intake.api.schemas import (
     NotitieIn,
@@ -45,6 +40,7 @@ from intake.api.schemas import (
 )
 from intake.domain.register import OrganisationKind
 from intake.models import OrganisationNote, OrganisationRow
+from intake.usecases import organisations
 
 router = APIRouter(prefix="/organisaties", tags=["organisaties"])
 
@@ -137,31 +133,7 @@ async def get_organisation(
 async def _organisation_or_404(session: AsyncSession, cbs_code: str) -> OrganisationRow:
     row = await repository.get_organisation(session, cbs_code)
     if row is None:
-        raise Problem(404, f"Er is geen organisatie met CBS-code {cbs_code}.")
-    return row
-
-
-async def _change_by_hand(
-    sessions: Any,
-    request: Request,
-    response: Response,
-    cbs_code: str,
-    expected: int,
-    apply: Callable[[AsyncSession, OrganisationRow], Awaitable[OrganisatieGewijzigd | None]],
-) -> OrganisationRow:
-    """Apply a coordinator's change to the organisation at version ``expected`` (409 when it
-    is not): the change, its event and its audit record in one transaction."""
-    async with transaction(sessions) as session:
-        row = await _organisation_or_404(session, cbs_code)
-        await session.refresh(row, with_for_update=True)
-        if row.version != expected:
-            raise conflict(row.version)
-        event = await apply(session, row)
-        if event is not None:
-            await enqueue(session, event)
-            await audit.record(session, request, "wijzigen", "organisatie", cbs_code)
-        await session.refresh(row)
-    response.headers["ETag"] = etag(row.version)
+        raise Problem(404, organisations.missing(cbs_code))
     return row
 
 
@@ -177,18 +149,16 @@ async def set_tour_status(
     cbs_code: CbsCode,
     body: TourstatusWijziging,
     sessions: SessionsDep,
-    principal: PrincipalDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> OrganisationRow:
     expected = expected_version(if_match, body.version)
-    return await _change_by_hand(
-        sessions, request, response, cbs_code, expected,
-        lambda session, row: organisations.set_tour_status_by_hand(
-            session, row, body.tour_status, actor=principal.display_name
-        ),
-    )  # fmt: skip
+    row = await organisations.set_tour_status(
+        sessions, caller, cbs_code, body.tour_status, expected_version=expected
+    )
+    response.headers["ETag"] = etag(row.version)
+    return row
 
 
 @router.put(
@@ -207,18 +177,16 @@ async def set_publication(
     cbs_code: CbsCode,
     body: PublicatieWijziging,
     sessions: SessionsDep,
-    principal: PrincipalDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> OrganisationRow:
     expected = expected_version(if_match, body.version)
-    return await _change_by_hand(
-        sessions, request, response, cbs_code, expected,
-        lambda session, row: organisations.set_not_published(
-            session, row, body.not_published, note=body.note, actor=principal.display_name
-        ),
-    )  # fmt: skip
+    row = await organisations.set_publication(
+        sessions, caller, cbs_code, body.not_published, note=body.note, expected_version=expected
+    )
+    response.headers["ETag"] = etag(row.version)
+    return row
 
 
 @router.get(
@@ -256,13 +224,6 @@ async def add_note(
     cbs_code: CbsCode,
     body: NotitieIn,
     sessions: SessionsDep,
-    principal: PrincipalDep,
-    request: Request,
+    caller: CallerDep,
 ) -> OrganisationNote:
-    async with transaction(sessions) as session:
-        await _organisation_or_404(session, cbs_code)
-        note_id = await repository.add_note(session, cbs_code, body.text, principal.display_name)
-        await audit.record(session, request, "aanmaken", "notitie", str(note_id))
-        note = await session.get(OrganisationNote, note_id)
-        assert note is not None  # written just now, in this transaction
-    return note
+    return await organisations.add_note(sessions, caller, cbs_code, body.text)

@@ -7,26 +7,21 @@ own. ``mijn=true`` lists the caller's own ("mijn acties").
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
-from ontour import audit
-from ontour.auth.access import require
 from ontour.contracts.intake import ORGANISATION_CODE
-from ontour.db import transaction
 from ontour.service import SessionsDep
 from ontour.web.api import (
     PRINTABLE,
+    CallerDep,
     Formaat,
     IfMatch,
     Pagina,
     PerPagina,
     PrincipalDep,
-    conflict,
     etag,
     expected_version,
-    is_coordinator,
     page_links,
     window,
 )
@@ -36,7 +31,7 @@ from ontour.web.export import (
     export_response,
     requested_format,
 )
-from ontour.web.problems import Problem, invalid, problem_responses
+from ontour.web.problems import problem_responses
 
 from intake import repository
 from intake.api.schemas import (
@@ -45,7 +40,8 @@ from intake.api.schemas import (
     VervolgactiePublic,
     VervolgactieWijziging,
 )
-from intake.models import FollowUp, TimelineEntry
+from intake.models import FollowUp
+from intake.usecases import follow_ups
 
 router = APIRouter(prefix="/vervolgacties", tags=["vervolgacties"])
 
@@ -113,38 +109,9 @@ async def list_follow_ups(
     summary="Nieuwe vervolgactie",
 )
 async def create_follow_up(
-    body: VervolgactieNieuw,
-    sessions: SessionsDep,
-    principal: PrincipalDep,
-    request: Request,
-    response: Response,
+    body: VervolgactieNieuw, sessions: SessionsDep, caller: CallerDep, response: Response
 ) -> FollowUp:
-    require(
-        principal,
-        is_coordinator(principal) or body.owner == principal.subject,
-        reason="Een teamlid maakt alleen eigen vervolgacties aan.",
-    )
-    async with transaction(sessions) as session:
-        if await repository.get_organisation(session, body.organisation_code) is None:
-            raise invalid("organisation_code", "deze organisatie bestaat niet")
-        if body.voorgesprek_id is not None:
-            voorgesprek = await repository.get_voorgesprek(session, body.voorgesprek_id)
-            if voorgesprek is None or voorgesprek.organisation_code != body.organisation_code:
-                raise invalid("voorgesprek_id", "dit voorgesprek bestaat niet bij deze organisatie")
-        row = FollowUp(**body.model_dump(), created_by=principal.subject)
-        session.add(row)
-        session.add(
-            TimelineEntry(
-                organisation_code=body.organisation_code,
-                kind="vervolgactie",
-                summary="Vervolgactie toegevoegd",
-                actor=principal.display_name,
-                object_id=str(row.id),
-            )
-        )
-        await session.flush()
-        await audit.record(session, request, "aanmaken", "vervolgactie", str(row.id))
-        await session.refresh(row)
+    row = await follow_ups.create(sessions, caller, **body.model_dump())
     response.headers["Location"] = f"/intake/api/v1/vervolgacties/{row.id}"
     response.headers["ETag"] = etag(row.version)
     return row
@@ -160,31 +127,12 @@ async def update_follow_up(
     follow_up_id: uuid.UUID,
     body: VervolgactieWijziging,
     sessions: SessionsDep,
-    principal: PrincipalDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> FollowUp:
     sent = body.model_dump(exclude_unset=True)
     expected = expected_version(if_match, sent.pop("version", None))
-    async with transaction(sessions) as session:
-        row = await repository.get_follow_up(session, follow_up_id, for_update=True)
-        if row is None:
-            raise Problem(404, "Deze vervolgactie bestaat niet.")
-        require(
-            principal,
-            is_coordinator(principal) or row.owner == principal.subject,
-            reason="U kunt alleen uw eigen vervolgacties wijzigen.",
-        )
-        if row.version != expected:
-            raise conflict(row.version)
-        if "owner" in sent and not is_coordinator(principal) and sent["owner"] != row.owner:
-            raise Problem(403, "Alleen de coördinator geeft een actie aan een ander.")
-        done = sent.pop("done", None)
-        if done is not None:
-            sent["done_at"] = (row.done_at or datetime.now(UTC)) if done else None
-        await repository.update_follow_up(session, row, sent, principal.display_name)
-        await audit.record(session, request, "wijzigen", "vervolgactie", str(follow_up_id))
-        await session.refresh(row)
+    row = await follow_ups.change(sessions, caller, follow_up_id, sent, expected_version=expected)
     response.headers["ETag"] = etag(row.version)
     return row

@@ -7,21 +7,16 @@ on (``If-Match`` or ``version``): a stale change gets 409, never a silent overwr
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
-from ontour import audit
-from ontour.auth.access import require
-from ontour.auth.principal import Principal
 from ontour.clock import today
 from ontour.contracts.intake import ORGANISATION_CODE, Thema, VoorgesprekStatus
-from ontour.db import transaction
 from ontour.service import SessionsDep
 from ontour.web.api import (
     PRINTABLE,
+    CallerDep,
     CipherDep,
     Formaat,
     IfMatch,
@@ -29,7 +24,6 @@ from ontour.web.api import (
     Pagina,
     PerPagina,
     PrincipalDep,
-    conflict,
     etag,
     expected_version,
     is_coordinator,
@@ -46,7 +40,7 @@ from ontour.web.problems import Problem, invalid, problem_responses, validation_
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from intake import recording, repository
+from intake import repository
 from intake.api.schemas import (
     VoorgesprekIn,
     VoorgesprekLijst,
@@ -54,8 +48,9 @@ from intake.api.schemas import (
     VoorgesprekPublic,
     WijzigingPublic,
 )
-from intake.domain.voorgesprek import DomainRuleBroken, TransitionRefused, VoorgesprekContent
 from intake.models import Voorgesprek
+from intake.repository import content_of
+from intake.usecases import voorgesprekken
 
 router = APIRouter(prefix="/voorgesprekken", tags=["voorgesprekken"])
 
@@ -67,7 +62,7 @@ EXPORT_COLUMNS = (
 
 
 def public(row: Voorgesprek, name: str, note: str | None = None) -> VoorgesprekPublic:
-    content = recording.content_of(row, note)
+    content = content_of(row, note)
     return VoorgesprekPublic(
         **content.model_dump(),
         id=row.id,
@@ -80,32 +75,10 @@ def public(row: Voorgesprek, name: str, note: str | None = None) -> VoorgesprekP
     )
 
 
-def may_edit(principal: Principal, row: Voorgesprek) -> bool:
-    """Coordinators edit every voorgesprek; a teamlid the ones they held."""
-    return is_coordinator(principal) or principal.subject in row.teamleden
-
-
-@contextlib.contextmanager
-def refusals_as_problems() -> Iterator[None]:
-    """What the recording refuses, as the answer the client gets (422, 409)."""
-    try:
-        yield
-    except DomainRuleBroken as error:
-        raise invalid(error.field, error.reason) from None
-    except TransitionRefused as error:
-        raise Problem(409, f"Dit kan niet: {error}.") from None
-    except recording.VersionConflict as error:
-        raise conflict(error.current) from None
-    except recording.UnknownOrganisation as error:
-        raise invalid(
-            "organisation_code", f"er is geen organisatie met CBS-code {error.code}"
-        ) from None
-
-
 async def _row_or_404(session: AsyncSession, voorgesprek_id: uuid.UUID) -> Voorgesprek:
     row = await repository.get_voorgesprek(session, voorgesprek_id)
     if row is None:
-        raise Problem(404, "Dit voorgesprek bestaat niet.")
+        raise Problem(404, voorgesprekken.MISSING)
     return row
 
 
@@ -205,23 +178,20 @@ async def create_voorgesprek(
     sessions: SessionsDep,
     cipher: CipherDep,
     principal: PrincipalDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
 ) -> VoorgesprekPublic:
     content = body.content()
     if not is_coordinator(principal) and principal.subject not in content.teamleden:
         # A teamlid records the voorgesprekken they hold themselves.
         content = content.model_copy(update={"teamleden": [*content.teamleden, principal.subject]})
-    item = recording.NewVoorgesprek(
+    item = voorgesprekken.NewVoorgesprek(
         content,
         follow_ups=[
-            recording.NewFollowUp(f.description, f.owner, f.due_on) for f in body.follow_ups
+            voorgesprekken.NewFollowUp(f.description, f.owner, f.due_on) for f in body.follow_ups
         ],
     )
-    with refusals_as_problems():
-        async with transaction(sessions) as session:
-            await recording.record_new(session, cipher, principal, [item], today=today())
-            await audit.record(session, request, "aanmaken", "voorgesprek", str(item.id))
+    await voorgesprekken.create(sessions, cipher, caller, item, today=today())
     async with sessions() as session:
         answer = await _answer(session, item.id, response)
     response.headers["Location"] = f"/intake/api/v1/voorgesprekken/{item.id}"
@@ -240,28 +210,22 @@ async def get_voorgesprek(
     voorgesprek_id: uuid.UUID,
     sessions: SessionsDep,
     cipher: CipherDep,
-    principal: PrincipalDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     met_notitie: Annotated[
         bool, Query(alias="metNotitie", description="Ook de vertrouwelijke notitie.")
     ] = False,
 ) -> VoorgesprekPublic:
-    async with transaction(sessions) as session:
+    async with sessions() as session:
         row = await _row_or_404(session, voorgesprek_id)
         names = await repository.organisation_names(session, {row.organisation_code})
-        note = None
-        if met_notitie:
-            require(
-                principal,
-                may_edit(principal, row),
-                reason="Alleen de coördinator en de "
-                "teamleden van dit voorgesprek zien de vertrouwelijke notitie.",
-            )
-            note = recording.read_note(cipher, row)
-            await audit.record(
-                session, request, "lezen", "voorgesprek-notitie", str(voorgesprek_id)
-            )
+    note = None
+    if met_notitie:
+        row, note = await voorgesprekken.with_note(
+            sessions, cipher, caller, voorgesprek_id,
+            refusal="Alleen de coördinator en de teamleden van dit voorgesprek zien de "
+            "vertrouwelijke notitie.",
+        )  # fmt: skip
     response.headers["ETag"] = etag(row.version)
     return public(row, names.get(row.organisation_code, ""), note)
 
@@ -279,31 +243,18 @@ async def update_voorgesprek(
     body: VoorgesprekPatch,
     sessions: SessionsDep,
     cipher: CipherDep,
-    principal: PrincipalDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> VoorgesprekPublic:
     sent = body.model_dump(exclude_unset=True)
     version = expected_version(if_match, sent.pop("version", None))
-    with refusals_as_problems():
-        async with transaction(sessions) as session:
-            row = await _row_or_404(session, voorgesprek_id)
-            require(
-                principal,
-                may_edit(principal, row),
-                reason="U kunt alleen voorgesprekken wijzigen die u zelf voerde.",
-            )
-            before = recording.content_of(row, recording.read_note(cipher, row))
-            try:
-                content = VoorgesprekContent.model_validate({**before.model_dump(), **sent})
-            except ValidationError as error:
-                raise validation_problem(error.errors()) from None
-            await recording.record_update(
-                session, cipher, principal, voorgesprek_id, content,
-                expected_version=version, today=today(),
-            )  # fmt: skip
-            await audit.record(session, request, "wijzigen", "voorgesprek", str(voorgesprek_id))
+    try:
+        await voorgesprekken.update(
+            sessions, cipher, caller, voorgesprek_id, sent, expected_version=version, today=today()
+        )
+    except ValidationError as error:
+        raise validation_problem(error.errors()) from None
     async with sessions() as session:
         return await _answer(session, voorgesprek_id, response)
 
@@ -317,25 +268,13 @@ async def update_voorgesprek(
 async def cancel_voorgesprek(
     voorgesprek_id: uuid.UUID,
     sessions: SessionsDep,
-    principal: PrincipalDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
     version: Annotated[int | None, Query(description="Versie (of If-Match).")] = None,
 ) -> VoorgesprekPublic:
     expected = expected_version(if_match, version)
-    with refusals_as_problems():
-        async with transaction(sessions) as session:
-            row = await _row_or_404(session, voorgesprek_id)
-            require(
-                principal,
-                may_edit(principal, row),
-                reason="U kunt alleen voorgesprekken annuleren die u zelf voert.",
-            )
-            await recording.record_cancellation(
-                session, principal, voorgesprek_id, expected_version=expected
-            )
-            await audit.record(session, request, "annuleren", "voorgesprek", str(voorgesprek_id))
+    await voorgesprekken.cancel(sessions, caller, voorgesprek_id, expected_version=expected)
     async with sessions() as session:
         return await _answer(session, voorgesprek_id, response)
 

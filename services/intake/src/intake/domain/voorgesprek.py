@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
+from ontour.application.errors import Refused
 from ontour.contracts.intake import (
     DeelnemerRol,
     Deelnemers,
@@ -33,6 +34,7 @@ from ontour.contracts.intake import (
 )
 from ontour.contracts.types import LocalTime
 from ontour.events import EventData
+from ontour.formatting import format_datum
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -57,16 +59,20 @@ CONFIDENTIAL_MARK = "(vertrouwelijk)"
 E = TypeVar("E", bound=StrEnum)
 
 
-class DomainRuleBroken(ValueError):
+class DomainRuleBroken(Refused):
     """A business rule refused the input; ``field`` names the offending field."""
 
+    field: str
+
     def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+        super().__init__(reason, field)
+
+    @property
+    def reason(self) -> str:
+        return self.detail
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(Refused):
     """A lifecycle step that is not possible from the current status (Dutch reason)."""
 
 
@@ -304,3 +310,24 @@ def events_for_cancellation(
             revision=revision,
         )
     ]
+
+
+def timeline_summary(content: VoorgesprekContent, action: str) -> str:
+    """The timeline's line for a voorgesprek stored with ``action`` (Dutch)."""
+    on = format_datum(content.held_on)
+    if action == "geannuleerd":
+        return f"Voorgesprek van {on} geannuleerd"
+    if action == "gewijzigd":
+        return f"Voorgesprek van {on} gewijzigd"
+    if content.status is VoorgesprekStatus.GEPLAND:
+        return f"Voorgesprek gepland op {on} ({content.mode.value})"
+    wish = (
+        {
+            SessieWens.JA: ", sessie gewenst",
+            SessieWens.NEE: ", geen sessie gewenst",
+            SessieWens.LATER: ", sessie misschien later",
+        }.get(content.session_wish)
+        if content.session_wish
+        else ""
+    )
+    return f"Voorgesprek gehouden op {on} ({content.mode.value}){wish}"

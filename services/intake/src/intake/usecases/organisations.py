@@ -1,0 +1,226 @@
+"""Changing an organisation, announced the same way whichever door it came in by.
+
+A coordinator by hand (tour status, "niet publiceren", a note), a voorgesprek (the tour
+status it leads to), a session in scheduling and the register import all change organisations
+through here. Every ``organisatie.gewijzigd`` intake emits is built by :func:`changed` from
+the row as it is after the change, so each one carries the organisation's current
+``not_published``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from typing import Any
+
+from ontour.application.errors import NotFound
+from ontour.application.unit_of_work import (
+    Caller,
+    UnitOfWork,
+    locked,
+    unit_of_work,
+    unit_of_work_in,
+)
+from ontour.contracts.intake import (
+    OrganisatieGewijzigd,
+    OrganisatieVeld,
+    SessieWens,
+    TourStatus,
+    VoorgesprekStatus,
+)
+from ontour.db import Sessions
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from intake import repository
+from intake.domain.tour_status import VoorgesprekState, derive_tour_status
+from intake.models import OrganisationNote, OrganisationRow, TimelineEntry
+
+
+def missing(cbs_code: str) -> str:
+    """What a 404 says of an organisation that does not exist (Dutch)."""
+    return f"Er is geen organisatie met CBS-code {cbs_code}."
+
+
+def changed(row: OrganisationRow, fields: Iterable[str]) -> OrganisatieGewijzigd:
+    """The event announcing that ``fields`` changed, from the row as it is now."""
+    names = [OrganisatieVeld(name) for name in fields]
+    return OrganisatieGewijzigd(
+        organisation_code=row.cbs_code,
+        changed_fields=names,
+        valid_until=row.valid_until,
+        successor_code=row.successor_code,
+        tour_status=TourStatus(row.tour_status) if OrganisatieVeld.TOUR_STATUS in names else None,
+        not_published=row.not_published,
+    )
+
+
+async def update(
+    session: AsyncSession, cbs_code: str, values: Mapping[str, Any]
+) -> OrganisatieGewijzigd:
+    """Write ``values`` (column: value, bumping the version); the event that announces it."""
+    return changed(await repository.update_organisation(session, cbs_code, values), values)
+
+
+async def _change(
+    work: UnitOfWork,
+    cbs_code: str,
+    values: Mapping[str, Any],
+    *,
+    kind: str,
+    summary: str,
+    actor: str | None,
+    object_id: str | None,
+) -> None:
+    """:func:`update` with an entry on the organisation's timeline (no personal data)."""
+    work.session.add(
+        TimelineEntry(
+            organisation_code=cbs_code, kind=kind, summary=summary, actor=actor, object_id=object_id
+        )
+    )
+    work.enqueue(await update(work.session, cbs_code, values))
+
+
+async def change_tour_status(
+    work: UnitOfWork,
+    cbs_code: str,
+    to: TourStatus,
+    *,
+    only_from: Collection[TourStatus] | None = None,
+    kind: str,
+    summary: str,
+    actor: str | None,
+    object_id: str | None = None,
+) -> bool:
+    """Move an organisation to tour status ``to`` (only from ``only_from``, when given), with
+    its timeline entry and its ``organisatie.gewijzigd``; False when it did not move (no such
+    organisation, already there, or not from a status this step applies to)."""
+    row = await work.session.get(
+        OrganisationRow, cbs_code, with_for_update=True, populate_existing=True
+    )
+    if row is None or row.tour_status == to:
+        return False
+    if only_from is not None and TourStatus(row.tour_status) not in only_from:
+        return False
+    await _change(
+        work, cbs_code, {"tour_status": to.value},
+        kind=kind, summary=summary, actor=actor, object_id=object_id,
+    )  # fmt: skip
+    return True
+
+
+async def follow_session(
+    session: AsyncSession,
+    cbs_code: str,
+    to: TourStatus,
+    *,
+    only_from: Collection[TourStatus],
+    summary: str,
+) -> None:
+    """A session in scheduling moves the tour status, in the event consumer's transaction:
+    the change commits with the inbox row that marks the event handled."""
+    async with unit_of_work_in(session) as work:
+        await change_tour_status(
+            work, cbs_code, to, only_from=only_from, kind="sessie", summary=summary,
+            actor="planning",
+        )  # fmt: skip
+
+
+async def refresh_tour_status(work: UnitOfWork, codes: Iterable[str], actor: str) -> None:
+    """Derive the tour status of these organisations again from their voorgesprekken."""
+    for code in sorted(set(codes)):
+        organisation = await work.session.get(OrganisationRow, code, with_for_update=True)
+        if organisation is None:
+            continue
+        states = [
+            VoorgesprekState(
+                VoorgesprekStatus(v.status),
+                v.held_on,
+                SessieWens(v.session_wish) if v.session_wish else None,
+            )
+            for v in await repository.voorgesprekken_of(work.session, code)
+        ]
+        derived = derive_tour_status(TourStatus(organisation.tour_status), states)
+        await change_tour_status(
+            work, code, derived,
+            kind="tourstatus", summary=f"Tourstatus: {derived.value}", actor=actor, object_id=code,
+        )  # fmt: skip
+
+
+# One step a coordinator takes by hand on a locked organisation, given their name: whether it
+# changed anything (a value set again changes nothing and is not audited).
+Step = Callable[[UnitOfWork, OrganisationRow, str], Awaitable[bool]]
+
+
+async def _by_hand(
+    sessions: Sessions, caller: Caller, cbs_code: str, expected_version: int, step: Step
+) -> OrganisationRow:
+    """A coordinator's change of the organisation at ``expected_version``: the change, its
+    event and its audit record in one unit of work; the row as it is after."""
+    async with unit_of_work(sessions, caller) as work:
+        row = await locked(
+            work.session, OrganisationRow, cbs_code, expected_version, missing=missing(cbs_code)
+        )
+        if await step(work, row, caller.signed_in.display_name):
+            await work.audit("wijzigen", "organisatie", cbs_code)
+        await work.session.refresh(row)
+    return row
+
+
+async def set_tour_status(
+    sessions: Sessions, caller: Caller, cbs_code: str, status: TourStatus, *, expected_version: int
+) -> OrganisationRow:
+    """A coordinator sets the tour status by hand (after a phone call, say)."""
+
+    async def step(work: UnitOfWork, row: OrganisationRow, actor: str) -> bool:
+        return await change_tour_status(
+            work, row.cbs_code, status,
+            kind="tourstatus", summary=f"Tourstatus met de hand gezet: {status.value}",
+            actor=actor, object_id=row.cbs_code,
+        )  # fmt: skip
+
+    return await _by_hand(sessions, caller, cbs_code, expected_version, step)
+
+
+def _publication(not_published: bool) -> str:
+    return "niet publiceren" if not_published else "publiceren"
+
+
+async def set_publication(
+    sessions: Sessions,
+    caller: Caller,
+    cbs_code: str,
+    not_published: bool,
+    *,
+    note: str | None,
+    expected_version: int,
+) -> OrganisationRow:
+    """Set or clear "niet publiceren"; the timeline keeps who, when, from what to what (and
+    the note)."""
+
+    async def step(work: UnitOfWork, row: OrganisationRow, actor: str) -> bool:
+        if row.not_published == not_published:
+            return False
+        summary = f"Publicatie: {_publication(row.not_published)} → {_publication(not_published)}"
+        await _change(
+            work, row.cbs_code, {"not_published": not_published},
+            kind="publicatie", summary=f"{summary} ({note})" if note else summary,
+            actor=actor, object_id=row.cbs_code,
+        )  # fmt: skip
+        return True
+
+    return await _by_hand(sessions, caller, cbs_code, expected_version, step)
+
+
+async def add_note(
+    sessions: Sessions, caller: Caller, cbs_code: str, text: str
+) -> OrganisationNote:
+    """A working note on the organisation, with its timeline entry."""
+    async with unit_of_work(sessions, caller) as work:
+        if await repository.get_organisation(work.session, cbs_code) is None:
+            raise NotFound(missing(cbs_code))
+        note_id = await repository.add_note(
+            work.session, cbs_code, text, caller.signed_in.display_name
+        )
+        await work.audit("aanmaken", "notitie", str(note_id))
+        note = await work.session.get(OrganisationNote, note_id)
+        assert note is not None  # written just now, in this transaction
+    return note
