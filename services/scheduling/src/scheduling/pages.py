@@ -19,17 +19,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ontour.auth.principal import Principal
 from ontour.clock import today
 from ontour.contracts.scheduling import VervolgWens
+from ontour.db import Sessions
 from ontour.i18n import N_
 from ontour.service import SessionsDep
-from ontour.web.api import PrincipalDep, is_coordinator
+from ontour.web.api import CallerDep, PrincipalDep, is_coordinator
 from ontour.web.forms import FormState
 from ontour.web.problems import Problem
 from ontour.web.rendering import PageRenderer
 from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scheduling import repository
 from scheduling.api import planningen, sessies, teamleden
-from scheduling.api.problems import refusals_as_problems
 from scheduling.api.schemas import Beschikbaarheid, PlanningStart, SessieWijziging, Uitkomst
 from scheduling.domain.model import Weekday
 from scheduling.usecases import sessions
@@ -43,7 +44,7 @@ WEEKDAYS = [(day.label, day.label) for day in Weekday]
 WISHES = [(wish.value, wish.value) for wish in VervolgWens]
 
 
-async def _names(db: Any) -> dict[str, str]:
+async def _names(db: AsyncSession) -> dict[str, str]:
     return {m.id: m.name for m in await repository.teamleden(db)}
 
 
@@ -78,7 +79,7 @@ async def inbox(request: Request, database: SessionsDep) -> HTMLResponse:
 
 
 @router.post("/planningen", response_class=HTMLResponse)
-async def start_run(request: Request, database: SessionsDep, principal: PrincipalDep) -> Response:
+async def start_run(request: Request, database: SessionsDep, caller: CallerDep) -> Response:
     form = await FormState.from_request(request)
     limit = str(form.value("time_limit_seconds") or "").strip()
     try:
@@ -100,7 +101,7 @@ async def start_run(request: Request, database: SessionsDep, principal: Principa
             },
             status_code=422,
         )
-    run = await planningen.start_run(body, database, principal, request, Response())
+    run = await planningen.start_run(body, database, caller, request, Response())
     return RedirectResponse(f"/scheduling/planningen/{run.id}", 303)
 
 
@@ -117,8 +118,10 @@ async def cancel_run(request: Request, run_id: uuid.UUID, database: SessionsDep)
 
 
 @router.post("/planningen/{run_id}/overname", response_class=HTMLResponse)
-async def adopt_run(request: Request, run_id: uuid.UUID, database: SessionsDep) -> Response:
-    proposed = await planningen.adopt_run(run_id, database, request)
+async def adopt_run(
+    request: Request, run_id: uuid.UUID, database: SessionsDep, caller: CallerDep
+) -> Response:
+    proposed = await planningen.adopt_run(run_id, database, caller, request)
     # To the month of the first proposal: that is where the coordinator reviews them.
     month = min((s.on for s in proposed), default=today()).strftime("%Y-%m")
     return RedirectResponse(f"/scheduling/agenda?status=voorgesteld&maand={month}", 303)
@@ -208,7 +211,7 @@ async def sessions_by_province(request: Request, database: SessionsDep) -> HTMLR
 
 
 async def _session_page(
-    request: Request, session_id: uuid.UUID, database: Any, principal: Principal,
+    request: Request, session_id: uuid.UUID, database: Sessions, principal: Principal,
     form: FormState | None = None, status_code: int = 200, change: FormState | None = None,
 ) -> HTMLResponse:  # fmt: skip
     async with database() as db:
@@ -256,16 +259,21 @@ async def _version(request: Request) -> int:
 
 
 @router.post("/sessies/{session_id}/bevestiging", response_class=HTMLResponse)
-async def confirm(request: Request, session_id: uuid.UUID, database: SessionsDep) -> Response:
+async def confirm(
+    request: Request, session_id: uuid.UUID, database: SessionsDep, caller: CallerDep
+) -> Response:
     expected = await _version(request)
-    with refusals_as_problems():
-        await sessions.confirm(database, request, session_id, expected_version=expected)
+    await sessions.confirm(database, caller, session_id, expected_version=expected)
     return RedirectResponse(f"/scheduling/sessies/{session_id}", 303)
 
 
 @router.post("/sessies/{session_id}/wijzigen", response_class=HTMLResponse)
 async def change_session(
-    request: Request, session_id: uuid.UUID, database: SessionsDep, principal: PrincipalDep
+    request: Request,
+    session_id: uuid.UUID,
+    database: SessionsDep,
+    principal: PrincipalDep,
+    caller: CallerDep,
 ) -> Response:
     form = await FormState.from_request(request, lists=["members"])
     labels = {
@@ -292,12 +300,9 @@ async def change_session(
             request, session_id, database, principal, status_code=422, change=failed
         )
     try:
-        await sessies.change_session(session_id, body, database, request, Response())
-    except Problem as problem:
-        if problem.status != 422:
-            raise
-        reasons = [p["reason"] for p in problem.invalid_params] or [problem.detail]
-        failed = FormState(form.values, {"on": " ".join(reasons)})
+        await sessies.change_session(session_id, body, database, request, caller, Response())
+    except sessions.RulesBroken as refusal:
+        failed = FormState(form.values, {"on": " ".join(refusal.reasons)})
         return await _session_page(
             request, session_id, database, principal, status_code=422, change=failed
         )
@@ -305,16 +310,21 @@ async def change_session(
 
 
 @router.post("/sessies/{session_id}/annulering", response_class=HTMLResponse)
-async def cancel(request: Request, session_id: uuid.UUID, database: SessionsDep) -> Response:
+async def cancel(
+    request: Request, session_id: uuid.UUID, database: SessionsDep, caller: CallerDep
+) -> Response:
     expected = await _version(request)
-    with refusals_as_problems():
-        await sessions.cancel(database, request, session_id, expected_version=expected)
+    await sessions.cancel(database, caller, session_id, expected_version=expected)
     return RedirectResponse(f"/scheduling/sessies/{session_id}", 303)
 
 
 @router.post("/sessies/{session_id}/uitkomst", response_class=HTMLResponse)
 async def outcome(
-    request: Request, session_id: uuid.UUID, database: SessionsDep, principal: PrincipalDep
+    request: Request,
+    session_id: uuid.UUID,
+    database: SessionsDep,
+    principal: PrincipalDep,
+    caller: CallerDep,
 ) -> Response:
     form = await FormState.from_request(request, lists=["follow_up_wishes"])
     values = {
@@ -333,7 +343,7 @@ async def outcome(
         }
         form = form.with_errors(error, labels)
         return await _session_page(request, session_id, database, principal, form, 422)
-    await sessies.record_outcome(session_id, body, database, principal, request, Response())
+    await sessies.record_outcome(session_id, body, database, caller, Response())
     return RedirectResponse(f"/scheduling/sessies/{session_id}", 303)
 
 
@@ -341,7 +351,7 @@ async def outcome(
 
 
 async def _my_agenda(
-    request: Request, database: Any, principal: Principal, feed: str | None
+    request: Request, database: Sessions, principal: Principal, feed: str | None
 ) -> HTMLResponse:
     async with database() as db:
         rows = await repository.sessions_with_status(
@@ -364,9 +374,11 @@ async def my_agenda(
 
 
 @router.post("/mijn-agenda/feed", response_class=HTMLResponse)
-async def my_feed(request: Request, database: SessionsDep, principal: PrincipalDep) -> Response:
+async def my_feed(
+    request: Request, database: SessionsDep, principal: PrincipalDep, caller: CallerDep
+) -> Response:
     """A new secret feed address, shown once on the page (never stored in plain text)."""
-    created = await sessies.new_feed(principal.subject, database, principal, request)
+    created = await sessies.new_feed(principal.subject, database, caller, request)
     return await _my_agenda(request, database, principal, created.url)
 
 
@@ -394,7 +406,7 @@ async def my_availability(
 
 @router.post("/mijn-beschikbaarheid", response_class=HTMLResponse)
 async def save_availability(
-    request: Request, database: SessionsDep, principal: PrincipalDep
+    request: Request, database: SessionsDep, principal: PrincipalDep, caller: CallerDep
 ) -> Response:
     form = await FormState.from_request(request, lists=["preferred_weekdays"])
     labels = {
@@ -427,6 +439,6 @@ async def save_availability(
             status_code=422,
         )
     await teamleden.set_availability(
-        principal.subject, body, database, principal, request, Response()
+        principal.subject, body, database, principal, caller, Response()
     )
     return RedirectResponse("/scheduling/mijn-beschikbaarheid?opgeslagen=1", 303)

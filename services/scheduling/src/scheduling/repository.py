@@ -168,24 +168,6 @@ async def get_session(
     return (await db.exec(query)).first()
 
 
-async def update_session(db: AsyncSession, row: SessionRow, **values: object) -> None:
-    """Write ``values`` as the row's next version."""
-    await db.execute(
-        update(SessionRow)
-        .where(col(SessionRow.id) == row.id)
-        .values(**values, version=row.version + 1, updated_at=datetime.now(UTC))
-    )
-
-
-async def update_teamlid(db: AsyncSession, row: TeamlidRow, **values: object) -> None:
-    """Write ``values`` as the row's next version."""
-    await db.execute(
-        update(TeamlidRow)
-        .where(col(TeamlidRow.id) == row.id)
-        .values(**values, version=row.version + 1)
-    )
-
-
 async def get_run(
     db: AsyncSession, run_id: uuid.UUID, *, for_update: bool = False
 ) -> PlannerRun | None:

@@ -7,12 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from ontour.clock import today
+from ontour.db import Sessions
 from ontour.service import SessionsDep
-from ontour.web.api import PrincipalDep
+from ontour.web.api import CallerDep
 from ontour.web.problems import Problem, invalid, problem_responses
 
 from scheduling import repository
-from scheduling.api.problems import refusals_as_problems
 from scheduling.api.schemas import PlanningPublic, PlanningStart, SessiePublic
 from scheduling.models import PlannerRun
 from scheduling.usecases import planning
@@ -40,7 +40,7 @@ def running_runs(request: Request) -> planning.RunningRuns:
 async def start_run(
     body: PlanningStart,
     database: SessionsDep,
-    principal: PrincipalDep,
+    caller: CallerDep,
     request: Request,
     response: Response,
 ) -> PlannerRun:
@@ -49,16 +49,14 @@ async def start_run(
     if body.plan_from is not None and body.plan_from < today():
         raise invalid("plan_from", "ligt in het verleden")
     plan_from = body.plan_from or planning.default_plan_from(today())
-    with refusals_as_problems():
-        run = await planning.start(
-            database, request, settings, running_runs(request),
-            started_by=principal.display_name, plan_from=plan_from, time_limit=limit,
-        )  # fmt: skip
+    run = await planning.start(
+        database, caller, settings, running_runs(request), plan_from=plan_from, time_limit=limit
+    )
     response.headers["Location"] = f"/scheduling/api/v1/planningen/{run.id}"
     return run
 
 
-async def _run_or_404(database: Any, run_id: uuid.UUID) -> PlannerRun:
+async def _run_or_404(database: Sessions, run_id: uuid.UUID) -> PlannerRun:
     async with database() as db:
         run = await repository.get_run(db, run_id)
     if run is None:
@@ -83,8 +81,7 @@ async def get_run(run_id: uuid.UUID, database: SessionsDep) -> PlannerRun:
     summary="Breek een lopende ronde af (de beste planning tot dan toe blijft)",
 )
 async def cancel_run(run_id: uuid.UUID, database: SessionsDep, request: Request) -> PlannerRun:
-    with refusals_as_problems():
-        return await planning.cancel(database, running_runs(request), run_id)
+    return await planning.cancel(database, running_runs(request), run_id)
 
 
 @router.post(
@@ -93,8 +90,9 @@ async def cancel_run(run_id: uuid.UUID, database: SessionsDep, request: Request)
     responses=problem_responses(404, 409, 422),
     summary="Neem de planning over als voorgestelde sessies",
 )
-async def adopt_run(run_id: uuid.UUID, database: SessionsDep, request: Request) -> Any:
+async def adopt_run(
+    run_id: uuid.UUID, database: SessionsDep, caller: CallerDep, request: Request
+) -> Any:
     settings = request.app.state.runtime.settings
-    with refusals_as_problems():
-        rows = await planning.adopt(database, request, settings, run_id)
+    rows = await planning.adopt(database, caller, settings, run_id)
     return [SessiePublic.model_validate(row) for row in rows]

@@ -11,25 +11,23 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from ontour.auth.access import require
+from ontour.db import Sessions
 from ontour.service import SessionsDep
 from ontour.web.api import (
     PRINTABLE,
+    CallerDep,
     Formaat,
     IfMatch,
     IsoDate,
-    PrincipalDep,
     SubjectId,
     etag,
     expected_version,
-    is_coordinator,
 )
 from ontour.web.export import EXPORT_RESPONSES, ExportTable, export_response, requested_format
 from ontour.web.problems import Problem, invalid, problem_responses
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scheduling import repository
-from scheduling.api.problems import refusals_as_problems
 from scheduling.api.schemas import Agendafeed, SessiePublic, SessieWijziging, Uitkomst
 from scheduling.calendar_rows import entry_of
 from scheduling.domain.calendar import CalendarEntry, build_event_ics, build_feed
@@ -41,7 +39,7 @@ ICS = "text/calendar; charset=utf-8"
 STATUSES = ("voorgesteld", "bevestigd", "gehouden", "geannuleerd")
 
 
-async def _answer(database: Any, session_id: uuid.UUID, response: Response) -> SessionRow:
+async def _answer(database: Sessions, session_id: uuid.UUID, response: Response) -> SessionRow:
     async with database() as db:
         row = await repository.get_session(db, session_id)
     if row is None:
@@ -109,14 +107,13 @@ async def get_session(session_id: uuid.UUID, database: SessionsDep, response: Re
 async def confirm_session(
     session_id: uuid.UUID,
     database: SessionsDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
     version: Annotated[int | None, Query(description="Versie (of If-Match).")] = None,
 ) -> Any:
     expected = expected_version(if_match, version)
-    with refusals_as_problems():
-        await sessions.confirm(database, request, session_id, expected_version=expected)
+    await sessions.confirm(database, caller, session_id, expected_version=expected)
     return await _answer(database, session_id, response)
 
 
@@ -131,6 +128,7 @@ async def change_session(
     body: SessieWijziging,
     database: SessionsDep,
     request: Request,
+    caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> Any:
@@ -143,10 +141,7 @@ async def change_session(
         location=body.location,
     )
     settings = request.app.state.runtime.settings
-    with refusals_as_problems():
-        await sessions.change(
-            database, request, settings, session_id, wanted, expected_version=expected
-        )
+    await sessions.change(database, caller, settings, session_id, wanted, expected_version=expected)
     return await _answer(database, session_id, response)
 
 
@@ -159,14 +154,13 @@ async def change_session(
 async def cancel_session(
     session_id: uuid.UUID,
     database: SessionsDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
     version: Annotated[int | None, Query(description="Versie (of If-Match).")] = None,
 ) -> Any:
     expected = expected_version(if_match, version)
-    with refusals_as_problems():
-        await sessions.cancel(database, request, session_id, expected_version=expected)
+    await sessions.cancel(database, caller, session_id, expected_version=expected)
     return await _answer(database, session_id, response)
 
 
@@ -180,28 +174,18 @@ async def record_outcome(
     session_id: uuid.UUID,
     body: Uitkomst,
     database: SessionsDep,
-    principal: PrincipalDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> Any:
     expected = expected_version(if_match, body.version)
-    row = await _answer(database, session_id, response)
-    require(
-        principal,
-        is_coordinator(principal) or principal.subject in row.members,
-        reason="Alleen de teamleden van deze sessie leggen de uitkomst vast.",
-    )
     outcome = sessions.Outcome(
         participants=body.participants,
         evaluation_score=body.evaluation_score,
         evaluation_remarks=body.evaluation_remarks,
         follow_up_wishes=tuple(body.follow_up_wishes),
     )
-    with refusals_as_problems():
-        await sessions.record_outcome(
-            database, request, session_id, outcome, expected_version=expected
-        )
+    await sessions.record_outcome(database, caller, session_id, outcome, expected_version=expected)
     return await _answer(database, session_id, response)
 
 
@@ -241,10 +225,9 @@ async def session_ics(session_id: uuid.UUID, database: SessionsDep) -> Response:
     summary="Maak een (nieuw) geheim adres voor de agendafeed; oude adressen vervallen",
 )
 async def new_feed(
-    teamlid_id: SubjectId, database: SessionsDep, principal: PrincipalDep, request: Request
+    teamlid_id: SubjectId, database: SessionsDep, caller: CallerDep, request: Request
 ) -> Agendafeed:
-    with refusals_as_problems():
-        token = await teamleden.new_feed(database, request, principal, teamlid_id)
+    token = await teamleden.new_feed(database, caller, teamlid_id)
     base = request.app.state.runtime.settings.public_base_url.rstrip("/")
     return Agendafeed(url=f"{base}/scheduling/agenda/{token}.ics")
 
@@ -256,11 +239,8 @@ async def new_feed(
     responses=problem_responses(403, 404),
     summary="Trek de agendafeed in (het geheime adres werkt niet meer)",
 )
-async def revoke_feed(
-    teamlid_id: SubjectId, database: SessionsDep, principal: PrincipalDep, request: Request
-) -> Response:
-    with refusals_as_problems():
-        await teamleden.revoke_feed(database, request, principal, teamlid_id)
+async def revoke_feed(teamlid_id: SubjectId, database: SessionsDep, caller: CallerDep) -> Response:
+    await teamleden.revoke_feed(database, caller, teamlid_id)
     return Response(status_code=204)
 
 

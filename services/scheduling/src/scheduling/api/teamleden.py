@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 from ontour.auth.access import require
 from ontour.auth.principal import Principal
 from ontour.service import SessionsDep
-from ontour.web.api import IfMatch, PrincipalDep, SubjectId, etag, expected_version, is_coordinator
+from ontour.web.api import (
+    CallerDep,
+    IfMatch,
+    PrincipalDep,
+    SubjectId,
+    etag,
+    expected_version,
+    is_coordinator,
+)
 from ontour.web.problems import Problem, problem_responses
 
 from scheduling import repository
-from scheduling.api.problems import refusals_as_problems
 from scheduling.api.schemas import Beschikbaarheid, TeamlidIn, TeamlidKort, TeamlidPublic
 from scheduling.models import TeamlidRow
 from scheduling.usecases import teamleden
@@ -53,10 +60,9 @@ async def list_teamleden(database: SessionsDep, principal: PrincipalDep) -> Any:
     summary="Nieuw teamlid",
 )
 async def create_teamlid(
-    body: TeamlidIn, database: SessionsDep, request: Request, response: Response
+    body: TeamlidIn, database: SessionsDep, caller: CallerDep, response: Response
 ) -> Any:
-    with refusals_as_problems():
-        row = await teamleden.create(database, request, body.model_dump())
+    row = await teamleden.create(database, caller, body.model_dump())
     response.headers["ETag"] = etag(row.version)
     return row
 
@@ -93,7 +99,7 @@ async def set_availability(
     body: Beschikbaarheid,
     database: SessionsDep,
     principal: PrincipalDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> Any:
@@ -110,9 +116,8 @@ async def set_availability(
     for name in ("max_per_week", "max_per_month"):
         if getattr(body, name) is not None:
             values[name] = getattr(body, name)
-    with refusals_as_problems():
-        row = await teamleden.set_availability(
-            database, request, teamlid_id, values, expected_version=expected
-        )
+    row = await teamleden.set_availability(
+        database, caller, teamlid_id, values, expected_version=expected
+    )
     response.headers["ETag"] = etag(row.version)
     return row

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ontour import audit
+from ontour.application.errors import NotFound
+from ontour.application.unit_of_work import UnitOfWork, unit_of_work
+from ontour.audit import Caller
 from ontour.contracts.scheduling import SessieVoorgesteld
-from ontour.db import transaction
+from ontour.db import Sessions
 from ontour.events import EventData
-from ontour.messaging.outbox import enqueue_many
 from ontour.observability.logging import get_logger
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from ontour.web.problems import Problem
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.requests import Request
 
 from scheduling import repository
 from scheduling.calendar_rows import sequence_after
@@ -35,7 +35,6 @@ from scheduling.domain.result import Plan
 from scheduling.models import PlannerRun, SessionRequestRow, SessionRow
 from scheduling.problem_rows import planner_settings, request_of, teamlid_of
 from scheduling.usecases.sessions import cancelled_event
-from scheduling.usecases.unit import NotFound, Refused
 
 log = get_logger(__name__)
 RUNNING, DONE, CANCELLED, FAILED = "bezig", "klaar", "afgebroken", "mislukt"
@@ -127,15 +126,13 @@ class RunningRuns:
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
-async def _save_progress(
-    database: async_sessionmaker[AsyncSession], run_id: uuid.UUID, progress: dict[str, Any]
-) -> None:
-    async with transaction(database) as db:
-        await repository.save_progress(db, run_id, progress)
+async def _save_progress(database: Sessions, run_id: uuid.UUID, progress: dict[str, Any]) -> None:
+    async with unit_of_work(database) as work:
+        await repository.save_progress(work.session, run_id, progress)
 
 
 async def solve_run(
-    database: async_sessionmaker[AsyncSession],
+    database: Sessions,
     runs: RunningRuns,
     run_id: uuid.UUID,
     problem: PlanningProblem,
@@ -161,8 +158,8 @@ async def solve_run(
         status, payload = FAILED, None
     finally:
         runs.cancels.pop(run_id, None)
-    async with transaction(database) as db:
-        await repository.finish_run(db, run_id, status, payload)
+    async with unit_of_work(database) as work:
+        await repository.finish_run(work.session, run_id, status, payload)
 
 
 def session_rows_from_plan(
@@ -203,13 +200,14 @@ def proposed_events(rows: Sequence[SessionRow]) -> list[EventData]:
     ]
 
 
-async def _adopt_plan(db: AsyncSession, run: PlannerRun, settings: Settings) -> list[SessionRow]:
+async def _adopt_plan(work: UnitOfWork, run: PlannerRun, settings: Settings) -> list[SessionRow]:
     """Turn a finished run's plan into proposed sessions.
 
     A request that already has a proposed session keeps that session (and so its calendar
     UID): only its evening and team change when the new plan moved it. A proposal the new
     plan no longer contains is cancelled.
     """
+    db = work.session
     current = await repository.sessions_with_status(db, ["voorgesteld"])
     proposed = {s.request_id: s for s in current}
     still_open = {str(r.id): r for r in await repository.open_requests(db)}
@@ -243,7 +241,7 @@ async def _adopt_plan(db: AsyncSession, run: PlannerRun, settings: Settings) -> 
     run.adopted = True
     db.add(run)
     await db.flush()
-    await enqueue_many(db, [*proposed_events(result), *events])
+    work.enqueue(*proposed_events(result), *events)
     return result
 
 
@@ -253,25 +251,27 @@ def default_plan_from(today: date) -> date:
 
 
 async def start(
-    database: async_sessionmaker[AsyncSession],
-    request: Request,
+    database: Sessions,
+    caller: Caller,
     settings: Settings,
     runs: RunningRuns,
     *,
-    started_by: str,
     plan_from: date,
     time_limit: float,
 ) -> PlannerRun:
     """Record a new run and solve it in the background; one run at a time."""
-    async with transaction(database) as db:
+    async with unit_of_work(database, caller) as work:
+        db = work.session
         await repository.lock_run_start(db)
         if await repository.runs_in_progress(db):
-            raise Refused("Er loopt al een planningsronde; wacht tot die klaar is.")
+            # In its own words: a shared Refused would answer "Dit kan niet: …".
+            raise Problem(409, "Er loopt al een planningsronde; wacht tot die klaar is.")
         problem = await build_problem(db, settings, plan_from=plan_from, time_limit=time_limit)
+        started_by = caller.signed_in.display_name
         run = PlannerRun(status=RUNNING, started_by=started_by, time_limit_seconds=time_limit)
         db.add(run)
         await db.flush()
-        await audit.record(db, request, "starten", "planning", str(run.id))
+        await work.audit("starten", "planning", str(run.id))
         await db.refresh(run)
     task = asyncio.create_task(solve_run(database, runs, run.id, problem), name=f"planner-{run.id}")
     runs.tasks.add(task)
@@ -279,9 +279,7 @@ async def start(
     return run
 
 
-async def cancel(
-    database: async_sessionmaker[AsyncSession], runs: RunningRuns, run_id: uuid.UUID
-) -> PlannerRun:
+async def cancel(database: Sessions, runs: RunningRuns, run_id: uuid.UUID) -> PlannerRun:
     """Ask the solver to stop; its best plan so far becomes the run's result."""
     async with database() as db:
         run = await repository.get_run(db, run_id)
@@ -289,25 +287,22 @@ async def cancel(
         raise NotFound(MISSING)
     flag = runs.cancels.get(run_id)
     if run.status != RUNNING or flag is None:
-        raise Refused("Deze ronde loopt niet (meer) in deze dienst.")
+        raise Problem(409, "Deze ronde loopt niet (meer) in deze dienst.")
     flag.set()
     return run
 
 
 async def adopt(
-    database: async_sessionmaker[AsyncSession],
-    request: Request,
-    settings: Settings,
-    run_id: uuid.UUID,
+    database: Sessions, caller: Caller, settings: Settings, run_id: uuid.UUID
 ) -> list[SessionRow]:
-    async with transaction(database) as db:
-        run = await repository.get_run(db, run_id, for_update=True)
+    async with unit_of_work(database, caller) as work:
+        run = await repository.get_run(work.session, run_id, for_update=True)
         if run is None:
             raise NotFound(MISSING)
         if run.status not in (DONE, CANCELLED) or run.adopted:
-            raise Refused(
-                "Alleen een afgeronde, nog niet overgenomen ronde kan worden overgenomen."
+            raise Problem(
+                409, "Alleen een afgeronde, nog niet overgenomen ronde kan worden overgenomen."
             )
-        rows = await _adopt_plan(db, run, settings)
-        await audit.record(db, request, "overnemen", "planning", str(run_id))
+        rows = await _adopt_plan(work, run, settings)
+        await work.audit("overnemen", "planning", str(run_id))
     return rows

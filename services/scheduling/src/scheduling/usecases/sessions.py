@@ -9,7 +9,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, time
 
-from ontour import audit
+from ontour.application.errors import Forbidden, Refused
+from ontour.application.unit_of_work import (
+    UnitOfWork,
+    ensure_version,
+    locked,
+    save,
+    unit_of_work,
+)
+from ontour.audit import Caller
+from ontour.auth.principal import Role
 from ontour.contracts.intake import SessieVorm
 from ontour.contracts.scheduling import (
     SessieGeannuleerd,
@@ -18,12 +27,8 @@ from ontour.contracts.scheduling import (
     SessieVerplaatst,
     VervolgWens,
 )
-from ontour.db import transaction
-from ontour.events import EventData
-from ontour.messaging.outbox import enqueue_many
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from ontour.db import Sessions
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.requests import Request
 
 from scheduling import repository
 from scheduling.calendar_rows import sequence_after
@@ -33,17 +38,19 @@ from scheduling.domain.rules import check_assignment
 from scheduling.domain.session import SessionStatus, Step, check_step
 from scheduling.models import SessionRow
 from scheduling.problem_rows import planner_settings, request_of, teamlid_of
-from scheduling.usecases.unit import as_expected
 
 MISSING = "Deze sessie bestaat niet."
 
 
-class RulesBroken(ValueError):
-    """A manual change breaks hard rules; ``messages`` say which (Dutch)."""
+class RulesBroken(Refused):
+    """A manual change breaks hard rules; each reason says which (Dutch; 422)."""
 
     def __init__(self, messages: list[str]) -> None:
-        super().__init__("; ".join(messages))
-        self.messages = messages
+        super().__init__(
+            "Deze wijziging breekt een harde regel: " + " ".join(messages),
+            "sessie",
+            reasons=messages,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,25 +72,14 @@ class Outcome:
 
 @asynccontextmanager
 async def _step(
-    database: async_sessionmaker[AsyncSession],
-    request: Request,
-    action: str,
-    session_id: uuid.UUID,
-    expected_version: int,
-) -> AsyncIterator[tuple[AsyncSession, SessionRow]]:
-    """The locked session, when it is the expected version; the step's audit record commits
-    with it."""
-    async with transaction(database) as db:
-        row = await repository.get_session(db, session_id, for_update=True)
-        yield db, as_expected(row, expected_version, MISSING)
-        await audit.record(db, request, action, "sessie", str(session_id))
-
-
-async def _write(
-    db: AsyncSession, row: SessionRow, events: list[EventData], **values: object
-) -> None:
-    await repository.update_session(db, row, **values)
-    await enqueue_many(db, events)
+    database: Sessions, caller: Caller, action: str, session_id: uuid.UUID, expected_version: int
+) -> AsyncIterator[tuple[UnitOfWork, SessionRow]]:
+    """The locked session, when it is the expected version; the step's audit record and
+    events commit with it."""
+    async with unit_of_work(database, caller) as work:
+        row = await locked(work.session, SessionRow, session_id, expected_version, missing=MISSING)
+        yield work, row
+        await work.audit(action, "sessie", str(session_id))
 
 
 def _gepland(row: SessionRow, revision: int) -> SessieGepland:
@@ -110,18 +106,14 @@ def cancelled_event(row: SessionRow, revision: int) -> SessieGeannuleerd:
 
 
 async def confirm(
-    database: async_sessionmaker[AsyncSession],
-    request: Request,
-    session_id: uuid.UUID,
-    *,
-    expected_version: int,
+    database: Sessions, caller: Caller, session_id: uuid.UUID, *, expected_version: int
 ) -> None:
-    async with _step(database, request, "bevestigen", session_id, expected_version) as (db, row):
+    async with _step(database, caller, "bevestigen", session_id, expected_version) as (work, row):
         check_step(SessionStatus(row.status), Step.CONFIRM)
-        await _write(
-            db,
+        work.enqueue(_gepland(row, row.version + 1))
+        await save(
+            work.session,
             row,
-            [_gepland(row, row.version + 1)],
             status=SessionStatus.BEVESTIGD.value,
             sequence=sequence_after(row, status=SessionStatus.BEVESTIGD.value),
         )
@@ -161,32 +153,31 @@ async def violations_of_change(
 
 
 async def change(
-    database: async_sessionmaker[AsyncSession],
-    request: Request,
+    database: Sessions,
+    caller: Caller,
     settings: Settings,
     session_id: uuid.UUID,
     wanted: Change,
     *,
     expected_version: int,
 ) -> None:
-    async with _step(database, request, "wijzigen", session_id, expected_version) as (db, row):
+    async with _step(database, caller, "wijzigen", session_id, expected_version) as (work, row):
         status = SessionStatus(row.status)
         check_step(status, Step.CHANGE)
         on = wanted.on or row.on
         members = wanted.members if wanted.members is not None else tuple(row.members)
         if (on, members) != (row.on, tuple(row.members)):
-            broken = await violations_of_change(db, settings, row, on, members)
+            broken = await violations_of_change(work.session, settings, row, on, members)
             if broken:
                 raise RulesBroken(broken)
         starts_at, ends_at = wanted.starts_at or row.starts_at, wanted.ends_at or row.ends_at
         if ends_at <= starts_at:
             raise RulesBroken(["De eindtijd ligt niet na de begintijd."])
         location = wanted.location if wanted.location is not None else row.location
-        events: list[EventData] = []
         if status is SessionStatus.BEVESTIGD and (on, starts_at, ends_at) != (
             row.on, row.starts_at, row.ends_at,
         ):  # fmt: skip
-            events.append(
+            work.enqueue(
                 SessieVerplaatst(
                     session_id=row.id,
                     request_id=row.request_id,
@@ -198,10 +189,9 @@ async def change(
                     ends_at=ends_at,
                 )
             )
-        await _write(
-            db,
+        await save(
+            work.session,
             row,
-            events,
             on=on,
             members=list(members),
             starts_at=starts_at,
@@ -220,49 +210,53 @@ async def change(
 
 
 async def cancel(
-    database: async_sessionmaker[AsyncSession],
-    request: Request,
-    session_id: uuid.UUID,
-    *,
-    expected_version: int,
+    database: Sessions, caller: Caller, session_id: uuid.UUID, *, expected_version: int
 ) -> None:
-    async with _step(database, request, "annuleren", session_id, expected_version) as (db, row):
+    async with _step(database, caller, "annuleren", session_id, expected_version) as (work, row):
         check_step(SessionStatus(row.status), Step.CANCEL)
-        event = cancelled_event(row, row.version + 1)
+        work.enqueue(cancelled_event(row, row.version + 1))
         cancelled = SessionStatus.GEANNULEERD.value
-        await _write(
-            db, row, [event], status=cancelled, sequence=sequence_after(row, status=cancelled)
+        await save(
+            work.session, row, status=cancelled, sequence=sequence_after(row, status=cancelled)
         )
 
 
 async def record_outcome(
-    database: async_sessionmaker[AsyncSession],
-    request: Request,
+    database: Sessions,
+    caller: Caller,
     session_id: uuid.UUID,
     outcome: Outcome,
     *,
     expected_version: int,
 ) -> None:
-    async with _step(database, request, "uitkomst", session_id, expected_version) as (db, row):
+    """Only the session's own teamleden (or a coordinator) record how it went."""
+    async with unit_of_work(database, caller) as work:
+        row = await locked(work.session, SessionRow, session_id, None, missing=MISSING)
+        principal = caller.signed_in
+        if not (principal.has(Role.COORDINATOR) or principal.subject in row.members):
+            raise Forbidden("Alleen de teamleden van deze sessie leggen de uitkomst vast.")
+        ensure_version(row, expected_version)
         check_step(SessionStatus(row.status), Step.RECORD_OUTCOME)
-        event = SessieGehouden(
-            session_id=row.id,
-            request_id=row.request_id,
-            organisation_code=row.organisation_code,
-            revision=row.version + 1,
-            held_on=row.on,
-            participants=outcome.participants,
-            evaluation_score=outcome.evaluation_score,
-            follow_up_wishes=list(outcome.follow_up_wishes),
-            team_size=len(row.members),
+        work.enqueue(
+            SessieGehouden(
+                session_id=row.id,
+                request_id=row.request_id,
+                organisation_code=row.organisation_code,
+                revision=row.version + 1,
+                held_on=row.on,
+                participants=outcome.participants,
+                evaluation_score=outcome.evaluation_score,
+                follow_up_wishes=list(outcome.follow_up_wishes),
+                team_size=len(row.members),
+            )
         )
-        await _write(
-            db,
+        await save(
+            work.session,
             row,
-            [event],
             status=SessionStatus.GEHOUDEN.value,
             participants=outcome.participants,
             evaluation_score=outcome.evaluation_score,
             evaluation_remarks=outcome.evaluation_remarks,
             follow_up_wishes=[w.value for w in outcome.follow_up_wishes],
         )
+        await work.audit("uitkomst", "sessie", str(session_id))

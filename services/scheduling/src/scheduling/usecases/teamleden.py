@@ -7,50 +7,47 @@ import hashlib
 import secrets
 from typing import Any
 
-from ontour import audit
-from ontour.auth.access import require
-from ontour.auth.principal import Principal, Role
-from ontour.db import transaction
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.requests import Request
+from ontour.application.errors import Forbidden, NotFound
+from ontour.application.unit_of_work import UnitOfWork, locked, save, unit_of_work
+from ontour.audit import Caller
+from ontour.auth.principal import Role
+from ontour.db import Sessions
+from ontour.web.problems import Problem
 
 from scheduling import repository
 from scheduling.models import CalendarToken, TeamlidRow
-from scheduling.usecases.unit import NotFound, Refused, as_expected
 
 MISSING = "Dit teamlid bestaat niet."
 
 
-async def create(
-    database: async_sessionmaker[AsyncSession], request: Request, values: dict[str, Any]
-) -> TeamlidRow:
-    async with transaction(database) as db:
-        if await repository.get_teamlid(db, values["id"]) is not None:
-            raise Refused(f"Er is al een teamlid met id {values['id']}.")
+async def create(database: Sessions, caller: Caller, values: dict[str, Any]) -> TeamlidRow:
+    async with unit_of_work(database, caller) as work:
+        if await repository.get_teamlid(work.session, values["id"]) is not None:
+            # In its own words: a shared Refused would answer "Dit kan niet: …".
+            raise Problem(409, f"Er is al een teamlid met id {values['id']}.")
         row = TeamlidRow(**values)
-        db.add(row)
-        await db.flush()
-        await audit.record(db, request, "aanmaken", "teamlid", row.id)
-        await db.refresh(row)
+        work.session.add(row)
+        await work.session.flush()
+        await work.audit("aanmaken", "teamlid", row.id)
+        await work.session.refresh(row)
     return row
 
 
 async def set_availability(
-    database: async_sessionmaker[AsyncSession],
-    request: Request,
+    database: Sessions,
+    caller: Caller,
     teamlid_id: str,
     values: dict[str, Any],
     *,
     expected_version: int,
 ) -> TeamlidRow:
-    """Replace the availability fields in ``values`` (the caller's rights are checked)."""
-    async with transaction(database) as db:
-        found = await repository.get_teamlid(db, teamlid_id, for_update=True)
-        row = as_expected(found, expected_version, MISSING)
-        await repository.update_teamlid(db, row, **values)
-        await audit.record(db, request, "wijzigen", "beschikbaarheid", teamlid_id)
-        await db.refresh(row)
+    """Replace the availability fields in ``values`` (who may was checked with the request:
+    that answer comes before the one about a missing version)."""
+    async with unit_of_work(database, caller) as work:
+        row = await locked(work.session, TeamlidRow, teamlid_id, expected_version, missing=MISSING)
+        await save(work.session, row, **values)
+        await work.audit("wijzigen", "beschikbaarheid", teamlid_id)
+        await work.session.refresh(row)
     return row
 
 
@@ -59,40 +56,28 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _own_feed(db: AsyncSession, principal: Principal, teamlid_id: str) -> None:
-    """The teamlid exists (NotFound) and the caller is them or a coordinator (403)."""
-    if await repository.get_teamlid(db, teamlid_id) is None:
+async def _own_feed(work: UnitOfWork, teamlid_id: str) -> None:
+    """The teamlid exists (NotFound) and the caller is them or a coordinator (Forbidden)."""
+    if await repository.get_teamlid(work.session, teamlid_id) is None:
         raise NotFound(MISSING)
-    require(
-        principal,
-        principal.has(Role.COORDINATOR) or principal.subject == teamlid_id,
-        reason="U beheert alleen uw eigen agendafeed.",
-    )
+    principal = work.caller.signed_in
+    if not (principal.has(Role.COORDINATOR) or principal.subject == teamlid_id):
+        raise Forbidden("U beheert alleen uw eigen agendafeed.")
 
 
-async def new_feed(
-    database: async_sessionmaker[AsyncSession],
-    request: Request,
-    principal: Principal,
-    teamlid_id: str,
-) -> str:
+async def new_feed(database: Sessions, caller: Caller, teamlid_id: str) -> str:
     """A new secret feed token for the teamlid (older addresses stop working)."""
     token = secrets.token_urlsafe(32)
-    async with transaction(database) as db:
-        await _own_feed(db, principal, teamlid_id)
-        await repository.delete_feed_tokens(db, teamlid_id)
-        db.add(CalendarToken(token_hash=token_hash(token), teamlid_id=teamlid_id))
-        await audit.record(db, request, "aanmaken", "agendafeed", teamlid_id)
+    async with unit_of_work(database, caller) as work:
+        await _own_feed(work, teamlid_id)
+        await repository.delete_feed_tokens(work.session, teamlid_id)
+        work.session.add(CalendarToken(token_hash=token_hash(token), teamlid_id=teamlid_id))
+        await work.audit("aanmaken", "agendafeed", teamlid_id)
     return token
 
 
-async def revoke_feed(
-    database: async_sessionmaker[AsyncSession],
-    request: Request,
-    principal: Principal,
-    teamlid_id: str,
-) -> None:
-    async with transaction(database) as db:
-        await _own_feed(db, principal, teamlid_id)
-        await repository.delete_feed_tokens(db, teamlid_id)
-        await audit.record(db, request, "intrekken", "agendafeed", teamlid_id)
+async def revoke_feed(database: Sessions, caller: Caller, teamlid_id: str) -> None:
+    async with unit_of_work(database, caller) as work:
+        await _own_feed(work, teamlid_id)
+        await repository.delete_feed_tokens(work.session, teamlid_id)
+        await work.audit("intrekken", "agendafeed", teamlid_id)
