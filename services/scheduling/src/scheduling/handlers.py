@@ -1,7 +1,7 @@
-"""Scheduling's event consumers: intake's register and its session requests.
+"""Scheduling's event consumers: intake's register and its session requests, handed to
+``scheduling.usecases.requests``.
 
-Idempotent twice over: the inbox drops a redelivered event, and every write keeps the
-highest revision it saw, so events arriving out of order never undo a newer state.
+The inbox drops a redelivered event; the use cases keep the highest revision they saw.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.streams import stream_for
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scheduling import repository
+from scheduling.usecases import requests as session_requests
 
 requests = EventConsumer(
     service="scheduling", name="requests", stream=stream_for("intake"), subject="ontour.intake.>"
@@ -26,37 +26,30 @@ requests = EventConsumer(
 
 @requests.on(OrganisatieGeregistreerd)
 async def on_organisation_registered(
-    session: AsyncSession, envelope: CloudEvent, event: OrganisatieGeregistreerd
+    db: AsyncSession, envelope: CloudEvent, event: OrganisatieGeregistreerd
 ) -> None:
-    await repository.upsert_organisation(
-        session,
-        code=event.organisation_code,
-        name=event.organisation_name or event.organisation_code,
-        province_code=event.province_code,
-        lat=event.lat,
-        lon=event.lon,
-    )
+    await session_requests.register_organisation(db, event)
 
 
 @requests.on(OrganisatieGewijzigd)
 async def on_organisation_changed(
-    session: AsyncSession, envelope: CloudEvent, event: OrganisatieGewijzigd
+    db: AsyncSession, envelope: CloudEvent, event: OrganisatieGewijzigd
 ) -> None:
-    await repository.end_organisation(session, event.organisation_code, event.valid_until)
+    await session_requests.change_organisation(db, event)
 
 
 @requests.on(SessieverzoekIngediend)
 async def on_request_submitted(
-    session: AsyncSession, envelope: CloudEvent, event: SessieverzoekIngediend
+    db: AsyncSession, envelope: CloudEvent, event: SessieverzoekIngediend
 ) -> None:
-    await repository.upsert_request(session, event)
+    await session_requests.submit(db, event)
 
 
 @requests.on(SessieverzoekIngetrokken)
 async def on_request_withdrawn(
-    session: AsyncSession, envelope: CloudEvent, event: SessieverzoekIngetrokken
+    db: AsyncSession, envelope: CloudEvent, event: SessieverzoekIngetrokken
 ) -> None:
-    await repository.withdraw_request(session, event.request_id, event.revision)
+    await session_requests.withdraw(db, event)
 
 
 consumers = [requests]

@@ -19,19 +19,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ontour.auth.principal import Principal
 from ontour.clock import today
 from ontour.contracts.scheduling import VervolgWens
+from ontour.db import Sessions
 from ontour.i18n import N_
 from ontour.service import SessionsDep
-from ontour.web.api import PrincipalDep, is_coordinator
+from ontour.web.api import CallerDep, PrincipalDep, is_coordinator
 from ontour.web.forms import FormState
 from ontour.web.problems import Problem
 from ontour.web.rendering import PageRenderer
 from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scheduling import repository
-from scheduling import sessions as lifecycle
 from scheduling.api import planningen, sessies, teamleden
 from scheduling.api.schemas import Beschikbaarheid, PlanningStart, SessieWijziging, Uitkomst
 from scheduling.domain.model import Weekday
+from scheduling.usecases import sessions
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -42,8 +44,8 @@ WEEKDAYS = [(day.label, day.label) for day in Weekday]
 WISHES = [(wish.value, wish.value) for wish in VervolgWens]
 
 
-async def _names(session: Any) -> dict[str, str]:
-    return {m.id: m.name for m in await repository.teamleden(session)}
+async def _names(db: AsyncSession) -> dict[str, str]:
+    return {m.id: m.name for m in await repository.teamleden(db)}
 
 
 def _dates_from_text(text: str) -> list[date]:
@@ -64,11 +66,11 @@ def _dates_from_text(text: str) -> list[date]:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def inbox(request: Request, sessions: SessionsDep) -> HTMLResponse:
-    async with sessions() as session:
-        rows = await repository.open_requests(session)
-        places = await repository.organisations(session, {r.organisation_code for r in rows})
-        runs = await repository.recent_runs(session, limit=5)
+async def inbox(request: Request, database: SessionsDep) -> HTMLResponse:
+    async with database() as db:
+        rows = await repository.open_requests(db)
+        places = await repository.organisations(db, {r.organisation_code for r in rows})
+        runs = await repository.recent_runs(db, limit=5)
     return pages.render(
         request,
         "scheduling/inbox.html",
@@ -77,17 +79,17 @@ async def inbox(request: Request, sessions: SessionsDep) -> HTMLResponse:
 
 
 @router.post("/planningen", response_class=HTMLResponse)
-async def start_run(request: Request, sessions: SessionsDep, principal: PrincipalDep) -> Response:
+async def start_run(request: Request, database: SessionsDep, caller: CallerDep) -> Response:
     form = await FormState.from_request(request)
     limit = str(form.value("time_limit_seconds") or "").strip()
     try:
         body = PlanningStart(time_limit_seconds=float(limit) if limit else None)
     except (ValueError, ValidationError):
         message = pages.gettext(N_("Give a time limit between 1 and 600 seconds."))
-        async with sessions() as session:
-            rows = await repository.open_requests(session)
-            places = await repository.organisations(session)
-            runs = await repository.recent_runs(session, limit=5)
+        async with database() as db:
+            rows = await repository.open_requests(db)
+            places = await repository.organisations(db)
+            runs = await repository.recent_runs(db, limit=5)
         return pages.render(
             request,
             "scheduling/inbox.html",
@@ -99,25 +101,27 @@ async def start_run(request: Request, sessions: SessionsDep, principal: Principa
             },
             status_code=422,
         )
-    run = await planningen.start_run(body, sessions, principal, request, Response())
+    run = await planningen.start_run(body, database, caller, request, Response())
     return RedirectResponse(f"/scheduling/planningen/{run.id}", 303)
 
 
 @router.get("/planningen/{run_id}", response_class=HTMLResponse)
-async def run_page(request: Request, run_id: uuid.UUID, sessions: SessionsDep) -> HTMLResponse:
-    run = await planningen.get_run(run_id, sessions)
+async def run_page(request: Request, run_id: uuid.UUID, database: SessionsDep) -> HTMLResponse:
+    run = await planningen.get_run(run_id, database)
     return pages.render(request, "scheduling/planning.html", {"run": run})
 
 
 @router.post("/planningen/{run_id}/annulering", response_class=HTMLResponse)
-async def cancel_run(request: Request, run_id: uuid.UUID, sessions: SessionsDep) -> Response:
-    await planningen.cancel_run(run_id, sessions, request)
+async def cancel_run(request: Request, run_id: uuid.UUID, database: SessionsDep) -> Response:
+    await planningen.cancel_run(run_id, database, request)
     return RedirectResponse(f"/scheduling/planningen/{run_id}", 303)
 
 
 @router.post("/planningen/{run_id}/overname", response_class=HTMLResponse)
-async def adopt_run(request: Request, run_id: uuid.UUID, sessions: SessionsDep) -> Response:
-    proposed = await planningen.adopt_run(run_id, sessions, request)
+async def adopt_run(
+    request: Request, run_id: uuid.UUID, database: SessionsDep, caller: CallerDep
+) -> Response:
+    proposed = await planningen.adopt_run(run_id, database, caller, request)
     # To the month of the first proposal: that is where the coordinator reviews them.
     month = min((s.on for s in proposed), default=today()).strftime("%Y-%m")
     return RedirectResponse(f"/scheduling/agenda?status=voorgesteld&maand={month}", 303)
@@ -138,7 +142,7 @@ def _month(text: str | None) -> date:
 @router.get("/agenda", response_class=HTMLResponse)
 async def agenda(
     request: Request,
-    sessions: SessionsDep,
+    database: SessionsDep,
     maand: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
     weergave: Annotated[str, Query(pattern="^(maand|week)$")] = "maand",
     week: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
@@ -153,10 +157,10 @@ async def agenda(
         start = first
         end = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     statuses = [status] if status else ["voorgesteld", "bevestigd", "gehouden"]
-    async with sessions() as session:
-        rows = await repository.sessions_with_status(session, statuses, start=start, end=end)
-        places = await repository.organisations(session, {r.organisation_code for r in rows})
-        names = await _names(session)
+    async with database() as db:
+        rows = await repository.sessions_with_status(db, statuses, start=start, end=end)
+        places = await repository.organisations(db, {r.organisation_code for r in rows})
+        names = await _names(db)
     by_day: dict[date, list[Any]] = defaultdict(list)
     for row in rows:
         by_day[row.on].append(row)
@@ -186,12 +190,10 @@ async def agenda(
 
 
 @router.get("/sessies", response_class=HTMLResponse)
-async def sessions_by_province(request: Request, sessions: SessionsDep) -> HTMLResponse:
-    async with sessions() as session:
-        rows = await repository.sessions_with_status(
-            session, ["voorgesteld", "bevestigd", "gehouden"]
-        )
-        places = await repository.organisations(session)
+async def sessions_by_province(request: Request, database: SessionsDep) -> HTMLResponse:
+    async with database() as db:
+        rows = await repository.sessions_with_status(db, ["voorgesteld", "bevestigd", "gehouden"])
+        places = await repository.organisations(db)
     provinces = {code: p.name for code, p in places.items() if code.startswith("PV")}
     grouped: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
@@ -209,16 +211,16 @@ async def sessions_by_province(request: Request, sessions: SessionsDep) -> HTMLR
 
 
 async def _session_page(
-    request: Request, session_id: uuid.UUID, sessions: Any, principal: Principal,
+    request: Request, session_id: uuid.UUID, database: Sessions, principal: Principal,
     form: FormState | None = None, status_code: int = 200, change: FormState | None = None,
 ) -> HTMLResponse:  # fmt: skip
-    async with sessions() as session:
-        row = await repository.get_session(session, session_id)
+    async with database() as db:
+        row = await repository.get_session(db, session_id)
         if row is None:
             raise Problem(404, "Deze sessie bestaat niet.")
-        places = await repository.organisations(session, {row.organisation_code})
-        names = await _names(session)
-        team = [(m.id, m.name) for m in await repository.teamleden(session, active_only=True)]
+        places = await repository.organisations(db, {row.organisation_code})
+        names = await _names(db)
+        team = [(m.id, m.name) for m in await repository.teamleden(db, active_only=True)]
     change_form = change or FormState(
         {
             "on": row.on.isoformat(),
@@ -247,9 +249,9 @@ async def _session_page(
 
 @router.get("/sessies/{session_id}", response_class=HTMLResponse)
 async def session_page(
-    request: Request, session_id: uuid.UUID, sessions: SessionsDep, principal: PrincipalDep
+    request: Request, session_id: uuid.UUID, database: SessionsDep, principal: PrincipalDep
 ) -> HTMLResponse:
-    return await _session_page(request, session_id, sessions, principal)
+    return await _session_page(request, session_id, database, principal)
 
 
 async def _version(request: Request) -> int:
@@ -257,18 +259,21 @@ async def _version(request: Request) -> int:
 
 
 @router.post("/sessies/{session_id}/bevestiging", response_class=HTMLResponse)
-async def confirm(request: Request, session_id: uuid.UUID, sessions: SessionsDep) -> Response:
+async def confirm(
+    request: Request, session_id: uuid.UUID, database: SessionsDep, caller: CallerDep
+) -> Response:
     expected = await _version(request)
-    await sessies.apply_step(
-        sessions, request, session_id, "bevestigen",
-        lambda s: lifecycle.confirm(s, session_id, expected_version=expected),
-    )  # fmt: skip
+    await sessions.confirm(database, caller, session_id, expected_version=expected)
     return RedirectResponse(f"/scheduling/sessies/{session_id}", 303)
 
 
 @router.post("/sessies/{session_id}/wijzigen", response_class=HTMLResponse)
 async def change_session(
-    request: Request, session_id: uuid.UUID, sessions: SessionsDep, principal: PrincipalDep
+    request: Request,
+    session_id: uuid.UUID,
+    database: SessionsDep,
+    principal: PrincipalDep,
+    caller: CallerDep,
 ) -> Response:
     form = await FormState.from_request(request, lists=["members"])
     labels = {
@@ -292,34 +297,34 @@ async def change_session(
     except ValidationError as error:
         failed = form.with_errors(error, labels)
         return await _session_page(
-            request, session_id, sessions, principal, status_code=422, change=failed
+            request, session_id, database, principal, status_code=422, change=failed
         )
     try:
-        await sessies.change_session(session_id, body, sessions, request, Response())
-    except Problem as problem:
-        if problem.status != 422:
-            raise
-        reasons = [p["reason"] for p in problem.invalid_params] or [problem.detail]
-        failed = FormState(form.values, {"on": " ".join(reasons)})
+        await sessies.change_session(session_id, body, database, request, caller, Response())
+    except sessions.RulesBroken as refusal:
+        failed = FormState(form.values, {"on": " ".join(refusal.reasons)})
         return await _session_page(
-            request, session_id, sessions, principal, status_code=422, change=failed
+            request, session_id, database, principal, status_code=422, change=failed
         )
     return RedirectResponse(f"/scheduling/sessies/{session_id}", 303)
 
 
 @router.post("/sessies/{session_id}/annulering", response_class=HTMLResponse)
-async def cancel(request: Request, session_id: uuid.UUID, sessions: SessionsDep) -> Response:
+async def cancel(
+    request: Request, session_id: uuid.UUID, database: SessionsDep, caller: CallerDep
+) -> Response:
     expected = await _version(request)
-    await sessies.apply_step(
-        sessions, request, session_id, "annuleren",
-        lambda s: lifecycle.cancel(s, session_id, expected_version=expected),
-    )  # fmt: skip
+    await sessions.cancel(database, caller, session_id, expected_version=expected)
     return RedirectResponse(f"/scheduling/sessies/{session_id}", 303)
 
 
 @router.post("/sessies/{session_id}/uitkomst", response_class=HTMLResponse)
 async def outcome(
-    request: Request, session_id: uuid.UUID, sessions: SessionsDep, principal: PrincipalDep
+    request: Request,
+    session_id: uuid.UUID,
+    database: SessionsDep,
+    principal: PrincipalDep,
+    caller: CallerDep,
 ) -> Response:
     form = await FormState.from_request(request, lists=["follow_up_wishes"])
     values = {
@@ -337,8 +342,8 @@ async def outcome(
             "evaluation_score": pages.gettext(N_("Evaluation score (1-10)")),
         }
         form = form.with_errors(error, labels)
-        return await _session_page(request, session_id, sessions, principal, form, 422)
-    await sessies.record_outcome(session_id, body, sessions, principal, request, Response())
+        return await _session_page(request, session_id, database, principal, form, 422)
+    await sessies.record_outcome(session_id, body, database, caller, Response())
     return RedirectResponse(f"/scheduling/sessies/{session_id}", 303)
 
 
@@ -346,14 +351,14 @@ async def outcome(
 
 
 async def _my_agenda(
-    request: Request, sessions: Any, principal: Principal, feed: str | None
+    request: Request, database: Sessions, principal: Principal, feed: str | None
 ) -> HTMLResponse:
-    async with sessions() as session:
+    async with database() as db:
         rows = await repository.sessions_with_status(
-            session, ["voorgesteld", "bevestigd", "gehouden"], member=principal.subject
+            db, ["voorgesteld", "bevestigd", "gehouden"], member=principal.subject
         )
-        places = await repository.organisations(session, {r.organisation_code for r in rows})
-        me = await repository.get_teamlid(session, principal.subject)
+        places = await repository.organisations(db, {r.organisation_code for r in rows})
+        me = await repository.get_teamlid(db, principal.subject)
     return pages.render(
         request,
         "scheduling/mijn_agenda.html",
@@ -363,24 +368,26 @@ async def _my_agenda(
 
 @router.get("/mijn-agenda", response_class=HTMLResponse)
 async def my_agenda(
-    request: Request, sessions: SessionsDep, principal: PrincipalDep
+    request: Request, database: SessionsDep, principal: PrincipalDep
 ) -> HTMLResponse:
-    return await _my_agenda(request, sessions, principal, None)
+    return await _my_agenda(request, database, principal, None)
 
 
 @router.post("/mijn-agenda/feed", response_class=HTMLResponse)
-async def my_feed(request: Request, sessions: SessionsDep, principal: PrincipalDep) -> Response:
+async def my_feed(
+    request: Request, database: SessionsDep, principal: PrincipalDep, caller: CallerDep
+) -> Response:
     """A new secret feed address, shown once on the page (never stored in plain text)."""
-    created = await sessies.new_feed(principal.subject, sessions, principal, request)
-    return await _my_agenda(request, sessions, principal, created.url)
+    created = await sessies.new_feed(principal.subject, database, caller, request)
+    return await _my_agenda(request, database, principal, created.url)
 
 
 @router.get("/mijn-beschikbaarheid", response_class=HTMLResponse)
 async def my_availability(
-    request: Request, sessions: SessionsDep, principal: PrincipalDep
+    request: Request, database: SessionsDep, principal: PrincipalDep
 ) -> HTMLResponse:
-    async with sessions() as session:
-        me = await repository.get_teamlid(session, principal.subject)
+    async with database() as db:
+        me = await repository.get_teamlid(db, principal.subject)
     if me is None:
         raise Problem(404, "U staat (nog) niet als teamlid in de planning.")
     form = FormState(
@@ -399,7 +406,7 @@ async def my_availability(
 
 @router.post("/mijn-beschikbaarheid", response_class=HTMLResponse)
 async def save_availability(
-    request: Request, sessions: SessionsDep, principal: PrincipalDep
+    request: Request, database: SessionsDep, principal: PrincipalDep, caller: CallerDep
 ) -> Response:
     form = await FormState.from_request(request, lists=["preferred_weekdays"])
     labels = {
@@ -432,6 +439,6 @@ async def save_availability(
             status_code=422,
         )
     await teamleden.set_availability(
-        principal.subject, body, sessions, principal, request, Response()
+        principal.subject, body, database, principal, caller, Response()
     )
     return RedirectResponse("/scheduling/mijn-beschikbaarheid?opgeslagen=1", 303)

@@ -1,14 +1,14 @@
-"""Persistence of scheduling's aggregates; the caller owns the transaction."""
+"""Persistence of scheduling's aggregates (all of its SQL); the caller owns the transaction."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ontour.contracts.intake import SessieverzoekIngediend
-from sqlalchemy import text, update
+from sqlalchemy import delete, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,7 +29,7 @@ _RUN_START_LOCK = "SELECT pg_advisory_xact_lock(hashtext(:name))"
 
 
 async def upsert_organisation(
-    session: AsyncSession,
+    db: AsyncSession,
     *,
     code: str,
     name: str,
@@ -38,22 +38,22 @@ async def upsert_organisation(
     lon: float | None,
 ) -> None:
     values = {"name": name, "province_code": province_code, "lat": lat, "lon": lon}
-    await session.execute(
+    await db.execute(
         insert(OrganisationRow)
         .values(cbs_code=code, **values)
         .on_conflict_do_update(index_elements=["cbs_code"], set_=values)
     )
 
 
-async def end_organisation(session: AsyncSession, code: str, valid_until: date | None) -> None:
-    await session.execute(
+async def end_organisation(db: AsyncSession, code: str, valid_until: date | None) -> None:
+    await db.execute(
         update(OrganisationRow)
         .where(col(OrganisationRow.cbs_code) == code)
         .values(valid_until=valid_until)
     )
 
 
-async def upsert_request(session: AsyncSession, event: SessieverzoekIngediend) -> None:
+async def upsert_request(db: AsyncSession, event: SessieverzoekIngediend) -> None:
     """Store a request, or its newer revision (an older one arriving late changes nothing)."""
     values: dict[str, Any] = {
         "voorgesprek_id": event.voorgesprek_id,
@@ -70,7 +70,7 @@ async def upsert_request(session: AsyncSession, event: SessieverzoekIngediend) -
         "withdrawn": False,
     }
     statement = insert(SessionRequestRow).values(id=event.request_id, **values)
-    await session.execute(
+    await db.execute(
         statement.on_conflict_do_update(
             index_elements=["id"],
             set_=values,
@@ -79,8 +79,8 @@ async def upsert_request(session: AsyncSession, event: SessieverzoekIngediend) -
     )
 
 
-async def withdraw_request(session: AsyncSession, request_id: uuid.UUID, revision: int) -> None:
-    await session.execute(
+async def withdraw_request(db: AsyncSession, request_id: uuid.UUID, revision: int) -> None:
+    await db.execute(
         update(SessionRequestRow)
         .where(col(SessionRequestRow.id) == request_id)
         .where(col(SessionRequestRow.revision) < revision)
@@ -91,12 +91,12 @@ async def withdraw_request(session: AsyncSession, request_id: uuid.UUID, revisio
 # --- reads for planning ---------------------------------------------------------------------------
 
 
-async def open_requests(session: AsyncSession) -> list[SessionRequestRow]:
+async def open_requests(db: AsyncSession) -> list[SessionRequestRow]:
     """Requests not withdrawn and without a proposed, confirmed or held session."""
     taken = select(SessionRow.request_id).where(
         col(SessionRow.status).in_([*OPEN_STATUSES, "gehouden"])
     )
-    rows = await session.exec(
+    rows = await db.exec(
         select(SessionRequestRow)
         .where(col(SessionRequestRow.withdrawn).is_(False))
         .where(col(SessionRequestRow.id).not_in(taken))
@@ -105,44 +105,42 @@ async def open_requests(session: AsyncSession) -> list[SessionRequestRow]:
     return list(rows.all())
 
 
-async def all_requests(session: AsyncSession) -> list[SessionRequestRow]:
-    rows = await session.exec(
-        select(SessionRequestRow).order_by(col(SessionRequestRow.requested_on))
-    )
+async def all_requests(db: AsyncSession) -> list[SessionRequestRow]:
+    rows = await db.exec(select(SessionRequestRow).order_by(col(SessionRequestRow.requested_on)))
     return list(rows.all())
 
 
-async def get_request(session: AsyncSession, request_id: uuid.UUID) -> SessionRequestRow | None:
-    return await session.get(SessionRequestRow, request_id)
+async def get_request(db: AsyncSession, request_id: uuid.UUID) -> SessionRequestRow | None:
+    return await db.get(SessionRequestRow, request_id)
 
 
 async def organisations(
-    session: AsyncSession, codes: set[str] | None = None
+    db: AsyncSession, codes: set[str] | None = None
 ) -> dict[str, OrganisationRow]:
     query = select(OrganisationRow)
     if codes is not None:
         query = query.where(col(OrganisationRow.cbs_code).in_(codes))
-    return {row.cbs_code: row for row in (await session.exec(query)).all()}
+    return {row.cbs_code: row for row in (await db.exec(query)).all()}
 
 
-async def teamleden(session: AsyncSession, *, active_only: bool = False) -> list[TeamlidRow]:
+async def teamleden(db: AsyncSession, *, active_only: bool = False) -> list[TeamlidRow]:
     query = select(TeamlidRow).order_by(col(TeamlidRow.name))
     if active_only:
         query = query.where(col(TeamlidRow.active).is_(True))
-    return list((await session.exec(query)).all())
+    return list((await db.exec(query)).all())
 
 
 async def get_teamlid(
-    session: AsyncSession, teamlid_id: str, *, for_update: bool = False
+    db: AsyncSession, teamlid_id: str, *, for_update: bool = False
 ) -> TeamlidRow | None:
     query = select(TeamlidRow).where(col(TeamlidRow.id) == teamlid_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.exec(query)).first()
+    return (await db.exec(query)).first()
 
 
 async def sessions_with_status(
-    session: AsyncSession, statuses: Sequence[str], *, start: date | None = None,
+    db: AsyncSession, statuses: Sequence[str], *, start: date | None = None,
     end: date | None = None, member: str | None = None, province: str | None = None,
 ) -> list[SessionRow]:  # fmt: skip
     query = select(SessionRow).where(col(SessionRow.status).in_(list(statuses)))
@@ -157,47 +155,72 @@ async def sessions_with_status(
             col(OrganisationRow.province_code) == province
         )
         query = query.where(col(SessionRow.organisation_code).in_(codes))
-    rows = await session.exec(query.order_by(col(SessionRow.on), col(SessionRow.starts_at)))
+    rows = await db.exec(query.order_by(col(SessionRow.on), col(SessionRow.starts_at)))
     return list(rows.all())
 
 
 async def get_session(
-    session: AsyncSession, session_id: uuid.UUID, *, for_update: bool = False
+    db: AsyncSession, session_id: uuid.UUID, *, for_update: bool = False
 ) -> SessionRow | None:
     query = select(SessionRow).where(col(SessionRow.id) == session_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.exec(query)).first()
+    return (await db.exec(query)).first()
 
 
 async def get_run(
-    session: AsyncSession, run_id: uuid.UUID, *, for_update: bool = False
+    db: AsyncSession, run_id: uuid.UUID, *, for_update: bool = False
 ) -> PlannerRun | None:
     query = select(PlannerRun).where(col(PlannerRun.id) == run_id)
     if for_update:
         query = query.with_for_update()
-    return (await session.exec(query)).first()
+    return (await db.exec(query)).first()
 
 
-async def recent_runs(session: AsyncSession, limit: int = 10) -> list[PlannerRun]:
-    rows = await session.exec(
+async def recent_runs(db: AsyncSession, limit: int = 10) -> list[PlannerRun]:
+    rows = await db.exec(
         select(PlannerRun).order_by(col(PlannerRun.started_at).desc()).limit(limit)
     )
     return list(rows.all())
 
 
-async def lock_run_start(session: AsyncSession) -> None:
+async def lock_run_start(db: AsyncSession) -> None:
     """Serialise "is a run going? then start one" across requests and replicas (held until
     the transaction ends): the second of two simultaneous starts sees the first one's run."""
-    await session.execute(text(_RUN_START_LOCK), {"name": "scheduling.planner_run.start"})
+    await db.execute(text(_RUN_START_LOCK), {"name": "scheduling.planner_run.start"})
 
 
-async def runs_in_progress(session: AsyncSession) -> list[PlannerRun]:
-    """Runs with status *bezig* (planning.RUNNING), however long ago they started."""
-    rows = await session.exec(select(PlannerRun).where(col(PlannerRun.status) == "bezig"))
+async def runs_in_progress(db: AsyncSession) -> list[PlannerRun]:
+    """Runs with status *bezig* (usecases.planning.RUNNING), however long ago they started."""
+    rows = await db.exec(select(PlannerRun).where(col(PlannerRun.status) == "bezig"))
     return list(rows.all())
 
 
-async def teamlid_for_token(session: AsyncSession, token_hash: str) -> str | None:
-    row = await session.get(CalendarToken, token_hash)
+async def save_progress(db: AsyncSession, run_id: uuid.UUID, progress: dict[str, Any]) -> None:
+    """The solver's latest progress, while the run is still going (a late report of a
+    finished run changes nothing)."""
+    await db.execute(
+        update(PlannerRun)
+        .where(col(PlannerRun.id) == run_id)
+        .where(col(PlannerRun.status) == "bezig")
+        .values(progress=progress)
+    )
+
+
+async def finish_run(
+    db: AsyncSession, run_id: uuid.UUID, status: str, result: dict[str, Any] | None
+) -> None:
+    await db.execute(
+        update(PlannerRun)
+        .where(col(PlannerRun.id) == run_id)
+        .values(status=status, result=result, finished_at=datetime.now(UTC))
+    )
+
+
+async def delete_feed_tokens(db: AsyncSession, teamlid_id: str) -> None:
+    await db.execute(delete(CalendarToken).where(col(CalendarToken.teamlid_id) == teamlid_id))
+
+
+async def teamlid_for_token(db: AsyncSession, token_hash: str) -> str | None:
+    row = await db.get(CalendarToken, token_hash)
     return row.teamlid_id if row else None

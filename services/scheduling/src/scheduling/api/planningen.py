@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
-from ontour import audit
 from ontour.clock import today
-from ontour.db import transaction
+from ontour.db import Sessions
 from ontour.service import SessionsDep
-from ontour.web.api import PrincipalDep
+from ontour.web.api import CallerDep
 from ontour.web.problems import Problem, invalid, problem_responses
 
-from scheduling import planning, repository
+from scheduling import repository
 from scheduling.api.schemas import PlanningPublic, PlanningStart, SessiePublic
 from scheduling.models import PlannerRun
+from scheduling.usecases import planning
 
 router = APIRouter(prefix="/planningen", tags=["planningen"])
 
@@ -40,8 +39,8 @@ def running_runs(request: Request) -> planning.RunningRuns:
 )
 async def start_run(
     body: PlanningStart,
-    sessions: SessionsDep,
-    principal: PrincipalDep,
+    database: SessionsDep,
+    caller: CallerDep,
     request: Request,
     response: Response,
 ) -> PlannerRun:
@@ -50,34 +49,18 @@ async def start_run(
     if body.plan_from is not None and body.plan_from < today():
         raise invalid("plan_from", "ligt in het verleden")
     plan_from = body.plan_from or planning.default_plan_from(today())
-    async with transaction(sessions) as session:
-        await repository.lock_run_start(session)
-        if await repository.runs_in_progress(session):
-            raise Problem(409, "Er loopt al een planningsronde; wacht tot die klaar is.")
-        problem = await planning.build_problem(
-            session, settings, plan_from=plan_from, time_limit=limit
-        )
-        run = PlannerRun(status=planning.RUNNING, started_by=principal.display_name,
-                         time_limit_seconds=limit)  # fmt: skip
-        session.add(run)
-        await session.flush()
-        await audit.record(session, request, "starten", "planning", str(run.id))
-        await session.refresh(run)
-    runs = running_runs(request)
-    task = asyncio.create_task(
-        planning.solve_run(sessions, runs, run.id, problem), name=f"planner-{run.id}"
+    run = await planning.start(
+        database, caller, settings, running_runs(request), plan_from=plan_from, time_limit=limit
     )
-    runs.tasks.add(task)
-    task.add_done_callback(runs.tasks.discard)
     response.headers["Location"] = f"/scheduling/api/v1/planningen/{run.id}"
     return run
 
 
-async def _run_or_404(sessions: Any, run_id: uuid.UUID) -> PlannerRun:
-    async with sessions() as session:
-        run = await repository.get_run(session, run_id)
+async def _run_or_404(database: Sessions, run_id: uuid.UUID) -> PlannerRun:
+    async with database() as db:
+        run = await repository.get_run(db, run_id)
     if run is None:
-        raise Problem(404, "Deze planningsronde bestaat niet.")
+        raise Problem(404, planning.MISSING)
     return run
 
 
@@ -87,8 +70,8 @@ async def _run_or_404(sessions: Any, run_id: uuid.UUID) -> PlannerRun:
     responses=problem_responses(404, 422),
     summary="Voortgang en resultaat van een planningsronde",
 )
-async def get_run(run_id: uuid.UUID, sessions: SessionsDep) -> PlannerRun:
-    return await _run_or_404(sessions, run_id)
+async def get_run(run_id: uuid.UUID, database: SessionsDep) -> PlannerRun:
+    return await _run_or_404(database, run_id)
 
 
 @router.post(
@@ -97,13 +80,8 @@ async def get_run(run_id: uuid.UUID, sessions: SessionsDep) -> PlannerRun:
     responses=problem_responses(404, 409, 422),
     summary="Breek een lopende ronde af (de beste planning tot dan toe blijft)",
 )
-async def cancel_run(run_id: uuid.UUID, sessions: SessionsDep, request: Request) -> PlannerRun:
-    run = await _run_or_404(sessions, run_id)
-    flag = running_runs(request).cancels.get(run_id)
-    if run.status != planning.RUNNING or flag is None:
-        raise Problem(409, "Deze ronde loopt niet (meer) in deze dienst.")
-    flag.set()
-    return run
+async def cancel_run(run_id: uuid.UUID, database: SessionsDep, request: Request) -> PlannerRun:
+    return await planning.cancel(database, running_runs(request), run_id)
 
 
 @router.post(
@@ -112,15 +90,9 @@ async def cancel_run(run_id: uuid.UUID, sessions: SessionsDep, request: Request)
     responses=problem_responses(404, 409, 422),
     summary="Neem de planning over als voorgestelde sessies",
 )
-async def adopt_run(run_id: uuid.UUID, sessions: SessionsDep, request: Request) -> Any:
+async def adopt_run(
+    run_id: uuid.UUID, database: SessionsDep, caller: CallerDep, request: Request
+) -> Any:
     settings = request.app.state.runtime.settings
-    async with transaction(sessions) as session:
-        run = await repository.get_run(session, run_id, for_update=True)
-        if run is None:
-            raise Problem(404, "Deze planningsronde bestaat niet.")
-        if run.status not in (planning.DONE, planning.CANCELLED) or run.adopted:
-            raise Problem(409, "Alleen een afgeronde, nog niet overgenomen ronde kan worden "
-                               "overgenomen.")  # fmt: skip
-        rows = await planning.adopt(session, run, settings)
-        await audit.record(session, request, "overnemen", "planning", str(run_id))
-        return [SessiePublic.model_validate(row) for row in rows]
+    rows = await planning.adopt(database, caller, settings, run_id)
+    return [SessiePublic.model_validate(row) for row in rows]

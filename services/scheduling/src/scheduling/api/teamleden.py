@@ -9,28 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
-from ontour import audit
+from fastapi import APIRouter, Response, status
 from ontour.auth.access import require
 from ontour.auth.principal import Principal
-from ontour.db import transaction
 from ontour.service import SessionsDep
 from ontour.web.api import (
+    CallerDep,
     IfMatch,
     PrincipalDep,
     SubjectId,
-    conflict,
     etag,
     expected_version,
     is_coordinator,
 )
 from ontour.web.problems import Problem, problem_responses
-from sqlalchemy import update
-from sqlmodel import col
 
 from scheduling import repository
 from scheduling.api.schemas import Beschikbaarheid, TeamlidIn, TeamlidKort, TeamlidPublic
 from scheduling.models import TeamlidRow
+from scheduling.usecases import teamleden
 
 router = APIRouter(prefix="/teamleden", tags=["teamleden"])
 
@@ -49,9 +46,9 @@ def profile_for(principal: Principal, row: TeamlidRow) -> TeamlidPublic | Teamli
     description="Coördinatoren zien de volledige profielen. Een teamlid ziet van zichzelf het "
     "volledige profiel en van collega's alleen naam, achtergrond en talen.",
 )
-async def list_teamleden(sessions: SessionsDep, principal: PrincipalDep) -> Any:
-    async with sessions() as session:
-        rows = await repository.teamleden(session)
+async def list_teamleden(database: SessionsDep, principal: PrincipalDep) -> Any:
+    async with database() as db:
+        rows = await repository.teamleden(db)
     return [profile_for(principal, row) for row in rows]
 
 
@@ -63,16 +60,9 @@ async def list_teamleden(sessions: SessionsDep, principal: PrincipalDep) -> Any:
     summary="Nieuw teamlid",
 )
 async def create_teamlid(
-    body: TeamlidIn, sessions: SessionsDep, request: Request, response: Response
+    body: TeamlidIn, database: SessionsDep, caller: CallerDep, response: Response
 ) -> Any:
-    async with transaction(sessions) as session:
-        if await repository.get_teamlid(session, body.id) is not None:
-            raise Problem(409, f"Er is al een teamlid met id {body.id}.")
-        row = TeamlidRow(**body.model_dump())
-        session.add(row)
-        await session.flush()
-        await audit.record(session, request, "aanmaken", "teamlid", body.id)
-        await session.refresh(row)
+    row = await teamleden.create(database, caller, body.model_dump())
     response.headers["ETag"] = etag(row.version)
     return row
 
@@ -86,12 +76,12 @@ async def create_teamlid(
     "teamleden zien alleen naam, achtergrond en talen.",
 )
 async def get_teamlid(
-    teamlid_id: SubjectId, sessions: SessionsDep, principal: PrincipalDep, response: Response
+    teamlid_id: SubjectId, database: SessionsDep, principal: PrincipalDep, response: Response
 ) -> Any:
-    async with sessions() as session:
-        row = await repository.get_teamlid(session, teamlid_id)
+    async with database() as db:
+        row = await repository.get_teamlid(db, teamlid_id)
     if row is None:
-        raise Problem(404, "Dit teamlid bestaat niet.")
+        raise Problem(404, teamleden.MISSING)
     profile = profile_for(principal, row)
     if isinstance(profile, TeamlidPublic):
         response.headers["ETag"] = etag(row.version)
@@ -107,9 +97,9 @@ async def get_teamlid(
 async def set_availability(
     teamlid_id: SubjectId,
     body: Beschikbaarheid,
-    sessions: SessionsDep,
+    database: SessionsDep,
     principal: PrincipalDep,
-    request: Request,
+    caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> Any:
@@ -119,25 +109,15 @@ async def set_availability(
         reason="U beheert alleen uw eigen beschikbaarheid.",
     )
     expected = expected_version(if_match, body.version)
-    async with transaction(sessions) as session:
-        row = await repository.get_teamlid(session, teamlid_id, for_update=True)
-        if row is None:
-            raise Problem(404, "Dit teamlid bestaat niet.")
-        if row.version != expected:
-            raise conflict(row.version)
-        values: dict[str, Any] = {
-            "unavailable_dates": sorted(set(body.unavailable_dates)),
-            "preferred_weekdays": body.preferred_weekdays,
-        }
-        for name in ("max_per_week", "max_per_month"):
-            if getattr(body, name) is not None:
-                values[name] = getattr(body, name)
-        await session.execute(
-            update(TeamlidRow)
-            .where(col(TeamlidRow.id) == teamlid_id)
-            .values(**values, version=row.version + 1)
-        )
-        await audit.record(session, request, "wijzigen", "beschikbaarheid", teamlid_id)
-        await session.refresh(row)
+    values: dict[str, Any] = {
+        "unavailable_dates": sorted(set(body.unavailable_dates)),
+        "preferred_weekdays": body.preferred_weekdays,
+    }
+    for name in ("max_per_week", "max_per_month"):
+        if getattr(body, name) is not None:
+            values[name] = getattr(body, name)
+    row = await teamleden.set_availability(
+        database, caller, teamlid_id, values, expected_version=expected
+    )
     response.headers["ETag"] = etag(row.version)
     return row

@@ -14,10 +14,10 @@ router = APIRouter(prefix="/verzoeken", tags=["verzoeken"])
 
 
 @router.get("", response_model=list[VerzoekPublic], summary="Open sessieverzoeken, oudste eerst")
-async def open_requests(sessions: SessionsDep) -> Any:
-    async with sessions() as session:
-        rows = await repository.open_requests(session)
-        places = await repository.organisations(session, {r.organisation_code for r in rows})
+async def open_requests(database: SessionsDep) -> Any:
+    async with database() as db:
+        rows = await repository.open_requests(db)
+        places = await repository.organisations(db, {r.organisation_code for r in rows})
     return [
         VerzoekPublic.model_validate(
             {

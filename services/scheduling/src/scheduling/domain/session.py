@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
+from ontour.application.errors import Refused
+
 
 class SessionStatus(StrEnum):
     VOORGESTELD = "voorgesteld"
@@ -18,8 +20,8 @@ class SessionStatus(StrEnum):
     GEANNULEERD = "geannuleerd"
 
 
-class StepRefused(ValueError):
-    """A step not possible from the current status (Dutch reason)."""
+class StepRefused(Refused):
+    """A step not possible from the current status (Dutch reason; 409 "Dit kan niet: …")."""
 
 
 class Step(StrEnum):

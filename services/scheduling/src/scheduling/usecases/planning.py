@@ -1,4 +1,4 @@
-"""From database rows to a planning problem and back; planner runs in the background.
+"""Planner runs: start one in the background, follow its progress, cancel it, adopt its plan.
 
 A run is a row (status, progress, result) plus, in the process that started it, a solver
 thread with a cancel flag. The run's plan is a proposal: adopting it makes sessions in
@@ -13,117 +13,52 @@ import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ontour.contracts.scheduling import SessieGeannuleerd, SessieVoorgesteld
-from ontour.db import transaction
+from ontour.application.errors import NotFound
+from ontour.application.unit_of_work import UnitOfWork, unit_of_work
+from ontour.audit import Caller
+from ontour.contracts.scheduling import SessieVoorgesteld
+from ontour.db import Sessions
 from ontour.events import EventData
-from ontour.messaging.outbox import enqueue_many
 from ontour.observability.logging import get_logger
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col
+from ontour.web.problems import Problem
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scheduling import repository
 from scheduling.calendar_rows import sequence_after
 from scheduling.config import Settings
-from scheduling.domain.model import (
-    Assignment,
-    Background,
-    DateRange,
-    FixedSession,
-    PlannerSettings,
-    PlanningProblem,
-    SessionRequest,
-    Teamlid,
-    Weekday,
-    Weights,
-)
+from scheduling.domain.model import Assignment, FixedSession, PlanningProblem
 from scheduling.domain.planner import Progress, plan
 from scheduling.domain.result import Plan
-from scheduling.models import PlannerRun, SessionRequestRow, SessionRow, TeamlidRow
+from scheduling.models import PlannerRun, SessionRequestRow, SessionRow
+from scheduling.problem_rows import planner_settings, request_of, teamlid_of
+from scheduling.usecases.sessions import cancelled_event
 
 log = get_logger(__name__)
 RUNNING, DONE, CANCELLED, FAILED = "bezig", "klaar", "afgebroken", "mislukt"
-_WEEKDAYS = {day.label: day for day in Weekday}
-
-
-def teamlid_of(row: TeamlidRow) -> Teamlid:
-    return Teamlid(
-        id=row.id,
-        name=row.name,
-        background=Background(row.background),
-        gender=row.gender,
-        home_lat=row.home_lat,
-        home_lon=row.home_lon,
-        max_per_week=row.max_per_week,
-        max_per_month=row.max_per_month,
-        languages=frozenset(row.languages or ["nl"]),
-        excluded_organisations=frozenset(row.excluded_organisations),
-        unavailable_dates=frozenset(row.unavailable_dates),
-        preferred_weekdays=frozenset(_WEEKDAYS[d] for d in row.preferred_weekdays),
-    )
-
-
-def request_of(row: SessionRequestRow, organisation: Any) -> SessionRequest | None:
-    """The planner's view of a request (None without coordinates: nothing to plan with)."""
-    if organisation is None or organisation.lat is None or organisation.lon is None:
-        return None
-    return SessionRequest(
-        id=str(row.id),
-        organisation_code=row.organisation_code,
-        organisation_name=organisation.name,
-        lat=organisation.lat,
-        lon=organisation.lon,
-        requested_at=datetime.combine(row.requested_on, time(), UTC),
-        wished_periods=tuple(
-            DateRange(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
-            for p in row.preferred_periods
-        ),
-        wished_weekdays=frozenset(_WEEKDAYS[d] for d in row.preferred_weekdays),
-        avoided_weekdays=frozenset(_WEEKDAYS[d] for d in row.avoid_weekdays),
-        needs_woman=row.attention_online_intimidation_women,
-        college_takes_part=row.college_takes_part,
-    )
-
-
-def planner_settings(settings: Settings, plan_from: date, time_limit: float) -> PlannerSettings:
-    return PlannerSettings(
-        plan_from=plan_from,
-        tour_end=max(settings.tour_end, plan_from),
-        team_size=settings.team_size,
-        weights=Weights(
-            travel=settings.weight_travel,
-            fairness=settings.weight_fairness,
-            waiting=settings.weight_waiting,
-            pair=settings.weight_pair,
-            stability=settings.weight_stability,
-        ),
-        time_limit_seconds=time_limit,
-        workers=settings.planner_workers,
-    )
+MISSING = "Deze planningsronde bestaat niet."
 
 
 async def build_problem(
-    session: AsyncSession, settings: Settings, *, plan_from: date, time_limit: float
+    db: AsyncSession, settings: Settings, *, plan_from: date, time_limit: float
 ) -> PlanningProblem:
     """Open requests, the proposed sessions (planned again, preferring their current evening
     and team: the smallest change), active teamleden and the confirmed sessions (fixed)."""
-    members = [teamlid_of(row) for row in await repository.teamleden(session, active_only=True)]
-    proposed = await repository.sessions_with_status(session, ["voorgesteld"])
+    members = [teamlid_of(row) for row in await repository.teamleden(db, active_only=True)]
+    proposed = await repository.sessions_with_status(db, ["voorgesteld"])
     proposed_ids = {s.request_id for s in proposed}
-    open_rows = await repository.open_requests(session) + [
-        r for r in await repository.all_requests(session) if r.id in proposed_ids
+    open_rows = await repository.open_requests(db) + [
+        r for r in await repository.all_requests(db) if r.id in proposed_ids
     ]
-    places = await repository.organisations(session, {r.organisation_code for r in open_rows})
+    places = await repository.organisations(db, {r.organisation_code for r in open_rows})
     requests = [
         request
         for row in open_rows
         if (request := request_of(row, places.get(row.organisation_code))) is not None
     ]
-    confirmed = await repository.sessions_with_status(session, ["bevestigd"])
+    confirmed = await repository.sessions_with_status(db, ["bevestigd"])
     fixed = [
         FixedSession(str(s.id), s.organisation_code, s.on, tuple(s.members)) for s in confirmed
     ]
@@ -191,20 +126,13 @@ class RunningRuns:
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
-async def _save_progress(
-    sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID, progress: dict[str, Any]
-) -> None:
-    async with transaction(sessions) as session:
-        await session.execute(
-            update(PlannerRun)
-            .where(col(PlannerRun.id) == run_id)
-            .where(col(PlannerRun.status) == RUNNING)
-            .values(progress=progress)
-        )
+async def _save_progress(database: Sessions, run_id: uuid.UUID, progress: dict[str, Any]) -> None:
+    async with unit_of_work(database) as work:
+        await repository.save_progress(work.session, run_id, progress)
 
 
 async def solve_run(
-    sessions: async_sessionmaker[AsyncSession],
+    database: Sessions,
     runs: RunningRuns,
     run_id: uuid.UUID,
     problem: PlanningProblem,
@@ -220,7 +148,7 @@ async def solve_run(
             "elapsed_seconds": round(progress.elapsed_seconds, 1),
             "solutions": progress.solutions,
         }
-        asyncio.run_coroutine_threadsafe(_save_progress(sessions, run_id, snapshot), loop)
+        asyncio.run_coroutine_threadsafe(_save_progress(database, run_id, snapshot), loop)
 
     try:
         result = await asyncio.to_thread(plan, problem, on_progress=report, cancel=cancel)
@@ -230,12 +158,8 @@ async def solve_run(
         status, payload = FAILED, None
     finally:
         runs.cancels.pop(run_id, None)
-    async with transaction(sessions) as session:
-        await session.execute(
-            update(PlannerRun)
-            .where(col(PlannerRun.id) == run_id)
-            .values(status=status, result=payload, finished_at=datetime.now(UTC))
-        )
+    async with unit_of_work(database) as work:
+        await repository.finish_run(work.session, run_id, status, payload)
 
 
 def session_rows_from_plan(
@@ -276,18 +200,19 @@ def proposed_events(rows: Sequence[SessionRow]) -> list[EventData]:
     ]
 
 
-async def adopt(session: AsyncSession, run: PlannerRun, settings: Settings) -> list[SessionRow]:
+async def _adopt_plan(work: UnitOfWork, run: PlannerRun, settings: Settings) -> list[SessionRow]:
     """Turn a finished run's plan into proposed sessions.
 
     A request that already has a proposed session keeps that session (and so its calendar
     UID): only its evening and team change when the new plan moved it. A proposal the new
     plan no longer contains is cancelled.
     """
-    current = await repository.sessions_with_status(session, ["voorgesteld"])
+    db = work.session
+    current = await repository.sessions_with_status(db, ["voorgesteld"])
     proposed = {s.request_id: s for s in current}
-    still_open = {str(r.id): r for r in await repository.open_requests(session)}
+    still_open = {str(r.id): r for r in await repository.open_requests(db)}
     for request_id in proposed:
-        request = await repository.get_request(session, request_id)
+        request = await repository.get_request(db, request_id)
         if request is not None:
             still_open[str(request_id)] = request
     planned = session_rows_from_plan(run.result or {"sessions": []}, settings, still_open)
@@ -296,7 +221,7 @@ async def adopt(session: AsyncSession, run: PlannerRun, settings: Settings) -> l
     for row in planned:
         existing = proposed.pop(row.request_id, None)
         if existing is None:
-            session.add(row)
+            db.add(row)
             result.append(row)
             continue
         if (existing.on, existing.members) != (row.on, row.members):
@@ -305,30 +230,79 @@ async def adopt(session: AsyncSession, run: PlannerRun, settings: Settings) -> l
             existing.explanation = row.explanation
             existing.version += 1
             existing.updated_at = datetime.now(UTC)
-            session.add(existing)
+            db.add(existing)
         result.append(existing)
     for left_over in proposed.values():
         left_over.sequence = sequence_after(left_over, status="geannuleerd")
         left_over.status = "geannuleerd"
         left_over.version += 1
-        session.add(left_over)
+        db.add(left_over)
         events.append(cancelled_event(left_over, left_over.version))
     run.adopted = True
-    session.add(run)
-    await session.flush()
-    await enqueue_many(session, [*proposed_events(result), *events])
+    db.add(run)
+    await db.flush()
+    work.enqueue(*proposed_events(result), *events)
     return result
-
-
-def cancelled_event(row: SessionRow, revision: int) -> SessieGeannuleerd:
-    return SessieGeannuleerd(
-        session_id=row.id,
-        request_id=row.request_id,
-        organisation_code=row.organisation_code,
-        revision=revision,
-    )
 
 
 def default_plan_from(today: date) -> date:
     """Plans start a week ahead: nobody is asked to come to a session tomorrow."""
     return today + timedelta(days=7)
+
+
+async def start(
+    database: Sessions,
+    caller: Caller,
+    settings: Settings,
+    runs: RunningRuns,
+    *,
+    plan_from: date,
+    time_limit: float,
+) -> PlannerRun:
+    """Record a new run and solve it in the background; one run at a time."""
+    async with unit_of_work(database, caller) as work:
+        db = work.session
+        await repository.lock_run_start(db)
+        if await repository.runs_in_progress(db):
+            # In its own words: a shared Refused would answer "Dit kan niet: …".
+            raise Problem(409, "Er loopt al een planningsronde; wacht tot die klaar is.")
+        problem = await build_problem(db, settings, plan_from=plan_from, time_limit=time_limit)
+        started_by = caller.signed_in.display_name
+        run = PlannerRun(status=RUNNING, started_by=started_by, time_limit_seconds=time_limit)
+        db.add(run)
+        await db.flush()
+        await work.audit("starten", "planning", str(run.id))
+        await db.refresh(run)
+    task = asyncio.create_task(solve_run(database, runs, run.id, problem), name=f"planner-{run.id}")
+    runs.tasks.add(task)
+    task.add_done_callback(runs.tasks.discard)
+    return run
+
+
+async def cancel(database: Sessions, runs: RunningRuns, run_id: uuid.UUID) -> PlannerRun:
+    """Ask the solver to stop; its best plan so far becomes the run's result."""
+    async with database() as db:
+        run = await repository.get_run(db, run_id)
+    if run is None:
+        raise NotFound(MISSING)
+    flag = runs.cancels.get(run_id)
+    if run.status != RUNNING or flag is None:
+        raise Problem(409, "Deze ronde loopt niet (meer) in deze dienst.")
+    flag.set()
+    return run
+
+
+async def adopt(
+    database: Sessions, caller: Caller, settings: Settings, run_id: uuid.UUID
+) -> list[SessionRow]:
+    async with unit_of_work(database, caller) as work:
+        run = await repository.get_run(work.session, run_id, for_update=True)
+        if run is None:
+            raise NotFound(MISSING)
+        if run.status not in (DONE, CANCELLED) or run.adopted:
+            raise Problem(
+                409, "Alleen een afgeronde, nog niet overgenomen ronde kan worden overgenomen."
+            )
+        rows = await _adopt_plan(work, run, settings)
+        await work.audit("overnemen", "planning", str(run_id))
+    return rows

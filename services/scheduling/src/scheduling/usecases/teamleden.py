@@ -1,0 +1,83 @@
+"""Teamleden: a new teamlid, their availability (kept by themself or a coordinator) and the
+secret address of their calendar feed."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from ontour.application.errors import Forbidden, NotFound
+from ontour.application.unit_of_work import UnitOfWork, locked, save, unit_of_work
+from ontour.audit import Caller
+from ontour.auth.principal import Role
+from ontour.db import Sessions
+from ontour.web.problems import Problem
+
+from scheduling import repository
+from scheduling.models import CalendarToken, TeamlidRow
+
+MISSING = "Dit teamlid bestaat niet."
+
+
+async def create(database: Sessions, caller: Caller, values: dict[str, Any]) -> TeamlidRow:
+    async with unit_of_work(database, caller) as work:
+        if await repository.get_teamlid(work.session, values["id"]) is not None:
+            # In its own words: a shared Refused would answer "Dit kan niet: …".
+            raise Problem(409, f"Er is al een teamlid met id {values['id']}.")
+        row = TeamlidRow(**values)
+        work.session.add(row)
+        await work.session.flush()
+        await work.audit("aanmaken", "teamlid", row.id)
+        await work.session.refresh(row)
+    return row
+
+
+async def set_availability(
+    database: Sessions,
+    caller: Caller,
+    teamlid_id: str,
+    values: dict[str, Any],
+    *,
+    expected_version: int,
+) -> TeamlidRow:
+    """Replace the availability fields in ``values`` (who may was checked with the request:
+    that answer comes before the one about a missing version)."""
+    async with unit_of_work(database, caller) as work:
+        row = await locked(work.session, TeamlidRow, teamlid_id, expected_version, missing=MISSING)
+        await save(work.session, row, **values)
+        await work.audit("wijzigen", "beschikbaarheid", teamlid_id)
+        await work.session.refresh(row)
+    return row
+
+
+def token_hash(token: str) -> str:
+    """Only the hash of a feed's secret address is stored: a leaked table opens no feed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _own_feed(work: UnitOfWork, teamlid_id: str) -> None:
+    """The teamlid exists (NotFound) and the caller is them or a coordinator (Forbidden)."""
+    if await repository.get_teamlid(work.session, teamlid_id) is None:
+        raise NotFound(MISSING)
+    principal = work.caller.signed_in
+    if not (principal.has(Role.COORDINATOR) or principal.subject == teamlid_id):
+        raise Forbidden("U beheert alleen uw eigen agendafeed.")
+
+
+async def new_feed(database: Sessions, caller: Caller, teamlid_id: str) -> str:
+    """A new secret feed token for the teamlid (older addresses stop working)."""
+    token = secrets.token_urlsafe(32)
+    async with unit_of_work(database, caller) as work:
+        await _own_feed(work, teamlid_id)
+        await repository.delete_feed_tokens(work.session, teamlid_id)
+        work.session.add(CalendarToken(token_hash=token_hash(token), teamlid_id=teamlid_id))
+        await work.audit("aanmaken", "agendafeed", teamlid_id)
+    return token
+
+
+async def revoke_feed(database: Sessions, caller: Caller, teamlid_id: str) -> None:
+    async with unit_of_work(database, caller) as work:
+        await _own_feed(work, teamlid_id)
+        await repository.delete_feed_tokens(work.session, teamlid_id)
+        await work.audit("intrekken", "agendafeed", teamlid_id)
