@@ -187,9 +187,33 @@ async def append(
     await session.execute(sa.insert(AuditRecord).values(**record))
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who did it, as the trail keeps it: the signed-in principal (none for a public form
+    or the service itself) and where the request came from."""
+
+    principal: Principal | None = None
+    origin: str = "intern"
+
+    @property
+    def signed_in(self) -> Principal:
+        """The principal, for a use case that only signed-in callers reach (the access table
+        lets no one else in: anything else is a fault, not a refusal)."""
+        if self.principal is None:
+            raise PermissionError("this use case needs a signed-in caller")
+        return self.principal
+
+
+def caller_of(request: Request) -> Caller:
+    """The caller of ``request``: with their address when signed in, without it
+    (:data:`PUBLIC_ORIGIN`) when they have no account."""
+    actor: Principal | None = getattr(request.state, "user", None)
+    return Caller(actor, origin_of(request) if actor is not None else PUBLIC_ORIGIN)
+
+
 async def record(
     session: AsyncSession,
-    request: Request,
+    who: Request | Caller,
     action: str,
     object_type: str,
     object_id: str,
@@ -197,17 +221,17 @@ async def record(
     result: str = "toegestaan",
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Audit what the caller of ``request`` does: with their address when signed in, without
-    it (:data:`PUBLIC_ORIGIN`) when they have no account."""
-    actor = getattr(request.state, "user", None)
+    """Audit what a caller does (given as such, or as their request: :func:`caller_of`),
+    inside the transaction that does it."""
+    caller = who if isinstance(who, Caller) else caller_of(who)
     await append(
         session,
-        actor=actor,
+        actor=caller.principal,
         action=action,
         object_type=object_type,
         object_id=object_id,
         result=result,
-        origin=origin_of(request) if actor is not None else PUBLIC_ORIGIN,
+        origin=caller.origin,
         details=details,
     )
 

@@ -88,6 +88,18 @@ class RecordKey:
         except InvalidTag:
             raise DecryptionError("field ciphertext does not authenticate") from None
 
+    def seal(self, context: bytes, value: str | None) -> bytes | None:
+        """An optional field's ciphertext, bound to ``context``.
+
+        An empty value is no value: both ``None`` and ``""`` are stored as ``None`` (no
+        ciphertext), so "left empty" reads back the same whichever way a form sent it.
+        """
+        return self.encrypt(value, context) if value else None
+
+    def unseal(self, context: bytes, ciphertext: bytes | None) -> str | None:
+        """The plain text of an optional field sealed with :meth:`seal` (None stays None)."""
+        return None if ciphertext is None else self.decrypt(bytes(ciphertext), context)
+
 
 class FieldCipher:
     """Envelope encryption with the master keys from configuration (newest first)."""

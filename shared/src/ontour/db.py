@@ -20,6 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 _MIGRATION_LOCK_ID = 0x6F6E746F7572
 
 
+Sessions = async_sessionmaker[AsyncSession]
+"""A service's session factory: what a use case opens its unit of work with."""
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
 
@@ -93,7 +97,7 @@ def run_migrations_env(target_metadata) -> None:
 
 
 @asynccontextmanager
-async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+async def transaction(sessions: Sessions) -> AsyncIterator[AsyncSession]:
     """A unit of work: the state change and its outbox rows commit together or not at all."""
     async with sessions() as session, session.begin():
         yield session

@@ -36,7 +36,7 @@ from ontour.auth.identity import Identity
 from ontour.auth.principal import Principal
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
 from ontour.auth.tokens import use_discovery_url
-from ontour.db import create_engine, ensure_database, migrate, session_factory
+from ontour.db import Sessions, create_engine, ensure_database, migrate, session_factory
 from ontour.events import CloudEvent, EventData, set_public_base_url
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import OutboxRelay
@@ -52,6 +52,7 @@ from ontour.web.middleware import DEFAULT_MAX_BODY_BYTES, harden
 from ontour.web.openapi import API_VERSION_HEADER, document_api
 from ontour.web.problems import Problem, install_problem_handlers
 from ontour.web.query_names import RENAMED_QUERY_PARAMS, RenamedQueryParams
+from ontour.web.refusals import install_refusal_handlers
 from ontour.web.rendering import PageRenderer, mount_static
 from ontour.web.routes import route_template
 
@@ -102,11 +103,18 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+def get_sessions(request: Request) -> Sessions:
     return get_runtime(request).sessions
 
 
-SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
+SessionsDep = Annotated[Sessions, Depends(get_sessions)]
+
+
+def get_settings(request: Request) -> ServiceSettings:
+    return get_runtime(request).settings
+
+
+SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 
 
 def envelope_model(data_model: type[EventData]) -> type[CloudEvent]:
@@ -236,6 +244,7 @@ class Service:
         )
         mount_static(app, self.name)
         install_problem_handlers(app)
+        install_refusal_handlers(app)
         app.add_middleware(_Metrics, service=self.name)
         app.add_middleware(RenamedQueryParams, renamed=renamed, prefix=f"{api}/")
         app.add_middleware(

@@ -14,6 +14,8 @@ from fastapi import Depends, Header, Query, Request
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from ontour import audit
+from ontour.audit import Caller
 from ontour.auth.access import require
 from ontour.auth.principal import Principal, Role
 from ontour.crypto import FieldCipher
@@ -67,8 +69,14 @@ def get_principal(request: Request) -> Principal:
     return require(getattr(request.state, "user", None), True)
 
 
+def get_caller(request: Request) -> Caller:
+    """Who calls, for the audit record of the use case they start (signed in or not)."""
+    return audit.caller_of(request)
+
+
 CipherDep = Annotated[FieldCipher, Depends(get_cipher)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
 Pagina = Annotated[int, Query(ge=1, le=10_000, description="Paginanummer (vanaf 1).")]
 PerPagina = Annotated[
     int, Query(alias="perPagina", ge=1, le=MAX_PER_PAGE, description="Aantal per pagina.")

@@ -201,6 +201,18 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def answer(request: Request, problem: Problem) -> Response:
+    """The response to a raised (or returned) :class:`Problem`."""
+    return problem_response(
+        request,
+        problem.status,
+        problem.detail,
+        title=problem.title,
+        invalid_params=problem.invalid_params,
+        headers=problem.headers,
+    )
+
+
 def problem_document(
     status: int, detail: str, path: str, *, title: str | None = None
 ) -> dict[str, Any]:
@@ -254,14 +266,7 @@ def _only_if_match_missing(errors: Sequence[Any]) -> bool:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> Response:
-        return problem_response(
-            request,
-            exc.status,
-            exc.detail,
-            title=exc.title,
-            invalid_params=exc.invalid_params,
-            headers=exc.headers,
-        )
+        return answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
