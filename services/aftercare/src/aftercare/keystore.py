@@ -46,17 +46,10 @@ class CaseKeys:
         return None if wrapped is None else cipher.unwrap(wrapped)
 
 
-def _context(case_id: uuid.UUID, field: str) -> bytes:
-    # Binds a ciphertext to its case and field: one cannot be copied into another.
+def field_context(case_id: uuid.UUID, field: str) -> bytes:
+    """What a case's field is sealed to: its ciphertext cannot be copied into another case or
+    field."""
     return f"aftercare-case:{case_id}:{field}".encode()
-
-
-def seal(key: RecordKey, case_id: uuid.UUID, field: str, value: str | None) -> bytes | None:
-    return None if not value else key.encrypt(value, _context(case_id, field))
-
-
-def unseal(key: RecordKey, case_id: uuid.UUID, field: str, sealed: bytes | None) -> str | None:
-    return None if sealed is None else key.decrypt(bytes(sealed), _context(case_id, field))
 
 
 async def case_keys(request: Request) -> CaseKeys:

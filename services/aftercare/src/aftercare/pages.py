@@ -14,9 +14,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from ontour.application.errors import Refused
 from ontour.i18n import N_
 from ontour.service import SessionsDep
-from ontour.web.api import CipherDep, PrincipalDep, is_coordinator
+from ontour.web.api import CallerDep, CipherDep, PrincipalDep, is_coordinator
 from ontour.web.forms import FormState
 from ontour.web.problems import Problem
 from ontour.web.rendering import PageRenderer
@@ -149,9 +150,8 @@ async def status_page(request: Request, token: str, sessions: SessionsDep) -> HT
 
 @router.post("/status/{token}/intrekken", response_class=HTMLResponse)
 async def withdraw(request: Request, token: str, sessions: SessionsDep) -> Response:
-    with verzoeken.refusals_as_problems():
-        if not await cases.withdraw(sessions, token):
-            raise Problem(404, DEAD_LINK)
+    if not await cases.withdraw(sessions, token):
+        raise Problem(404, DEAD_LINK)
     return RedirectResponse(f"/aftercare/status/{token}", 303)
 
 
@@ -188,7 +188,7 @@ async def case_page(
     cipher: CipherDep,
     principal: PrincipalDep,
 ) -> HTMLResponse:
-    case = await verzoeken.case_view(sessions, request, cipher, principal, case_id)
+    case = await verzoeken.case_view(sessions, request, cipher, case_id)
     proposal = await verzoeken.proposal(sessions, case_id) if is_coordinator(principal) else None
     peer_options = []
     if proposal is not None and proposal.best is not None:
@@ -215,7 +215,7 @@ async def case_page(
 @router.post("/verzoeken/{case_id}/{step}", response_class=HTMLResponse)
 async def case_step(
     request: Request, case_id: uuid.UUID, step: str, sessions: SessionsDep,
-    principal: PrincipalDep,
+    principal: PrincipalDep, caller: CallerDep,
 ) -> Response:  # fmt: skip
     """The case page's buttons: koppelen, weigeren, contact, start, afsluiten, wissen."""
     form = await FormState.from_request(request, lists=["referrals"])
@@ -224,24 +224,24 @@ async def case_step(
         if not is_coordinator(principal):
             raise Problem(403, "Alleen de coördinator kan dit.")
     else:
-        await verzoeken.linked_case(sessions, principal, case_id)
+        await verzoeken.linked_case(sessions, caller, case_id)
     policy = verzoeken.policy(request)
     steps = {
         "koppelen": lambda: cases.assign(
-            sessions, request, case_id, str(form.value("peer_id")), expected_version=version,
+            sessions, caller, case_id, str(form.value("peer_id")), expected_version=version,
             override_reason=str(form.value("override_reason")) or None,
             matched_at=_moment(form, "matched_at"),
         ),
         "weigeren": lambda: cases.decline(
-            sessions, request, case_id, principal.subject, expected_version=version
+            sessions, caller, case_id, principal.subject, expected_version=version
         ),
         "contact": lambda: cases.record_contact(
-            sessions, request, case_id, ContactMode(str(form.value("mode"))), policy,
+            sessions, caller, case_id, ContactMode(str(form.value("mode"))), policy,
             expected_version=version, contacted_at=_moment(form, "contacted_at"),
         ),
-        "start": lambda: cases.start(sessions, request, case_id, expected_version=version),
+        "start": lambda: cases.start(sessions, caller, case_id, expected_version=version),
         "afsluiten": lambda: cases.close(
-            sessions, request, case_id, CaseOutcome(str(form.value("outcome"))),
+            sessions, caller, case_id, CaseOutcome(str(form.value("outcome"))),
             [Referral(r) for r in form.selected("referrals")], expected_version=version,
             closed_at=_moment(form, "closed_at"),
         ),
@@ -250,9 +250,11 @@ async def case_step(
         await verzoeken.erase_on_request(sessions, request, case_id, version)
     elif step in steps:
         try:
-            with verzoeken.refusals_as_problems():
+            with verzoeken.gone_if_erased():
                 await steps[step]()
-        except ValueError:  # a choice that is not one of the options (the refusals are 409s)
+        except Refused:
+            raise  # answered as every refusal is, not as a wrong choice below
+        except ValueError:  # a choice that is not one of the options
             raise Problem(422, "Kies een geldige waarde.") from None
     else:
         raise Problem(404, "Deze stap bestaat niet.")

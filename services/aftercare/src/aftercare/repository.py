@@ -4,9 +4,7 @@ their rows to the domain's values; the caller owns the transaction."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, func, insert, text, update
 from sqlmodel import col, select
@@ -40,13 +38,8 @@ _CARRIED = (CaseStatus.GEMATCHT, CaseStatus.CONTACT_GELEGD, CaseStatus.LOPEND)
 # --- cases ----------------------------------------------------------------------------------------
 
 
-async def get_case(
-    session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False
-) -> CaseRow | None:
-    query = select(CaseRow).where(col(CaseRow.id) == case_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.exec(query)).first()
+async def get_case(session: AsyncSession, case_id: uuid.UUID) -> CaseRow | None:
+    return await session.get(CaseRow, case_id)
 
 
 async def get_tombstone(session: AsyncSession, case_id: uuid.UUID) -> ErasedCaseRow | None:
@@ -88,13 +81,6 @@ async def case_ids(session: AsyncSession) -> list[uuid.UUID]:
 async def add_case(session: AsyncSession, row: CaseRow) -> None:
     session.add(row)
     await session.flush()
-
-
-async def update_case(session: AsyncSession, row: CaseRow, **values: object) -> None:
-    """Store a step: the values given, and the next version."""
-    await session.execute(
-        update(CaseRow).where(col(CaseRow.id) == row.id).values(**values, version=row.version + 1)
-    )
 
 
 async def bury(session: AsyncSession, row: CaseRow, at: datetime, reason: ErasureReason) -> None:
@@ -149,10 +135,8 @@ def match_request(row: CaseRow) -> MatchRequest:
 # --- peers ----------------------------------------------------------------------------------------
 
 
-async def get_peer(
-    session: AsyncSession, peer_id: str, *, for_update: bool = False
-) -> PeerRow | None:
-    return await session.get(PeerRow, peer_id, with_for_update=for_update)
+async def get_peer(session: AsyncSession, peer_id: str) -> PeerRow | None:
+    return await session.get(PeerRow, peer_id)
 
 
 async def peers_by_name(session: AsyncSession) -> list[PeerRow]:
@@ -162,14 +146,6 @@ async def peers_by_name(session: AsyncSession) -> list[PeerRow]:
 async def add_peer(session: AsyncSession, row: PeerRow) -> None:
     session.add(row)
     await session.flush()
-
-
-async def update_peer(session: AsyncSession, row: PeerRow, values: Mapping[str, Any]) -> None:
-    """Store a changed profile with the next version, and read it back."""
-    await session.execute(
-        update(PeerRow).where(col(PeerRow.id) == row.id).values(**values, version=row.version + 1)
-    )
-    await session.refresh(row)
 
 
 async def note_assignment(session: AsyncSession, peer_id: str, at: datetime) -> None:

@@ -6,12 +6,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from ontour.service import SessionsDep
-from ontour.web.api import PrincipalDep, RequiredIfMatch, SubjectId, etag, expected_version
+from ontour.web.api import (
+    CallerDep,
+    PrincipalDep,
+    RequiredIfMatch,
+    SubjectId,
+    etag,
+    expected_version,
+)
 from ontour.web.problems import Problem, problem_responses
 from pydantic import BaseModel, Field
 
 from aftercare.api.schemas import PeerIn, PeerPublic, VerzoekInWachtrij
-from aftercare.api.verzoeken import queue, refusals_as_problems
+from aftercare.api.verzoeken import queue
 from aftercare.models import PeerRow
 from aftercare.usecases import peers
 
@@ -34,9 +41,9 @@ async def list_peers(sessions: SessionsDep) -> Any:
     responses=problem_responses(409, 422),
     summary="Nieuw peerprofiel",
 )
-async def create_peer(body: PeerIn, sessions: SessionsDep, request: Request) -> Any:
+async def create_peer(body: PeerIn, sessions: SessionsDep, caller: CallerDep) -> Any:
     try:
-        created = await peers.create_peer(sessions, request, body.model_dump(mode="json"))
+        created = await peers.create_peer(sessions, caller, body.model_dump(mode="json"))
     except peers.Taken:
         raise Problem(409, f"Er is al een peer met id {body.id}.") from None
     return peer_public(*created)
@@ -49,10 +56,9 @@ async def create_peer(body: PeerIn, sessions: SessionsDep, request: Request) -> 
     summary="Eén peer (een peer ziet het eigen profiel)",
 )
 async def get_peer(
-    peer_id: SubjectId, sessions: SessionsDep, principal: PrincipalDep, response: Response
+    peer_id: SubjectId, sessions: SessionsDep, caller: CallerDep, response: Response
 ) -> Any:
-    with refusals_as_problems():
-        row, load = await peers.peer(sessions, principal, peer_id)
+    row, load = await peers.peer(sessions, caller, peer_id)
     response.headers["ETag"] = etag(row.version)
     return peer_public(row, load)
 
@@ -64,15 +70,14 @@ async def get_peer(
     summary="Wijzig een peerprofiel (capaciteit, beschikbaarheid, ervaring)",
 )
 async def update_peer(
-    peer_id: SubjectId, body: PeerIn, sessions: SessionsDep, request: Request,
+    peer_id: SubjectId, body: PeerIn, sessions: SessionsDep, caller: CallerDep,
     if_match: RequiredIfMatch,
 ) -> Any:  # fmt: skip
     expected = expected_version(if_match)
     values = body.model_dump(mode="json", exclude={"id"})
-    with refusals_as_problems():
-        row, load = await peers.update_peer(
-            sessions, request, peer_id, values, expected_version=expected
-        )
+    row, load = await peers.update_peer(
+        sessions, caller, peer_id, values, expected_version=expected
+    )
     return peer_public(row, load)
 
 

@@ -13,17 +13,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response, status
+from ontour.audit import Caller, caller_of
 from ontour.auth.principal import Principal
 from ontour.service import SessionsDep
-from ontour.web.api import (
-    CipherDep,
-    IfMatch,
-    PrincipalDep,
-    conflict,
-    etag,
-    expected_version,
-    is_coordinator,
-)
+from ontour.web.api import CallerDep, CipherDep, IfMatch, etag, expected_version, is_coordinator
 from ontour.web.problems import Problem, invalid, problem_responses
 
 from aftercare.api.schemas import (
@@ -38,13 +31,11 @@ from aftercare.api.schemas import (
     VerzoekInWachtrij,
     Voorstel,
 )
-from aftercare.domain.moments import InvalidMoment
 from aftercare.domain.service_level import AMSTERDAM, SlaPolicy
 from aftercare.keystore import case_keys
 from aftercare.models import CaseRow, ErasedCaseRow
 from aftercare.ratelimit import RateLimiter, client_of
 from aftercare.usecases import cases, erasure
-from aftercare.usecases.unit import NotFound, Refused, VersionConflict
 
 router = APIRouter(prefix="/verzoeken", tags=["nazorg"])
 MAX_BODY_BYTES = 64 * 1024
@@ -109,11 +100,10 @@ async def receive(
             "en bewaren wij niets",
         )
     keys = await case_keys(request)
-    with refusals_as_problems():
-        return await cases.submit(
-            sessions, request, cipher, keys, submission(body),
-            entered_by=user.subject if user else None,
-        )  # fmt: skip
+    return await cases.submit(
+        sessions, caller_of(request), cipher, keys, submission(body),
+        entered_by=user.subject if user else None,
+    )  # fmt: skip
 
 
 def status_url(request: Request, token: str) -> str:
@@ -196,13 +186,12 @@ def erased(tombstone: ErasedCaseRow) -> Problem:
 
 
 async def case_view(
-    sessions: Any, request: Request, cipher: Any, principal: Principal, case_id: uuid.UUID
+    sessions: Any, request: Request, cipher: Any, case_id: uuid.UUID
 ) -> dict[str, Any]:
     """One case with its personal fields for whoever may see them; the read is audited."""
-    with refusals_as_problems():
-        row, details = await cases.read_case(
-            sessions, request, cipher, await case_keys(request), principal, case_id
-        )
+    keys = await case_keys(request)
+    with gone_if_erased():
+        row, details = await cases.read_case(sessions, caller_of(request), cipher, keys, case_id)
     return {
         **_queue_item(row, policy(request), datetime.now(UTC)),
         "name": details.name if details else None,
@@ -232,9 +221,8 @@ async def get_request(
     response: Response,
     sessions: SessionsDep,
     cipher: CipherDep,
-    principal: PrincipalDep,
 ) -> Any:
-    found = await case_view(sessions, request, cipher, principal, case_id)
+    found = await case_view(sessions, request, cipher, case_id)
     response.headers["ETag"] = etag(found["version"])
     return found
 
@@ -244,7 +232,7 @@ def _candidate(c: Any) -> Kandidaat:
 
 
 async def proposal(sessions: Any, case_id: uuid.UUID) -> Voorstel:
-    with refusals_as_problems():
+    with gone_if_erased():
         found, best = await cases.proposal(sessions, case_id)
     return Voorstel(
         best=_candidate(best) if best else None,
@@ -266,25 +254,18 @@ async def get_proposal(case_id: uuid.UUID, sessions: SessionsDep) -> Voorstel:
 
 
 @contextlib.contextmanager
-def refusals_as_problems() -> Iterator[None]:
+def gone_if_erased() -> Iterator[None]:
+    """An erased case as a 410; the other refusals are answered as in every service."""
     try:
         yield
-    except NotFound as error:
-        raise Problem(404, str(error)) from None
     except cases.Erased as error:
         raise erased(error.tombstone) from None
-    except InvalidMoment as error:
-        raise invalid(error.field, error.reason) from None
-    except VersionConflict as error:
-        raise conflict(error.current) from None
-    except Refused as error:
-        raise Problem(409, f"Dit kan niet: {error}.") from None
 
 
-async def linked_case(sessions: Any, principal: Principal, case_id: uuid.UUID) -> CaseRow:
+async def linked_case(sessions: Any, caller: Caller, case_id: uuid.UUID) -> CaseRow:
     """The case, when the caller is its peer or a coordinator (else 403)."""
-    with refusals_as_problems():
-        return await cases.linked_case(sessions, principal, case_id)
+    with gone_if_erased():
+        return await cases.linked_case(sessions, caller, case_id)
 
 
 @router.post(
@@ -295,13 +276,13 @@ async def linked_case(sessions: Any, principal: Principal, case_id: uuid.UUID) -
     summary="Koppel een peer: het voorstel, of een ander met een reden",
 )
 async def assign(
-    case_id: uuid.UUID, body: Koppeling, request: Request, sessions: SessionsDep,
+    case_id: uuid.UUID, body: Koppeling, sessions: SessionsDep, caller: CallerDep,
     if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    with refusals_as_problems():
+    with gone_if_erased():
         await cases.assign(
-            sessions, request, case_id, body.peer_id, expected_version=expected,
+            sessions, caller, case_id, body.peer_id, expected_version=expected,
             override_reason=body.override_reason, matched_at=body.matched_at,
         )  # fmt: skip
     return Response(status_code=204)
@@ -315,15 +296,13 @@ async def assign(
     summary="De peer wijst het verzoek af (er volgt een nieuw voorstel)",
 )
 async def decline(
-    case_id: uuid.UUID, body: Stap, request: Request, sessions: SessionsDep,
-    principal: PrincipalDep, if_match: IfMatch = None,
+    case_id: uuid.UUID, body: Stap, sessions: SessionsDep, caller: CallerDep,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    row = await linked_case(sessions, principal, case_id)
-    with refusals_as_problems():
-        await cases.decline(
-            sessions, request, case_id, row.peer_id or "", expected_version=expected
-        )
+    row = await linked_case(sessions, caller, case_id)
+    with gone_if_erased():
+        await cases.decline(sessions, caller, case_id, row.peer_id or "", expected_version=expected)
     return Response(status_code=204)
 
 
@@ -336,13 +315,13 @@ async def decline(
 )
 async def contact(
     case_id: uuid.UUID, body: Contact, request: Request, sessions: SessionsDep,
-    principal: PrincipalDep, if_match: IfMatch = None,
+    caller: CallerDep, if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    await linked_case(sessions, principal, case_id)
-    with refusals_as_problems():
+    await linked_case(sessions, caller, case_id)
+    with gone_if_erased():
         await cases.record_contact(
-            sessions, request, case_id, body.mode, policy(request),
+            sessions, caller, case_id, body.mode, policy(request),
             expected_version=expected, contacted_at=body.contacted_at,
         )  # fmt: skip
     return Response(status_code=204)
@@ -356,13 +335,13 @@ async def contact(
     summary="De nazorg loopt",
 )
 async def start(
-    case_id: uuid.UUID, body: Stap, request: Request, sessions: SessionsDep,
-    principal: PrincipalDep, if_match: IfMatch = None,
+    case_id: uuid.UUID, body: Stap, sessions: SessionsDep, caller: CallerDep,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    await linked_case(sessions, principal, case_id)
-    with refusals_as_problems():
-        await cases.start(sessions, request, case_id, expected_version=expected)
+    await linked_case(sessions, caller, case_id)
+    with gone_if_erased():
+        await cases.start(sessions, caller, case_id, expected_version=expected)
     return Response(status_code=204)
 
 
@@ -374,14 +353,14 @@ async def start(
     summary="Sluit af met uitkomst en doorverwijzingen",
 )
 async def close(
-    case_id: uuid.UUID, body: Afsluiting, request: Request, sessions: SessionsDep,
-    principal: PrincipalDep, if_match: IfMatch = None,
+    case_id: uuid.UUID, body: Afsluiting, sessions: SessionsDep, caller: CallerDep,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    await linked_case(sessions, principal, case_id)
-    with refusals_as_problems():
+    await linked_case(sessions, caller, case_id)
+    with gone_if_erased():
         await cases.close(
-            sessions, request, case_id, body.outcome, body.referrals,
+            sessions, caller, case_id, body.outcome, body.referrals,
             expected_version=expected, closed_at=body.closed_at,
         )  # fmt: skip
     return Response(status_code=204)
@@ -407,5 +386,4 @@ async def erase_on_request(
 ) -> None:
     """Erase a case on request (again: nothing to do)."""
     keys = await case_keys(request)
-    with refusals_as_problems():
-        await erasure.erase_on_request(sessions, request, keys, case_id, expected)
+    await erasure.erase_on_request(sessions, caller_of(request), keys, case_id, expected)

@@ -10,20 +10,13 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, datetime, timedelta
 
+from ontour.application.errors import Refused
+
 from aftercare.domain.service_level import AMSTERDAM
 
 # A moment "now" from a client whose clock runs a little ahead is taken as now.
 CLOCK_SKEW = timedelta(minutes=2)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # no step of this service lies before
-
-
-class InvalidMoment(Exception):
-    """The moment given for a step cannot be: in the future, or before the step before it."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 def _shown(moment: datetime) -> str:
@@ -40,18 +33,19 @@ def step_moment(
 ) -> datetime:
     """When a step happened: ``given`` (Dutch time when it has no zone) or else ``now``.
 
-    Refused in the future, or before ``after`` (the moment of the step before, ``previous``).
+    Refused (422, naming ``field``) in the future, or before ``after`` (the moment of the
+    step before, ``previous``).
     """
     if given is None:
         return now
     moment = given if given.tzinfo is not None else given.replace(tzinfo=AMSTERDAM)
     if moment > now + CLOCK_SKEW:
-        raise InvalidMoment(field, "ligt in de toekomst")
+        raise Refused("ligt in de toekomst", field)
     if moment < EARLIEST:
-        raise InvalidMoment(field, "ligt te ver in het verleden")
+        raise Refused("ligt te ver in het verleden", field)
     moment = min(moment.astimezone(UTC), now)
     if after is not None and moment < after:
-        raise InvalidMoment(field, f"ligt vóór {previous} ({_shown(after)})")
+        raise Refused(f"ligt vóór {previous} ({_shown(after)})", field)
     return moment
 
 

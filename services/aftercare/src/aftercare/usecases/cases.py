@@ -7,18 +7,18 @@ the case only by its statistics id, with categories only under statistics consen
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ontour import audit
-from ontour.auth.access import require
-from ontour.auth.principal import Principal
+from ontour.application.errors import Forbidden, NotFound, Refused
+from ontour.application.unit_of_work import locked, save, unit_of_work
+from ontour.audit import Caller
+from ontour.auth.principal import Principal, Role
 from ontour.contracts.aftercare import (
     CaseEvent,
     NazorgAangevraagd,
@@ -28,12 +28,8 @@ from ontour.contracts.aftercare import (
     NazorgIngetrokken,
 )
 from ontour.crypto import FieldCipher
-from ontour.db import transaction
-from ontour.messaging.outbox import enqueue
-from ontour.web.api import is_coordinator
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from ontour.db import Sessions
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.requests import Request
 
 from aftercare import repository
 from aftercare.domain import workflow
@@ -49,11 +45,10 @@ from aftercare.domain.vocabulary import (
     Referral,
     RequesterRole,
 )
-from aftercare.keystore import CaseKeys, seal, unseal
+from aftercare.keystore import CaseKeys, field_context
 from aftercare.models import CaseRow, ErasedCaseRow
-from aftercare.usecases.unit import NotFound, Refused, VersionConflict, audited
 
-Sessions = async_sessionmaker[AsyncSession]
+MISSING = "Dit verzoek bestaat niet."
 AUDITED = "nazorgverzoek"  # the object type of a case in the audit log
 SECRET_FIELDS = ("name", "email", "phone", "story", "notes")
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out by phone
@@ -127,69 +122,68 @@ def event(kind: type[CaseEvent], row: CaseRow, at: datetime, **extra: Any) -> Ca
     )
 
 
-@contextlib.contextmanager
-def _rules() -> Iterator[None]:
-    """The workflow's refusals as the use cases' (the message is already Dutch)."""
-    try:
-        yield
-    except workflow.DomainError as error:
-        raise Refused(str(error)) from None
-
-
-async def _found(session: AsyncSession, case_id: uuid.UUID, row: CaseRow | None) -> CaseRow:
-    if row is not None:
-        return row
+async def _never_was(session: AsyncSession, case_id: uuid.UUID) -> NotFound:
+    """Why a case is not there: it never was (NotFound), or it was erased (raises Erased)."""
     tombstone = await repository.get_tombstone(session, case_id)
     if tombstone is None:
-        raise NotFound("Dit verzoek bestaat niet.")
+        return NotFound(MISSING)
     # Out of the session: the rollback that follows the refusal would expire it, and the
     # caller still reads it to say when and why the case was erased.
     session.expunge(tombstone)
     raise Erased(tombstone)
 
 
-async def locked(session: AsyncSession, case_id: uuid.UUID, expected: int | None) -> CaseRow:
-    """The case locked for a change, at the version the caller based it on (None: any)."""
-    row = await _found(session, case_id, await repository.get_case(session, case_id,
-                                                                    for_update=True))  # fmt: skip
-    if expected is not None and row.version != expected:
-        raise VersionConflict(row.version)
+async def _found(session: AsyncSession, case_id: uuid.UUID) -> CaseRow:
+    row = await repository.get_case(session, case_id)
+    if row is None:
+        raise await _never_was(session, case_id)
     return row
+
+
+async def locked_case(
+    session: AsyncSession, case_id: uuid.UUID, expected_version: int | None
+) -> CaseRow:
+    """The case locked for a change, at the version the caller based it on (None: any)."""
+    try:
+        return await locked(session, CaseRow, case_id, expected_version, missing=MISSING)
+    except NotFound:
+        raise await _never_was(session, case_id) from None
 
 
 def _linked(viewer: Principal, row: CaseRow, reason: str) -> None:
     """A coordinator handles every case, a peer only the cases linked to them."""
-    require(viewer, is_coordinator(viewer) or row.peer_id == viewer.subject, reason=reason)
+    if not (viewer.has(Role.COORDINATOR) or row.peer_id == viewer.subject):
+        raise Forbidden(reason)
 
 
 # --- reads ----------------------------------------------------------------------------------------
 
 
-async def linked_case(sessions: Sessions, viewer: Principal, case_id: uuid.UUID) -> CaseRow:
-    """A case the viewer handles (no personal fields)."""
+async def linked_case(sessions: Sessions, caller: Caller, case_id: uuid.UUID) -> CaseRow:
+    """A case the caller handles (no personal fields)."""
     async with sessions() as session:
-        row = await _found(session, case_id, await repository.get_case(session, case_id))
-    _linked(viewer, row, "Dit nazorgverzoek is niet aan u gekoppeld.")
+        row = await _found(session, case_id)
+    _linked(caller.signed_in, row, "Dit nazorgverzoek is niet aan u gekoppeld.")
     return row
 
 
 async def read_case(
     sessions: Sessions,
-    request: Request,
+    caller: Caller,
     cipher: FieldCipher,
     keys: CaseKeys,
-    viewer: Principal,
     case_id: uuid.UUID,
 ) -> tuple[CaseRow, Details | None]:
     """A case with its personal fields for whoever may see them (a peer only with the
     requester's consent to share); reading them is audited."""
-    async with transaction(sessions) as session:
-        row = await _found(session, case_id, await repository.get_case(session, case_id))
+    viewer = caller.signed_in
+    async with unit_of_work(sessions, caller) as work:
+        row = await _found(work.session, case_id)
         _linked(viewer, row, "U ziet alleen de nazorgverzoeken die aan u zijn gekoppeld.")
-        shared = is_coordinator(viewer) or row.consent_share_with_peer
+        shared = viewer.has(Role.COORDINATOR) or row.consent_share_with_peer
         details = await _details(cipher, keys, row) if shared else None
         if details is not None:
-            await audit.record(session, request, "lezen", AUDITED, str(case_id))
+            await work.audit("lezen", AUDITED, str(case_id))
     return row, details
 
 
@@ -199,7 +193,10 @@ async def _details(cipher: FieldCipher, keys: CaseKeys, row: CaseRow) -> Details
     if key is None:
         return None
     return Details(
-        *(unseal(key, row.id, field, getattr(row, f"{field}_enc")) for field in SECRET_FIELDS)
+        *(
+            key.unseal(field_context(row.id, field), getattr(row, f"{field}_enc"))
+            for field in SECRET_FIELDS
+        )
     )
 
 
@@ -223,7 +220,7 @@ async def _proposal_for(session: AsyncSession, row: CaseRow) -> Proposal:
 async def proposal(sessions: Sessions, case_id: uuid.UUID) -> tuple[Proposal, Candidate | None]:
     """The proposal for a case's peer, and whom it proposes now (not who declined)."""
     async with sessions() as session:
-        row = await _found(session, case_id, await repository.get_case(session, case_id))
+        row = await _found(session, case_id)
         found = await _proposal_for(session, row)
     return found, found.next_candidate(row.declined_by)
 
@@ -243,7 +240,7 @@ def alerts(row: CaseRow, now: datetime, policy: SlaPolicy) -> tuple[Alert, ...]:
 
 async def submit(
     sessions: Sessions,
-    request: Request,
+    caller: Caller,
     cipher: FieldCipher,
     keys: CaseKeys,
     form: Submission,
@@ -277,24 +274,26 @@ async def submit(
         consent_share_with_peer=form.consent_share_with_peer,
         consent_statistics=form.consent_statistics,
         entered_by=entered_by,
-        name_enc=seal(key, case_id, "name", form.name),
-        email_enc=seal(key, case_id, "email", form.email),
-        phone_enc=seal(key, case_id, "phone", form.phone),
-        story_enc=seal(key, case_id, "story", form.story),
+        name_enc=key.seal(field_context(case_id, "name"), form.name),
+        email_enc=key.seal(field_context(case_id, "email"), form.email),
+        phone_enc=key.seal(field_context(case_id, "phone"), form.phone),
+        story_enc=key.seal(field_context(case_id, "story"), form.story),
         requested_at=requested_at,
     )
-    async with audited(sessions, request, "aanmaken", AUDITED, str(case_id)) as session:
+    async with unit_of_work(sessions, caller) as work:
+        session = work.session
         await repository.add_case(session, row)
         best = (await _proposal_for(session, row)).best
         row.proposed_peer_id = best.peer_id if best else None
         session.add(row)
-        await enqueue(session, event(NazorgAangevraagd, row, row.requested_at))
+        work.enqueue(event(NazorgAangevraagd, row, row.requested_at))
+        await work.audit("aanmaken", AUDITED, str(case_id))
     return row, token
 
 
 async def assign(
     sessions: Sessions,
-    request: Request,
+    caller: Caller,
     case_id: uuid.UUID,
     peer_id: str,
     *,
@@ -303,8 +302,9 @@ async def assign(
     matched_at: datetime | None = None,
 ) -> None:
     """Match a peer: the proposal, or another eligible peer with a reason (an override)."""
-    async with audited(sessions, request, "koppelen", AUDITED, str(case_id)) as session:
-        row = await locked(session, case_id, expected_version)
+    async with unit_of_work(sessions, caller) as work:
+        session = work.session
+        row = await locked_case(session, case_id, expected_version)
         proposal = await _proposal_for(session, row)
         eligible = {c.peer_id for c in proposal.candidates}
         if peer_id not in eligible:
@@ -314,47 +314,48 @@ async def assign(
         if proposal.best and peer_id != proposal.best.peer_id and not override_reason:
             raise Refused("wie een andere peer kiest dan het voorstel, geeft de reden op")
         now = datetime.now(UTC)
-        with _rules():
-            workflow.match(repository.as_domain(row), peer_id, now)
+        workflow.match(repository.as_domain(row), peer_id, now)
         at = step_moment(matched_at, "matched_at", now, after=row.requested_at,
                          previous="de ontvangst van het verzoek")  # fmt: skip
-        await repository.update_case(
+        await save(
             session, row,
             status=CaseStatus.GEMATCHT.value, peer_id=peer_id, matched_at=at,
             override_reason=override_reason, proposed_peer_id=None,
         )  # fmt: skip
-        await enqueue(session, event(NazorgGematcht, row, at))
+        work.enqueue(event(NazorgGematcht, row, at))
         await repository.note_assignment(session, peer_id, at)
+        await work.audit("koppelen", AUDITED, str(case_id))
 
 
 async def decline(
     sessions: Sessions,
-    request: Request,
+    caller: Caller,
     case_id: uuid.UUID,
     peer_id: str,
     *,
     expected_version: int,
 ) -> None:
     """The matched peer declines: the case waits again, with a new proposal."""
-    async with audited(sessions, request, "afwijzen", AUDITED, str(case_id)) as session:
-        row = await locked(session, case_id, expected_version)
+    async with unit_of_work(sessions, caller) as work:
+        session = work.session
+        row = await locked_case(session, case_id, expected_version)
         if row.peer_id != peer_id:
             raise Refused("alleen de gekoppelde peer kan dit verzoek afwijzen")
-        with _rules():
-            workflow.decline(repository.as_domain(row), datetime.now(UTC))
+        workflow.decline(repository.as_domain(row), datetime.now(UTC))
         declined = sorted({*row.declined_by, peer_id})
         row.declined_by = declined  # the new proposal passes over whoever declined
         best = (await _proposal_for(session, row)).next_candidate(declined)
-        await repository.update_case(
+        await save(
             session, row,
             status=CaseStatus.AANGEVRAAGD.value, peer_id=None, matched_at=None,
             declined_by=declined, proposed_peer_id=best.peer_id if best else None,
         )  # fmt: skip
+        await work.audit("afwijzen", AUDITED, str(case_id))
 
 
 async def record_contact(
     sessions: Sessions,
-    request: Request,
+    caller: Caller,
     case_id: uuid.UUID,
     mode: ContactMode,
     policy: SlaPolicy,
@@ -362,34 +363,36 @@ async def record_contact(
     expected_version: int,
     contacted_at: datetime | None = None,
 ) -> None:
-    async with audited(sessions, request, "contact", AUDITED, str(case_id)) as session:
-        row = await locked(session, case_id, expected_version)
+    async with unit_of_work(sessions, caller) as work:
+        session = work.session
+        row = await locked_case(session, case_id, expected_version)
         now = datetime.now(UTC)
-        with _rules():
-            workflow.record_contact(repository.as_domain(row), now, mode)
+        workflow.record_contact(repository.as_domain(row), now, mode)
         at = step_moment(contacted_at, "contacted_at", now, after=row.matched_at,
                          previous="de koppeling met de peer")  # fmt: skip
         due = deadline(row.requested_at, policy.working_days, policy.calendar)
-        await repository.update_case(
+        await save(
             session, row,
             status=CaseStatus.CONTACT_GELEGD.value, contacted_at=at, contact_mode=mode.value,
         )  # fmt: skip
-        await enqueue(session, event(NazorgContactGelegd, row, at, within_service_level=at <= due))
+        work.enqueue(event(NazorgContactGelegd, row, at, within_service_level=at <= due))
+        await work.audit("contact", AUDITED, str(case_id))
 
 
 async def start(
-    sessions: Sessions, request: Request, case_id: uuid.UUID, *, expected_version: int
+    sessions: Sessions, caller: Caller, case_id: uuid.UUID, *, expected_version: int
 ) -> None:
-    async with audited(sessions, request, "starten", AUDITED, str(case_id)) as session:
-        row = await locked(session, case_id, expected_version)
-        with _rules():
-            workflow.start(repository.as_domain(row), datetime.now(UTC))
-        await repository.update_case(session, row, status=CaseStatus.LOPEND.value)
+    async with unit_of_work(sessions, caller) as work:
+        session = work.session
+        row = await locked_case(session, case_id, expected_version)
+        workflow.start(repository.as_domain(row), datetime.now(UTC))
+        await save(session, row, status=CaseStatus.LOPEND.value)
+        await work.audit("starten", AUDITED, str(case_id))
 
 
 async def close(
     sessions: Sessions,
-    request: Request,
+    caller: Caller,
     case_id: uuid.UUID,
     outcome: CaseOutcome,
     referrals: Sequence[Referral],
@@ -397,34 +400,32 @@ async def close(
     expected_version: int,
     closed_at: datetime | None = None,
 ) -> None:
-    async with audited(sessions, request, "afsluiten", AUDITED, str(case_id)) as session:
-        row = await locked(session, case_id, expected_version)
+    async with unit_of_work(sessions, caller) as work:
+        session = work.session
+        row = await locked_case(session, case_id, expected_version)
         now = datetime.now(UTC)
-        with _rules():
-            workflow.close(repository.as_domain(row), now, outcome, referrals)
+        workflow.close(repository.as_domain(row), now, outcome, referrals)
         at = step_moment(closed_at, "closed_at", now, after=row.contacted_at,
                          previous="het eerste contact")  # fmt: skip
         chosen = sorted(set(referrals))
-        await repository.update_case(
+        await save(
             session, row,
             status=CaseStatus.AFGESLOTEN.value, closed_at=at, outcome=outcome.value,
             referrals=[r.value for r in chosen],
         )  # fmt: skip
-        await enqueue(session, event(NazorgAfgesloten, row, at, outcome=outcome, referrals=chosen))
+        work.enqueue(event(NazorgAfgesloten, row, at, outcome=outcome, referrals=chosen))
+        await work.audit("afsluiten", AUDITED, str(case_id))
 
 
 async def withdraw(sessions: Sessions, token: str) -> bool:
     """The requester withdraws through their status link; False when the link does not (or
     no longer) work. Not audited: the requester has no account, the event records it."""
-    async with transaction(sessions) as session:
-        row = await repository.case_by_token(session, _token_hash(token))
+    async with unit_of_work(sessions) as work:
+        row = await repository.case_by_token(work.session, _token_hash(token))
         if row is None:
             return False
         now = datetime.now(UTC)
-        with _rules():
-            workflow.withdraw(repository.as_domain(row), now)
-        await repository.update_case(
-            session, row, status=CaseStatus.INGETROKKEN.value, closed_at=now
-        )
-        await enqueue(session, event(NazorgIngetrokken, row, now))
+        workflow.withdraw(repository.as_domain(row), now)
+        await save(work.session, row, status=CaseStatus.INGETROKKEN.value, closed_at=now)
+        work.enqueue(event(NazorgIngetrokken, row, now))
     return True

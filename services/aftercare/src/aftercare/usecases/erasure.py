@@ -11,54 +11,51 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from ontour.application.unit_of_work import UnitOfWork, unit_of_work
+from ontour.audit import Caller
 from ontour.contracts.aftercare import NazorgGewist
 from ontour.crypto import FieldCipher
-from ontour.db import transaction
-from ontour.messaging.outbox import enqueue
-from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.requests import Request
+from ontour.db import Sessions
 
 from aftercare import repository
 from aftercare.domain.moments import months_before
 from aftercare.domain.vocabulary import ErasureReason
 from aftercare.keystore import CaseKeys
 from aftercare.models import CaseRow
-from aftercare.usecases.cases import AUDITED, Erased, Sessions, event, locked
-from aftercare.usecases.unit import audited
+from aftercare.usecases.cases import AUDITED, Erased, event, locked_case
 
 
-async def _erase(
-    session: AsyncSession, keys: CaseKeys, row: CaseRow, reason: ErasureReason
-) -> None:
+async def _erase(work: UnitOfWork, keys: CaseKeys, row: CaseRow, reason: ErasureReason) -> None:
     now = datetime.now(UTC)
     await keys.destroy(row.id)
-    await enqueue(session, event(NazorgGewist, row, now))
-    await repository.forget_events(session, row.statistics_id)
-    await repository.bury(session, row, now, reason)
+    work.enqueue(event(NazorgGewist, row, now))
+    await repository.forget_events(work.session, row.statistics_id)
+    await repository.bury(work.session, row, now, reason)
 
 
 async def erase_on_request(
     sessions: Sessions,
-    request: Request,
+    caller: Caller,
     keys: CaseKeys,
     case_id: uuid.UUID,
     expected_version: int | None,
 ) -> None:
-    """Erase a case on the requester's request (again: nothing to do)."""
-    async with audited(sessions, request, "wissen", AUDITED, str(case_id)) as session:
+    """Erase a case on the requester's request (again: nothing to do, and audited too)."""
+    async with unit_of_work(sessions, caller) as work:
+        await work.audit("wissen", AUDITED, str(case_id))
         try:
-            row = await locked(session, case_id, expected_version)
+            row = await locked_case(work.session, case_id, expected_version)
         except Erased:
             return  # erased before: nothing is left to erase
-        await _erase(session, keys, row, ErasureReason.ON_REQUEST)
+        await _erase(work, keys, row, ErasureReason.ON_REQUEST)
 
 
 async def erase_expired(sessions: Sessions, keys: CaseKeys, months: int, now: datetime) -> int:
     """Erase every case closed (or withdrawn) more than ``months`` ago; how many."""
-    async with transaction(sessions) as session:
-        rows = await repository.cases_closed_before(session, months_before(now, months))
+    async with unit_of_work(sessions) as work:
+        rows = await repository.cases_closed_before(work.session, months_before(now, months))
         for row in rows:
-            await _erase(session, keys, row, ErasureReason.END_OF_RETENTION)
+            await _erase(work, keys, row, ErasureReason.END_OF_RETENTION)
     return len(rows)
 
 

@@ -6,20 +6,20 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ontour.auth.access import require
-from ontour.auth.principal import Principal
-from ontour.web.api import is_coordinator
+from ontour.application.errors import Forbidden, NotFound
+from ontour.application.unit_of_work import locked, save, unit_of_work
+from ontour.audit import Caller
+from ontour.auth.principal import Role
+from ontour.db import Sessions
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.requests import Request
 
 from aftercare import repository
 from aftercare.domain.assignment import assign_batch
 from aftercare.domain.matching import PeerProfile
 from aftercare.models import PeerRow
-from aftercare.usecases.cases import Sessions
-from aftercare.usecases.unit import NotFound, VersionConflict, audited
 
 AUDITED = "peer"  # the object type of a peer profile in the audit log
+MISSING = "Deze peer bestaat niet."
 
 
 class Taken(Exception):
@@ -44,46 +44,47 @@ async def profiles(sessions: Sessions) -> list[PeerProfile]:
         return await repository.peers_with_load(session)
 
 
-async def peer(sessions: Sessions, viewer: Principal, peer_id: str) -> tuple[PeerRow, int]:
+async def peer(sessions: Sessions, caller: Caller, peer_id: str) -> tuple[PeerRow, int]:
     """One profile, for a coordinator or the peer themself."""
+    viewer = caller.signed_in
     async with sessions() as session:
         row = await repository.get_peer(session, peer_id)
         if row is None:
-            raise NotFound("Deze peer bestaat niet.")
-        require(viewer, is_coordinator(viewer) or viewer.subject == peer_id)
+            raise NotFound(MISSING)
+        if not (viewer.has(Role.COORDINATOR) or viewer.subject == peer_id):
+            raise Forbidden()
         return (await _with_load(session, [row]))[0]
 
 
 async def create_peer(
-    sessions: Sessions, request: Request, profile: Mapping[str, Any]
+    sessions: Sessions, caller: Caller, profile: Mapping[str, Any]
 ) -> tuple[PeerRow, int]:
     """A new profile, with its load."""
     peer_id = str(profile["id"])
-    async with audited(sessions, request, "aanmaken", AUDITED, peer_id) as session:
-        if await repository.get_peer(session, peer_id) is not None:
+    async with unit_of_work(sessions, caller) as work:
+        if await repository.get_peer(work.session, peer_id) is not None:
             raise Taken(peer_id)
         row = PeerRow(**profile)
-        await repository.add_peer(session, row)
-        return (await _with_load(session, [row]))[0]
+        await repository.add_peer(work.session, row)
+        await work.audit("aanmaken", AUDITED, peer_id)
+        return (await _with_load(work.session, [row]))[0]
 
 
 async def update_peer(
     sessions: Sessions,
-    request: Request,
+    caller: Caller,
     peer_id: str,
     values: Mapping[str, Any],
     *,
     expected_version: int,
 ) -> tuple[PeerRow, int]:
     """Change a profile (capacity, availability, experience), based on the version given."""
-    async with audited(sessions, request, "wijzigen", AUDITED, peer_id) as session:
-        row = await repository.get_peer(session, peer_id, for_update=True)
-        if row is None:
-            raise NotFound("Deze peer bestaat niet.")
-        if row.version != expected_version:
-            raise VersionConflict(row.version)
-        await repository.update_peer(session, row, values)
-        return (await _with_load(session, [row]))[0]
+    async with unit_of_work(sessions, caller) as work:
+        row = await locked(work.session, PeerRow, peer_id, expected_version, missing=MISSING)
+        await save(work.session, row, **values)
+        await work.audit("wijzigen", AUDITED, peer_id)
+        await work.session.refresh(row)
+        return (await _with_load(work.session, [row]))[0]
 
 
 async def batch_proposal(sessions: Sessions) -> dict[uuid.UUID, str | None]:
