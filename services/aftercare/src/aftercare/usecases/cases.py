@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from ontour.application.errors import Forbidden, NotFound, Refused
 from ontour.application.unit_of_work import locked, save, unit_of_work
@@ -122,11 +122,11 @@ def event(kind: type[CaseEvent], row: CaseRow, at: datetime, **extra: Any) -> Ca
     )
 
 
-async def _never_was(session: AsyncSession, case_id: uuid.UUID) -> NotFound:
-    """Why a case is not there: it never was (NotFound), or it was erased (raises Erased)."""
+async def _not_there(session: AsyncSession, case_id: uuid.UUID) -> NoReturn:
+    """A case that is not there: it was erased (Erased, with its tombstone) or never was."""
     tombstone = await repository.get_tombstone(session, case_id)
     if tombstone is None:
-        return NotFound(MISSING)
+        raise NotFound(MISSING)
     # Out of the session: the rollback that follows the refusal would expire it, and the
     # caller still reads it to say when and why the case was erased.
     session.expunge(tombstone)
@@ -136,7 +136,7 @@ async def _never_was(session: AsyncSession, case_id: uuid.UUID) -> NotFound:
 async def _found(session: AsyncSession, case_id: uuid.UUID) -> CaseRow:
     row = await repository.get_case(session, case_id)
     if row is None:
-        raise await _never_was(session, case_id)
+        await _not_there(session, case_id)
     return row
 
 
@@ -147,7 +147,7 @@ async def locked_case(
     try:
         return await locked(session, CaseRow, case_id, expected_version, missing=MISSING)
     except NotFound:
-        raise await _never_was(session, case_id) from None
+        await _not_there(session, case_id)
 
 
 def _linked(viewer: Principal, row: CaseRow, reason: str) -> None:
