@@ -273,6 +273,16 @@ async def test_erasure_shreds_the_case_even_for_a_backup_taken_before(api, after
     ).status_code == 410
 
 
+async def test_a_coordinator_step_on_an_erased_case_answers_410(api):
+    # The tombstone is read after the step's transaction rolled back: it must still be there.
+    case_id = await case_id_of(api, (await ask(api))["reference"])
+    assert (await api.post(f"{API}/verzoeken/{case_id}/wissen")).status_code == 204
+    linked = await api.post(
+        f"{API}/verzoeken/{case_id}/koppeling", json={"peer_id": "fatima.teamlid", "version": 1}
+    )
+    assert linked.status_code == 410 and "op verzoek" in linked.json()["detail"]
+
+
 async def all_events_sent(api) -> None:
     """Wait until the relay marked every outbox row sent."""
     for _ in range(100):

@@ -15,14 +15,12 @@ from typing import Annotated
 import nats
 import typer
 from ontour.crypto import FieldCipher
-from ontour.db import create_engine, session_factory, transaction
+from ontour.db import create_engine, session_factory
 from ontour.messaging.streams import CASE_KEY_BUCKET, inbox_prefix
-from sqlmodel import select
 
-from aftercare import cases
 from aftercare.config import Settings
 from aftercare.keystore import CaseKeys
-from aftercare.models import CaseRow
+from aftercare.usecases import erasure
 
 app = typer.Typer(help="Nazorg: bewaartermijnen en wissen.", no_args_is_help=True)
 
@@ -37,8 +35,7 @@ async def clean_up(settings: Settings, months: int) -> int:
     connection = await nats.connect(settings.nats_url, inbox_prefix=inbox_prefix("aftercare"))
     try:
         keys = CaseKeys(await connection.jetstream().key_value(CASE_KEY_BUCKET))
-        async with transaction(session_factory(engine)) as session:
-            return await cases.erase_expired(session, keys, months, datetime.now(UTC))
+        return await erasure.erase_expired(session_factory(engine), keys, months, datetime.now(UTC))
     finally:
         await connection.close()
         await engine.dispose()
@@ -65,9 +62,8 @@ async def rewrap(settings: Settings) -> int:
     connection = await nats.connect(settings.nats_url, inbox_prefix=inbox_prefix("aftercare"))
     try:
         keys = CaseKeys(await connection.jetstream().key_value(CASE_KEY_BUCKET))
-        async with session_factory(engine)() as session:
-            ids = list((await session.exec(select(CaseRow.id))).all())
-        return await cases.rewrap_keys(FieldCipher.from_settings(settings), keys, ids)
+        cipher = FieldCipher.from_settings(settings)
+        return await erasure.rewrap_keys(session_factory(engine), cipher, keys)
     finally:
         await connection.close()
         await engine.dispose()

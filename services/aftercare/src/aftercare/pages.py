@@ -14,17 +14,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from ontour.db import transaction
+from ontour.application.errors import Refused
 from ontour.i18n import N_
 from ontour.service import SessionsDep
-from ontour.web.api import CipherDep, PrincipalDep, is_coordinator
+from ontour.web.api import CallerDep, CipherDep, PrincipalDep, is_coordinator
 from ontour.web.forms import FormState
 from ontour.web.problems import Problem
 from ontour.web.rendering import PageRenderer
 from pydantic import ValidationError
-from sqlmodel import col, select
 
-from aftercare import cases
 from aftercare.api import verzoeken
 from aftercare.api.schemas import Aanvraag
 from aftercare.domain.vocabulary import (
@@ -36,13 +34,14 @@ from aftercare.domain.vocabulary import (
     Referral,
     RequesterRole,
 )
-from aftercare.models import CaseRow, PeerRow
+from aftercare.usecases import cases, peers
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 LOCALE = HERE / "locale"
 pages = PageRenderer("aftercare", TEMPLATES, LOCALE)
 router = APIRouter(include_in_schema=False)
+DEAD_LINK = "Deze statuslink werkt niet (meer)."
 LISTS = ("incident_categories", "contact_modes", "reported", "consents")
 LABELS = {
     "role": N_("Your role"),
@@ -141,30 +140,18 @@ async def submit(request: Request, sessions: SessionsDep, cipher: CipherDep) -> 
     )
 
 
-async def _by_token(session: Any, token: str) -> CaseRow:
-    row = (
-        await session.exec(
-            select(CaseRow).where(col(CaseRow.status_token_hash) == cases.token_hash(token))
-        )
-    ).first()
-    if row is None:
-        raise Problem(404, "Deze statuslink werkt niet (meer).")
-    return row
-
-
 @router.get("/status/{token}", response_class=HTMLResponse)
 async def status_page(request: Request, token: str, sessions: SessionsDep) -> HTMLResponse:
-    async with sessions() as session:
-        row = await _by_token(session, token)
+    row = await cases.by_status_link(sessions, token)
+    if row is None:
+        raise Problem(404, DEAD_LINK)
     return pages.render(request, "aftercare/status.html", {"row": row, "token": token})
 
 
 @router.post("/status/{token}/intrekken", response_class=HTMLResponse)
 async def withdraw(request: Request, token: str, sessions: SessionsDep) -> Response:
-    with verzoeken.refusals_as_problems():
-        async with transaction(sessions) as session:
-            row = await _by_token(session, token)
-            await cases.withdraw(session, row)
+    if not await cases.withdraw(sessions, token):
+        raise Problem(404, DEAD_LINK)
     return RedirectResponse(f"/aftercare/status/{token}", 303)
 
 
@@ -173,26 +160,23 @@ async def withdraw(request: Request, token: str, sessions: SessionsDep) -> Respo
 
 @router.get("/wachtrij", response_class=HTMLResponse)
 async def waiting(request: Request, sessions: SessionsDep) -> HTMLResponse:
-    async with sessions() as session:
-        rows = await verzoeken.queue(session, request)
-        batch = await cases.batch_proposal(session)
+    rows = await verzoeken.queue(sessions, request)
+    batch = await peers.batch_proposal(sessions)
     return pages.render(request, "aftercare/wachtrij.html", {"rows": rows, "batch": batch})
 
 
 @router.get("/peers", response_class=HTMLResponse)
 async def peers_page(request: Request, sessions: SessionsDep) -> HTMLResponse:
-    async with sessions() as session:
-        peers = await cases.peers_with_load(session)
-        names = {row.id: row.name for row in (await session.exec(select(PeerRow))).all()}
-    return pages.render(request, "aftercare/peers.html", {"peers": peers, "names": names})
+    names = {row.id: row.name for row, _ in await peers.peers(sessions)}
+    profiles = await peers.profiles(sessions)
+    return pages.render(request, "aftercare/peers.html", {"peers": profiles, "names": names})
 
 
 @router.get("/mijn-nazorg", response_class=HTMLResponse)
 async def my_cases(
     request: Request, sessions: SessionsDep, principal: PrincipalDep
 ) -> HTMLResponse:
-    async with sessions() as session:
-        rows = await verzoeken.queue(session, request, peer=principal.subject)
+    rows = await verzoeken.queue(sessions, request, peer=principal.subject)
     return pages.render(request, "aftercare/mijn_nazorg.html", {"rows": rows})
 
 
@@ -204,9 +188,8 @@ async def case_page(
     cipher: CipherDep,
     principal: PrincipalDep,
 ) -> HTMLResponse:
-    async with transaction(sessions) as session:
-        case = await verzoeken.dossier(session, request, cipher, principal, case_id)
-        proposal = await verzoeken.proposal(session, case_id) if is_coordinator(principal) else None
+    case = await verzoeken.case_view(sessions, request, cipher, case_id)
+    proposal = await verzoeken.proposal(sessions, case_id) if is_coordinator(principal) else None
     peer_options = []
     if proposal is not None and proposal.best is not None:
         suggested = pages.gettext(N_("proposal"))
@@ -232,7 +215,7 @@ async def case_page(
 @router.post("/verzoeken/{case_id}/{step}", response_class=HTMLResponse)
 async def case_step(
     request: Request, case_id: uuid.UUID, step: str, sessions: SessionsDep,
-    principal: PrincipalDep,
+    principal: PrincipalDep, caller: CallerDep,
 ) -> Response:  # fmt: skip
     """The case page's buttons: koppelen, weigeren, contact, start, afsluiten, wissen."""
     form = await FormState.from_request(request, lists=["referrals"])
@@ -241,24 +224,24 @@ async def case_step(
         if not is_coordinator(principal):
             raise Problem(403, "Alleen de coördinator kan dit.")
     else:
-        await verzoeken.own_or_coordinator(sessions, principal, case_id)
+        await verzoeken.linked_case(sessions, caller, case_id)
     policy = verzoeken.policy(request)
     steps = {
-        "koppelen": lambda s: cases.assign(
-            s, case_id, str(form.value("peer_id")), expected_version=version,
+        "koppelen": lambda: cases.assign(
+            sessions, caller, case_id, str(form.value("peer_id")), expected_version=version,
             override_reason=str(form.value("override_reason")) or None,
             matched_at=_moment(form, "matched_at"),
         ),
-        "weigeren": lambda s: cases.decline(
-            s, case_id, principal.subject, expected_version=version
+        "weigeren": lambda: cases.decline(
+            sessions, caller, case_id, principal.subject, expected_version=version
         ),
-        "contact": lambda s: cases.record_contact(
-            s, case_id, ContactMode(str(form.value("mode"))), policy, expected_version=version,
-            contacted_at=_moment(form, "contacted_at"),
+        "contact": lambda: cases.record_contact(
+            sessions, caller, case_id, ContactMode(str(form.value("mode"))), policy,
+            expected_version=version, contacted_at=_moment(form, "contacted_at"),
         ),
-        "start": lambda s: cases.start(s, case_id, expected_version=version),
-        "afsluiten": lambda s: cases.close(
-            s, case_id, CaseOutcome(str(form.value("outcome"))),
+        "start": lambda: cases.start(sessions, caller, case_id, expected_version=version),
+        "afsluiten": lambda: cases.close(
+            sessions, caller, case_id, CaseOutcome(str(form.value("outcome"))),
             [Referral(r) for r in form.selected("referrals")], expected_version=version,
             closed_at=_moment(form, "closed_at"),
         ),
@@ -267,8 +250,11 @@ async def case_step(
         await verzoeken.erase_on_request(sessions, request, case_id, version)
     elif step in steps:
         try:
-            await verzoeken.apply_step(sessions, request, case_id, step, steps[step])
-        except ValueError:
+            with verzoeken.gone_if_erased():
+                await steps[step]()
+        except Refused:
+            raise  # answered as every refusal is, not as a wrong choice below
+        except ValueError:  # a choice that is not one of the options
             raise Problem(422, "Kies een geldige waarde.") from None
     else:
         raise Problem(404, "Deze stap bestaat niet.")

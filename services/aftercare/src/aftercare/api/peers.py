@@ -5,42 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
-from ontour import audit
-from ontour.auth.access import require
-from ontour.db import transaction
 from ontour.service import SessionsDep
 from ontour.web.api import (
+    CallerDep,
     PrincipalDep,
     RequiredIfMatch,
     SubjectId,
-    conflict,
     etag,
     expected_version,
-    is_coordinator,
 )
 from ontour.web.problems import Problem, problem_responses
 from pydantic import BaseModel, Field
-from sqlalchemy import update
-from sqlmodel import col, select
 
-from aftercare import cases
 from aftercare.api.schemas import PeerIn, PeerPublic, VerzoekInWachtrij
 from aftercare.api.verzoeken import queue
 from aftercare.models import PeerRow
+from aftercare.usecases import peers
 
 router = APIRouter(tags=["peers"])
 
 
-async def peer_public(session: Any, row: PeerRow) -> PeerPublic:
-    load = {p.peer_id: p.active_cases for p in await cases.peers_with_load(session)}
-    return PeerPublic.model_validate({**row.model_dump(), "active_cases": load.get(row.id, 0)})
+def peer_public(row: PeerRow, active_cases: int) -> PeerPublic:
+    return PeerPublic.model_validate({**row.model_dump(), "active_cases": active_cases})
 
 
 @router.get("/peers", response_model=list[PeerPublic], summary="Peers met hun bezetting")
 async def list_peers(sessions: SessionsDep) -> Any:
-    async with sessions() as session:
-        rows = (await session.exec(select(PeerRow).order_by(col(PeerRow.name)))).all()
-        return [await peer_public(session, row) for row in rows]
+    return [peer_public(*found) for found in await peers.peers(sessions)]
 
 
 @router.post(
@@ -50,15 +41,12 @@ async def list_peers(sessions: SessionsDep) -> Any:
     responses=problem_responses(409, 422),
     summary="Nieuw peerprofiel",
 )
-async def create_peer(body: PeerIn, sessions: SessionsDep, request: Request) -> Any:
-    async with transaction(sessions) as session:
-        if await session.get(PeerRow, body.id) is not None:
-            raise Problem(409, f"Er is al een peer met id {body.id}.")
-        row = PeerRow(**body.model_dump(mode="json"))
-        session.add(row)
-        await session.flush()
-        await audit.record(session, request, "aanmaken", "peer", body.id)
-        return await peer_public(session, row)
+async def create_peer(body: PeerIn, sessions: SessionsDep, caller: CallerDep) -> Any:
+    try:
+        created = await peers.create_peer(sessions, caller, body.model_dump(mode="json"))
+    except peers.Taken:
+        raise Problem(409, f"Er is al een peer met id {body.id}.") from None
+    return peer_public(*created)
 
 
 @router.get(
@@ -68,15 +56,11 @@ async def create_peer(body: PeerIn, sessions: SessionsDep, request: Request) -> 
     summary="Eén peer (een peer ziet het eigen profiel)",
 )
 async def get_peer(
-    peer_id: SubjectId, sessions: SessionsDep, principal: PrincipalDep, response: Response
+    peer_id: SubjectId, sessions: SessionsDep, caller: CallerDep, response: Response
 ) -> Any:
-    async with sessions() as session:
-        row = await session.get(PeerRow, peer_id)
-        if row is None:
-            raise Problem(404, "Deze peer bestaat niet.")
-        require(principal, is_coordinator(principal) or principal.subject == peer_id)
-        response.headers["ETag"] = etag(row.version)
-        return await peer_public(session, row)
+    row, load = await peers.peer(sessions, caller, peer_id)
+    response.headers["ETag"] = etag(row.version)
+    return peer_public(row, load)
 
 
 @router.put(
@@ -86,25 +70,15 @@ async def get_peer(
     summary="Wijzig een peerprofiel (capaciteit, beschikbaarheid, ervaring)",
 )
 async def update_peer(
-    peer_id: SubjectId, body: PeerIn, sessions: SessionsDep, request: Request,
+    peer_id: SubjectId, body: PeerIn, sessions: SessionsDep, caller: CallerDep,
     if_match: RequiredIfMatch,
 ) -> Any:  # fmt: skip
     expected = expected_version(if_match)
-    async with transaction(sessions) as session:
-        row = await session.get(PeerRow, peer_id, with_for_update=True)
-        if row is None:
-            raise Problem(404, "Deze peer bestaat niet.")
-        if row.version != expected:
-            raise conflict(row.version)
-        values = body.model_dump(mode="json", exclude={"id"})
-        await session.execute(
-            update(PeerRow)
-            .where(col(PeerRow.id) == peer_id)
-            .values(**values, version=row.version + 1)
-        )
-        await audit.record(session, request, "wijzigen", "peer", peer_id)
-        await session.refresh(row)
-        return await peer_public(session, row)
+    values = body.model_dump(mode="json", exclude={"id"})
+    row, load = await peers.update_peer(
+        sessions, caller, peer_id, values, expected_version=expected
+    )
+    return peer_public(row, load)
 
 
 class Koppelvoorstel(BaseModel):
@@ -122,8 +96,7 @@ class Koppelvoorstel(BaseModel):
     description="Bij schaarse capaciteit gaat wie het langst wacht voor.",
 )
 async def batch_proposal(sessions: SessionsDep) -> Koppelvoorstel:
-    async with sessions() as session:
-        chosen = await cases.batch_proposal(session)
+    chosen = await peers.batch_proposal(sessions)
     return Koppelvoorstel(voorstellen={str(k): v for k, v in chosen.items()})
 
 
@@ -133,5 +106,4 @@ async def batch_proposal(sessions: SessionsDep) -> Koppelvoorstel:
     summary="De nazorgverzoeken die aan mij zijn gekoppeld",
 )
 async def my_cases(request: Request, sessions: SessionsDep, principal: PrincipalDep) -> Any:
-    async with sessions() as session:
-        return await queue(session, request, peer=principal.subject)
+    return await queue(sessions, request, peer=principal.subject)

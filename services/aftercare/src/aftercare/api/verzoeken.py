@@ -8,30 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response, status
-from ontour import audit
-from ontour.auth.access import require
+from ontour.audit import Caller, caller_of
 from ontour.auth.principal import Principal
-from ontour.db import transaction
 from ontour.service import SessionsDep
-from ontour.web.api import (
-    CipherDep,
-    IfMatch,
-    PrincipalDep,
-    conflict,
-    etag,
-    expected_version,
-    is_coordinator,
-)
+from ontour.web.api import CallerDep, CipherDep, IfMatch, etag, expected_version, is_coordinator
 from ontour.web.problems import Problem, invalid, problem_responses
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from aftercare import cases
 from aftercare.api.schemas import (
     Aanvraag,
     Afsluiting,
@@ -45,10 +32,10 @@ from aftercare.api.schemas import (
     Voorstel,
 )
 from aftercare.domain.service_level import AMSTERDAM, SlaPolicy
-from aftercare.domain.vocabulary import ErasureReason
 from aftercare.keystore import case_keys
 from aftercare.models import CaseRow, ErasedCaseRow
 from aftercare.ratelimit import RateLimiter, client_of
+from aftercare.usecases import cases, erasure
 
 router = APIRouter(prefix="/verzoeken", tags=["nazorg"])
 MAX_BODY_BYTES = 64 * 1024
@@ -113,13 +100,10 @@ async def receive(
             "en bewaren wij niets",
         )
     keys = await case_keys(request)
-    with refusals_as_problems():
-        async with transaction(sessions) as session:
-            row, token = await cases.submit(
-                session, cipher, keys, submission(body), entered_by=user.subject if user else None
-            )
-            await audit.record(session, request, "aanmaken", "nazorgverzoek", str(row.id))
-    return row, token
+    return await cases.submit(
+        sessions, caller_of(request), cipher, keys, submission(body),
+        entered_by=user.subject if user else None,
+    )  # fmt: skip
 
 
 def status_url(request: Request, token: str) -> str:
@@ -175,13 +159,8 @@ def _queue_item(row: CaseRow, policy_: SlaPolicy, now: datetime) -> dict[str, An
     }
 
 
-async def queue(
-    session: AsyncSession, request: Request, peer: str | None = None
-) -> list[dict[str, Any]]:
-    query = select(CaseRow).order_by(col(CaseRow.requested_at))
-    if peer is not None:
-        query = query.where(col(CaseRow.peer_id) == peer)
-    rows = (await session.exec(query)).all()
+async def queue(sessions: Any, request: Request, peer: str | None = None) -> list[dict[str, Any]]:
+    rows = await cases.queue(sessions, peer)
     now = datetime.now(UTC)
     return [_queue_item(row, policy(request), now) for row in rows]
 
@@ -192,8 +171,7 @@ async def queue(
     summary="De wachtrij: wachttijd en stand van de termijn (zonder persoonsgegevens)",
 )
 async def list_requests(request: Request, sessions: SessionsDep) -> Any:
-    async with sessions() as session:
-        return await queue(session, request)
+    return await queue(sessions, request)
 
 
 def erased(tombstone: ErasedCaseRow) -> Problem:
@@ -207,30 +185,13 @@ def erased(tombstone: ErasedCaseRow) -> Problem:
     )
 
 
-async def existing(session: AsyncSession, case_id: uuid.UUID) -> CaseRow:
-    """The case, or a 404 (never was) or a 410 (erased)."""
-    row = await session.get(CaseRow, case_id)
-    if row is not None:
-        return row
-    tombstone = await session.get(ErasedCaseRow, case_id)
-    raise Problem(404, "Dit verzoek bestaat niet.") if tombstone is None else erased(tombstone)
-
-
-async def dossier(
-    session: AsyncSession, request: Request, cipher: Any, principal: Principal, case_id: uuid.UUID
+async def case_view(
+    sessions: Any, request: Request, cipher: Any, case_id: uuid.UUID
 ) -> dict[str, Any]:
     """One case with its personal fields for whoever may see them; the read is audited."""
-    row = await existing(session, case_id)
-    own = row.peer_id == principal.subject
-    require(
-        principal,
-        is_coordinator(principal) or own,
-        reason="U ziet alleen de nazorgverzoeken die aan u zijn gekoppeld.",
-    )
-    shared = is_coordinator(principal) or row.consent_share_with_peer
-    details = await cases.read_details(cipher, await case_keys(request), row) if shared else None
-    if details is not None:
-        await audit.record(session, request, "lezen", "nazorgverzoek", str(case_id))
+    keys = await case_keys(request)
+    with gone_if_erased():
+        row, details = await cases.read_case(sessions, caller_of(request), cipher, keys, case_id)
     return {
         **_queue_item(row, policy(request), datetime.now(UTC)),
         "name": details.name if details else None,
@@ -260,10 +221,8 @@ async def get_request(
     response: Response,
     sessions: SessionsDep,
     cipher: CipherDep,
-    principal: PrincipalDep,
 ) -> Any:
-    async with transaction(sessions) as session:
-        found = await dossier(session, request, cipher, principal, case_id)
+    found = await case_view(sessions, request, cipher, case_id)
     response.headers["ETag"] = etag(found["version"])
     return found
 
@@ -272,10 +231,9 @@ def _candidate(c: Any) -> Kandidaat:
     return Kandidaat(peer_id=c.peer_id, score=round(c.score, 2), reasons=list(c.reasons))
 
 
-async def proposal(session: AsyncSession, case_id: uuid.UUID) -> Voorstel:
-    row = await existing(session, case_id)
-    found = await cases.proposal_for(session, row)
-    best = found.next_candidate(row.declined_by)
+async def proposal(sessions: Any, case_id: uuid.UUID) -> Voorstel:
+    with gone_if_erased():
+        found, best = await cases.proposal(sessions, case_id)
     return Voorstel(
         best=_candidate(best) if best else None,
         alternatives=[
@@ -292,62 +250,22 @@ async def proposal(session: AsyncSession, case_id: uuid.UUID) -> Voorstel:
     summary="Het voorstel voor een peer, met de redenen",
 )
 async def get_proposal(case_id: uuid.UUID, sessions: SessionsDep) -> Voorstel:
-    async with sessions() as session:
-        return await proposal(session, case_id)
+    return await proposal(sessions, case_id)
 
 
 @contextlib.contextmanager
-def refusals_as_problems() -> Iterator[None]:
+def gone_if_erased() -> Iterator[None]:
+    """An erased case as a 410; the other refusals are answered as in every service."""
     try:
         yield
-    except cases.NotFound:
-        raise Problem(404, "Dit verzoek bestaat niet.") from None
     except cases.Erased as error:
         raise erased(error.tombstone) from None
-    except cases.InvalidMoment as error:
-        raise invalid(error.field, error.reason) from None
-    except cases.VersionConflict as error:
-        raise conflict(error.current) from None
-    except cases.Refused as error:
-        raise Problem(409, f"Dit kan niet: {error}.") from None
 
 
-async def apply_step(
-    sessions: Any,
-    request: Request,
-    case_id: uuid.UUID,
-    action: str,
-    step: Callable[[AsyncSession], Awaitable[None]],
-) -> None:
-    with refusals_as_problems():
-        async with transaction(sessions) as session:
-            await step(session)
-            await audit.record(session, request, action, "nazorgverzoek", str(case_id))
-
-
-async def own_or_coordinator(sessions: Any, principal: Principal, case_id: uuid.UUID) -> CaseRow:
-    async with sessions() as session:
-        row = await existing(session, case_id)
-    require(
-        principal,
-        is_coordinator(principal) or row.peer_id == principal.subject,
-        reason="Dit nazorgverzoek is niet aan u gekoppeld.",
-    )
-    return row
-
-
-async def own_step(
-    sessions: Any,
-    request: Request,
-    principal: Principal,
-    case_id: uuid.UUID,
-    action: str,
-    step: Callable[[AsyncSession], Awaitable[None]],
-) -> Response:
-    """A step of the linked peer (or a coordinator) on a case, as a 204."""
-    await own_or_coordinator(sessions, principal, case_id)
-    await apply_step(sessions, request, case_id, action, step)
-    return Response(status_code=204)
+async def linked_case(sessions: Any, caller: Caller, case_id: uuid.UUID) -> CaseRow:
+    """The case, when the caller is its peer or a coordinator (else 403)."""
+    with gone_if_erased():
+        return await cases.linked_case(sessions, caller, case_id)
 
 
 @router.post(
@@ -358,15 +276,15 @@ async def own_step(
     summary="Koppel een peer: het voorstel, of een ander met een reden",
 )
 async def assign(
-    case_id: uuid.UUID, body: Koppeling, request: Request, sessions: SessionsDep,
+    case_id: uuid.UUID, body: Koppeling, sessions: SessionsDep, caller: CallerDep,
     if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    await apply_step(
-        sessions, request, case_id, "koppelen",
-        lambda s: cases.assign(s, case_id, body.peer_id, expected_version=expected,
-                               override_reason=body.override_reason, matched_at=body.matched_at),
-    )  # fmt: skip
+    with gone_if_erased():
+        await cases.assign(
+            sessions, caller, case_id, body.peer_id, expected_version=expected,
+            override_reason=body.override_reason, matched_at=body.matched_at,
+        )  # fmt: skip
     return Response(status_code=204)
 
 
@@ -378,16 +296,13 @@ async def assign(
     summary="De peer wijst het verzoek af (er volgt een nieuw voorstel)",
 )
 async def decline(
-    case_id: uuid.UUID, body: Stap, request: Request, sessions: SessionsDep,
-    principal: PrincipalDep, if_match: IfMatch = None,
+    case_id: uuid.UUID, body: Stap, sessions: SessionsDep, caller: CallerDep,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    row = await own_or_coordinator(sessions, principal, case_id)
-    peer = row.peer_id or ""
-    await apply_step(
-        sessions, request, case_id, "afwijzen",
-        lambda s: cases.decline(s, case_id, peer, expected_version=expected),
-    )  # fmt: skip
+    row = await linked_case(sessions, caller, case_id)
+    with gone_if_erased():
+        await cases.decline(sessions, caller, case_id, row.peer_id or "", expected_version=expected)
     return Response(status_code=204)
 
 
@@ -400,14 +315,16 @@ async def decline(
 )
 async def contact(
     case_id: uuid.UUID, body: Contact, request: Request, sessions: SessionsDep,
-    principal: PrincipalDep, if_match: IfMatch = None,
+    caller: CallerDep, if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    return await own_step(
-        sessions, request, principal, case_id, "contact",
-        lambda s: cases.record_contact(s, case_id, body.mode, policy(request),
-                                       expected_version=expected, contacted_at=body.contacted_at),
-    )  # fmt: skip
+    await linked_case(sessions, caller, case_id)
+    with gone_if_erased():
+        await cases.record_contact(
+            sessions, caller, case_id, body.mode, policy(request),
+            expected_version=expected, contacted_at=body.contacted_at,
+        )  # fmt: skip
+    return Response(status_code=204)
 
 
 @router.post(
@@ -418,14 +335,14 @@ async def contact(
     summary="De nazorg loopt",
 )
 async def start(
-    case_id: uuid.UUID, body: Stap, request: Request, sessions: SessionsDep,
-    principal: PrincipalDep, if_match: IfMatch = None,
+    case_id: uuid.UUID, body: Stap, sessions: SessionsDep, caller: CallerDep,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    return await own_step(
-        sessions, request, principal, case_id, "starten",
-        lambda s: cases.start(s, case_id, expected_version=expected),
-    )  # fmt: skip
+    await linked_case(sessions, caller, case_id)
+    with gone_if_erased():
+        await cases.start(sessions, caller, case_id, expected_version=expected)
+    return Response(status_code=204)
 
 
 @router.post(
@@ -436,15 +353,17 @@ async def start(
     summary="Sluit af met uitkomst en doorverwijzingen",
 )
 async def close(
-    case_id: uuid.UUID, body: Afsluiting, request: Request, sessions: SessionsDep,
-    principal: PrincipalDep, if_match: IfMatch = None,
+    case_id: uuid.UUID, body: Afsluiting, sessions: SessionsDep, caller: CallerDep,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     expected = expected_version(if_match, body.version)
-    return await own_step(
-        sessions, request, principal, case_id, "afsluiten",
-        lambda s: cases.close(s, case_id, body.outcome, body.referrals,
-                              expected_version=expected, closed_at=body.closed_at),
-    )  # fmt: skip
+    await linked_case(sessions, caller, case_id)
+    with gone_if_erased():
+        await cases.close(
+            sessions, caller, case_id, body.outcome, body.referrals,
+            expected_version=expected, closed_at=body.closed_at,
+        )  # fmt: skip
+    return Response(status_code=204)
 
 
 @router.post(
@@ -467,12 +386,4 @@ async def erase_on_request(
 ) -> None:
     """Erase a case on request (again: nothing to do)."""
     keys = await case_keys(request)
-
-    async def step(session: AsyncSession) -> None:
-        try:
-            row = await cases.locked(session, case_id, expected)
-        except cases.Erased:
-            return  # erased before: nothing is left to erase
-        await cases.erase(session, keys, row, ErasureReason.ON_REQUEST)
-
-    await apply_step(sessions, request, case_id, "wissen", step)
+    await erasure.erase_on_request(sessions, caller_of(request), keys, case_id, expected)

@@ -18,6 +18,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from ontour.application.errors import Refused
+
 from aftercare.domain.vocabulary import CaseOutcome, CaseStatus, ContactMode, Referral
 
 TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = MappingProxyType(
@@ -38,8 +40,9 @@ FINAL: frozenset[CaseStatus] = frozenset(s for s, targets in TRANSITIONS.items()
 OPEN: frozenset[CaseStatus] = frozenset(TRANSITIONS) - FINAL
 
 
-class DomainError(Exception):
-    """A rule of aftercare was broken. The message is Dutch and can be shown to the user."""
+class DomainError(Refused):
+    """A rule of aftercare was broken. The message is Dutch and can be shown to the user
+    (as every service's refusals are: 409, "Dit kan niet: ...")."""
 
 
 class IllegalTransition(DomainError):

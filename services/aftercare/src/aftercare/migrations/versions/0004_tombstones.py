@@ -3,7 +3,7 @@
 An erased case used to keep its row without the ciphertexts: organisation, dates, the
 override reason and its statistics id stayed. Now the row goes and a tombstone (id,
 reference, when, why) stays. The outbox held the case's events, which name the statistics
-id: those already sent are deleted at erasure (aftercare.cases.erase), and a trigger deletes
+id: those already sent are deleted at erasure (aftercare.usecases.erasure), and a trigger deletes
 any event of a case that no longer exists the moment the relay marks it sent (the erasure
 event itself must still reach reporting).
 
