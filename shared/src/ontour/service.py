@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse
 from faststream.nats import JStream, NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.specification import AsyncAPI
@@ -362,20 +361,6 @@ class Service:
     def _operations_router(self, runtime: Runtime) -> APIRouter:
         router = APIRouter(include_in_schema=False)
         service = self
-
-        @router.get("/", response_class=HTMLResponse)
-        async def home(request: Request) -> HTMLResponse:
-            # The service's own pages replace this landing page as they are built.
-            return service.pages.render(
-                request,
-                "ui/dienst.html",
-                {
-                    "title": service.title,
-                    "description": service.description,
-                    "api_docs": f"/{service.name}/api/v1/openapi.json",
-                    "events_docs": f"/{service.name}/asyncapi",
-                },
-            )
 
         @router.get("/health/live")
         async def live() -> dict[str, str]:
