@@ -17,7 +17,8 @@ from ontour.contracts.aftercare import (
 )
 from ontour.contracts.intake import VoorgesprekGeannuleerd, VoorgesprekGehouden
 from ontour.contracts.scheduling import SessieGepland, SessieVerplaatst
-from reporting.domain.projection import CHANGES, Change, apply_all
+from reporting.domain.projection import CHANGES, Change, Table, apply_all
+from reporting.models import READ_MODELS
 
 AT = datetime(2025, 3, 1, 9, tzinfo=UTC)
 IDS = [uuid.UUID(int=n) for n in range(3)]
@@ -137,3 +138,7 @@ def test_a_batch_gives_exactly_what_the_events_give_one_at_a_time(sequence, batc
             part = [c for c in changes[start : start + batch_size] if c.table is table]
             batched.setdefault(table, {}).update(apply_all(batched.get(table, {}), part))
     assert batched == expected
+
+
+def test_every_table_the_projection_writes_has_its_read_model():
+    assert set(READ_MODELS) == set(Table)

@@ -36,7 +36,7 @@ from ontour.auth.principal import Principal
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
 from ontour.auth.tokens import use_discovery_url
 from ontour.db import create_engine, ensure_database, migrate, session_factory
-from ontour.events import CloudEvent, EventData, set_public_base_url
+from ontour.events import CloudEvent, EventData, contracts_of, set_public_base_url
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import OutboxRelay
 from ontour.messaging.streams import ensure_streams, inbox_prefix, stream_for
@@ -129,7 +129,6 @@ class Service:
     migrations: Path
     routers: list[APIRouter] = field(default_factory=list)
     consumers: list[EventConsumer] = field(default_factory=list)
-    publishes: list[type[EventData]] = field(default_factory=list)
     page_routers: list[APIRouter] = field(default_factory=list)
     access: AccessTable = field(default_factory=lambda: AccessTable({}))
     # Runs once per start, after the migrations and before traffic (e.g. loading reference
@@ -152,6 +151,12 @@ class Service:
 
     def __post_init__(self) -> None:
         self.pages = PageRenderer(self.name, self.templates, self.locale)
+
+    @property
+    def publishes(self) -> list[type[EventData]]:
+        """The events this service emits: its contracts in ``ontour.contracts``, so one
+        declared there is published and documented in AsyncAPI without a list to keep."""
+        return contracts_of(self.name)
 
     def build_broker(self, settings: ServiceSettings) -> NatsBroker:
         broker = NatsBroker(
@@ -349,9 +354,9 @@ class Service:
                     )
             await asyncio.sleep(CONSUMER_LAG_REFRESH_SECONDS)
 
-    def asyncapi(self, runtime: Runtime) -> dict[str, Any]:
+    def asyncapi(self, broker: NatsBroker) -> dict[str, Any]:
         spec = AsyncAPI(
-            runtime.broker,
+            broker,
             title=f"{self.title} — events",
             version=API_VERSION,
             description=self.description,
@@ -387,12 +392,12 @@ class Service:
 
         @router.get("/asyncapi.json")
         async def asyncapi_json() -> dict[str, Any]:
-            return service.asyncapi(runtime)
+            return service.asyncapi(runtime.broker)
 
         @router.get("/asyncapi")
         async def asyncapi_html() -> Response:
             return Response(
-                render_asyncapi_page(service.asyncapi(runtime)),
+                render_asyncapi_page(service.asyncapi(runtime.broker)),
                 media_type="text/html; charset=utf-8",
             )
 

@@ -14,17 +14,15 @@ from ontour.contracts.scheduling import SessieGeannuleerd, SessieGehouden, Sessi
 from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import enqueue
-from ontour.messaging.streams import stream_for
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake import organisations
 from intake.models import OrganisationRow
 
-sessions = EventConsumer(
+sessions = EventConsumer.reading(
+    "scheduling",
     service="intake",
     name="sessions",
-    stream=stream_for("scheduling"),
-    subject="ontour.scheduling.>",
     batch_size=1,  # in stream order: a cancellation must not overtake its planning
 )
 

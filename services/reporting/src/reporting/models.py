@@ -17,8 +17,11 @@ from sqlalchemy import Column, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from reporting.domain.projection import Table
+
 metadata = SQLModel.metadata
 __all__ = [
+    "READ_MODELS",
     "OutboxMessage",
     "ProcessedEvent",
     "RmCase",
@@ -131,3 +134,11 @@ class RmState(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     last_event_at: datetime | None = _moment()
+
+
+# The tables the projection writes, by the name it uses: the one map the live projection
+# writes through and a rebuild recreates (with RmState), so a new read model is added here.
+READ_MODELS: dict[Table, Any] = {
+    Table(model.__tablename__): model
+    for model in (RmOrganisation, RmVoorgesprek, RmSession, RmCase)
+}

@@ -19,20 +19,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from reporting import metrics
 from reporting.domain import projection
 from reporting.domain.projection import Change, Table
-from reporting.models import (
-    RmCase,
-    RmOrganisation,
-    RmRelease,
-    RmSession,
-    RmState,
-    RmVoorgesprek,
-)
+from reporting.models import READ_MODELS, RmRelease, RmState
 
 # One table's read-fold-write at a time: live replicas and a rebuild's catch-up may project
 # the same rows concurrently.
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext(:name))"
-MODELS: dict[Table, Any] = {Table.ORGANISATION: RmOrganisation, Table.VOORGESPREK: RmVoorgesprek,
-                            Table.SESSION: RmSession, Table.CASE: RmCase}  # fmt: skip
 
 
 async def project(session: AsyncSession, changes: Sequence[Change], at: datetime) -> None:
@@ -42,7 +33,7 @@ async def project(session: AsyncSession, changes: Sequence[Change], at: datetime
     for change in changes:
         by_table[change.table].append(change)
     for table in sorted(by_table, key=lambda t: t.value):
-        model, table_changes = MODELS[table], by_table[table]
+        model, table_changes = READ_MODELS[table], by_table[table]
         (key,) = model.__table__.primary_key.columns
         with metrics.projection_seconds.labels(table.value).time():
             await session.execute(text(_LOCK), {"name": f"reporting:{table.value}"})
