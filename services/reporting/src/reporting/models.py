@@ -39,6 +39,12 @@ def _moment() -> Any:
     return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
+def _revisions() -> Any:
+    """Per column, the revision of its value (reporting.domain.projection)."""
+    return Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+
+
+# The columns without a default are NULL in a tombstone only (reporting.repository.all_rows).
 class RmOrganisation(SQLModel, table=True):
     __tablename__ = "rm_organisation"
 
@@ -48,6 +54,7 @@ class RmOrganisation(SQLModel, table=True):
     province_code: str
     valid_until: date | None = None
     not_published: bool = False
+    revisions: dict[str, int] = _revisions()
 
 
 class RmVoorgesprek(SQLModel, table=True):
@@ -64,6 +71,7 @@ class RmVoorgesprek(SQLModel, table=True):
     )
     incident_count: int | None = None
     session_wish: str | None = None
+    revisions: dict[str, int] = _revisions()
 
 
 class RmSession(SQLModel, table=True):
@@ -78,6 +86,7 @@ class RmSession(SQLModel, table=True):
     participants: int | None = None
     evaluation_score: int | None = None
     team_size: int = 0
+    revisions: dict[str, int] = _revisions()
 
 
 class RmCase(SQLModel, table=True):
