@@ -14,7 +14,7 @@
 # shellcheck disable=SC2034 # used by the scripts that source this file
 ONTOUR_SERVICES=(intake scheduling aftercare reporting)
 # shellcheck disable=SC2034
-ONTOUR_STREAMS=(ONTOUR_INTAKE ONTOUR_SCHEDULING ONTOUR_AFTERCARE ONTOUR_DEADLETTERS ONTOUR_AUDIT_ANCHORS)
+ONTOUR_STREAMS=(ONTOUR_AFTERCARE ONTOUR_INTAKE ONTOUR_SCHEDULING ONTOUR_DEADLETTERS ONTOUR_AUDIT_ANCHORS)
 
 backup_lib_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$backup_lib_dir/../.." && pwd)"

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from importlib.metadata import entry_points
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 from jsonschema import Draft7Validator, FormatChecker
 from ontour import events
 from ontour.events import CloudEvent, registered_contracts
-from ontour.service import Service
 from ontour.settings import ServiceSettings
 
 SCHEMA = json.loads((Path(__file__).parent / "cloudevents" / "cloudevents.json").read_text())
@@ -86,17 +85,23 @@ def test_dataschema_is_absolute_at_the_public_base_url(event_type, model):
 
 def _asyncapi(service: str) -> dict:
     """The AsyncAPI document the service serves at /<service>/asyncapi.json."""
-    publishes = [m for _, m in CONTRACTS if m.service == service]
-    declared = Service(
-        name=service,
-        title=service,
-        description=service,
-        settings_factory=ServiceSettings,
-        migrations=Path(),
-        publishes=publishes,
-    )
-    broker = declared.build_broker(ServiceSettings(service_name=service))
-    return declared.asyncapi(SimpleNamespace(broker=broker))  # type: ignore[arg-type]
+    [declared] = [ep.load() for ep in entry_points(group="ontour.services", name=service)]
+    return declared.asyncapi(declared.build_broker(ServiceSettings(service_name=service)))
+
+
+@pytest.mark.parametrize("service", sorted(ep.name for ep in entry_points(group="ontour.services")))
+def test_every_contract_of_a_service_is_in_its_asyncapi(service):
+    document = _asyncapi(service)
+    addresses = {channel["address"] for channel in document.get("channels", {}).values()}
+    published = {model.nats_subject() for _, model in CONTRACTS if model.service == service}
+    assert published <= addresses
+    # The service's own events, none of another's.
+    sent = {
+        document["channels"][op["channel"]["$ref"].rsplit("/", 1)[-1]]["address"]
+        for op in document.get("operations", {}).values()
+        if op["action"] == "send"
+    }
+    assert sent == published
 
 
 @pytest.mark.parametrize("service", sorted({m.service for _, m in CONTRACTS}))

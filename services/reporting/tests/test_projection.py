@@ -17,7 +17,8 @@ from ontour.contracts.aftercare import (
 )
 from ontour.contracts.intake import VoorgesprekGeannuleerd, VoorgesprekGehouden
 from ontour.contracts.scheduling import SessieGepland, SessieVerplaatst
-from reporting.domain.projection import CHANGES, Change, apply_all
+from reporting.domain.projection import CHANGES, Change, Table, apply_all
+from reporting.models import READ_MODELS
 
 AT = datetime(2025, 3, 1, 9, tzinfo=UTC)
 IDS = [uuid.UUID(int=n) for n in range(3)]
@@ -47,10 +48,14 @@ def test_a_correction_replaces_and_a_late_older_revision_changes_nothing():
     assert rows[IDS[0]]["revision"] == 3
 
 
-def test_a_cancellation_of_an_unknown_voorgesprek_creates_nothing():
+def test_a_cancellation_before_its_voorgesprek_is_kept_as_a_tombstone():
     cancelled = VoorgesprekGeannuleerd(voorgesprek_id=IDS[0], organisation_code="GM0344",
                                        revision=2)  # fmt: skip
-    assert apply_all({}, [change(cancelled)]) == {}
+    assert apply_all({}, [change(cancelled)]) == {
+        IDS[0]: {"status": "geannuleerd", "revision": 2, "revisions": {"status": 2}}
+    }
+    row = one_at_a_time([change(cancelled), change(held(1, day=4))])[IDS[0]]
+    assert (row["status"], row["held_on"], row["revision"]) == ("geannuleerd", date(2025, 3, 4), 2)
 
 
 def test_a_move_keeps_the_rest_of_the_session():
@@ -104,8 +109,10 @@ def test_an_erased_case_keeps_months_and_days_only():
     assert row["contacted_on"] == date(2025, 3, 1)
     assert row["ended_on"] == date(2025, 3, 1)  # 31 March
     assert (row["days_to_contact"], row["erased"], row["outcome"]) == (2, True, "nazorg afgerond")
+    # A step delivered after the erasure counts in its month; no duration from months.
     late = NazorgGematcht(at=AT + timedelta(days=10), **base)
-    assert one_at_a_time([*(change(s) for s in steps), change(late)])[IDS[2]] == row
+    after = one_at_a_time([*(change(s) for s in steps), change(late)])[IDS[2]]
+    assert after == {**row, "matched_on": date(2025, 3, 1)}
 
 
 def _event(kind: int, key: int, revision: int, day: int):
@@ -137,3 +144,7 @@ def test_a_batch_gives_exactly_what_the_events_give_one_at_a_time(sequence, batc
             part = [c for c in changes[start : start + batch_size] if c.table is table]
             batched.setdefault(table, {}).update(apply_all(batched.get(table, {}), part))
     assert batched == expected
+
+
+def test_every_table_the_projection_writes_has_its_read_model():
+    assert set(READ_MODELS) == set(Table)

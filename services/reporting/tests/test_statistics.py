@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -20,7 +20,6 @@ from reporting.domain.statistics import (
     local_date,
     median,
     p90,
-    per_month,
     percentile,
 )
 
@@ -133,29 +132,3 @@ def test_forecast_refuses_impossible_dates():
         forecast(1, start=date(2025, 2, 1), today=date(2025, 1, 1), end=date(2025, 3, 1), target=1)
     with pytest.raises(ValueError, match="ends"):
         forecast(1, start=date(2025, 2, 1), today=date(2025, 2, 1), end=date(2025, 1, 1), target=1)
-
-
-def test_per_month_in_amsterdam_with_empty_months():
-    moments = [
-        date(2024, 11, 5),
-        datetime(2024, 11, 30, 23, 30, tzinfo=UTC),  # 1 December in Amsterdam (UTC+1)
-        datetime(2025, 2, 1, 0, 15, tzinfo=AMSTERDAM),
-        datetime(2025, 2, 1, 0, 15, tzinfo=AMSTERDAM) - timedelta(minutes=30),  # 31 January
-    ]
-    assert per_month(moments) == {
-        date(2024, 11, 1): 1,
-        date(2024, 12, 1): 1,
-        date(2025, 1, 1): 1,
-        date(2025, 2, 1): 1,
-    }
-
-
-def test_per_month_within_a_given_range():
-    moments = [date(2024, 12, 24), date(2025, 1, 2), date(2025, 1, 31)]
-    assert per_month(moments, first=date(2025, 1, 15), last=date(2025, 3, 1)) == {
-        date(2025, 1, 1): 2,
-        date(2025, 2, 1): 0,
-        date(2025, 3, 1): 0,
-    }
-    assert per_month([]) == {}
-    assert per_month([], first=date(2025, 1, 1), last=date(2025, 1, 1)) == {date(2025, 1, 1): 0}

@@ -46,7 +46,7 @@ from starlette.requests import Request
 
 from ontour.auth.principal import Principal
 from ontour.client_address import client_address
-from ontour.messaging.streams import AUDIT_ANCHOR_PREFIX as ANCHOR_PREFIX
+from ontour.events import subject
 from ontour.messaging.streams import AUDIT_ANCHOR_STREAM as ANCHOR_STREAM
 from ontour.observability.logging import get_logger
 from ontour.settings import PLACEHOLDER_PREFIX
@@ -70,7 +70,7 @@ log = get_logger(__name__)
 
 
 def anchor_subject(service: str) -> str:
-    return f"{ANCHOR_PREFIX}.{service}"
+    return subject("audit", "anchor", service)
 
 
 def audit_key(value: str, *, development: bool) -> bytes:

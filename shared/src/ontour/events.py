@@ -30,6 +30,16 @@ DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8080"
 _public_base_url = DEFAULT_PUBLIC_BASE_URL
 
 
+def subject(*tokens: str) -> str:
+    """A NATS subject of On Tour, ``ontour.<token>...``: every subject is built here."""
+    return ".".join((SUBJECT_PREFIX, *tokens))
+
+
+def events_of(service: str) -> str:
+    """The filter of every event ``service`` publishes (its stream's subjects)."""
+    return subject(service, ">")
+
+
 def set_public_base_url(url: str) -> None:
     """The base of every ``dataschema`` this process emits (``settings.public_base_url``)."""
     global _public_base_url
@@ -62,7 +72,7 @@ class EventData(BaseModel):
 
     @classmethod
     def nats_subject(cls) -> str:
-        return f"{SUBJECT_PREFIX}.{cls.service}.{cls.aggregate}.{cls.name}.v{cls.version}"
+        return subject(cls.service, cls.aggregate, cls.name, f"v{cls.version}")
 
     def subject_id(self) -> str:
         """The CloudEvents ``subject``: the id of the aggregate the event is about."""
@@ -93,6 +103,16 @@ def registered_contracts() -> Mapping[str, type[EventData]]:
     import ontour.contracts  # noqa: F401  (registers the contracts)
 
     return _registry
+
+
+def contracts_of(service: str) -> list[type[EventData]]:
+    """The contracts ``service`` publishes, as declared: what it may emit and documents."""
+    return [model for model in registered_contracts().values() if model.service == service]
+
+
+def producing_services() -> list[str]:
+    """Every service that publishes events, by name (a stable order whatever the imports)."""
+    return sorted({model.service for model in registered_contracts().values()})
 
 
 class CloudEvent(BaseModel):

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse
 from faststream.nats import JStream, NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.specification import AsyncAPI
@@ -37,7 +36,7 @@ from ontour.auth.principal import Principal
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
 from ontour.auth.tokens import use_discovery_url
 from ontour.db import Sessions, create_engine, ensure_database, migrate, session_factory
-from ontour.events import CloudEvent, EventData, set_public_base_url
+from ontour.events import CloudEvent, EventData, contracts_of, set_public_base_url
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import OutboxRelay
 from ontour.messaging.streams import ensure_streams, inbox_prefix, stream_for
@@ -138,7 +137,6 @@ class Service:
     migrations: Path
     routers: list[APIRouter] = field(default_factory=list)
     consumers: list[EventConsumer] = field(default_factory=list)
-    publishes: list[type[EventData]] = field(default_factory=list)
     page_routers: list[APIRouter] = field(default_factory=list)
     access: AccessTable = field(default_factory=lambda: AccessTable({}))
     # Runs once per start, after the migrations and before traffic (e.g. loading reference
@@ -161,6 +159,12 @@ class Service:
 
     def __post_init__(self) -> None:
         self.pages = PageRenderer(self.name, self.templates, self.locale)
+
+    @property
+    def publishes(self) -> list[type[EventData]]:
+        """The events this service emits: its contracts in ``ontour.contracts``, so one
+        declared there is published and documented in AsyncAPI without a list to keep."""
+        return contracts_of(self.name)
 
     def build_broker(self, settings: ServiceSettings) -> NatsBroker:
         broker = NatsBroker(
@@ -359,9 +363,9 @@ class Service:
                     )
             await asyncio.sleep(CONSUMER_LAG_REFRESH_SECONDS)
 
-    def asyncapi(self, runtime: Runtime) -> dict[str, Any]:
+    def asyncapi(self, broker: NatsBroker) -> dict[str, Any]:
         spec = AsyncAPI(
-            runtime.broker,
+            broker,
             title=f"{self.title} — events",
             version=API_VERSION,
             description=self.description,
@@ -371,20 +375,6 @@ class Service:
     def _operations_router(self, runtime: Runtime) -> APIRouter:
         router = APIRouter(include_in_schema=False)
         service = self
-
-        @router.get("/", response_class=HTMLResponse)
-        async def home(request: Request) -> HTMLResponse:
-            # The service's own pages replace this landing page as they are built.
-            return service.pages.render(
-                request,
-                "ui/dienst.html",
-                {
-                    "title": service.title,
-                    "description": service.description,
-                    "api_docs": f"/{service.name}/api/v1/openapi.json",
-                    "events_docs": f"/{service.name}/asyncapi",
-                },
-            )
 
         @router.get("/health/live")
         async def live() -> dict[str, str]:
@@ -411,12 +401,12 @@ class Service:
 
         @router.get("/asyncapi.json")
         async def asyncapi_json() -> dict[str, Any]:
-            return service.asyncapi(runtime)
+            return service.asyncapi(runtime.broker)
 
         @router.get("/asyncapi")
         async def asyncapi_html() -> Response:
             return Response(
-                render_asyncapi_page(service.asyncapi(runtime)),
+                render_asyncapi_page(service.asyncapi(runtime.broker)),
                 media_type="text/html; charset=utf-8",
             )
 

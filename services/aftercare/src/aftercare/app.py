@@ -5,14 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from ontour.contracts.aftercare import (
-    NazorgAangevraagd,
-    NazorgAfgesloten,
-    NazorgContactGelegd,
-    NazorgGematcht,
-    NazorgGewist,
-    NazorgIngetrokken,
-)
 from ontour.crypto import FieldCipher
 from ontour.service import Runtime, Service
 
@@ -40,14 +32,6 @@ service = Service(
     locale=pages.LOCALE,
     consumers=consumers,
     access=access,
-    publishes=[
-        NazorgAangevraagd,
-        NazorgGematcht,
-        NazorgContactGelegd,
-        NazorgAfgesloten,
-        NazorgIngetrokken,
-        NazorgGewist,
-    ],
     on_startup=refuse_without_keys,
 )
 

@@ -5,15 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from ontour.contracts.intake import (
-    OrganisatieGeregistreerd,
-    OrganisatieGewijzigd,
-    SessieverzoekIngediend,
-    SessieverzoekIngetrokken,
-    VoorgesprekGeannuleerd,
-    VoorgesprekGehouden,
-    VoorgesprekGepland,
-)
 from ontour.crypto import FieldCipher
 from ontour.service import Runtime, Service
 
@@ -47,15 +38,6 @@ service = Service(
     locale=pages.LOCALE,
     consumers=consumers,
     access=access,
-    publishes=[
-        OrganisatieGeregistreerd,
-        OrganisatieGewijzigd,
-        VoorgesprekGepland,
-        VoorgesprekGehouden,
-        VoorgesprekGeannuleerd,
-        SessieverzoekIngediend,
-        SessieverzoekIngetrokken,
-    ],
     on_startup=start,
     body_limits={"/intake/api/v1/imports": IMPORT_BODY_BYTES, "/intake/import": IMPORT_BODY_BYTES},
     renamed_query_params={"tour_status": "tourStatus", "met_notitie": "metNotitie"},

@@ -11,16 +11,14 @@ from ontour.contracts.intake import TourStatus
 from ontour.contracts.scheduling import SessieGeannuleerd, SessieGehouden, SessieGepland
 from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer
-from ontour.messaging.streams import stream_for
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake.usecases import organisations
 
-sessions = EventConsumer(
+sessions = EventConsumer.reading(
+    "scheduling",
     service="intake",
     name="sessions",
-    stream=stream_for("scheduling"),
-    subject="ontour.scheduling.>",
     batch_size=1,  # in stream order: a cancellation must not overtake its planning
 )
 

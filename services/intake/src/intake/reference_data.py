@@ -16,7 +16,6 @@ from importlib.resources import files
 from intake.domain.lookup import (
     Alias,
     FormerName,
-    OrganisationLookup,
     parse_aliases,
     parse_former_names,
 )
@@ -62,11 +61,3 @@ def load_former_names() -> list[FormerName]:
 def load_aliases() -> list[Alias]:
     """Common other names (``data/aliassen.csv``)."""
     return parse_aliases(_csv_rows(ALIASES_FILE)[1])
-
-
-@cache
-def shipped_lookup() -> OrganisationLookup:
-    """A lookup over the shipped register. The service builds its own from the database."""
-    return OrganisationLookup(
-        load_register(), aliases=load_aliases(), former_names=load_former_names()
-    )

@@ -19,10 +19,8 @@ from reporting import repository
 from reporting.domain.projection import CHANGES
 
 consumers = [
-    EventConsumer(
-        service="reporting", name=name, stream=stream_for(producer),
-        subject=f"ontour.{producer}.>", batch_size=1,  # in stream order, as a rebuild replays
-    )
+    # One at a time, in stream order, as a rebuild replays.
+    EventConsumer.reading(producer, service="reporting", name=name, batch_size=1)
     for name, producer in (("tour", "intake"), ("sessions", "scheduling"),
                            ("aftercare", "aftercare"))
 ]  # fmt: skip
@@ -35,5 +33,5 @@ async def project(session: AsyncSession, envelope: CloudEvent, data: Any) -> Non
 
 for _consumer in consumers:
     for _event in CHANGES:
-        if f"ontour.{_event.service}." == _consumer.subject.removesuffix(">"):
+        if _consumer.stream == stream_for(_event.service):
             _consumer.on(_event)(project)

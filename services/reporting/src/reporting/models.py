@@ -17,8 +17,11 @@ from sqlalchemy import Column, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from reporting.domain.projection import Table
+
 metadata = SQLModel.metadata
 __all__ = [
+    "READ_MODELS",
     "OutboxMessage",
     "ProcessedEvent",
     "RmCase",
@@ -36,6 +39,12 @@ def _moment() -> Any:
     return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
+def _revisions() -> Any:
+    """Per column, the revision of its value (reporting.domain.projection)."""
+    return Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+
+
+# The columns without a default are NULL in a tombstone only (reporting.repository.all_rows).
 class RmOrganisation(SQLModel, table=True):
     __tablename__ = "rm_organisation"
 
@@ -45,6 +54,7 @@ class RmOrganisation(SQLModel, table=True):
     province_code: str
     valid_until: date | None = None
     not_published: bool = False
+    revisions: dict[str, int] = _revisions()
 
 
 class RmVoorgesprek(SQLModel, table=True):
@@ -61,6 +71,7 @@ class RmVoorgesprek(SQLModel, table=True):
     )
     incident_count: int | None = None
     session_wish: str | None = None
+    revisions: dict[str, int] = _revisions()
 
 
 class RmSession(SQLModel, table=True):
@@ -75,6 +86,7 @@ class RmSession(SQLModel, table=True):
     participants: int | None = None
     evaluation_score: int | None = None
     team_size: int = 0
+    revisions: dict[str, int] = _revisions()
 
 
 class RmCase(SQLModel, table=True):
@@ -131,3 +143,11 @@ class RmState(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     last_event_at: datetime | None = _moment()
+
+
+# The tables the projection writes, by the name it uses: the one map the live projection
+# writes through and a rebuild recreates (with RmState), so a new read model is added here.
+READ_MODELS: dict[Table, Any] = {
+    Table(model.__tablename__): model
+    for model in (RmOrganisation, RmVoorgesprek, RmSession, RmCase)
+}

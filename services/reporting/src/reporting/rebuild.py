@@ -33,9 +33,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from reporting import repository
 from reporting.domain.projection import CHANGES, Change
 from reporting.handlers import consumers
-from reporting.models import RmCase, RmOrganisation, RmSession, RmState, RmVoorgesprek
+from reporting.models import READ_MODELS, RmState
 
-TABLES = [t.__tablename__ for t in (RmOrganisation, RmVoorgesprek, RmSession, RmCase, RmState)]
+TABLES = [*(table.value for table in READ_MODELS), RmState.__tablename__]
 BATCH = 2000
 SHADOW, REPLACED = "rebuild", "replaced"
 

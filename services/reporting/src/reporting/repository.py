@@ -19,20 +19,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from reporting import metrics
 from reporting.domain import projection
 from reporting.domain.projection import Change, Table
-from reporting.models import (
-    RmCase,
-    RmOrganisation,
-    RmRelease,
-    RmSession,
-    RmState,
-    RmVoorgesprek,
-)
+from reporting.models import READ_MODELS, RmRelease, RmState
 
 # One table's read-fold-write at a time: live replicas and a rebuild's catch-up may project
 # the same rows concurrently.
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext(:name))"
-MODELS: dict[Table, Any] = {Table.ORGANISATION: RmOrganisation, Table.VOORGESPREK: RmVoorgesprek,
-                            Table.SESSION: RmSession, Table.CASE: RmCase}  # fmt: skip
 
 
 async def project(session: AsyncSession, changes: Sequence[Change], at: datetime) -> None:
@@ -42,7 +33,7 @@ async def project(session: AsyncSession, changes: Sequence[Change], at: datetime
     for change in changes:
         by_table[change.table].append(change)
     for table in sorted(by_table, key=lambda t: t.value):
-        model, table_changes = MODELS[table], by_table[table]
+        model, table_changes = READ_MODELS[table], by_table[table]
         (key,) = model.__table__.primary_key.columns
         with metrics.projection_seconds.labels(table.value).time():
             await session.execute(text(_LOCK), {"name": f"reporting:{table.value}"})
@@ -62,8 +53,9 @@ async def project(session: AsyncSession, changes: Sequence[Change], at: datetime
 
 
 def _defaults(model: Any) -> dict[str, Any]:
+    # A tombstone lacks the columns its row's own event brings: NULL until that arrives.
     return {
-        name: field.get_default(call_default_factory=True)
+        name: None if field.is_required() else field.get_default(call_default_factory=True)
         for name, field in model.model_fields.items()
     }
 
@@ -73,12 +65,14 @@ async def _write(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) 
     statement = insert(table)
     others = [c.name for c in table.columns if not c.primary_key]
     defaults = _defaults(model)
+    # Only the table's columns: a row's "revision" is the fold's where the table keeps none.
+    columns = set(defaults)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=list(table.primary_key.columns),
             set_={name: statement.excluded[name] for name in others},
         ),
-        [{**defaults, **row} for row in rows],
+        [{**defaults, **{k: v for k, v in row.items() if k in columns}} for row in rows],
     )
 
 
@@ -117,8 +111,12 @@ async def store_release(session: AsyncSession, decision: RmRelease) -> None:
 
 
 async def all_rows(session: AsyncSession, table: Any) -> list[Any]:
-    """Every row as a plain named tuple (no ORM objects: the dashboard reads thousands)."""
-    return list((await session.execute(select(table.__table__))).all())
+    """Every row as a plain named tuple (no ORM objects: the dashboard reads thousands);
+    tombstones (rows whose own event has not arrived) are left out."""
+    columns = table.__table__.columns
+    required = [columns[name] for name, field in table.model_fields.items() if field.is_required()]
+    statement = select(table.__table__).where(*(column.is_not(None) for column in required))
+    return list((await session.execute(statement)).all())
 
 
 async def last_event_at(session: AsyncSession) -> datetime | None:

@@ -5,13 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from ontour.contracts.scheduling import (
-    SessieGeannuleerd,
-    SessieGehouden,
-    SessieGepland,
-    SessieVerplaatst,
-    SessieVoorgesteld,
-)
 from ontour.service import Service
 
 from scheduling import pages
@@ -31,13 +24,6 @@ service = Service(
     page_routers=[pages.router, feed_router],
     templates=pages.TEMPLATES,
     locale=pages.LOCALE,
-    publishes=[
-        SessieVoorgesteld,
-        SessieGepland,
-        SessieVerplaatst,
-        SessieGeannuleerd,
-        SessieGehouden,
-    ],
     consumers=consumers,
     access=access,
 )

@@ -14,14 +14,11 @@ from ontour.contracts.intake import (
 )
 from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer
-from ontour.messaging.streams import stream_for
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scheduling.usecases import requests as session_requests
 
-requests = EventConsumer(
-    service="scheduling", name="requests", stream=stream_for("intake"), subject="ontour.intake.>"
-)
+requests = EventConsumer.reading("intake", service="scheduling", name="requests")
 
 
 @requests.on(OrganisatieGeregistreerd)

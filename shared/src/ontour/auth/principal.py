@@ -13,14 +13,6 @@ class Role(StrEnum):
     BEHEERDER = "beheerder"  # operations / admin
 
 
-ROLE_LABELS = {
-    Role.COORDINATOR: "Coördinator",
-    Role.TEAMLID: "Teamlid",
-    Role.MINISTERIE: "Ministerie van BZK",
-    Role.BEHEERDER: "Beheerder",
-}
-
-
 @dataclass(frozen=True)
 class Principal:
     """An authenticated caller. ``subject`` is the IdP's stable id (never an e-mail in logs)."""

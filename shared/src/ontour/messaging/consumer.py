@@ -25,9 +25,16 @@ from nats.js.api import DeliverPolicy
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ontour.events import CloudEvent, EventData, UnreadableEvent, parse_event
+from ontour.events import (
+    CloudEvent,
+    EventData,
+    UnreadableEvent,
+    events_of,
+    parse_event,
+    subject,
+)
 from ontour.messaging import inbox
-from ontour.messaging.streams import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM
+from ontour.messaging.streams import DEAD_LETTER_STREAM, stream_for
 from ontour.observability import metrics
 from ontour.observability.logging import get_logger
 
@@ -54,6 +61,11 @@ class EventConsumer:
     # FastStream handles the messages of one fetch concurrently: 1 keeps the stream's order.
     batch_size: int = 10
     _broker: NatsBroker | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def reading(cls, producer: str, *, service: str, name: str, **options: Any) -> EventConsumer:
+        """A consumer of everything ``producer`` publishes: its stream, all its subjects."""
+        return cls(service, name, stream_for(producer), events_of(producer), **options)
 
     @property
     def durable(self) -> str:
@@ -167,7 +179,7 @@ class EventConsumer:
         assert self._broker is not None, "subscribe() first"
         try:
             await self._broker.connection.jetstream().publish(
-                f"{DEAD_LETTER_PREFIX}.{self.service}.{self.name}",
+                subject("deadletter", self.service, self.name),
                 msg.raw_message.data,
                 headers=headers,
                 stream=DEAD_LETTER_STREAM,

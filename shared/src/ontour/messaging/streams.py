@@ -1,6 +1,7 @@
 """Every JetStream stream, declared in this one place.
 
-One stream per producing service (``ontour.<service>.>``) plus the dead-letter stream.
+One stream per producing service (``ontour.<service>.>``; the producers are those with an
+event contract, ``ontour.events``) plus the dead-letter and audit-anchor streams.
 File storage; no age limit, so the whole history can be replayed (events hold no personal
 data); a de-duplication window far longer than the outbox relay's retry horizon.
 """
@@ -13,13 +14,15 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, KeyValueConfig, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BucketNotFoundError, NotFoundError
 
+from ontour.events import events_of, producing_services, subject
+
 DUPLICATE_WINDOW_SECONDS = 2 * 60 * 60
-PRODUCING_SERVICES = ("intake", "scheduling", "aftercare")
+PRODUCING_SERVICES = tuple(producing_services())
 DEAD_LETTER_STREAM = "ONTOUR_DEADLETTERS"
-DEAD_LETTER_PREFIX = "ontour.deadletter"
+DEAD_LETTER_PREFIX = subject("deadletter")
 # The heads of the audit chains (ontour.audit), outside the services' databases.
 AUDIT_ANCHOR_STREAM = "ONTOUR_AUDIT_ANCHORS"
-AUDIT_ANCHOR_PREFIX = "ontour.audit.anchor"
+AUDIT_ANCHOR_PREFIX = subject("audit", "anchor")
 
 
 @dataclass(frozen=True)
@@ -52,17 +55,17 @@ def stream_for(service: str) -> str:
 
 STREAMS: list[StreamSpec] = [
     *(
-        StreamSpec(stream_for(s), [f"ontour.{s}.>"], f"Events published by the {s} service")
+        StreamSpec(stream_for(s), [events_of(s)], f"Events published by the {s} service")
         for s in PRODUCING_SERVICES
     ),
     StreamSpec(
         DEAD_LETTER_STREAM,
-        [f"{DEAD_LETTER_PREFIX}.>"],
+        [subject("deadletter", ">")],
         "Messages a consumer could not process, parked with their reason",
     ),
     StreamSpec(
         AUDIT_ANCHOR_STREAM,
-        [f"{AUDIT_ANCHOR_PREFIX}.>"],
+        [subject("audit", "anchor", ">")],
         "Heads of the services' audit chains (sequence and HMAC), to detect truncation",
         sealed_history=True,
     ),

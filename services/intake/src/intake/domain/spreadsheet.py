@@ -10,9 +10,7 @@ Importing the same file twice must not create duplicates: each valid row carries
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -271,17 +269,6 @@ TEMPLATE: tuple[TemplateColumn, ...] = (
 )
 TEMPLATE_COLUMNS: tuple[str, ...] = tuple(column.name for column in TEMPLATE)
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in TEMPLATE if c.required)
-
-
-def template_csv(delimiter: str = ";") -> str:
-    """The empty import template: only the header row.
-
-    Semicolons by default, because Dutch Excel opens those as columns with a double click.
-    No example row, so that nobody imports an example by accident.
-    """
-    out = io.StringIO()
-    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerow(TEMPLATE_COLUMNS)
-    return out.getvalue()
 
 
 def _header_key(header: str) -> str:

@@ -5,10 +5,15 @@ An event becomes one or more :class:`Change`\\ s; a change applied to the row it
 changes of one event, a rebuild those of a whole batch to rows read once: the same functions,
 so a rebuild gives exactly the live numbers.
 
-Every change is idempotent and tolerates a late, older event: a row takes a change only from
-a higher revision, and a case keeps the earliest of each of its days. Aftercare cases are
-kept only with statistics consent, as days (no moments), and coarsened to months once the
-case is erased: nothing finer than what a release publishes.
+Every change is idempotent and commutes with the other changes of its row, so the events of
+one aggregate give the same row in whatever order they arrive (a redelivery or two replicas
+can invert them). Each column keeps the value of the highest revision that set it; the
+organisation events have no revision, and their time orders them instead. A change whose row
+is missing (a cancellation before the planning it cancels) leaves a tombstone: the row with
+just that change's columns, invisible to the figures until the row's own event completes it.
+A case keeps the earliest of each of its days. Aftercare cases are kept only with
+statistics consent, as days (no moments), and coarsened to months once the case is erased:
+nothing finer than what a release publishes.
 """
 
 from __future__ import annotations
@@ -57,8 +62,7 @@ class Table(StrEnum):
 
 
 class Kind(StrEnum):
-    PUT = "put"  # insert the row, or overwrite the given columns from a higher revision
-    PATCH = "patch"  # overwrite the given columns of an existing row from a higher revision
+    SET = "set"  # set the given columns, each unless a higher revision set it already
     CASE = "case"  # create a consented case when missing; set categories, keep the earliest days
 
 
@@ -68,30 +72,25 @@ class Change:
     key: Any
     kind: Kind
     values: Mapping[str, Any]
-    revision: int | None = None  # None: the row has no revisions (organisations)
-
-
-def _newer(row: Row, change: Change) -> bool:
-    return change.revision is None or row["revision"] < change.revision
+    revision: int = 0  # what orders the changes of one row (Kind.SET)
 
 
 def apply(row: Row | None, change: Change) -> Row | None:
     """The row after ``change`` (``row`` itself is left untouched)."""
-    revision = {"revision": change.revision} if change.revision is not None else {}
-    if change.kind is Kind.PUT:
-        if row is None:
-            return {**change.values, **revision}
-        return {**row, **change.values, **revision} if _newer(row, change) else row
-    if change.kind is Kind.PATCH:
-        if row is None or not _newer(row, change):
-            return row
-        return {**row, **change.values, **revision}
-    return _fold_case(row, change.values)
+    if change.kind is Kind.CASE:
+        return _fold_case(row, change.values)
+    revisions: dict[str, int] = dict(row["revisions"]) if row is not None else {}
+    newer = {k: v for k, v in change.values.items() if revisions.get(k, -1) < change.revision}
+    if not newer:
+        return row
+    revisions.update(dict.fromkeys(newer, change.revision))
+    # "revision" is the row's highest: what an upsert keeps.
+    return {**(row or {}), **newer, "revisions": revisions, "revision": max(revisions.values())}
 
 
 def _fold_case(row: Row | None, values: Mapping[str, Any]) -> Row | None:
     """A consented case after one of its events (a case without consent is not kept)."""
-    if not values.get("consent") or (row is not None and row["erased"]):
+    if not values.get("consent"):
         return row
     after = dict(row) if row is not None else dict(_NEW_CASE)
     # Categories come with every event of a consented case; an empty one never erases them.
@@ -103,11 +102,14 @@ def _fold_case(row: Row | None, values: Mapping[str, Any]) -> Row | None:
             after[name] = day if after[name] is None else min(after[name], day)
     if values.get("withdrawn"):
         after["withdrawn"] = True
-    requested = after["requested_on"]
-    for name, day in (("days_to_match", after["matched_on"]),
-                      ("days_to_contact", after["contacted_on"])):  # fmt: skip
-        after[name] = (day - requested).days if requested and day else None
-    if values.get("erased"):
+    # An erased case has only months left: a step that arrives after its erasure (delivered
+    # late) still counts in its month, but no duration is measured from months.
+    if not after["erased"]:
+        requested = after["requested_on"]
+        for name, day in (("days_to_match", after["matched_on"]),
+                          ("days_to_contact", after["contacted_on"])):  # fmt: skip
+            after[name] = (day - requested).days if requested and day else None
+    if values.get("erased") or after["erased"]:
         # Nothing finer than what releases publish stays: days become their months.
         after["erased"] = True
         after.update({n: after[n].replace(day=1) for n in _DAYS if after[n] is not None})
@@ -165,21 +167,26 @@ def _case_values(e: CaseEvent, step: str) -> Row:
     return values
 
 
-def _registered(e: OrganisatieGeregistreerd, _: datetime) -> Change:
+def _in_order_of(at: datetime) -> int:
+    """The revision of an event without one: its time, in microseconds."""
+    return round(at.timestamp() * 1_000_000)
+
+
+def _registered(e: OrganisatieGeregistreerd, at: datetime) -> Change:
     values = {"name": e.organisation_name or e.organisation_code, "kind": e.kind.value,
               "province_code": e.province_code, "not_published": False}  # fmt: skip
-    return Change(Table.ORGANISATION, e.organisation_code, Kind.PUT, values)
+    return Change(Table.ORGANISATION, e.organisation_code, Kind.SET, values, _in_order_of(at))
 
 
-def _changed(e: OrganisatieGewijzigd, _: datetime) -> Change:
+def _changed(e: OrganisatieGewijzigd, at: datetime) -> Change:
     values = {"valid_until": e.valid_until, "not_published": e.not_published}
-    return Change(Table.ORGANISATION, e.organisation_code, Kind.PATCH, values)
+    return Change(Table.ORGANISATION, e.organisation_code, Kind.SET, values, _in_order_of(at))
 
 
 def _voorgesprek_planned(e: VoorgesprekGepland, _: datetime) -> Change:
     values = {"organisation_code": e.organisation_code, "status": "gepland",
               "held_on": e.planned_on}  # fmt: skip
-    return Change(Table.VOORGESPREK, e.voorgesprek_id, Kind.PUT, values, e.revision)
+    return Change(Table.VOORGESPREK, e.voorgesprek_id, Kind.SET, values, e.revision)
 
 
 def _voorgesprek_held(e: VoorgesprekGehouden, _: datetime) -> Change:
@@ -192,36 +199,36 @@ def _voorgesprek_held(e: VoorgesprekGehouden, _: datetime) -> Change:
         "incident_count": e.incident_count,
         "session_wish": e.session_wish.value if e.session_wish else None,
     }
-    return Change(Table.VOORGESPREK, e.voorgesprek_id, Kind.PUT, values, e.revision)
+    return Change(Table.VOORGESPREK, e.voorgesprek_id, Kind.SET, values, e.revision)
 
 
 def _voorgesprek_cancelled(e: VoorgesprekGeannuleerd, _: datetime) -> Change:
-    return Change(Table.VOORGESPREK, e.voorgesprek_id, Kind.PATCH, {"status": "geannuleerd"},
+    return Change(Table.VOORGESPREK, e.voorgesprek_id, Kind.SET, {"status": "geannuleerd"},
                   e.revision)  # fmt: skip
 
 
 def _session_proposed(e: SessieVoorgesteld, _: datetime) -> Change:
     values = {**_session(e, "voorgesteld"), "on": e.on}
-    return Change(Table.SESSION, e.session_id, Kind.PUT, values, e.revision)
+    return Change(Table.SESSION, e.session_id, Kind.SET, values, e.revision)
 
 
 def _session_planned(e: SessieGepland, at: datetime) -> Change:
     values = {**_session(e, "bevestigd"), "on": e.on, "planned_at": at}
-    return Change(Table.SESSION, e.session_id, Kind.PUT, values, e.revision)
+    return Change(Table.SESSION, e.session_id, Kind.SET, values, e.revision)
 
 
 def _session_moved(e: SessieVerplaatst, _: datetime) -> Change:
-    return Change(Table.SESSION, e.session_id, Kind.PATCH, {"on": e.on}, e.revision)
+    return Change(Table.SESSION, e.session_id, Kind.SET, {"on": e.on}, e.revision)
 
 
 def _session_cancelled(e: SessieGeannuleerd, _: datetime) -> Change:
-    return Change(Table.SESSION, e.session_id, Kind.PATCH, {"status": "geannuleerd"}, e.revision)
+    return Change(Table.SESSION, e.session_id, Kind.SET, {"status": "geannuleerd"}, e.revision)
 
 
 def _session_held(e: SessieGehouden, _: datetime) -> Change:
     values = {**_session(e, "gehouden"), "on": e.held_on, "participants": e.participants,
               "evaluation_score": e.evaluation_score}  # fmt: skip
-    return Change(Table.SESSION, e.session_id, Kind.PUT, values, e.revision)
+    return Change(Table.SESSION, e.session_id, Kind.SET, values, e.revision)
 
 
 def _case(step: str) -> Callable[[CaseEvent, datetime], Change]:

@@ -17,7 +17,6 @@ Choices made once, here:
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -158,24 +157,3 @@ def forecast(done: int, *, start: date, today: date, end: date, target: int) -> 
     elapsed = (min(today, end) - start).days + 1
     remaining = max((end - today).days, 0)
     return Forecast(done, elapsed, remaining, target, done + done / elapsed * remaining)
-
-
-def per_month(
-    moments: Iterable[date | datetime], *, first: date | None = None, last: date | None = None
-) -> dict[date, int]:
-    """How many moments fell in each Amsterdam month, keyed by the month's first day.
-
-    Every month from ``first`` to ``last`` appears, also an empty one (a gap is a 0, not a
-    missing row); they default to the earliest and latest moment. Moments outside that range
-    are not counted.
-    """
-    months = Counter(local_date(moment).replace(day=1) for moment in moments)
-    if not months and (first is None or last is None):
-        return {}
-    month = (first or min(months)).replace(day=1)
-    end = (last or max(months)).replace(day=1)
-    counts: dict[date, int] = {}
-    while month <= end:
-        counts[month] = months[month]
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return counts
