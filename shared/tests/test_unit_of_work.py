@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 import pytest
-from ontour.application.errors import Forbidden, NotFound, Refused, VersionConflict
+from ontour.application.errors import Conflict, Forbidden, NotFound, Refused, VersionConflict
 from ontour.application.unit_of_work import (
     Caller,
     locked,
@@ -142,6 +142,8 @@ def test_refusals_answer_as_the_apis_always_did():
     assert (missing.status, missing.detail) == (404, "Dit voorgesprek bestaat niet.")
     stale = problem_of(VersionConflict(3))
     assert (stale.status, stale.headers) == (409, {"ETag": '"3"'})
+    taken = problem_of(Conflict("Er loopt al een planningsronde."))
+    assert (taken.status, taken.detail) == (409, "Er loopt al een planningsronde.")
     state = problem_of(Refused("het voorgesprek is al geannuleerd"))
     assert (state.status, state.detail) == (409, "Dit kan niet: het voorgesprek is al geannuleerd.")
     field = problem_of(Refused("ligt in de toekomst", "held_on"))

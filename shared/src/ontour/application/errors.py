@@ -33,6 +33,15 @@ class VersionConflict(Exception):
         self.current = current
 
 
+class Conflict(Exception):
+    """The current state refuses the step, in the use case's own full Dutch sentence (409):
+    for answers that are not a "Dit kan niet: …" rule (a run already going, an id taken)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
 class Refused(ValueError):
     """The rules refuse the step; ``detail`` says why, in Dutch, for the user.
 

@@ -6,23 +6,25 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from ontour.application.errors import Forbidden, NotFound, Refused, VersionConflict
+from ontour.application.errors import Conflict, Forbidden, NotFound, Refused, VersionConflict
 from ontour.web.api import conflict
 from ontour.web.problems import Problem, answer, invalid
 
-Refusal = NotFound | Forbidden | VersionConflict | Refused
+Refusal = NotFound | Forbidden | VersionConflict | Conflict | Refused
 
 
 def problem_of(error: Refusal) -> Problem:
     """404 for what does not exist, 403 for what the caller may not do, 409 with the current
-    version (ETag) for a stale one, 422 naming the field for refused input and 409 for a step
-    the current state refuses."""
+    version (ETag) for a stale one, 409 in its own words for a conflict, 422 naming the field
+    for refused input and 409 for a step the current state refuses."""
     if isinstance(error, NotFound):
         return Problem(404, error.detail)
     if isinstance(error, Forbidden):
         return Problem(403, error.detail)
     if isinstance(error, VersionConflict):
         return conflict(error.current)
+    if isinstance(error, Conflict):
+        return Problem(409, error.detail)
     if error.field is None:
         return Problem(409, f"Dit kan niet: {error.detail}.")
     if not error.reasons:
@@ -39,5 +41,5 @@ def install_refusal_handlers(app: FastAPI) -> None:
         assert isinstance(exc, Refusal)  # registered for these
         return answer(request, problem_of(exc))
 
-    for refusal in (NotFound, Forbidden, VersionConflict, Refused):
+    for refusal in (NotFound, Forbidden, VersionConflict, Conflict, Refused):
         app.add_exception_handler(refusal, on_refusal)

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ontour.application.errors import NotFound
+from ontour.application.errors import Conflict, NotFound
 from ontour.application.unit_of_work import UnitOfWork, unit_of_work
 from ontour.audit import Caller
 from ontour.contracts.scheduling import SessieVoorgesteld
 from ontour.db import Sessions
 from ontour.events import EventData
 from ontour.observability.logging import get_logger
-from ontour.web.problems import Problem
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scheduling import repository
@@ -265,7 +264,7 @@ async def start(
         await repository.lock_run_start(db)
         if await repository.runs_in_progress(db):
             # In its own words: a shared Refused would answer "Dit kan niet: …".
-            raise Problem(409, "Er loopt al een planningsronde; wacht tot die klaar is.")
+            raise Conflict("Er loopt al een planningsronde; wacht tot die klaar is.")
         problem = await build_problem(db, settings, plan_from=plan_from, time_limit=time_limit)
         started_by = caller.signed_in.display_name
         run = PlannerRun(status=RUNNING, started_by=started_by, time_limit_seconds=time_limit)
@@ -287,7 +286,7 @@ async def cancel(database: Sessions, runs: RunningRuns, run_id: uuid.UUID) -> Pl
         raise NotFound(MISSING)
     flag = runs.cancels.get(run_id)
     if run.status != RUNNING or flag is None:
-        raise Problem(409, "Deze ronde loopt niet (meer) in deze dienst.")
+        raise Conflict("Deze ronde loopt niet (meer) in deze dienst.")
     flag.set()
     return run
 
@@ -300,8 +299,8 @@ async def adopt(
         if run is None:
             raise NotFound(MISSING)
         if run.status not in (DONE, CANCELLED) or run.adopted:
-            raise Problem(
-                409, "Alleen een afgeronde, nog niet overgenomen ronde kan worden overgenomen."
+            raise Conflict(
+                "Alleen een afgeronde, nog niet overgenomen ronde kan worden overgenomen."
             )
         rows = await _adopt_plan(work, run, settings)
         await work.audit("overnemen", "planning", str(run_id))

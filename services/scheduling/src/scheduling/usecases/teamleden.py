@@ -7,12 +7,11 @@ import hashlib
 import secrets
 from typing import Any
 
-from ontour.application.errors import Forbidden, NotFound
+from ontour.application.errors import Conflict, Forbidden, NotFound
 from ontour.application.unit_of_work import UnitOfWork, locked, save, unit_of_work
 from ontour.audit import Caller
 from ontour.auth.principal import Role
 from ontour.db import Sessions
-from ontour.web.problems import Problem
 
 from scheduling import repository
 from scheduling.models import CalendarToken, TeamlidRow
@@ -24,7 +23,7 @@ async def create(database: Sessions, caller: Caller, values: dict[str, Any]) -> 
     async with unit_of_work(database, caller) as work:
         if await repository.get_teamlid(work.session, values["id"]) is not None:
             # In its own words: a shared Refused would answer "Dit kan niet: …".
-            raise Problem(409, f"Er is al een teamlid met id {values['id']}.")
+            raise Conflict(f"Er is al een teamlid met id {values['id']}.")
         row = TeamlidRow(**values)
         work.session.add(row)
         await work.session.flush()
