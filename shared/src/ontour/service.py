@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from faststream.nats import JStream, NatsBroker
@@ -107,6 +107,7 @@ def get_sessions(request: Request) -> Sessions:
 
 
 SessionsDep = Annotated[Sessions, Depends(get_sessions)]
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 def get_settings(request: Request) -> ServiceSettings:
@@ -114,6 +115,19 @@ def get_settings(request: Request) -> ServiceSettings:
 
 
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
+
+
+def settings_of(kind: type[SettingsT]) -> Any:
+    """A dependency on the service's own settings, typed as its own class:
+    ``SettingsDep = Annotated[Settings, settings_of(Settings)]`` in the service."""
+
+    def get(request: Request) -> SettingsT:
+        settings = get_runtime(request).settings
+        if not isinstance(settings, kind):
+            raise TypeError(f"the service runs with {type(settings).__name__}, not {kind}")
+        return settings
+
+    return Depends(get)
 
 
 def envelope_model(data_model: type[EventData]) -> type[CloudEvent]:

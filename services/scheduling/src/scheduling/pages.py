@@ -32,6 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduling import repository
 from scheduling.api import planningen, sessies, teamleden
 from scheduling.api.schemas import Beschikbaarheid, PlanningStart, SessieWijziging, Uitkomst
+from scheduling.config import SettingsDep
 from scheduling.domain.model import Weekday
 from scheduling.usecases import sessions
 
@@ -79,7 +80,9 @@ async def inbox(request: Request, database: SessionsDep) -> HTMLResponse:
 
 
 @router.post("/planningen", response_class=HTMLResponse)
-async def start_run(request: Request, database: SessionsDep, caller: CallerDep) -> Response:
+async def start_run(
+    request: Request, database: SessionsDep, caller: CallerDep, settings: SettingsDep
+) -> Response:
     form = await FormState.from_request(request)
     limit = str(form.value("time_limit_seconds") or "").strip()
     try:
@@ -101,7 +104,7 @@ async def start_run(request: Request, database: SessionsDep, caller: CallerDep) 
             },
             status_code=422,
         )
-    run = await planningen.start_run(body, database, caller, request, Response())
+    run = await planningen.start_run(body, database, caller, settings, request, Response())
     return RedirectResponse(f"/scheduling/planningen/{run.id}", 303)
 
 
@@ -119,9 +122,9 @@ async def cancel_run(request: Request, run_id: uuid.UUID, database: SessionsDep)
 
 @router.post("/planningen/{run_id}/overname", response_class=HTMLResponse)
 async def adopt_run(
-    request: Request, run_id: uuid.UUID, database: SessionsDep, caller: CallerDep
+    run_id: uuid.UUID, database: SessionsDep, caller: CallerDep, settings: SettingsDep
 ) -> Response:
-    proposed = await planningen.adopt_run(run_id, database, caller, request)
+    proposed = await planningen.adopt_run(run_id, database, caller, settings)
     # To the month of the first proposal: that is where the coordinator reviews them.
     month = min((s.on for s in proposed), default=today()).strftime("%Y-%m")
     return RedirectResponse(f"/scheduling/agenda?status=voorgesteld&maand={month}", 303)
@@ -274,6 +277,7 @@ async def change_session(
     database: SessionsDep,
     principal: PrincipalDep,
     caller: CallerDep,
+    settings: SettingsDep,
 ) -> Response:
     form = await FormState.from_request(request, lists=["members"])
     labels = {
@@ -300,7 +304,7 @@ async def change_session(
             request, session_id, database, principal, status_code=422, change=failed
         )
     try:
-        await sessies.change_session(session_id, body, database, request, caller, Response())
+        await sessies.change_session(session_id, body, database, settings, caller, Response())
     except sessions.RulesBroken as refusal:
         failed = FormState(form.values, {"on": " ".join(refusal.reasons)})
         return await _session_page(
@@ -375,10 +379,14 @@ async def my_agenda(
 
 @router.post("/mijn-agenda/feed", response_class=HTMLResponse)
 async def my_feed(
-    request: Request, database: SessionsDep, principal: PrincipalDep, caller: CallerDep
+    request: Request,
+    database: SessionsDep,
+    principal: PrincipalDep,
+    caller: CallerDep,
+    settings: SettingsDep,
 ) -> Response:
     """A new secret feed address, shown once on the page (never stored in plain text)."""
-    created = await sessies.new_feed(principal.subject, database, caller, request)
+    created = await sessies.new_feed(principal.subject, database, caller, settings)
     return await _my_agenda(request, database, principal, created.url)
 
 

@@ -14,6 +14,7 @@ from ontour.web.problems import Problem, invalid, problem_responses
 
 from scheduling import repository
 from scheduling.api.schemas import PlanningPublic, PlanningStart, SessiePublic
+from scheduling.config import SettingsDep
 from scheduling.models import PlannerRun
 from scheduling.usecases import planning
 
@@ -41,10 +42,10 @@ async def start_run(
     body: PlanningStart,
     database: SessionsDep,
     caller: CallerDep,
+    settings: SettingsDep,
     request: Request,
     response: Response,
 ) -> PlannerRun:
-    settings = request.app.state.runtime.settings
     limit = body.time_limit_seconds or settings.planner_time_limit_seconds
     if body.plan_from is not None and body.plan_from < today():
         raise invalid("plan_from", "ligt in het verleden")
@@ -91,8 +92,7 @@ async def cancel_run(run_id: uuid.UUID, database: SessionsDep, request: Request)
     summary="Neem de planning over als voorgestelde sessies",
 )
 async def adopt_run(
-    run_id: uuid.UUID, database: SessionsDep, caller: CallerDep, request: Request
+    run_id: uuid.UUID, database: SessionsDep, caller: CallerDep, settings: SettingsDep
 ) -> Any:
-    settings = request.app.state.runtime.settings
     rows = await planning.adopt(database, caller, settings, run_id)
     return [SessiePublic.model_validate(row) for row in rows]

@@ -30,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduling import repository
 from scheduling.api.schemas import Agendafeed, SessiePublic, SessieWijziging, Uitkomst
 from scheduling.calendar_rows import entry_of
+from scheduling.config import SettingsDep
 from scheduling.domain.calendar import CalendarEntry, build_event_ics, build_feed
 from scheduling.models import SessionRow
 from scheduling.usecases import sessions, teamleden
@@ -127,7 +128,7 @@ async def change_session(
     session_id: uuid.UUID,
     body: SessieWijziging,
     database: SessionsDep,
-    request: Request,
+    settings: SettingsDep,
     caller: CallerDep,
     response: Response,
     if_match: IfMatch = None,
@@ -140,7 +141,6 @@ async def change_session(
         ends_at=body.ends_at,
         location=body.location,
     )
-    settings = request.app.state.runtime.settings
     await sessions.change(database, caller, settings, session_id, wanted, expected_version=expected)
     return await _answer(database, session_id, response)
 
@@ -225,10 +225,10 @@ async def session_ics(session_id: uuid.UUID, database: SessionsDep) -> Response:
     summary="Maak een (nieuw) geheim adres voor de agendafeed; oude adressen vervallen",
 )
 async def new_feed(
-    teamlid_id: SubjectId, database: SessionsDep, caller: CallerDep, request: Request
+    teamlid_id: SubjectId, database: SessionsDep, caller: CallerDep, settings: SettingsDep
 ) -> Agendafeed:
     token = await teamleden.new_feed(database, caller, teamlid_id)
-    base = request.app.state.runtime.settings.public_base_url.rstrip("/")
+    base = settings.public_base_url.rstrip("/")
     return Agendafeed(url=f"{base}/scheduling/agenda/{token}.ics")
 
 
