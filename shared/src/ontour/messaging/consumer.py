@@ -59,7 +59,9 @@ class EventConsumer:
     backoff: Sequence[float] = DEFAULT_BACKOFF
     ack_wait_seconds: float = 30.0
     # FastStream handles the messages of one fetch concurrently: 1 keeps the stream's order.
-    batch_size: int = 10
+    # A consumer that converges in any order may fetch more, saying why where it does so.
+    # (Replicas sharing a durable still overtake each other: handlers must converge anyway.)
+    batch_size: int = 1
     _broker: NatsBroker | None = field(default=None, init=False, repr=False)
 
     @classmethod
