@@ -1,7 +1,10 @@
 """Scheduling's event consumers: intake's register and its session requests, handed to
 ``scheduling.usecases.requests``.
 
-The inbox drops a redelivered event; the use cases keep the highest revision they saw.
+The inbox drops a redelivered event; the use cases converge whatever order events arrive in
+(newest wins per part of a row, tombstones for what arrives early), so a redelivery or a
+second replica sharing the durable cannot leave a stale row. A rebuild
+(:mod:`scheduling.rebuild`) replays the same handlers.
 """
 
 from __future__ import annotations
@@ -25,14 +28,14 @@ requests = EventConsumer.reading("intake", service="scheduling", name="requests"
 async def on_organisation_registered(
     db: AsyncSession, envelope: CloudEvent, event: OrganisatieGeregistreerd
 ) -> None:
-    await session_requests.register_organisation(db, event)
+    await session_requests.register_organisation(db, event, envelope.time)
 
 
 @requests.on(OrganisatieGewijzigd)
 async def on_organisation_changed(
     db: AsyncSession, envelope: CloudEvent, event: OrganisatieGewijzigd
 ) -> None:
-    await session_requests.change_organisation(db, event)
+    await session_requests.change_organisation(db, event, envelope.time)
 
 
 @requests.on(SessieverzoekIngediend)

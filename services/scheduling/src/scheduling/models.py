@@ -27,17 +27,30 @@ __all__ = [
 ]
 
 
+def _moment() -> Any:
+    """A moment (timestamptz) that stays empty until an event sets it."""
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
 class OrganisationRow(SQLModel, table=True):
-    """A gemeente or provincie as intake announced it (name and a point, for travel)."""
+    """A gemeente or provincie as intake announced it (name and a point, for travel).
+
+    Intake's organisation events carry no revision: their time orders them. The registration
+    sets the first columns, a change ``valid_until``; each part keeps the newest event that set
+    it. A change arriving before the registration leaves a tombstone (no name yet) that the
+    reads skip until the registration completes it.
+    """
 
     __tablename__ = "tour_organisation"  # intake has its own "organisation" table
 
     cbs_code: str = Field(primary_key=True, max_length=6)
-    name: str
-    province_code: str = Field(max_length=4, index=True)
+    name: str | None = None
+    province_code: str | None = Field(default=None, max_length=4, index=True)
     lat: float | None = None
     lon: float | None = None
+    registered_at: datetime | None = _moment()
     valid_until: date | None = None
+    changed_at: datetime | None = _moment()
 
 
 class TeamlidRow(SQLModel, table=True):
@@ -64,15 +77,22 @@ class TeamlidRow(SQLModel, table=True):
 
 
 class SessionRequestRow(SQLModel, table=True):
-    """A session request from intake (latest revision wins); open until a session is held."""
+    """A session request from intake; open until a session is held.
+
+    ``revision`` is the highest revision seen (it decides ``withdrawn``), ``data_revision``
+    that of the submission the other columns come from. A withdrawal arriving before its
+    submission leaves a tombstone (withdrawn, no data yet) that the reads skip until a
+    submission fills it in; a lower-revision submission fills in data, never un-withdraws.
+    """
 
     __tablename__ = "session_request"
 
     id: uuid.UUID = Field(primary_key=True)
-    voorgesprek_id: uuid.UUID
+    voorgesprek_id: uuid.UUID | None = None
     organisation_code: str = Field(max_length=6, index=True)
     revision: int
-    requested_on: date
+    data_revision: int | None = None
+    requested_on: date | None = None
     received_at: datetime = timestamp_field(nullable=False)
     session_format: str | None = None
     preferred_periods: list[dict[str, str]] = Field(

@@ -197,11 +197,11 @@ async def sessions_by_province(request: Request, database: SessionsDep) -> HTMLR
     async with database() as db:
         rows = await repository.sessions_with_status(db, ["voorgesteld", "bevestigd", "gehouden"])
         places = await repository.organisations(db)
-    provinces = {code: p.name for code, p in places.items() if code.startswith("PV")}
+    provinces = {code: p.name or code for code, p in places.items() if code.startswith("PV")}
     grouped: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         place = places.get(row.organisation_code)
-        grouped[place.province_code if place else "?"].append(row)
+        grouped[(place.province_code if place else None) or "?"].append(row)
     return pages.render(
         request,
         "scheduling/sessies.html",

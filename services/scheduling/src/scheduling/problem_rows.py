@@ -42,8 +42,11 @@ def teamlid_of(row: TeamlidRow) -> Teamlid:
 
 
 def request_of(row: SessionRequestRow, organisation: Any) -> SessionRequest | None:
-    """The planner's view of a request (None without coordinates: nothing to plan with)."""
+    """The planner's view of a request (None without coordinates or before its submission:
+    nothing to plan with)."""
     if organisation is None or organisation.lat is None or organisation.lon is None:
+        return None
+    if row.requested_on is None:
         return None
     return SessionRequest(
         id=str(row.id),

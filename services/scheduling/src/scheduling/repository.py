@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ontour.contracts.intake import SessieverzoekIngediend
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, or_, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,7 +28,7 @@ _RUN_START_LOCK = "SELECT pg_advisory_xact_lock(hashtext(:name))"
 # --- from intake's events ------------------------------------------------------------------------
 
 
-async def upsert_organisation(
+async def register_organisation(
     db: AsyncSession,
     *,
     code: str,
@@ -36,29 +36,44 @@ async def upsert_organisation(
     province_code: str,
     lat: float | None,
     lon: float | None,
+    at: datetime,
 ) -> None:
-    values = {"name": name, "province_code": province_code, "lat": lat, "lon": lon}
+    """Store a registration, unless a newer one set these columns already."""
+    values = {"name": name, "province_code": province_code, "lat": lat, "lon": lon,
+              "registered_at": at}  # fmt: skip
+    statement = insert(OrganisationRow).values(cbs_code=code, **values)
     await db.execute(
-        insert(OrganisationRow)
-        .values(cbs_code=code, **values)
-        .on_conflict_do_update(index_elements=["cbs_code"], set_=values)
+        statement.on_conflict_do_update(
+            index_elements=["cbs_code"],
+            set_=values,
+            where=_older(OrganisationRow.registered_at, statement.excluded.registered_at),
+        )
     )
 
 
-async def end_organisation(db: AsyncSession, code: str, valid_until: date | None) -> None:
+async def end_organisation(
+    db: AsyncSession, code: str, valid_until: date | None, at: datetime
+) -> None:
+    """Store a change's ``valid_until``, unless a newer change set it already; before the
+    registration, as a tombstone that it completes."""
+    values = {"valid_until": valid_until, "changed_at": at}
+    statement = insert(OrganisationRow).values(cbs_code=code, **values)
     await db.execute(
-        update(OrganisationRow)
-        .where(col(OrganisationRow.cbs_code) == code)
-        .values(valid_until=valid_until)
+        statement.on_conflict_do_update(
+            index_elements=["cbs_code"],
+            set_=values,
+            where=_older(OrganisationRow.changed_at, statement.excluded.changed_at),
+        )
     )
 
 
 async def upsert_request(db: AsyncSession, event: SessieverzoekIngediend) -> None:
-    """Store a request, or its newer revision (an older one arriving late changes nothing)."""
+    """Store a submission: its data unless newer data is there, and open the request unless a
+    newer revision (a withdrawal) is there."""
     values: dict[str, Any] = {
         "voorgesprek_id": event.voorgesprek_id,
         "organisation_code": event.organisation_code,
-        "revision": event.revision,
+        "data_revision": event.revision,
         "requested_on": event.requested_on,
         "session_format": event.session_format.value if event.session_format else None,
         "preferred_periods": [p.model_dump(mode="json") for p in event.preferred_periods],
@@ -67,28 +82,55 @@ async def upsert_request(db: AsyncSession, event: SessieverzoekIngediend) -> Non
         "expected_participants": event.expected_participants,
         "attention_online_intimidation_women": event.attention_online_intimidation_women,
         "college_takes_part": event.college_takes_part,
-        "withdrawn": False,
     }
-    statement = insert(SessionRequestRow).values(id=event.request_id, **values)
+    statement = insert(SessionRequestRow).values(
+        id=event.request_id, revision=event.revision, withdrawn=False, **values
+    )
     await db.execute(
         statement.on_conflict_do_update(
             index_elements=["id"],
             set_=values,
-            where=col(SessionRequestRow.revision) < statement.excluded.revision,
+            where=_older(SessionRequestRow.data_revision, statement.excluded.data_revision),
         )
     )
+    await _set_state(db, event.request_id, event.revision, withdrawn=False)
 
 
-async def withdraw_request(db: AsyncSession, request_id: uuid.UUID, revision: int) -> None:
+async def withdraw_request(
+    db: AsyncSession, request_id: uuid.UUID, organisation_code: str, revision: int
+) -> None:
+    """Withdraw a request unless a newer revision is there; before its submission, as a
+    tombstone that the submission fills in (without opening it)."""
+    await db.execute(
+        insert(SessionRequestRow)
+        .values(
+            id=request_id, organisation_code=organisation_code, revision=revision, withdrawn=True
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    await _set_state(db, request_id, revision, withdrawn=True)
+
+
+async def _set_state(
+    db: AsyncSession, request_id: uuid.UUID, revision: int, *, withdrawn: bool
+) -> None:
     await db.execute(
         update(SessionRequestRow)
         .where(col(SessionRequestRow.id) == request_id)
         .where(col(SessionRequestRow.revision) < revision)
-        .values(withdrawn=True, revision=revision)
+        .values(withdrawn=withdrawn, revision=revision)
     )
 
 
+def _older(column: Any, incoming: Any) -> Any:
+    """Whether the row's ``column`` (NULL: never set) orders before the incoming event's."""
+    return or_(col(column).is_(None), col(column) < incoming)
+
+
 # --- reads for planning ---------------------------------------------------------------------------
+
+# A tombstone (a withdrawal before its submission) is no request yet.
+_SUBMITTED = col(SessionRequestRow.data_revision).is_not(None)
 
 
 async def open_requests(db: AsyncSession) -> list[SessionRequestRow]:
@@ -99,6 +141,7 @@ async def open_requests(db: AsyncSession) -> list[SessionRequestRow]:
     rows = await db.exec(
         select(SessionRequestRow)
         .where(col(SessionRequestRow.withdrawn).is_(False))
+        .where(_SUBMITTED)
         .where(col(SessionRequestRow.id).not_in(taken))
         .order_by(col(SessionRequestRow.requested_on), col(SessionRequestRow.id))
     )
@@ -106,18 +149,21 @@ async def open_requests(db: AsyncSession) -> list[SessionRequestRow]:
 
 
 async def all_requests(db: AsyncSession) -> list[SessionRequestRow]:
-    rows = await db.exec(select(SessionRequestRow).order_by(col(SessionRequestRow.requested_on)))
+    rows = await db.exec(
+        select(SessionRequestRow).where(_SUBMITTED).order_by(col(SessionRequestRow.requested_on))
+    )
     return list(rows.all())
 
 
 async def get_request(db: AsyncSession, request_id: uuid.UUID) -> SessionRequestRow | None:
-    return await db.get(SessionRequestRow, request_id)
+    row = await db.get(SessionRequestRow, request_id)
+    return row if row is not None and row.data_revision is not None else None
 
 
 async def organisations(
     db: AsyncSession, codes: set[str] | None = None
 ) -> dict[str, OrganisationRow]:
-    query = select(OrganisationRow)
+    query = select(OrganisationRow).where(col(OrganisationRow.registered_at).is_not(None))
     if codes is not None:
         query = query.where(col(OrganisationRow.cbs_code).in_(codes))
     return {row.cbs_code: row for row in (await db.exec(query)).all()}

@@ -198,7 +198,7 @@ async def _entries(db: AsyncSession, rows: list[SessionRow]) -> list[CalendarEnt
     entries = []
     for row in rows:
         place = places.get(row.organisation_code)
-        title = place.name if place else row.organisation_code
+        title = (place.name if place else None) or row.organisation_code
         team = tuple(names.get(m, m) for m in row.members)
         entries.append(entry_of(row, organisation_name=title, team_names=team))
     return entries

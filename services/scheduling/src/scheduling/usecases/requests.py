@@ -1,11 +1,15 @@
 """Session requests and the organisations they come from, as intake announces them.
 
 Each runs in the transaction of the event consumer (with its inbox entry), so a redelivered
-event is dropped there; every write keeps the highest revision it saw, so events arriving out
-of order never undo a newer state.
+event is dropped there. Events of one request or organisation may arrive in any order (two
+replicas share the durable): every write keeps, per part of the row, what the newest event
+set (a request's revision; an organisation's events have none, so their time), and one that
+arrives before what it changes leaves a tombstone. Any order gives the same rows.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from ontour.contracts.intake import (
     OrganisatieGeregistreerd,
@@ -18,19 +22,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduling import repository
 
 
-async def register_organisation(db: AsyncSession, event: OrganisatieGeregistreerd) -> None:
-    await repository.upsert_organisation(
+async def register_organisation(
+    db: AsyncSession, event: OrganisatieGeregistreerd, at: datetime
+) -> None:
+    await repository.register_organisation(
         db,
         code=event.organisation_code,
         name=event.organisation_name or event.organisation_code,
         province_code=event.province_code,
         lat=event.lat,
         lon=event.lon,
+        at=at,
     )
 
 
-async def change_organisation(db: AsyncSession, event: OrganisatieGewijzigd) -> None:
-    await repository.end_organisation(db, event.organisation_code, event.valid_until)
+async def change_organisation(db: AsyncSession, event: OrganisatieGewijzigd, at: datetime) -> None:
+    await repository.end_organisation(db, event.organisation_code, event.valid_until, at)
 
 
 async def submit(db: AsyncSession, event: SessieverzoekIngediend) -> None:
@@ -38,4 +45,4 @@ async def submit(db: AsyncSession, event: SessieverzoekIngediend) -> None:
 
 
 async def withdraw(db: AsyncSession, event: SessieverzoekIngetrokken) -> None:
-    await repository.withdraw_request(db, event.request_id, event.revision)
+    await repository.withdraw_request(db, event.request_id, event.organisation_code, event.revision)
