@@ -17,6 +17,7 @@ from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer
 from ontour.testing.plugin import scalar
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def held(
@@ -46,18 +47,8 @@ async def publish_event(nats_url: str, event: CloudEvent, msg_id: str | None = N
     await publish(nats_url, event.model_dump_json().encode(), subject, msg_id or str(event.id))
 
 
-@dataclass
-class Harness:
-    consumer: EventConsumer
-    applied_count: object
-    sessions: object
-
-
-@asynccontextmanager
-async def consumer_on(
-    nats_url: str, db_url: str, consumer: EventConsumer
-) -> AsyncIterator[Harness]:
-    """Run ``consumer`` on a real broker against a database with an inbox and an 'applied' table."""
+async def inbox_database(db_url: str) -> AsyncEngine:
+    """A database with an inbox and an 'applied' table (what ``record_applied`` writes)."""
     await ensure_database(db_url)
     engine = create_engine(db_url)
     async with engine.begin() as conn:
@@ -71,6 +62,22 @@ async def consumer_on(
         await conn.execute(
             text("CREATE TABLE IF NOT EXISTS applied (event_id uuid, organisation_code text)")
         )
+    return engine
+
+
+@dataclass
+class Harness:
+    consumer: EventConsumer
+    applied_count: object
+    sessions: object
+
+
+@asynccontextmanager
+async def consumer_on(
+    nats_url: str, db_url: str, consumer: EventConsumer
+) -> AsyncIterator[Harness]:
+    """Run ``consumer`` on a real broker against a database with an inbox and an 'applied' table."""
+    engine = await inbox_database(db_url)
     sessions = session_factory(engine)
     broker = NatsBroker(nats_url, logger=None)
     consumer.subscribe(broker, sessions)

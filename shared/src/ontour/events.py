@@ -144,6 +144,10 @@ class CloudEvent(BaseModel):
             data=data.model_dump(mode="json"),
         )
 
+    def encode(self) -> bytes:
+        """The bytes on the bus (structured mode): what the outbox stores and publishes."""
+        return self.model_dump_json().encode()
+
 
 class UnreadableEvent(Exception):
     """A message that can never be processed: it goes to the dead letters with this reason."""

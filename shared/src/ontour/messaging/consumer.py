@@ -9,12 +9,17 @@ Per message:
 Parking publishes the original bytes to ``ontour.deadletter.<service>.<consumer>`` with the
 reason in headers and waits for the PubAck before terminating the original, so a poison
 message is never dropped and never blocks the consumer.
+
+Steps 1-2 and the decision of step 3 are :meth:`EventConsumer.handle`, which needs no
+broker (tests deliver events with it directly, ``ontour.testing.delivery``); the
+subscription's :meth:`EventConsumer.process` only carries the decision out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from faststream import AckPolicy
@@ -44,6 +49,32 @@ Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
 
 # Seconds to wait before delivery n+1 after failed delivery n.
 DEFAULT_BACKOFF = (0.5, 2.0, 5.0, 15.0, 30.0)
+
+
+class Verdict(StrEnum):
+    """What became of one delivery."""
+
+    PROCESSED = "processed"  # handled and committed with its inbox row: ack
+    DUPLICATE = "duplicate"  # its inbox row was there already, no second effect: ack
+    SKIPPED = "skipped"  # a known event this consumer has no handler for: ack
+    RETRY = "retry"  # the handler failed, attempts are left: nack with a back-off
+    PARK = "park"  # unreadable, or out of attempts: to the dead letters
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The decision about one delivery, made without the broker (see ``handle``)."""
+
+    verdict: Verdict
+    envelope: CloudEvent | None = None  # None when the message was unreadable
+    reason: str = ""  # why it is parked
+    kind: str = ""  # the dead-letter metric's kind: unreadable, exhausted, failed
+    delay: float = 0.0  # the back-off before a retry
+    error: BaseException | None = None  # the handler's exception, if it failed
+
+    @property
+    def acked(self) -> bool:
+        return self.verdict in (Verdict.PROCESSED, Verdict.DUPLICATE, Verdict.SKIPPED)
 
 
 @dataclass
@@ -125,19 +156,37 @@ class EventConsumer:
     async def process(
         self, body: bytes, msg: NatsMessage, sessions: async_sessionmaker[AsyncSession]
     ) -> None:
+        """The broker adapter: :meth:`handle` decides, this acks, naks or parks."""
         delivered = msg.raw_message.metadata.num_delivered or 1
+        outcome = await self.handle(body, delivered, sessions)
+        if outcome.verdict is Verdict.RETRY:
+            await msg.nack(delay=outcome.delay)
+        elif outcome.verdict is Verdict.PARK:
+            await self._park(msg, outcome.reason, outcome.kind)
+        else:
+            await msg.ack()
+
+    async def handle(
+        self, body: bytes, delivered: int, sessions: async_sessionmaker[AsyncSession]
+    ) -> Outcome:
+        """Everything of one delivery but the broker: parse, claim in the inbox and run the
+        handler in one transaction, and decide what becomes of the message.
+
+        ``delivered`` is JetStream's delivery count of the message (1 the first time)."""
         try:
             envelope, data = parse_event(body)
         except UnreadableEvent as exc:
-            await self._park(msg, str(exc), "unreadable")
-            return
+            return Outcome(Verdict.PARK, reason=str(exc), kind="unreadable")
         handler = self.handlers.get(type(data))
         if handler is None:  # a known event this consumer does not need
-            await msg.ack()
-            return
+            return Outcome(Verdict.SKIPPED, envelope)
         if delivered > self.max_attempts:
-            await self._park(msg, f"no outcome after {self.max_attempts} deliveries", "exhausted")
-            return
+            return Outcome(
+                Verdict.PARK,
+                envelope,
+                reason=f"no outcome after {self.max_attempts} deliveries",
+                kind="exhausted",
+            )
         try:
             async with sessions() as session, session.begin():
                 first_time = await inbox.claim(session, self.durable, envelope.id)
@@ -154,17 +203,20 @@ class EventConsumer:
                 error=exc.__class__.__name__,
             )
             if delivered >= self.max_attempts:
-                await self._park(
-                    msg, f"handler failed {delivered} times: {exc.__class__.__name__}", "failed"
+                return Outcome(
+                    Verdict.PARK,
+                    envelope,
+                    reason=f"handler failed {delivered} times: {exc.__class__.__name__}",
+                    kind="failed",
+                    error=exc,
                 )
-            else:
-                await msg.nack(delay=self.backoff[min(delivered, len(self.backoff)) - 1])
-            return
-        await msg.ack()
+            delay = self.backoff[min(delivered, len(self.backoff)) - 1]
+            return Outcome(Verdict.RETRY, envelope, delay=delay, error=exc)
         if first_time:
             metrics.events_consumed.labels(self.service, self.durable, envelope.type).inc()
-        else:
-            metrics.events_duplicate.labels(self.service, self.durable).inc()
+            return Outcome(Verdict.PROCESSED, envelope)
+        metrics.events_duplicate.labels(self.service, self.durable).inc()
+        return Outcome(Verdict.DUPLICATE, envelope)
 
     async def _park(self, msg: NatsMessage, reason: str, kind: str) -> None:
         metadata = msg.raw_message.metadata

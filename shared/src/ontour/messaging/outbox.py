@@ -82,7 +82,7 @@ async def enqueue_many(session: AsyncSession, events: list[EventData]) -> list[C
                 "id": event.id,
                 "subject": data.nats_subject(),
                 "event_type": event.type,
-                "payload": event.model_dump_json().encode(),
+                "payload": event.encode(),
                 "trace_headers": trace_headers,
                 "created_at": event.time,
             }
