@@ -19,9 +19,9 @@ from ontour.contracts.intake import (
     SessieverzoekIngediend,
     SessieverzoekIngetrokken,
 )
-from ontour.db import create_engine, ensure_database, migrate, session_factory
-from ontour.events import CloudEvent, EventData, parse_event
-from ontour.messaging import inbox
+from ontour.events import CloudEvent, EventData
+from ontour.testing.delivery import deliver
+from ontour.testing.orders import anew, any_order, migrated
 from scheduling import repository
 from scheduling.app import service as scheduling
 from scheduling.handlers import requests
@@ -87,20 +87,8 @@ def enveloped(story: list[EventData]) -> list[CloudEvent]:
 
 @pytest.fixture
 async def sessions(database_url: Any) -> AsyncIterator[Any]:
-    url = database_url("convergence")
-    await ensure_database(url)
-    engine = create_engine(url, pool_size=2)
-    await migrate(engine, scheduling.migrations)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-async def deliver(sessions: Any, envelope: CloudEvent) -> None:
-    """The consumer's own step for one message: inbox claim and handler in one transaction."""
-    envelope, event = parse_event(envelope.model_dump_json().encode())
-    async with sessions() as session, session.begin():
-        if await inbox.claim(session, requests.durable, envelope.id):
-            await requests.handlers[type(event)](session, envelope, event)
+    async with migrated(database_url("convergence"), scheduling.migrations) as factory:
+        yield factory
 
 
 async def rows_after(sessions: Any, deliveries: list[CloudEvent]) -> dict[str, Any]:
@@ -115,7 +103,7 @@ async def rows_after(sessions: Any, deliveries: list[CloudEvent]) -> dict[str, A
         for table, key, keys in tables:
             await session.execute(delete(table).where(key.in_(keys)))
     for envelope in deliveries:
-        await deliver(sessions, envelope)
+        await deliver(requests, envelope, sessions)
     found: dict[str, Any] = {}
     async with sessions() as session:
         for table, key, keys in tables:
@@ -135,21 +123,8 @@ async def rows_after(sessions: Any, deliveries: list[CloudEvent]) -> dict[str, A
 @given(story=st.one_of(request_story(), organisation_story()), data=st.data())
 async def test_any_order_with_duplicates_gives_the_in_order_rows(sessions, story, data):
     in_order = enveloped(story)
-    order = data.draw(st.permutations(range(len(in_order))))
-    again = data.draw(st.lists(st.sampled_from(range(len(in_order))), max_size=3))
-    # A duplicate is the same message again (the inbox drops it) or, as a second publish
-    # would be, the same event under a new id (the handler itself must shrug it off).
-    copies = [
-        in_order[n]
-        if data.draw(st.booleans())
-        else in_order[n].model_copy(update={"id": uuid.uuid4()})
-        for n in again
-    ]
-    shuffled = [in_order[n] for n in order] + copies
-    expected = await rows_after(
-        sessions, [e.model_copy(update={"id": uuid.uuid4()}) for e in in_order]
-    )
-    assert await rows_after(sessions, shuffled) == expected
+    expected = await rows_after(sessions, anew(in_order))
+    assert await rows_after(sessions, data.draw(any_order(in_order))) == expected
 
 
 async def test_a_withdrawal_before_its_submission_leaves_a_tombstone_it_fills_in(sessions):
@@ -158,12 +133,12 @@ async def test_a_withdrawal_before_its_submission_leaves_a_tombstone_it_fills_in
     submitted = SessieverzoekIngediend(**common, voorgesprek_id=request_id, revision=1,
                                        requested_on=date(2025, 4, 1))  # fmt: skip
     withdrawn = SessieverzoekIngetrokken(**common, revision=2)
-    await deliver(sessions, CloudEvent.wrap(withdrawn))
+    await deliver(requests, withdrawn, sessions)
     async with sessions() as session:
         assert await repository.get_request(session, request_id) is None
         tombstone = await session.get(SessionRequestRow, request_id)
         assert tombstone is not None and tombstone.withdrawn and tombstone.revision == 2
-    await deliver(sessions, CloudEvent.wrap(submitted))
+    await deliver(requests, submitted, sessions)
     async with sessions() as session:
         row = await repository.get_request(session, request_id)
         assert row is not None and row.requested_on == date(2025, 4, 1)

@@ -26,6 +26,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "ContactRow",
     "FollowUp",
+    "FollowedSession",
     "ImportRun",
     "OrganisationNote",
     "OrganisationRow",
@@ -186,6 +187,23 @@ class OrganisationRow(SQLModel, table=True):
     not_published: bool = False
     # Optimistic concurrency: every change bumps it; a stale edit is refused.
     version: int = 1
+
+
+class FollowedSession(SQLModel, table=True):
+    """A session in scheduling as its events told intake: what decides the tour status.
+
+    ``status`` and ``revision`` come from the session's highest revision seen; ``planned``
+    stays once a planning was seen. Events of a session may arrive in any order (a
+    cancellation before its planning leaves this row with just the cancellation).
+    """
+
+    __tablename__ = "followed_session"
+
+    session_id: uuid.UUID = Field(primary_key=True)
+    organisation_code: str = Field(max_length=6, index=True)
+    status: str
+    revision: int
+    planned: bool = False
 
 
 class ContactRow(SQLModel, table=True):

@@ -18,6 +18,7 @@ from intake.domain.register import Organisation, OrganisationKind
 from intake.domain.voorgesprek import VoorgesprekContent
 from intake.models import (
     ContactRow,
+    FollowedSession,
     FollowUp,
     ImportRun,
     OrganisationNote,
@@ -58,6 +59,40 @@ def content_of(row: Voorgesprek, note: str | None = None) -> VoorgesprekContent:
         college_takes_part=row.college_takes_part,
         confidential_note=note,
     )
+
+
+async def follow_session(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    organisation_code: str,
+    status: str,
+    revision: int,
+) -> None:
+    """Keep a session's status of its highest revision, and that it was ever planned."""
+    planned = status == "gepland"
+    statement = insert(FollowedSession).values(
+        session_id=session_id, organisation_code=organisation_code, status=status,
+        revision=revision, planned=planned,
+    )  # fmt: skip
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["session_id"],
+            set_={"planned": col(FollowedSession.planned) | statement.excluded.planned},
+        )
+    )
+    await session.execute(
+        update(FollowedSession)
+        .where(col(FollowedSession.session_id) == session_id)
+        .where(col(FollowedSession.revision) < revision)
+        .values(status=status, revision=revision)
+    )
+
+
+async def followed_sessions_of(session: AsyncSession, cbs_code: str) -> list[FollowedSession]:
+    rows = await session.exec(
+        select(FollowedSession).where(col(FollowedSession.organisation_code) == cbs_code)
+    )
+    return list(rows.all())
 
 
 async def voorgesprekken_of(session: AsyncSession, cbs_code: str) -> list[Voorgesprek]:

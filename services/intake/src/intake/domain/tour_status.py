@@ -8,7 +8,13 @@ from datetime import date
 
 from ontour.contracts.intake import SessieWens, TourStatus, VoorgesprekStatus
 
-__all__ = ["TourStatus", "VoorgesprekState", "derive_tour_status"]
+__all__ = [
+    "FollowedSession",
+    "TourStatus",
+    "VoorgesprekState",
+    "derive_tour_status",
+    "follow_sessions",
+]
 
 # Reached through the sessions themselves (set by a coordinator or, later, by scheduling's
 # events): a voorgesprek never moves an organisation back from there.
@@ -50,3 +56,43 @@ def derive_tour_status(
         return current if current is TourStatus.GEEN_INTERESSE else TourStatus.NIET_BENADERD
     latest = max(alive, key=lambda v: (v.held_on, v.status is VoorgesprekStatus.GEPLAND))
     return _status_of(latest)
+
+
+# --- from scheduling's sessions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FollowedSession:
+    """What intake keeps of one session in scheduling: its latest status ("gepland",
+    "gehouden" or "geannuleerd", by the session's highest revision) and whether it was ever
+    planned (a cancellation may arrive before the planning it cancels)."""
+
+    status: str
+    planned: bool
+
+
+_BEFORE_SESSION = frozenset(TourStatus) - {TourStatus.SESSIE_GEHOUDEN}
+
+
+def follow_sessions(
+    current: TourStatus, sessions: Iterable[FollowedSession], *, cancelled_now: bool
+) -> TourStatus:
+    """The tour status after a session event, from the organisation's sessions as known now.
+
+    Decided by the sessions, not by the event, so the same events in any order end in the
+    same status: one held makes "sessie gehouden" (which stays); one planned and not
+    cancelled "sessie gepland"; otherwise one planned and then cancelled "sessie gewenst",
+    from "sessie gepland" when the cancellation is the event at hand, and, when a planning
+    arrives after its own cancellation, from wherever the planning would have moved it.
+    """
+    known = list(sessions)
+    if any(s.status == "gehouden" for s in known):
+        to, only_from = TourStatus.SESSIE_GEHOUDEN, _BEFORE_SESSION
+    elif any(s.status == "gepland" for s in known):
+        to, only_from = TourStatus.SESSIE_GEPLAND, _BEFORE_SESSION
+    elif any(s.status == "geannuleerd" and s.planned for s in known):
+        to = TourStatus.SESSIE_GEWENST
+        only_from = frozenset({TourStatus.SESSIE_GEPLAND}) if cancelled_now else _BEFORE_SESSION
+    else:
+        return current
+    return to if current in only_from else current

@@ -27,11 +27,17 @@ from ontour.contracts.intake import (
     TourStatus,
     VoorgesprekStatus,
 )
+from ontour.contracts.scheduling import SessieGeannuleerd, SessieGehouden, SessieGepland
 from ontour.db import Sessions
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake import repository
-from intake.domain.tour_status import VoorgesprekState, derive_tour_status
+from intake.domain.tour_status import (
+    FollowedSession,
+    VoorgesprekState,
+    derive_tour_status,
+    follow_sessions,
+)
 from intake.models import OrganisationNote, OrganisationRow, TimelineEntry
 
 
@@ -109,19 +115,32 @@ async def change_tour_status(
 
 async def follow_session(
     session: AsyncSession,
-    cbs_code: str,
-    to: TourStatus,
+    event: SessieGepland | SessieGehouden | SessieGeannuleerd,
+    status: str,
     *,
-    only_from: Collection[TourStatus],
     summary: str,
 ) -> None:
     """A session in scheduling moves the tour status, in the event consumer's transaction:
-    the change commits with the inbox row that marks the event handled."""
+    the change commits with the inbox row that marks the event handled.
+
+    The session's events may arrive in any order (two replicas share the durable): the
+    session's own state keeps its highest revision, and the status follows from all the
+    organisation's sessions as known now (:func:`follow_sessions`), so any order ends alike.
+    """
+    code = event.organisation_code
     async with unit_of_work_in(session) as work:
-        await change_tour_status(
-            work, cbs_code, to, only_from=only_from, kind="sessie", summary=summary,
-            actor="planning",
-        )  # fmt: skip
+        organisation = await work.session.get(OrganisationRow, code, with_for_update=True)
+        await repository.follow_session(session, event.session_id, code, status, event.revision)
+        if organisation is None:
+            return
+        sessions = [
+            FollowedSession(s.status, s.planned)
+            for s in await repository.followed_sessions_of(session, code)
+        ]
+        to = follow_sessions(
+            TourStatus(organisation.tour_status), sessions, cancelled_now=status == "geannuleerd"
+        )
+        await change_tour_status(work, code, to, kind="sessie", summary=summary, actor="planning")
 
 
 async def refresh_tour_status(work: UnitOfWork, codes: Iterable[str], actor: str) -> None:
