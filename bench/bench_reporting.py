@@ -42,11 +42,12 @@ from ontour.contracts.intake import (
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token, start_idp
 from ontour.devstack.servers import free_port, start_nats, start_postgres
 from ontour.events import CloudEvent
+from ontour.messaging.replay import stream_messages
 from ontour.messaging.streams import stream_for
 from ontour.testing.plugin import eventually, running_service, scalar
 from reporting import releasing
 from reporting.app import service as reporting
-from reporting.rebuild import rebuild, stream_messages
+from reporting.rebuild import rebuild
 from sqlalchemy.ext.asyncio import create_async_engine
 
 EVENTS = int(os.environ.get("BENCH_REPORTING_EVENTS", "100000"))

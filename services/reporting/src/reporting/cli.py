@@ -11,6 +11,7 @@ import nats
 import typer
 from ontour.clock import today
 from ontour.db import create_engine
+from ontour.messaging import replay
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reporting import releasing
@@ -46,19 +47,7 @@ def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T
 def rebuild_command() -> None:
     """Speel alle streams opnieuw af in verse tabellen en wissel ze om, terwijl de dienst draait."""
     settings = Settings()
-
-    async def run() -> None:
-        engine = create_engine(settings.db_url, pool_size=2)
-        try:
-            report = await rebuild(engine, settings.nats_url)
-        finally:
-            await engine.dispose()
-        typer.echo(
-            f"{report.events} events opnieuw verwerkt in {report.seconds:.1f} s "
-            f"({report.events_per_second:.0f}/s); {report.skipped} onleesbaar (in de dead letters)."
-        )
-
-    asyncio.run(run())
+    typer.echo(replay.run(settings.db_url, settings.nats_url, rebuild))
 
 
 def _quarter(text: str) -> Quarter:

@@ -42,14 +42,14 @@ async def on_organisation_changed(
 async def on_request_submitted(
     db: AsyncSession, envelope: CloudEvent, event: SessieverzoekIngediend
 ) -> None:
-    await session_requests.submit(db, event)
+    await session_requests.submit(db, event, envelope.time)
 
 
 @requests.on(SessieverzoekIngetrokken)
 async def on_request_withdrawn(
     db: AsyncSession, envelope: CloudEvent, event: SessieverzoekIngetrokken
 ) -> None:
-    await session_requests.withdraw(db, event)
+    await session_requests.withdraw(db, event, envelope.time)
 
 
 consumers = [requests]

@@ -93,6 +93,7 @@ class SessionRequestRow(SQLModel, table=True):
     revision: int
     data_revision: int | None = None
     requested_on: date | None = None
+    # When intake first announced it: the time of the earliest of its events.
     received_at: datetime = timestamp_field(nullable=False)
     session_format: str | None = None
     preferred_periods: list[dict[str, str]] = Field(

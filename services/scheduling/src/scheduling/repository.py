@@ -67,7 +67,7 @@ async def end_organisation(
     )
 
 
-async def upsert_request(db: AsyncSession, event: SessieverzoekIngediend) -> None:
+async def upsert_request(db: AsyncSession, event: SessieverzoekIngediend, at: datetime) -> None:
     """Store a submission: its data unless newer data is there, and open the request unless a
     newer revision (a withdrawal) is there."""
     values: dict[str, Any] = {
@@ -84,7 +84,7 @@ async def upsert_request(db: AsyncSession, event: SessieverzoekIngediend) -> Non
         "college_takes_part": event.college_takes_part,
     }
     statement = insert(SessionRequestRow).values(
-        id=event.request_id, revision=event.revision, withdrawn=False, **values
+        id=event.request_id, revision=event.revision, withdrawn=False, received_at=at, **values
     )
     await db.execute(
         statement.on_conflict_do_update(
@@ -93,32 +93,43 @@ async def upsert_request(db: AsyncSession, event: SessieverzoekIngediend) -> Non
             where=_older(SessionRequestRow.data_revision, statement.excluded.data_revision),
         )
     )
-    await _set_state(db, event.request_id, event.revision, withdrawn=False)
+    await _set_state(db, event.request_id, event.revision, at, withdrawn=False)
 
 
 async def withdraw_request(
-    db: AsyncSession, request_id: uuid.UUID, organisation_code: str, revision: int
+    db: AsyncSession, request_id: uuid.UUID, organisation_code: str, revision: int, at: datetime
 ) -> None:
     """Withdraw a request unless a newer revision is there; before its submission, as a
     tombstone that the submission fills in (without opening it)."""
     await db.execute(
         insert(SessionRequestRow)
         .values(
-            id=request_id, organisation_code=organisation_code, revision=revision, withdrawn=True
+            id=request_id,
+            organisation_code=organisation_code,
+            revision=revision,
+            withdrawn=True,
+            received_at=at,
         )
         .on_conflict_do_nothing(index_elements=["id"])
     )
-    await _set_state(db, request_id, revision, withdrawn=True)
+    await _set_state(db, request_id, revision, at, withdrawn=True)
 
 
 async def _set_state(
-    db: AsyncSession, request_id: uuid.UUID, revision: int, *, withdrawn: bool
+    db: AsyncSession, request_id: uuid.UUID, revision: int, at: datetime, *, withdrawn: bool
 ) -> None:
+    """Withdraw or open the request unless a newer revision is there; it was received when
+    intake first announced it (the earliest of its events, whatever order they arrive in)."""
+    request = col(SessionRequestRow.id) == request_id
     await db.execute(
         update(SessionRequestRow)
-        .where(col(SessionRequestRow.id) == request_id)
-        .where(col(SessionRequestRow.revision) < revision)
+        .where(request, col(SessionRequestRow.revision) < revision)
         .values(withdrawn=withdrawn, revision=revision)
+    )
+    await db.execute(
+        update(SessionRequestRow)
+        .where(request, col(SessionRequestRow.received_at) > at)
+        .values(received_at=at)
     )
 
 

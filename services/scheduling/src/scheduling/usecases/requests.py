@@ -40,9 +40,10 @@ async def change_organisation(db: AsyncSession, event: OrganisatieGewijzigd, at:
     await repository.end_organisation(db, event.organisation_code, event.valid_until, at)
 
 
-async def submit(db: AsyncSession, event: SessieverzoekIngediend) -> None:
-    await repository.upsert_request(db, event)
+async def submit(db: AsyncSession, event: SessieverzoekIngediend, at: datetime) -> None:
+    await repository.upsert_request(db, event, at)
 
 
-async def withdraw(db: AsyncSession, event: SessieverzoekIngetrokken) -> None:
-    await repository.withdraw_request(db, event.request_id, event.organisation_code, event.revision)
+async def withdraw(db: AsyncSession, event: SessieverzoekIngetrokken, at: datetime) -> None:
+    code, revision = event.organisation_code, event.revision
+    await repository.withdraw_request(db, event.request_id, code, revision, at)

@@ -108,10 +108,7 @@ async def rows_after(sessions: Any, deliveries: list[CloudEvent]) -> dict[str, A
     async with sessions() as session:
         for table, key, keys in tables:
             rows = await session.execute(select(table.__table__).where(key.in_(keys)))
-            # All columns but the moment a request arrived.
-            found[table.__tablename__] = [
-                {k: v for k, v in row.items() if k != "received_at"} for row in rows.mappings()
-            ]
+            found[table.__tablename__] = [dict(row) for row in rows.mappings()]
         found["open"] = [r.id for r in await repository.open_requests(session) if r.id in requests_]
         found["places"] = sorted(set(await repository.organisations(session)) & codes)
     return found

@@ -1,0 +1,174 @@
+"""Rebuild a service's projection of other services' events: replay their streams from the
+start into fresh tables and swap them in while the live consumers keep running.
+
+1. Fresh tables in a schema ``rebuild`` (``LIKE`` the live ones).
+2. Replay each consumed stream up to its last message into them (the service's ``replay``,
+   through :func:`in_schema`).
+3. Swap: in one transaction the live tables move to schema ``replaced`` and the rebuilt ones
+   to ``public``; readers never see a half state.
+4. Catch up: replay what arrived during the rebuild into the new tables. The projection must
+   converge in any order (an event the live consumer wrote into the old tables while the swap
+   happened is simply applied again).
+
+The inbox is left alone: it records what the live consumers have seen, not the projection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import nats
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ontour.db import create_engine
+from ontour.events import CloudEvent, EventData, UnreadableEvent, parse_event
+from ontour.messaging.consumer import EventConsumer
+
+BATCH = 2000
+SHADOW, REPLACED = "rebuild", "replaced"
+
+# Applies messages first..last of the consumer's stream into the tables of the schema (None:
+# the live ones); gives (messages applied, unreadable ones skipped).
+Replay = Callable[
+    [AsyncEngine, JetStreamContext, EventConsumer, int, int, str | None],
+    Awaitable[tuple[int, int]],
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildReport:
+    events: int
+    skipped: int
+    seconds: float
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+async def stream_messages(js: JetStreamContext, stream: str, first: int, last: int) -> Any:
+    """The stream's messages ``first``..``last`` in order, fetched a batch at a time by an
+    ephemeral pull consumer without acks (pulling never outruns the replay, so no message is
+    dropped as it would be by a push subscription whose reader falls behind)."""
+    if last < first:
+        return
+    info = await js.stream_info(stream)
+    subject = info.config.subjects[0] if info.config.subjects else ">"
+    subscription = await js.pull_subscribe(
+        subject, stream=stream,
+        config=ConsumerConfig(
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=first,
+            ack_policy=AckPolicy.NONE, inactive_threshold=60.0,
+        ),
+    )  # fmt: skip
+    try:
+        while True:
+            for message in await subscription.fetch(BATCH, timeout=10.0):
+                yield message
+                if message.metadata.sequence.stream >= last:
+                    return
+    finally:
+        await subscription.unsubscribe()
+
+
+@dataclass(slots=True)
+class Tally:
+    applied: int = 0
+    skipped: int = 0
+
+
+async def readable_events(
+    js: JetStreamContext, stream: str, first: int, last: int, tally: Tally
+) -> AsyncIterator[tuple[CloudEvent, EventData]]:
+    """The readable events among :func:`stream_messages`, counted in ``tally`` with those
+    skipped as unreadable (they are in the dead letters already, with their reason)."""
+    async for message in stream_messages(js, stream, first, last):
+        try:
+            envelope, data = parse_event(message.data)
+        except UnreadableEvent:
+            tally.skipped += 1
+            continue
+        tally.applied += 1
+        yield envelope, data
+
+
+@asynccontextmanager
+async def in_schema(engine: AsyncEngine, schema: str | None) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction whose unqualified tables are those of ``schema``."""
+    options = {"schema_translate_map": {None: schema}} if schema else {}
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(**options)
+        async with AsyncSession(connection) as session, session.begin():
+            yield session
+
+
+async def rebuild(
+    engine: AsyncEngine, nats_url: str, *, tables: Sequence[str],
+    consumers: Sequence[EventConsumer], replay: Replay,
+) -> RebuildReport:  # fmt: skip
+    """Rebuild ``tables`` from the streams of ``consumers`` (see the module's steps)."""
+    started = time.perf_counter()
+    async with engine.begin() as connection:
+        await connection.execute(text(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE"))
+        await connection.execute(text(f"DROP SCHEMA IF EXISTS {REPLACED} CASCADE"))
+        await connection.execute(text(f"CREATE SCHEMA {SHADOW}"))
+        for table in tables:
+            await connection.execute(
+                text(f"CREATE TABLE {SHADOW}.{table} (LIKE public.{table} INCLUDING ALL)")
+            )
+    client = await nats.connect(nats_url)
+    js = client.jetstream()
+
+    async def last_sequences() -> dict[str, int]:
+        return {c.stream: (await js.stream_info(c.stream)).state.last_seq for c in consumers}
+
+    events = skipped = 0
+    try:
+        replayed = await last_sequences()
+        for consumer in consumers:
+            done = await replay(engine, js, consumer, 1, replayed[consumer.stream], SHADOW)
+            events, skipped = events + done[0], skipped + done[1]
+        async with engine.begin() as connection:
+            await connection.execute(text(f"CREATE SCHEMA {REPLACED}"))
+            for table in tables:
+                await connection.execute(text(f"ALTER TABLE public.{table} SET SCHEMA {REPLACED}"))
+                await connection.execute(text(f"ALTER TABLE {SHADOW}.{table} SET SCHEMA public"))
+        latest = await last_sequences()
+        for consumer in consumers:
+            start = replayed[consumer.stream] + 1
+            done = await replay(engine, js, consumer, start, latest[consumer.stream], None)
+            events, skipped = events + done[0], skipped + done[1]
+        async with engine.begin() as connection:
+            await connection.execute(text(f"DROP SCHEMA {REPLACED} CASCADE"))
+            await connection.execute(text(f"DROP SCHEMA {SHADOW} CASCADE"))
+    finally:
+        await client.close()
+    return RebuildReport(events, skipped, time.perf_counter() - started)
+
+
+def run(
+    db_url: str, nats_url: str, rebuild: Callable[[AsyncEngine, str], Awaitable[RebuildReport]]
+) -> str:
+    """Run a service's rebuild on its database and broker (a command); what it did, in Dutch."""
+
+    async def go() -> RebuildReport:
+        engine = create_engine(db_url, pool_size=2)
+        try:
+            return await rebuild(engine, nats_url)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(go())
+    return (
+        f"{report.events} events opnieuw verwerkt in {report.seconds:.1f} s "
+        f"({report.events_per_second:.0f}/s); {report.skipped} onleesbaar (in de dead letters)."
+    )
