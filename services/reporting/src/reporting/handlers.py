@@ -19,8 +19,8 @@ from reporting import repository
 from reporting.domain.projection import CHANGES
 
 consumers = [
-    # One at a time, in stream order, as a rebuild replays.
-    EventConsumer.reading(producer, service="reporting", name=name, batch_size=1)
+    # In stream order (the default), as a rebuild replays.
+    EventConsumer.reading(producer, service="reporting", name=name)
     for name, producer in (("tour", "intake"), ("sessions", "scheduling"),
                            ("aftercare", "aftercare"))
 ]  # fmt: skip
