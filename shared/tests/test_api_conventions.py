@@ -3,17 +3,19 @@ API-Version, and a renamed query parameter still works under its old name for a 
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import pytest
 from fastapi import FastAPI, Query
 from fastapi.openapi.utils import get_openapi
 from fastapi.testclient import TestClient
+from ontour.web.api import EMAIL
 from ontour.web.middleware import harden
 from ontour.web.openapi import api_document
 from ontour.web.problems import install_problem_handlers
 from ontour.web.query_names import DEPRECATION_HEADERS, RenamedQueryParams
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 
 app = FastAPI()
 install_problem_handlers(app)
@@ -100,3 +102,15 @@ def test_the_document_is_relative_to_the_versioned_base_and_documents_400_and_pr
 def test_the_middleware_lets_the_lifespan_through():
     with TestClient(app) as started:  # a lifespan scope has no path
         assert started.get("/api/v1/items?per_pagina=3").json() == 3
+
+
+@pytest.mark.parametrize("blank", ["\u0085", "\u00a0", "\ufeff", "\u2028", "\x1c", " ", "\t"])
+def test_an_email_address_refuses_whitespace_in_every_regex_dialect(blank):
+    # Found by schemathesis: with "\s" the pattern meant other characters to Python (U+0085)
+    # than to the ECMAScript dialect of the OpenAPI document (U+FEFF).
+    email = TypeAdapter(Annotated[str, StringConstraints(pattern=EMAIL)])
+    assert email.validate_python("griffier@groningen.example")
+    with pytest.raises(ValidationError):
+        email.validate_python(f"grif{blank}fier@groningen.example")
+    assert re.search(EMAIL, f"grif{blank}fier@groningen.example") is None
+    assert "\\s" not in EMAIL

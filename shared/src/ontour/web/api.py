@@ -24,6 +24,13 @@ from ontour.web.problems import Problem
 MAX_PER_PAGE = 100
 # Printable text only: a NUL byte cannot even reach PostgreSQL, so it is invalid input (422).
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+# Not in an e-mail address: control characters (C0 and C1), "@" outside its place, and
+# whitespace, spelled out: "\s" means other characters to Python (U+0085, U+001C..U+001F)
+# than to the ECMAScript dialect of the OpenAPI document (U+FEFF), so the schema and the
+# check would disagree.
+_NOT_IN_EMAIL = r"[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+EMAIL = rf"^{_NOT_IN_EMAIL}+@{_NOT_IN_EMAIL}+\.{_NOT_IN_EMAIL}+$"
+PHONE = r"^\+?[0-9][0-9 ()-]{5,19}$"
 # A sign-in subject (a teamlid's id) in a path or query.
 SubjectId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE)]
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from ontour.web.api import PRINTABLE, SubjectId
+from ontour.web.api import EMAIL, PHONE, PRINTABLE, SubjectId
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from aftercare.domain.vocabulary import (
@@ -25,8 +25,6 @@ Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, p
 Code = Annotated[str, StringConstraints(pattern=r"^(GM\d{4}|PV\d{2})$")]
 Province = Annotated[str, StringConstraints(pattern=r"^PV\d{2}$")]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
-EMAIL = r"^[^\s@\x00-\x1f\x7f]+@[^\s@\x00-\x1f\x7f]+\.[^\s@\x00-\x1f\x7f]+$"
-PHONE = r"^\+?[0-9][0-9 ()-]{5,19}$"
 
 
 def moment_field(description: str) -> Any:

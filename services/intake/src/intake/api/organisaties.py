@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from ontour.contracts.intake import TourStatus
 from ontour.service import SessionsDep
 from ontour.web.api import (
+    PRINTABLE,
     CallerDep,
     Formaat,
     IfMatch,
@@ -46,7 +47,6 @@ router = APIRouter(prefix="/organisaties", tags=["organisaties"])
 
 # Printable text only: a NUL byte cannot even reach PostgreSQL, so refuse it (and other
 # control characters) as invalid input instead of failing on it.
-_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 
 EXPORT_COLUMNS = (
@@ -80,7 +80,7 @@ async def list_organisations(
         Query(
             min_length=1,
             max_length=100,
-            pattern=_PRINTABLE,
+            pattern=PRINTABLE,
             description="Zoek op (een deel van) de naam, ongeacht hoofdletters.",
         ),
     ] = None,

@@ -7,14 +7,13 @@ from datetime import date, datetime
 from typing import Any
 
 from ontour.contracts.intake import OrganisationCode, TourStatus
-from ontour.web.api import PaginaLinks
+from ontour.web.api import EMAIL, PHONE, PRINTABLE, PaginaLinks
 from pydantic import MISSING, BaseModel, ConfigDict, Field, create_model
 
 from intake.domain.register import OrganisationKind
 from intake.domain.voorgesprek import VoorgesprekContent
 
 # Printable text only (no NUL or other control characters: PostgreSQL and logs choke on them).
-_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 
 class VervolgactieIn(BaseModel):
@@ -25,11 +24,11 @@ class VervolgactieIn(BaseModel):
     description: str = Field(
         min_length=1,
         max_length=500,
-        pattern=_PRINTABLE,
+        pattern=PRINTABLE,
         description="Wat er moet gebeuren (zonder persoonsgegevens).",
     )
     owner: str = Field(
-        min_length=1, max_length=100, pattern=_PRINTABLE, description="Wie het doet (teamlid-id)."
+        min_length=1, max_length=100, pattern=PRINTABLE, description="Wie het doet (teamlid-id)."
     )
     due_on: date | None = Field(default=None, description="Uiterlijk op deze datum.")
 
@@ -130,10 +129,10 @@ class VervolgactieWijziging(BaseModel):
     # What and who cannot be emptied (MISSING: left out means unchanged, null is refused);
     # a due date can (null removes it).
     description: str | MISSING = Field(
-        default=MISSING, min_length=1, max_length=500, pattern=_PRINTABLE, description="Wat."
+        default=MISSING, min_length=1, max_length=500, pattern=PRINTABLE, description="Wat."
     )
     owner: str | MISSING = Field(
-        default=MISSING, min_length=1, max_length=100, pattern=_PRINTABLE, description="Wie."
+        default=MISSING, min_length=1, max_length=100, pattern=PRINTABLE, description="Wie."
     )
     due_on: date | None = Field(default=None, description="Uiterlijk op deze datum.")
     done: bool | None = Field(default=None, description="Afgerond (true) of weer open (false).")
@@ -201,7 +200,7 @@ class PublicatieWijziging(BaseModel):
         default=None,
         min_length=1,
         max_length=200,
-        pattern=_PRINTABLE,
+        pattern=PRINTABLE,
         description="Korte toelichting voor de tijdlijn, bijvoorbeeld 'op verzoek van de "
         "griffie' (geen persoonsgegevens).",
     )
@@ -271,22 +270,18 @@ class OrganisatieLijst(BaseModel):
     links: PaginaLinks = Field(description="Links om door de pagina's te bladeren.")
 
 
-EMAIL = r"^[^\s@\x00-\x1f\x7f]+@[^\s@\x00-\x1f\x7f]+\.[^\s@\x00-\x1f\x7f]+$"
-PHONE = r"^\+?[0-9][0-9 ()-]{5,19}$"
-
-
 class ContactCreate(BaseModel):
     """Een contactpersoon bij een organisatie (persoonsgegevens: versleuteld opgeslagen)."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(
-        min_length=1, max_length=200, pattern=_PRINTABLE, description="Naam van de persoon."
+        min_length=1, max_length=200, pattern=PRINTABLE, description="Naam van de persoon."
     )
     function: str = Field(
         min_length=1,
         max_length=100,
-        pattern=_PRINTABLE,
+        pattern=PRINTABLE,
         description="Functie, bijvoorbeeld griffier of burgemeester.",
     )
     email: str | None = Field(

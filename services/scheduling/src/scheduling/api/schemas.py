@@ -9,12 +9,12 @@ from typing import Annotated, Any
 
 from ontour.contracts.scheduling import VervolgWens
 from ontour.contracts.types import LocalTime
+from ontour.web.api import PRINTABLE
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from scheduling.domain.model import Background
 
-_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WEEKDAY = r"^(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)$"
 CODE = r"^(GM\d{4}|PV\d{2})$"
@@ -32,12 +32,12 @@ class TeamlidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(
-        min_length=1, max_length=100, pattern=_PRINTABLE, description="Aanmeld-id (subject)."
+        min_length=1, max_length=100, pattern=PRINTABLE, description="Aanmeld-id (subject)."
     )
-    name: str = Field(min_length=1, max_length=100, pattern=_PRINTABLE, description="Naam.")
+    name: str = Field(min_length=1, max_length=100, pattern=PRINTABLE, description="Naam.")
     background: Background = Field(description="Achtergrond: oud-burgemeester, ...")
     gender: str | None = Field(
-        default=None, max_length=40, pattern=_PRINTABLE, description="Gender (zelf omschreven)."
+        default=None, max_length=40, pattern=PRINTABLE, description="Gender (zelf omschreven)."
     )
     home_lat: float = Field(ge=50.5, le=53.7, description="Woonplaats: breedtegraad.")
     home_lon: float = Field(ge=3.2, le=7.3, description="Woonplaats: lengtegraad.")
@@ -184,13 +184,13 @@ class SessieWijziging(BaseModel):
 
     on: date | None = Field(default=None, description="Nieuwe datum.")
     members: (
-        list[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_PRINTABLE)]]
+        list[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE)]]
         | None
     ) = Field(default=None, max_length=6, description="Nieuw team (teamlid-ids).")
     starts_at: LocalTime | None = Field(default=None, description="Begintijd.")
     ends_at: LocalTime | None = Field(default=None, description="Eindtijd.")
     location: str | None = Field(
-        default=None, max_length=200, pattern=_PRINTABLE, description="Locatie."
+        default=None, max_length=200, pattern=PRINTABLE, description="Locatie."
     )
     version: int | None = Field(default=None, description="Versie (of If-Match).")
 
