@@ -146,8 +146,22 @@ async def wait_caught_up(
             )
         ).scalars()
         event_ids = list(ids)
-    for event_id in event_ids:
-        await wait_processed(consumer, event_id, sessions=sessions, timeout=timeout)
+
+    async def all_in_inbox() -> bool:
+        async with sessions() as session:
+            found = await session.execute(
+                text(
+                    "SELECT count(*) FROM inbox WHERE consumer = :consumer AND event_id = ANY(:ids)"
+                ),
+                {"consumer": consumer.durable, "ids": event_ids},
+            )
+            return int(found.scalar_one()) == len(event_ids)
+
+    await _until(
+        all_in_inbox,
+        timeout,
+        f"{consumer.durable} did not process the {len(event_ids)} events announced",
+    )
     return len(event_ids)
 
 
