@@ -142,3 +142,17 @@ async def held_count(stats) -> int:
     """Held voorgesprekken in reporting's read model (the exact number: the published one
     says "<5" for small counts, by design)."""
     return int(await scalar(stats, "SELECT count(*) FROM rm_voorgesprek WHERE status = 'gehouden'"))
+
+
+async def reporting_caught_up(api, stats) -> None:
+    """Wait until reporting's tour consumer processed every event intake announced so far
+    (its inbox, over the real broker), instead of polling reporting's read model."""
+    from ontour.contracts.intake import VoorgesprekGehouden
+    from ontour.testing.delivery import consumer_for, wait_caught_up
+    from reporting.app import service as reporting
+
+    await wait_caught_up(
+        consumer_for(reporting.consumers, VoorgesprekGehouden),
+        producer=api.app.state.runtime.sessions,
+        sessions=stats.app.state.runtime.sessions,
+    )

@@ -10,7 +10,7 @@ from ontour.contracts.intake import VoorgesprekGehouden
 from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.streams import stream_for
-from ontour.testing.plugin import eventually
+from ontour.testing.delivery import wait_processed
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -54,7 +54,9 @@ async def test_dead_letters_list_and_redrive(nats_url, db_url):
             ]
             return rows[0] if rows else None
 
-        row = await eventually(listed)
+        await wait_processed(consumer, 1, nats_url=nats_url)  # parked, then terminated
+        row = await listed()
+        assert row, "the parked message is listed"
         assert row.endswith("handler failed 1 times: ValueError")
         sequence = row.split()[0]
         state["broken"] = False

@@ -11,7 +11,7 @@ from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.deadletters import list_dead_letters, redrive
 from ontour.messaging.streams import stream_for
-from ontour.testing.plugin import eventually
+from ontour.testing.delivery import wait_processed
 
 
 def make_consumer(name: str, handler=record_applied, max_attempts: int = 3) -> EventConsumer:
@@ -45,7 +45,8 @@ async def test_the_same_event_delivered_twice_has_one_effect(nats_url, db_url):
         await publish_event(nats_url, event, msg_id="second")
         other = CloudEvent.wrap(held("GM0034"))
         await publish_event(nats_url, other)
-        await eventually(lambda: _equals(harness.applied_count, 2))
+        await wait_processed(harness.consumer, 3, nats_url=nats_url)
+        assert await harness.applied_count() == 2
         nc = await nats.connect(nats_url)
         info = await nc.jetstream().consumer_info(stream_for("intake"), "test-twice")
         await nc.close()
@@ -68,8 +69,10 @@ async def test_a_handler_that_always_fails_is_parked_and_later_events_still_flow
         await publish_event(nats_url, poison)
         for code in ("GM0014", "GM0034", "GM0037"):
             await publish_event(nats_url, CloudEvent.wrap(held(code)))
-        await eventually(lambda: _equals(harness.applied_count, 3))
-        letters = await eventually(lambda: dead_letters(nats_url, "test-poison"))
+        # Acked or parked, all four (a message is terminated once its dead letter is stored).
+        await wait_processed(harness.consumer, 4, nats_url=nats_url)
+        assert await harness.applied_count() == 3
+        letters = await dead_letters(nats_url, "test-poison")
         assert attempts[str(poison.id)] == 3  # max_attempts, then parked
         assert len(letters) == 1
         assert letters[0].reason == "handler failed 3 times: RuntimeError"
@@ -92,8 +95,10 @@ async def test_malformed_json_and_an_unknown_version_are_parked_with_a_reason(na
         )
         await publish_event(nats_url, CloudEvent.wrap(held()))
 
-        await eventually(lambda: _equals(harness.applied_count, 1))
-        letters = await eventually(lambda: _at_least(dead_letters(nats_url, "test-unreadable"), 3))
+        await wait_processed(harness.consumer, 4, nats_url=nats_url)
+        assert await harness.applied_count() == 1
+        letters = await dead_letters(nats_url, "test-unreadable")
+        assert len(letters) >= 3
         reasons = sorted(letter.reason for letter in letters)
         assert reasons[0] == "malformed JSON: JSONDecodeError"
         assert (
@@ -116,19 +121,12 @@ async def test_a_redriven_dead_letter_is_processed_once_the_cause_is_fixed(nats_
 
     async with consumer_on(nats_url, db_url, make_consumer("redrive", sometimes_broken)) as harness:
         await publish_event(nats_url, CloudEvent.wrap(held()))
-        [letter] = await eventually(lambda: dead_letters(nats_url, "test-redrive"))
+        await wait_processed(harness.consumer, 1, nats_url=nats_url)
+        [letter] = await dead_letters(nats_url, "test-redrive")
         broken["yes"] = False
         nc = await nats.connect(nats_url)
         await redrive(nc.jetstream(), letter.sequence)
         await nc.close()
-        await eventually(lambda: _equals(harness.applied_count, 1))
+        await wait_processed(harness.consumer, 2, nats_url=nats_url)  # the redriven copy
+        assert await harness.applied_count() == 1
         assert await dead_letters(nats_url, "test-redrive") == []
-
-
-async def _equals(count, expected: int) -> bool:
-    return await count() == expected
-
-
-async def _at_least(letters_coroutine, n: int):
-    letters = await letters_coroutine
-    return letters if len(letters) >= n else None

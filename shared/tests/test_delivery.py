@@ -16,7 +16,13 @@ from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer, Verdict
 from ontour.messaging.outbox import OutboxMessage, enqueue
 from ontour.messaging.streams import stream_for
-from ontour.testing.delivery import Sessions, deliver, subject_matches, wait_processed
+from ontour.testing.delivery import (
+    Sessions,
+    deliver,
+    subject_matches,
+    wait_caught_up,
+    wait_processed,
+)
 from sqlalchemy import text
 
 
@@ -157,3 +163,17 @@ async def test_wait_processed_waits_for_the_ack_floor_of_a_stream_sequence(nats_
         assert info.num_pending == 0 and info.num_ack_pending == 0
         with pytest.raises(AssertionError, match="did not ack up to stream sequence 4"):
             await wait_processed(harness.consumer, 4, nats_url=nats_url, timeout=0.2)
+
+
+async def test_wait_caught_up_waits_for_every_event_the_producer_announced(sessions):
+    async with sessions() as session, session.begin():
+        await session.run_sync(lambda sync: OutboxMessage.__table__.create(sync.connection()))
+        announced = [await enqueue(session, held(code)) for code in ("GM0014", "GM0034")]
+    consumer = make_consumer("caught")
+    for event in announced:
+        await deliver(consumer, event, sessions)
+    assert await wait_caught_up(consumer, producer=sessions, sessions=sessions) == 2
+    async with sessions() as session, session.begin():
+        await enqueue(session, held("GM0037"))  # announced, never delivered
+    with pytest.raises(AssertionError, match="did not process the 3 events announced"):
+        await wait_caught_up(consumer, producer=sessions, sessions=sessions, timeout=0.2)

@@ -6,12 +6,12 @@ import asyncio
 
 import nats
 import pytest
-from backbone_support import VOORGESPREK, held_count, intake_and_reporting
+from backbone_support import VOORGESPREK, held_count, intake_and_reporting, reporting_caught_up
 from faststream.nats import NatsBroker
 from intake.app import service as intake
 from ontour.messaging.outbox import OutboxRelay
 from ontour.messaging.streams import stream_for
-from ontour.testing.plugin import eventually, running_service
+from ontour.testing.plugin import running_service
 from sqlalchemy import text
 
 
@@ -87,7 +87,8 @@ async def test_a_relay_killed_between_publish_and_mark_loses_nothing_and_applies
         assert await unsent(engine) == 0
         assert await stream_messages(nats_url) == before + 1  # JetStream dropped the re-publish
 
-        await eventually(lambda: _is(held_count(stats), 2))  # settling + this one
+        await reporting_caught_up(api, stats)
+        assert await held_count(stats) == 2  # settling + this one
         await asyncio.sleep(0.3)
         assert await held_count(stats) == 2
 
@@ -126,7 +127,8 @@ async def test_a_broker_restart_mid_flow_loses_nothing(nats_server, database_url
     ) as (api, stats):
         for _ in range(5):
             await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
-        await eventually(lambda: _is(held_count(stats), 5))
+        await reporting_caught_up(api, stats)
+        assert await held_count(stats) == 5
 
         nats_server.stop()
         for _ in range(5):  # accepted while the broker is away: they wait in the outbox
@@ -134,9 +136,6 @@ async def test_a_broker_restart_mid_flow_loses_nothing(nats_server, database_url
             assert response.status_code == 201
         nats_server.start()
 
-        await eventually(lambda: _is(held_count(stats), 10), timeout=30)
+        await reporting_caught_up(api, stats)
+        assert await held_count(stats) == 10
         assert await unsent(api.app.state.runtime.engine) == 0
-
-
-async def _is(value_coroutine, expected) -> bool:
-    return await value_coroutine == expected

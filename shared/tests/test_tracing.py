@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backbone_support import held_count, intake_and_reporting
+from backbone_support import held_count, intake_and_reporting, reporting_caught_up
 from ontour.testing.plugin import eventually
 from opentelemetry.trace import SpanKind
 
@@ -23,10 +23,8 @@ async def test_one_trace_from_the_request_to_the_consumer(
         )
         assert response.status_code == 201
 
-        async def consumed():
-            return await held_count(stats) == 1
-
-        await eventually(consumed)
+        await reporting_caught_up(api, stats)
+        assert await held_count(stats) == 1
 
         def spans_of_kind(kind):
             return [

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from backbone_support import VOORGESPREK, held_count, intake_and_reporting
-from ontour.testing.plugin import eventually
+from backbone_support import VOORGESPREK, held_count, intake_and_reporting, reporting_caught_up
 
 
 async def test_a_held_voorgesprek_is_counted_by_reporting(nats_url, database_url, idp_url, bearer):
@@ -15,9 +14,7 @@ async def test_a_held_voorgesprek_is_counted_by_reporting(nats_url, database_url
         assert created.status_code == 201, created.text
         assert created.headers["location"].endswith(created.json()["id"])
 
-        async def counted():
-            return await held_count(stats) == 1
-
-        await eventually(counted)
+        await reporting_caught_up(api, stats)
+        assert await held_count(stats) == 1
         fetched = await api.get(created.headers["location"])
         assert fetched.json()["organisation_code"] == "GM0014"

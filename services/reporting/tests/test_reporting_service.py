@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import nats
-import pytest
 from ontour.contracts.aftercare import NazorgAangevraagd, NazorgGematcht, NazorgGewist
 from ontour.contracts.intake import (
     OrganisatieGeregistreerd,
@@ -26,30 +25,22 @@ from ontour.contracts.intake import (
 from ontour.contracts.scheduling import SessieGehouden, SessieGepland, SessieVerplaatst
 from ontour.events import CloudEvent, EventData
 from ontour.i18n import untranslated_messages
-from ontour.testing.plugin import eventually, running_service, scalar, scrape_metrics
+from ontour.messaging.consumer import Verdict
+from ontour.testing.delivery import consumer_for, wait_processed
+from ontour.testing.plugin import scalar, scrape_metrics
 from openpyxl import load_workbook
 from prometheus_client.parser import text_string_to_metric_families
 from pypdf import PdfReader
 from reporting import pages
 from reporting.app import service as reporting
 from reporting.rebuild import rebuild
+from reporting_support import project
 from sqlalchemy import text
 
 API = "/reporting/api/v1"
+tour_consumer = consumer_for(reporting.consumers, VoorgesprekGehouden)
 ORGANISATIONS = [("GM0344", "Utrecht", "PV26"), ("GM0014", "Groningen", "PV20"),
                  ("PV26", "Utrecht", "PV26"), ("PV20", "Groningen", "PV20")]  # fmt: skip
-
-
-@pytest.fixture
-async def api(nats_url, database_url, idp_url, bearer):
-    async with running_service(
-        reporting,
-        nats_url=nats_url,
-        database_url=database_url("reporting"),
-        idp_url=idp_url,
-        headers=bearer("ministerie"),
-    ) as client:
-        yield client
 
 
 async def publish(nats_url: str, *events: EventData, event_id: uuid.UUID | None = None) -> None:
@@ -59,10 +50,20 @@ async def publish(nats_url: str, *events: EventData, event_id: uuid.UUID | None 
         envelope = CloudEvent.wrap(data, event_id=event_id)
         await js.publish(
             data.nats_subject(),
-            envelope.model_dump_json().encode(),
+            envelope.encode(),
             headers={"Nats-Msg-Id": str(envelope.id)},
         )
     await nc.close()
+
+
+async def caught_up(nats_url: str) -> None:
+    """Every message of every stream reporting reads acked (or parked) by its consumer."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    last = [(c, (await js.stream_info(c.stream)).state.last_seq) for c in reporting.consumers]
+    await nc.close()
+    for consumer, sequence in last:
+        await wait_processed(consumer, sequence, nats_url=nats_url)
 
 
 def register() -> list[EventData]:
@@ -88,18 +89,15 @@ def cell(figures: dict, name: str, label: str, column: int = 1) -> dict:
 
 
 async def processed(api, count: int) -> None:
-    async def done():
-        n = await scalar(api, "SELECT count(*) FROM rm_voorgesprek")
-        return n >= count
-
-    await eventually(done)
+    """At least ``count`` voorgesprekken in the read model (the events were delivered)."""
+    assert await scalar(api, "SELECT count(*) FROM rm_voorgesprek") >= count
 
 
-async def test_tour_figures_are_exact_by_month_and_province(api, nats_url):
-    await publish(nats_url, *register())
+async def test_tour_figures_are_exact_by_month_and_province(api):
+    await project(api, *register())
     march = [held("GM0344", date(2025, 3, d), themes=[Thema.NAZORG]) for d in range(1, 8)]
     april = [held("GM0014", date(2025, 4, 2)), held("GM0014", date(2025, 4, 9))]
-    await publish(nats_url, *march, *april)
+    await project(api, *march, *april)
     await processed(api, 9)
 
     figures = (await api.get(f"{API}/tour")).json()
@@ -127,19 +125,15 @@ async def test_tour_figures_are_exact_by_month_and_province(api, nats_url):
     assert 'class="ot-kpi"' in page.text  # key figures first
 
 
-async def test_an_organisation_that_asked_not_to_be_named_counts_only_nationally(api, nats_url):
-    await publish(nats_url, *register())
-    await publish(nats_url, OrganisatieGewijzigd(
+async def test_an_organisation_that_asked_not_to_be_named_counts_only_nationally(api):
+    await project(api, *register())
+    await project(api, OrganisatieGewijzigd(
         organisation_code="GM0014", changed_fields=["not_published"], valid_until=None,
         successor_code=None, not_published=True,
     ))  # fmt: skip
-    await publish(nats_url, held("GM0014", date(2025, 4, 2)), held("GM0344", date(2025, 4, 3)))
+    await project(api, held("GM0014", date(2025, 4, 2)), held("GM0344", date(2025, 4, 3)))
     await processed(api, 2)
-
-    async def flagged():
-        return await scalar(api, "SELECT not_published FROM rm_organisation WHERE code='GM0014'")
-
-    await eventually(flagged)
+    assert await scalar(api, "SELECT not_published FROM rm_organisation WHERE code='GM0014'")
     figures = (await api.get(f"{API}/tour")).json()
     assert cell(figures, "kerncijfers", "voorgesprekken gehouden")["waarde"] == 2  # national
     per_province = {
@@ -160,23 +154,20 @@ def table(figures: dict, name: str) -> dict:
     return found
 
 
-async def test_a_correction_replaces_and_a_late_old_revision_changes_nothing(api, nats_url):
-    await publish(nats_url, *register())
+async def test_a_correction_replaces_and_a_late_old_revision_changes_nothing(api):
+    await project(api, *register())
     voorgesprek_id = uuid.uuid4()
     first = held("GM0344", date(2025, 3, 1), 1, voorgesprek_id=voorgesprek_id)
     corrected = held("GM0344", date(2025, 3, 2), 2, voorgesprek_id=voorgesprek_id,
                      session_wish=SessieWens.JA)  # fmt: skip
     duplicate_id = uuid.uuid4()
-    await publish(nats_url, corrected)
-    await publish(nats_url, first)  # arrives late
-    await publish(nats_url, held("GM0014", date(2025, 3, 3)), event_id=duplicate_id)
-    await publish(nats_url, held("GM0014", date(2025, 3, 3)), event_id=duplicate_id)  # again
+    await project(api, corrected)
+    await project(api, first)  # arrives late
+    duplicate = CloudEvent.wrap(held("GM0014", date(2025, 3, 3)), event_id=duplicate_id)
+    await project(api, duplicate)
+    await project(api, duplicate, verdict=Verdict.DUPLICATE)  # again: no second effect
     await processed(api, 2)
-
-    async def settled():
-        return await scalar(api, "SELECT count(*) FROM inbox") >= 5
-
-    await eventually(settled)
+    assert await scalar(api, "SELECT count(*) FROM inbox") >= 5
     assert await scalar(api, "SELECT count(*) FROM rm_voorgesprek") == 2
     assert str(await scalar(
         api, f"SELECT held_on FROM rm_voorgesprek WHERE id = '{voorgesprek_id}'"
@@ -189,7 +180,7 @@ async def coordinator_releases(api, bearer) -> list[dict]:
     return response.json()
 
 
-async def test_aftercare_figures_exist_only_as_frozen_releases(api, nats_url, bearer):
+async def test_aftercare_figures_exist_only_as_frozen_releases(api, bearer):
     """The ministry's old view moved with every request (total 14 → 15 and a new row for a
     King's Commissioner). Now nothing moves before the next release."""
     day = datetime(2026, 5, 4, 10, tzinfo=UTC)  # in 2026-K2, released since mid-July
@@ -204,12 +195,8 @@ async def test_aftercare_figures_exist_only_as_frozen_releases(api, nats_url, be
     ]
     matched = [NazorgGematcht(case_id=c.case_id, at=c.at + timedelta(days=1),
                               statistics_consent=True) for c in consented]  # fmt: skip
-    await publish(nats_url, *consented, *not_consented, *matched)
-
-    async def all_in():
-        return await scalar(api, "SELECT count(*) FROM rm_case WHERE matched_on IS NOT NULL") == 6
-
-    await eventually(all_in)
+    await project(api, *consented, *not_consented, *matched)
+    assert await scalar(api, "SELECT count(*) FROM rm_case WHERE matched_on IS NOT NULL") == 6
     assert await scalar(api, "SELECT count(*) FROM rm_case") == 6  # no consent: not kept
     # Nothing moved for whoever watches the tour: aftercare events move no freshness stamp.
     assert (await api.get(f"{API}/tour")).json()["bijgewerkt_tot"] is None
@@ -242,12 +229,8 @@ async def test_aftercare_figures_exist_only_as_frozen_releases(api, nats_url, be
     late = NazorgAangevraagd(case_id=uuid.uuid4(), at=day, statistics_consent=True,
                              role_category="commissaris van de Koning",
                              incident_categories=["online intimidatie"])  # fmt: skip
-    await publish(nats_url, late)
-
-    async def late_in():
-        return await scalar(api, "SELECT count(*) FROM rm_case") == 7
-
-    await eventually(late_in)
+    await project(api, late)
+    assert await scalar(api, "SELECT count(*) FROM rm_case") == 7
     assert (await api.get(f"{API}/nazorg/vrijgaven/2026-K2")).json() == first_read
     assert (await api.get(f"{API}/tour")).json()["bijgewerkt_tot"] is None
 
@@ -275,21 +258,17 @@ async def test_aftercare_figures_exist_only_as_frozen_releases(api, nats_url, be
     assert "2e kwartaal 2026" in page.text and "&lt;5" in page.text
 
 
-async def test_held_sessions_with_scores(api, nats_url):
+async def test_held_sessions_with_scores(api):
     before = await scrape_metrics(api)  # the registry lives as long as the process
-    await publish(nats_url, *register())
+    await project(api, *register())
     sessions = [
         SessieGehouden(session_id=uuid.uuid4(), request_id=uuid.uuid4(), organisation_code="GM0344",
                        revision=3, held_on=date(2025, 10, d), participants=20 + d,
                        evaluation_score=6 + d % 4, team_size=2)
         for d in range(1, 6)
     ]  # fmt: skip
-    await publish(nats_url, *sessions)
-
-    async def all_in():
-        return await scalar(api, "SELECT count(*) FROM rm_session") == 5
-
-    await eventually(all_in)
+    await project(api, *sessions)
+    assert await scalar(api, "SELECT count(*) FROM rm_session") == 5
     figures = (await api.get(f"{API}/tour")).json()
     assert cell(figures, "kerncijfers", "sessies gehouden")["waarde"] == 5
     assert cell(figures, "kerncijfers", "deelnemers aan sessies")["waarde"] == 115
@@ -317,13 +296,11 @@ def metric(response, name: str, missing: float | None = None, **labels: str) -> 
 
 async def test_an_unreadable_event_is_dead_lettered_and_the_figures_say_so(api, nats_url):
     nc = await nats.connect(nats_url)
-    await nc.jetstream().publish("ontour.intake.voorgesprek.gehouden.v1", b"{not json")
+    ack = await nc.jetstream().publish("ontour.intake.voorgesprek.gehouden.v1", b"{not json")
     await nc.close()
-
-    async def flagged():
-        return (await api.get(f"{API}/tour")).json()["onvolledig"]
-
-    await eventually(flagged)
+    # Parked (the dead letter stored) before the original is terminated: then acked.
+    await wait_processed(tour_consumer, ack.seq, nats_url=nats_url)
+    assert (await api.get(f"{API}/tour")).json()["onvolledig"]
     page = await api.get("/reporting/", headers={"Accept": "text/html"})
     assert "Deze cijfers zijn mogelijk onvolledig" in page.text
     assert metric(await scrape_metrics(api), "ontour_reporting_dead_letters") == 1
@@ -341,8 +318,8 @@ async def test_a_period_ending_before_it_starts_is_refused_in_dutch(api):
     assert unknown.json()["invalidParams"][0]["name"] == "provincie"
 
 
-async def test_exports_and_the_dashboard_show_the_same_published_cells(api, nats_url):
-    await publish(nats_url, *register(), held("GM0344", date(2025, 3, 1)))
+async def test_exports_and_the_dashboard_show_the_same_published_cells(api):
+    await project(api, *register(), held("GM0344", date(2025, 3, 1)))
     await processed(api, 1)
     as_csv = await api.get(f"{API}/tabellen/kerncijfers", params={"formaat": "csv"})
     lines = as_csv.content.decode("utf-8-sig").splitlines()
@@ -360,10 +337,10 @@ def test_every_text_of_the_dashboard_has_dutch():
     assert not missing, missing
 
 
-async def test_the_quarterly_report_is_a_pdf_with_the_published_figures(api, nats_url, bearer):
-    await publish(nats_url, *register())
-    await publish(nats_url, *[held("GM0344", date(2025, 8, d)) for d in range(1, 9)])
-    await publish(nats_url, held("GM0014", date(2025, 9, 3)))
+async def test_the_quarterly_report_is_a_pdf_with_the_published_figures(api, bearer):
+    await project(api, *register())
+    await project(api, *[held("GM0344", date(2025, 8, d)) for d in range(1, 9)])
+    await project(api, held("GM0014", date(2025, 9, 3)))
     await processed(api, 9)
     response = await api.get(f"{API}/kwartaalrapportage", params={"kwartaal": "2025-K3"})
     assert response.status_code == 200
@@ -423,12 +400,10 @@ async def test_a_rebuild_gives_exactly_the_live_numbers(api, nats_url, database_
     nc = await nats.connect(nats_url)
     await nc.jetstream().publish("ontour.intake.voorgesprek.gehouden.v1", b"{kapot")
     await nc.close()
+    await caught_up(nats_url)
     await processed(api, 9)
-
-    async def settled():  # every readable event processed by the live projection
-        return await scalar(api, "SELECT count(*) FROM inbox") == 21
-
-    await eventually(settled)
+    # every readable event processed by the live projection
+    assert await scalar(api, "SELECT count(*) FROM inbox") == 21
     live_tables = await read_models(api)
     live_tour = (await api.get(f"{API}/tour")).json()
     live_cases = await scalar(api, "SELECT count(*) FROM rm_case")
@@ -441,6 +416,7 @@ async def test_a_rebuild_gives_exactly_the_live_numbers(api, nats_url, database_
     assert await scalar(api, "SELECT count(*) FROM rm_case") == live_cases == 1
     # The live projection goes on writing into the new tables after the swap.
     await publish(nats_url, held("GM0344", date(2025, 5, 1)))
+    await caught_up(nats_url)
     await processed(api, 10)
 
 
@@ -457,19 +433,15 @@ async def ontour(api, *args: str) -> tuple[int, str]:
     return process.returncode or 0, output.decode()
 
 
-async def test_the_release_and_audit_commands(api, nats_url):
+async def test_the_release_and_audit_commands(api):
     day = datetime(2025, 2, 3, 10, tzinfo=UTC)
-    await publish(nats_url, *[
+    await project(api, *[
         NazorgAangevraagd(case_id=uuid.uuid4(), at=day + timedelta(days=d), statistics_consent=True,
                           role_category="wethouder" if d % 3 else "raadslid",
                           incident_categories=["bedreiging"])
         for d in range(9)
     ])  # fmt: skip
-
-    async def all_in():
-        return await scalar(api, "SELECT count(*) FROM rm_case") == 9
-
-    await eventually(all_in)
+    assert await scalar(api, "SELECT count(*) FROM rm_case") == 9
     code, output = await ontour(api, "reporting", "release", "2025-K1", "--proefrun")
     assert code == 0 and "2025-K1: proefrun" in output and "wethouder: " in output
     assert await scalar(api, "SELECT count(*) FROM rm_release") == 0
@@ -514,23 +486,19 @@ async def test_a_quarter_that_cannot_be_protected_is_refused_not_published(
     assert ("2025-K2", "vrijgegeven") in [(o["kwartaal"], o["uitkomst"]) for o in again]
 
 
-async def test_after_erasure_the_statistics_record_holds_months_only(api, nats_url):
+async def test_after_erasure_the_statistics_record_holds_months_only(api):
     """What reporting keeps of an erased case: categories consented to, months and lead times
     in days — no day, no moment (a dump of the table shows none)."""
     case_id, at = uuid.uuid4(), datetime(2026, 5, 13, 14, 27, tzinfo=UTC)
     base = {"case_id": case_id, "statistics_consent": True, "role_category": "wethouder",
             "incident_categories": ["doxing"]}  # fmt: skip
-    await publish(
-        nats_url,
+    await project(
+        api,
         NazorgAangevraagd(at=at, **base),
         NazorgGematcht(at=at + timedelta(days=2), **base),
         NazorgGewist(at=at + timedelta(days=400), **base),
     )
-
-    async def erased():
-        return await scalar(api, f"SELECT bool_or(erased) FROM rm_case WHERE id = '{case_id}'")
-
-    await eventually(erased)
+    assert await scalar(api, f"SELECT bool_or(erased) FROM rm_case WHERE id = '{case_id}'")
     async with api.app.state.runtime.sessions() as session:
         dump = str((await session.execute(text("SELECT * FROM rm_case"))).all())
     assert "2026, 5, 1)" in dump and "13" not in dump.replace(str(case_id), "")

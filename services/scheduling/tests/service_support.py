@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from ontour.testing.delivery import wait_caught_up
 from ontour.testing.plugin import eventually
+from scheduling import handlers as scheduling_handlers
 
 API = "/scheduling/api/v1"
 START = date.today() + timedelta(days=14)
@@ -32,12 +34,18 @@ def held(code: str, **wish) -> dict:
     }
 
 
-async def requests_arrived(api, count: int) -> list[dict]:
-    async def arrived():
-        listed = (await api.get(f"{API}/verzoeken")).json()
-        return listed if len(listed) >= count else None
-
-    return await eventually(arrived)
+async def requests_arrived(services, count: int) -> list[dict]:
+    """The session requests, once scheduling processed every event intake has announced
+    (waiting on scheduling's inbox, over the real broker)."""
+    intake_api, api = services
+    await wait_caught_up(
+        scheduling_handlers.requests,
+        producer=intake_api.app.state.runtime.sessions,
+        sessions=api.app.state.runtime.sessions,
+    )
+    listed = (await api.get(f"{API}/verzoeken")).json()
+    assert len(listed) >= count, listed
+    return listed
 
 
 async def finished_run(api, run: dict) -> dict:
@@ -57,7 +65,7 @@ async def planned_and_adopted(services) -> tuple[list[dict], dict]:
         "/intake/api/v1/voorgesprekken",
         json=held("GM0014", attention_online_intimidation_women=True, avoid_weekdays=["maandag"]),
     )
-    await requests_arrived(api, 2)
+    await requests_arrived(services, 2)
     started = await api.post(f"{API}/planningen", json={"time_limit_seconds": 5})
     assert started.status_code == 202, started.text
     assert started.headers["Location"].endswith(started.json()["id"])

@@ -12,8 +12,10 @@ from datetime import date, timedelta
 
 import nats
 from icalendar import Calendar
+from intake import handlers as intake_handlers
 from ontour.events import CloudEvent
-from ontour.testing.plugin import events_on_bus, eventually, scalar
+from ontour.testing.delivery import wait_caught_up
+from ontour.testing.plugin import events_on_bus, scalar
 from service_support import (
     API,
     PERIOD,
@@ -30,7 +32,7 @@ async def test_requests_arrive_from_intake_with_their_organisation(services):
     created = await intake_api.post(
         "/intake/api/v1/voorgesprekken", json=held("GM0344", college_takes_part=True)
     )
-    [request] = await requests_arrived(api, 1)
+    [request] = await requests_arrived(services, 1)
     assert request["id"] == created.json()["id"]
     assert request["organisation_name"] == "Utrecht"
     assert request["preferred_periods"] == [PERIOD]
@@ -47,11 +49,8 @@ async def test_an_older_revision_arriving_late_changes_nothing(services, nats_ur
         headers={"If-Match": '"1"'},
     )
 
-    async def revised():
-        rows = (await api.get(f"{API}/verzoeken")).json()
-        return rows and rows[0]["college_takes_part"]
-
-    await eventually(revised)
+    rows = await requests_arrived(services, 1)
+    assert rows[0]["college_takes_part"]
     # Replay revision 1 under a new event id: the inbox lets it through, the revision doesn't.
     [first, *_] = await events_on_bus(nats_url, "ontour.intake.sessieverzoek.ingediend.v1", 2)
     replay = CloudEvent.model_validate({**first, "id": "00000000-0000-4000-8000-000000000001"})
@@ -263,10 +262,12 @@ async def test_intake_follows_the_session_in_the_tour_status(services):
     organisation = "/intake/api/v1/organisaties/GM0344"
 
     async def status_is(expected: str):
-        async def check():
-            return (await intake_api.get(organisation)).json()["tour_status"] == expected
-
-        await eventually(check)
+        await wait_caught_up(
+            intake_handlers.sessions,
+            producer=api.app.state.runtime.sessions,
+            sessions=intake_api.app.state.runtime.sessions,
+        )
+        assert (await intake_api.get(organisation)).json()["tour_status"] == expected
 
     await status_is("sessie gewenst")
     await api.post(f"{API}/sessies/{session['id']}/bevestiging", headers={"If-Match": '"1"'})
@@ -285,7 +286,7 @@ async def test_only_one_planner_run_at_a_time_even_when_started_together(service
     for member in TEAM:
         assert (await api.post(f"{API}/teamleden", json=member)).status_code == 201
     await intake_api.post("/intake/api/v1/voorgesprekken", json=held("GM0344"))
-    await requests_arrived(api, 1)
+    await requests_arrived(services, 1)
     both = await asyncio.gather(
         *(api.post(f"{API}/planningen", json={"time_limit_seconds": 5}) for _ in range(2))
     )

@@ -26,7 +26,7 @@ async def site(services):
     for member in TEAM:
         await api.post(f"{API}/teamleden", json=member)
     await intake_api.post("/intake/api/v1/voorgesprekken", json=held("GM0344"))
-    await requests_arrived(api, 1)
+    await requests_arrived(services, 1)
     return api
 
 

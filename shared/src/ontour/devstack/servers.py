@@ -149,7 +149,11 @@ def _run_as_postgres_user(data_dir: Path) -> dict[str, Any]:
     }
 
 
-def start_postgres(data_dir: Path, port: int, log_path: Path) -> ManagedProcess:
+def start_postgres(
+    data_dir: Path, port: int, log_path: Path, *, durable: bool = True
+) -> ManagedProcess:
+    """PostgreSQL for ``make up``; ``durable=False`` (tests) skips flushing to disk, which
+    survives a crash of PostgreSQL itself but not of the machine."""
     data_dir.mkdir(parents=True, exist_ok=True)
     as_user = _run_as_postgres_user(data_dir)
     if not (data_dir / "PG_VERSION").exists():
@@ -181,8 +185,10 @@ def start_postgres(data_dir: Path, port: int, log_path: Path) -> ManagedProcess:
         "-c",
         "max_connections=300",
         "-c",
-        "fsync=on",
+        "fsync=on" if durable else "fsync=off",
     ]
+    if not durable:
+        args += ["-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
     # SIGINT is PostgreSQL's "fast shutdown": roll back and stop cleanly.
     process = spawn("postgres", args, log_path, stop_signal=signal.SIGINT, **as_user)
     wait_for_port(port, process)

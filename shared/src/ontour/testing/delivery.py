@@ -58,6 +58,16 @@ async def deliver(
         delivered += 1
 
 
+def consumer_for(consumers: list[EventConsumer], event: type[EventData]) -> EventConsumer:
+    """The one consumer of a service that receives and handles ``event`` on the bus."""
+    [found] = [
+        consumer
+        for consumer in consumers
+        if event in consumer.handlers and subject_matches(consumer.subject, event.nats_subject())
+    ]
+    return found
+
+
 def _check_subscribed(consumer: EventConsumer, event: CloudEvent) -> None:
     model = registered_contracts().get(event.type)
     if model is None:
@@ -114,6 +124,45 @@ async def wait_processed(
             return row.first() is not None
 
     await _until(in_inbox, timeout, f"{consumer.durable} did not process event {event_id}")
+
+
+async def wait_caught_up(
+    consumer: EventConsumer,
+    *,
+    producer: Sessions,
+    sessions: Sessions,
+    timeout: float = 30.0,  # noqa: ASYNC109
+) -> int:
+    """Wait until ``consumer`` processed every event the producing service has committed to
+    its outbox so far that the consumer handles (``producer``: the producer's sessions,
+    ``sessions``: the consumer's). For tests of a flow across services over NATS: they wait
+    on the consumer's inbox instead of polling its read model. Returns how many events."""
+    types = [model.event_type() for model in consumer.handlers]
+    async with producer() as session:
+        ids = (
+            await session.execute(
+                text("SELECT id FROM outbox WHERE event_type = ANY(:types) ORDER BY created_at"),
+                {"types": types},
+            )
+        ).scalars()
+        event_ids = list(ids)
+
+    async def all_in_inbox() -> bool:
+        async with sessions() as session:
+            found = await session.execute(
+                text(
+                    "SELECT count(*) FROM inbox WHERE consumer = :consumer AND event_id = ANY(:ids)"
+                ),
+                {"consumer": consumer.durable, "ids": event_ids},
+            )
+            return int(found.scalar_one()) == len(event_ids)
+
+    await _until(
+        all_in_inbox,
+        timeout,
+        f"{consumer.durable} did not process the {len(event_ids)} events announced",
+    )
+    return len(event_ids)
 
 
 async def _wait_ack_floor(

@@ -17,15 +17,17 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import nats
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from ontour.db import asyncpg_dsn, create_engine, migrate
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token, start_idp
 from ontour.devstack.servers import ManagedProcess, free_port, start_nats, start_postgres
-from ontour.messaging.streams import STREAMS, ensure_streams, ensure_streams_at
+from ontour.messaging.streams import ensure_streams, ensure_streams_at
 from ontour.observability.tracing import configure_tracing
 
 BACKEND = os.environ.get("ONTOUR_TEST_BACKEND", "embedded")
@@ -57,7 +59,9 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     """URL of a PostgreSQL server (its ``postgres`` database); tests create their own DBs."""
     given = os.environ.get("ONTOUR_TEST_DATABASE_URL")
     if given:
-        yield make_url(given).set(drivername="postgresql+asyncpg").render_as_string(False)
+        url = make_url(given).set(drivername="postgresql+asyncpg").render_as_string(False)
+        yield url
+        asyncio.run(_drop_templates(url))
         return
     if BACKEND == "testcontainers":
         from testcontainers.postgres import PostgresContainer
@@ -67,7 +71,9 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
         return
     home = tmp_path_factory.mktemp("postgres")
     port = free_port()
-    process = start_postgres(home / "data", port, home / "postgres.log")
+    # Not durable: a test database never has to survive the machine, and CREATE DATABASE
+    # and every commit skip the flush to disk.
+    process = start_postgres(home / "data", port, home / "postgres.log", durable=False)
     try:
         yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
     finally:
@@ -123,7 +129,8 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
 
 @pytest.fixture
 def nats_url(request: pytest.FixtureRequest) -> str:
-    """A NATS URL with clean streams: a fresh embedded server unless one is given."""
+    """A NATS URL with clean streams: the test's own server if it asks for ``nats_server``
+    (to stop or restart it), else one server for the run, emptied before each test."""
     given = os.environ.get("ONTOUR_TEST_NATS_URL")
     if given:
         asyncio.run(_reset_streams(given))
@@ -132,8 +139,22 @@ def nats_url(request: pytest.FixtureRequest) -> str:
         container_url: str = request.getfixturevalue("_nats_container")
         asyncio.run(_reset_streams(container_url))
         return container_url
-    server: NatsServer = request.getfixturevalue("nats_server")
-    return server.url
+    if "nats_server" in request.fixturenames:
+        server: NatsServer = request.getfixturevalue("nats_server")
+        return server.url
+    shared: NatsServer = request.getfixturevalue("_shared_nats_server")
+    asyncio.run(_reset_streams(shared.url))
+    return shared.url
+
+
+@pytest.fixture(scope="session")
+def _shared_nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    server = NatsServer(tmp_path_factory.mktemp("nats"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -148,9 +169,12 @@ async def _reset_streams(url: str) -> None:
     nc = await nats.connect(url)
     js = nc.jetstream()
     try:
-        for spec in STREAMS:
+        # Every stream: the event streams, the key-value buckets and whatever a test made,
+        # with their durable consumers; then the streams and buckets as a fresh server has.
+        for info in await js.streams_info():
+            name = info.config.name or ""
             with suppress(nats.js.errors.NotFoundError):
-                await js.delete_stream(spec.name)
+                await js.delete_stream(name)
         await ensure_streams(js, update=True)
     finally:
         await nc.close()
@@ -192,7 +216,11 @@ async def running_service(
     headers: dict[str, str] | None = None,
     **overrides: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """Run a service in this process (lifespan included) and talk to it over ASGI."""
+    """Run a service in this process (lifespan included) and talk to it over ASGI.
+
+    A database that does not exist yet is cloned from the service's migrated template (the
+    service's own start then finds its migrations applied, as after an upgrade)."""
+    await clone_migrated(service, database_url)
     settings = service.settings_factory(
         nats_url=nats_url,
         database_url=database_url,
@@ -209,6 +237,49 @@ async def running_service(
         ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
+
+
+# Templates of this test run: a server given by URL outlives it and may hold older ones.
+_RUN = uuid.uuid4().hex[:8]
+_templates: set[str] = set()
+
+
+async def clone_migrated(service: Any, database_url: str) -> None:
+    """Create the database of ``database_url`` (unless it exists) as a copy of a template
+    with the service's migrations applied: a copy is much quicker than migrating anew.
+
+    One template a service and test run, built at its first use, never connected to after."""
+    target = make_url(database_url)
+    admin = await asyncpg.connect(asyncpg_dsn(str(target.set(database="postgres"))))
+    try:
+        exists = "SELECT 1 FROM pg_database WHERE datname = $1"
+        if await admin.fetchval(exists, target.database):
+            return
+        template = f"tmpl_{service.name}_{_RUN}"
+        if template not in _templates:
+            await admin.execute(f'CREATE DATABASE "{template}"')
+            _templates.add(template)
+            engine = create_engine(target.set(database=template).render_as_string(False))
+            try:
+                await migrate(engine, service.migrations)
+            except BaseException:
+                await engine.dispose()
+                await admin.execute(f'DROP DATABASE "{template}"')
+                _templates.discard(template)
+                raise
+            await engine.dispose()
+        await admin.execute(f'CREATE DATABASE "{target.database}" TEMPLATE "{template}"')
+    finally:
+        await admin.close()
+
+
+async def _drop_templates(server_url: str) -> None:
+    admin = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        for template in _templates:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{template}"')
+    finally:
+        await admin.close()
 
 
 async def scrape_metrics(api: Any) -> httpx.Response:
