@@ -45,9 +45,9 @@ from ontour.events import CloudEvent
 from ontour.messaging.replay import stream_messages
 from ontour.messaging.streams import stream_for
 from ontour.testing.plugin import eventually, running_service, scalar
-from reporting import releasing
 from reporting.app import service as reporting
 from reporting.rebuild import rebuild
+from reporting.usecases import releases
 from sqlalchemy.ext.asyncio import create_async_engine
 
 EVENTS = int(os.environ.get("BENCH_REPORTING_EVENTS", "100000"))
@@ -168,8 +168,8 @@ async def release_due(api: Any) -> tuple[int, float]:
     runtime = api.app.state.runtime
     started = time.perf_counter()
     async with runtime.sessions() as session, session.begin():
-        outcomes = await releasing.release_due(
-            session, runtime.broker.connection.jetstream(), releasing.settings_of(runtime),
+        outcomes = await releases.release_due(
+            session, runtime.broker.connection.jetstream(), releases.settings_of(runtime),
             by="bench", today=today(),
         )  # fmt: skip
     return len(outcomes), time.perf_counter() - started
@@ -198,7 +198,7 @@ async def run() -> dict[str, Any]:
             consented = await publish_cases(nats_url, FIVE_YEARS)
             await caught_up(api, FIVE_YEARS - 354, consented)
             tour = await latency(api, "/reporting/api/v1/tour")
-            releases, release_seconds = await release_due(api)
+            released, release_seconds = await release_due(api)
             aftercare = await latency(api, "/reporting/api/v1/nazorg")
         # The service is stopped now: the rebuild is measured alone, not sharing the two
         # cores with a live projection still working through the same million events.
@@ -245,7 +245,7 @@ async def run() -> dict[str, Any]:
         f"{report.events_per_second:,.0f} events/s ({report.events_per_second / raw_rate:.0%} "
         "of the raw read)",
         f"GET /tour: p50 {tour['p50_ms']} ms, p95 {tour['p95_ms']} ms",
-        f"release of {releases} quarters (with the audit of each against the earlier ones and "
+        f"release of {released} quarters (with the audit of each against the earlier ones and "
         f"the year views): {release_seconds:.1f} s",
         f"GET /nazorg (the newest release): p50 {aftercare['p50_ms']} ms, "
         f"p95 {aftercare['p95_ms']} ms",

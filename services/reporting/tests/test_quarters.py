@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 from reporting.domain.quarters import Quarter, due_quarters
-from reporting.releasing import next_run
+from reporting.usecases.releases import next_run
 
 
 def test_quarters_by_name_and_by_day():

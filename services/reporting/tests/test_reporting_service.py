@@ -460,7 +460,7 @@ async def test_the_release_and_audit_commands(api):
 async def test_a_quarter_that_cannot_be_protected_is_refused_not_published(
     api, bearer, monkeypatch
 ):
-    import reporting.releasing as releasing_module
+    import reporting.usecases.releases as releasing_module
     from reporting.domain.release import NotPublishable
 
     real = releasing_module.build_release

@@ -14,13 +14,13 @@ from ontour.db import create_engine
 from ontour.messaging import replay
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from reporting import releasing
 from reporting.config import Settings
 from reporting.domain.audit import audit_releases
 from reporting.domain.disclosure import Cell, Statistic, render
 from reporting.domain.quarters import Quarter
 from reporting.domain.release import Release, YearView
 from reporting.rebuild import rebuild
+from reporting.usecases import releases
 
 app = typer.Typer(help="Rapportage: read models en vrijgaven.", no_args_is_help=True)
 T = TypeVar("T")
@@ -66,10 +66,10 @@ def release_command(
     """Geef de cijfers over personen vrij tot en met een kwartaal (elk kwartaal één keer)."""
     settings, until = Settings(), _quarter(kwartaal)
 
-    async def work(session: AsyncSession) -> list[releasing.Outcome]:
+    async def work(session: AsyncSession) -> list[releases.Outcome]:
         client = await nats.connect(settings.nats_url)
         try:
-            return await releasing.release(
+            return await releases.release(
                 session, client.jetstream(), settings, until,
                 by=f"opdrachtregel ({getpass.getuser()})", today=today(), dry_run=proefrun,
             )  # fmt: skip
@@ -78,7 +78,7 @@ def release_command(
 
     try:
         outcomes = _with_session(settings, work)
-    except (releasing.NotDue, releasing.NotCaughtUp) as refusal:
+    except (releases.NotDue, releases.NotCaughtUp) as refusal:
         typer.echo(f"Niet vrijgegeven: {refusal}.", err=True)
         raise typer.Exit(1) from None
     for outcome in outcomes:
@@ -89,7 +89,7 @@ def release_command(
                 cells = ", ".join(f"{row.label}: {_shown(outcome.release.cell(row.cell))}"
                                   for row in table.rows)  # fmt: skip
                 typer.echo(f"  {table.title}: {cells}")
-    if any(o.status == releasing.REFUSED for o in outcomes):
+    if any(o.status == releases.REFUSED for o in outcomes):
         raise typer.Exit(2)
 
 
@@ -106,17 +106,17 @@ def audit_command(
     settings = Settings()
 
     async def read(session: AsyncSession) -> tuple[list[Release], list[YearView]]:
-        return await releasing.published(session), await releasing.published_years(session)
+        return await releases.published(session), await releases.published_years(session)
 
-    releases, years = _with_session(settings, read)
+    published, years = _with_session(settings, read)
     wanted = _quarter(kwartaal) if kwartaal else None
-    rows = audit_releases(releases, only=wanted, years=years)
+    rows = audit_releases(published, only=wanted, years=years)
     typer.echo(f"{'cel':<90} {'teken':>5} {'interval':>10}  beschermd")
     for row in rows:
         typer.echo(f"{row.cell:<90} {row.marker:>5} {row.interval.render():>10}  "
                    f"{'ja' if row.protected else 'NEE'}")  # fmt: skip
     unsafe = [row for row in rows if not row.protected]
-    typer.echo(f"{len(rows)} verborgen cellen in {len(releases)} vrijgaven; "
+    typer.echo(f"{len(rows)} verborgen cellen in {len(published)} vrijgaven; "
                f"{len(unsafe)} niet beschermd.")  # fmt: skip
     if unsafe:
         raise typer.Exit(1)

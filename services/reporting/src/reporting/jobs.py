@@ -14,7 +14,7 @@ import structlog
 from ontour.clock import today
 from ontour.service import Runtime
 
-from reporting import releasing
+from reporting.usecases import releases
 
 log = structlog.get_logger()
 RETRY_SECONDS = 600.0
@@ -22,9 +22,9 @@ ATTEMPTS = 12  # then wait for the next day
 
 
 async def daily_release(runtime: Runtime) -> None:
-    settings = releasing.settings_of(runtime)
+    settings = releases.settings_of(runtime)
     while True:
-        moment = releasing.next_run(datetime.now(UTC), settings.release_time)
+        moment = releases.next_run(datetime.now(UTC), settings.release_time)
         await asyncio.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
         for _ in range(ATTEMPTS):
             if await _run(runtime, settings):
@@ -32,15 +32,15 @@ async def daily_release(runtime: Runtime) -> None:
             await asyncio.sleep(RETRY_SECONDS)
 
 
-async def _run(runtime: Runtime, settings: releasing.Settings) -> bool:
+async def _run(runtime: Runtime, settings: releases.Settings) -> bool:
     """One attempt; False when it should be tried again soon."""
     try:
         js = runtime.broker.connection.jetstream()
         async with runtime.sessions() as session, session.begin():
-            outcomes = await releasing.release_due(
+            outcomes = await releases.release_due(
                 session, js, settings, by="dagelijkse taak", today=today()
             )
-    except releasing.NotCaughtUp as waiting:
+    except releases.NotCaughtUp as waiting:
         log.info("release postponed", reason=str(waiting))
         return False
     except Exception as exc:  # a database or broker away: the next attempt will do

@@ -22,12 +22,13 @@ from ontour.service import RuntimeDep, SessionsDep
 from ontour.web.api import PrincipalDep
 from ontour.web.rendering import PageRenderer
 
-from reporting import kaart, releasing
+from reporting import kaart
 from reporting.api.cijfers import period_of, tour_tables
 from reporting.api.vrijgaven import find
 from reporting.domain.disclosure import legend, render, render_percentage
 from reporting.domain.release import Release
 from reporting.figures import Period, Table, release_tables
+from reporting.usecases import releases
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -138,9 +139,9 @@ async def dashboard(
     show_aftercare = principal.has(Role.COORDINATOR, Role.MINISTERIE)
     if show_aftercare:
         async with sessions() as session:
-            released = await releasing.published(session)
-            released_on = {d.id: d.decided_at.date() for d in await releasing.decisions(session)}
-            complete_years = [view.year for view in await releasing.published_years(session)]
+            released = await releases.published(session)
+            released_on = {d.id: d.decided_at.date() for d in await releases.decisions(session)}
+            complete_years = [view.year for view in await releases.published_years(session)]
             if released:
                 release = await find(session, params.get("vrijgave") or None)
         if release is not None:
@@ -183,10 +184,10 @@ async def dashboard(
 @router.get("/vrijgaven", response_class=HTMLResponse)
 async def decisions(request: Request, runtime: RuntimeDep) -> HTMLResponse:
     """The coordinator's view of the release calendar: what was released, refused and why."""
-    settings = releasing.settings_of(runtime)
+    settings = releases.settings_of(runtime)
     async with runtime.sessions() as session:
-        found = await releasing.decisions(session)
-    upcoming, upcoming_on = releasing.upcoming(settings, found)
+        found = await releases.decisions(session)
+    upcoming, upcoming_on = releases.upcoming(settings, found)
     return pages.render(
         request,
         "reporting/vrijgaven.html",

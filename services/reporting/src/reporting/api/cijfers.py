@@ -20,12 +20,13 @@ from ontour.web.export import EXPORT_RESPONSES, ExportTable, export_response, re
 from ontour.web.problems import Problem, invalid, problem_responses
 from pydantic import BaseModel, Field
 
-from reporting import metrics, releasing, repository
+from reporting import metrics, repository
 from reporting.api import vrijgaven
 from reporting.domain.quarters import Quarter
 from reporting.figures import Period, Table, release_tables, tour_figures
 from reporting.models import RmOrganisation, RmSession, RmVoorgesprek
 from reporting.report import quarterly_report
+from reporting.usecases import releases
 
 router = APIRouter(tags=["cijfers"])
 CACHE_SECONDS = 5.0
@@ -174,7 +175,7 @@ async def quarterly(
     period = Period(quarter.first_day, quarter.last_day)
     tour, meta = await tour_tables(request, sessions, period, None)
     async with sessions() as session:
-        released = {r.quarter: r for r in await releasing.published(session)}
+        released = {r.quarter: r for r in await releases.published(session)}
     body = quarterly_report(
         quarter=quarter, tour=tour, release=released.get(quarter), updated=meta["bijgewerkt_tot"]
     )

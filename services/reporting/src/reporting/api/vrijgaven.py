@@ -18,12 +18,12 @@ from ontour.web.problems import Problem, invalid, problem_responses
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from reporting import releasing
 from reporting.domain.disclosure import legend
 from reporting.domain.quarters import Quarter
 from reporting.domain.release import Release
 from reporting.figures import release_tables, year_tables
 from reporting.models import RmRelease
+from reporting.usecases import releases
 
 router = APIRouter(tags=["vrijgaven"])
 QUARTER_ID = r"^20\d{2}-[KQ][1-4]$"
@@ -100,13 +100,13 @@ class Uitkomst(BaseModel):
 
 
 async def available(session: AsyncSession) -> str:
-    ids = [r.quarter.id for r in await releasing.published(session)]
+    ids = [r.quarter.id for r in await releases.published(session)]
     return ", ".join(ids) if ids else "nog geen"
 
 
 async def find(session: AsyncSession, release_id: str | None) -> Release:
     """The release ``release_id`` (the newest when None); 422/404 naming the ones there are."""
-    released = {r.quarter.id: r for r in await releasing.published(session)}
+    released = {r.quarter.id: r for r in await releases.published(session)}
     if release_id is None:
         if not released:
             raise Problem(404, "Er is nog geen kwartaal vrijgegeven.")
@@ -164,10 +164,10 @@ async def newest(sessions: SessionsDep, van: NoPeriod = None, tot: NoPeriod = No
     summary="Alle vrijgaven en weigeringen, en wanneer de volgende komt",
 )
 async def list_releases(runtime: RuntimeDep) -> Vrijgaven:
-    settings = releasing.settings_of(runtime)
+    settings = releases.settings_of(runtime)
     async with runtime.sessions() as session:
-        decisions = await releasing.decisions(session)
-    upcoming, upcoming_on = releasing.upcoming(settings, decisions)
+        decisions = await releases.decisions(session)
+    upcoming, upcoming_on = releases.upcoming(settings, decisions)
     return Vrijgaven(
         vrijgaven=[
             VrijgaveInLijst(id=d.id, kwartaal=Quarter.parse(d.id).label, status=d.status,
@@ -200,13 +200,13 @@ async def year(
     jaar: Annotated[int, Path(ge=2000, le=2100, description="Het jaar.")], sessions: SessionsDep
 ) -> Jaar:
     async with sessions() as session:
-        years = {view.year: view for view in await releasing.published_years(session)}
-        releases = await releasing.published(session)
+        years = {view.year: view for view in await releases.published_years(session)}
+        published = await releases.published(session)
     if jaar not in years:
         listed = ", ".join(map(str, years)) or "nog geen"
         raise Problem(404, f"Van {jaar} zijn nog niet alle vier kwartalen vrijgegeven; "
                            f"complete jaren: {listed}.")  # fmt: skip
-    return Jaar(jaar=jaar, legenda=legend(releases[0].threshold),
+    return Jaar(jaar=jaar, legenda=legend(published[0].threshold),
                 tabellen=[t.as_json() for t in year_tables(years[jaar])])  # fmt: skip
 
 
@@ -219,22 +219,22 @@ async def year(
 async def release_now(
     body: Opdracht, runtime: RuntimeDep, principal: PrincipalDep
 ) -> list[Uitkomst]:
-    settings = releasing.settings_of(runtime)
+    settings = releases.settings_of(runtime)
     day = today()
-    due = releasing.release_calendar(settings, day)
+    due = releases.release_calendar(settings, day)
     until = Quarter.parse(body.tot) if body.tot else (due[-1] if due else None)
     if until is None:
         return []
     js = runtime.broker.connection.jetstream()
     try:
         async with runtime.sessions() as session, session.begin():
-            outcomes = await releasing.release(
+            outcomes = await releases.release(
                 session, js, settings, until, by=f"coördinator {principal.subject}", today=day,
                 dry_run=body.proefrun,
             )  # fmt: skip
-    except releasing.NotDue as refusal:
+    except releases.NotDue as refusal:
         raise invalid("tot", str(refusal)) from None
-    except releasing.NotCaughtUp as waiting:
+    except releases.NotCaughtUp as waiting:
         raise Problem(503, f"De cijfers worden nog bijgewerkt ({waiting}); probeer het zo "
                            "opnieuw.", headers={"Retry-After": "10"}) from None  # fmt: skip
-    return [Uitkomst(**releasing.summary(outcome)) for outcome in outcomes]
+    return [Uitkomst(**releases.summary(outcome)) for outcome in outcomes]
