@@ -49,7 +49,7 @@ def poppler(tool: str, *arguments: str | Path) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return subprocess.run(
-        [tool, *map(str, arguments)], check=True, capture_output=True, text=True
+        [tool, *map(str, arguments)], check=True, capture_output=True, text=True, errors="replace"
     ).stdout
 
 
@@ -157,16 +157,32 @@ def test_the_report_says_what_it_is_in_dutch_with_its_own_fonts(report: Path, to
     assert not any("Helvetica" in line for line in fonts), fonts
     text = " ".join(poppler("pdftotext", report, "-").split())
     assert "geïntimideerd" in text and "coördinator" in text
-    assert re.search(rf"1 juli 2025 tot en met 30 september 2025", text)
-    assert re.search(rf"bijgewerkt tot 6 december 2026 om 11:33", text), "Amsterdam time"
+    assert "1 juli 2025 tot en met 30 september 2025" in text
+    assert "bijgewerkt tot 6 december 2026 om 11:33" in text, "in Amsterdam time"
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", text), "a raw ISO timestamp"
     assert not re.search(r"\d\d-\d\d-\d{4}", text), "a date in figures, not in words"
     assert re.search(rf"\d{{1,2}} ({MONTHS}) \d{{4}}", text)
     heading_words = {word for table in tour for column in table.columns for word in column.split()}
     assert heading_words - set(text.split()) == set(), "headings wrap between words, not inside"
     assert "Twee soorten cijfers" in text and "te weinig waarnemingen" in text.lower()
+    tags = [line.split()[0] for line in poppler("pdfinfo", "-struct", report).splitlines()]
+    assert tags[0] == "Document" and tags.count("H1") == 1 and tags.count("H2") == 3, tags
+    assert set(tags) == {"Document", "H1", "H2", "H3", "Figure"}, "headings and charts only"
+    assert [alt for alt in _structure(report, "/Figure", "/Alt")] == [
+        "Staafdiagram voorgesprekken gehouden per maand: jul 2025: 16, aug 2025: 12, sep 2025: 12.",
+        "Staafdiagram sessies gehouden per maand: jul 2025: 3, aug 2025: 4, sep 2025: 5.",
+    ]  # the release's months are all "<5": no chart, so no figure
+    assert _structure(report, "/H1", "/T") == ["Voortgangsrapportage On Tour – 3e kwartaal 2025"]
     outline = [item.title for item in _flat(PdfReader(report).outline)]
     assert "Twee soorten cijfers" in outline and "Tour: 3e kwartaal 2025" in outline, outline
+
+
+def _structure(pdf: Path, kind: str, entry: str) -> list[str]:
+    """The ``entry`` of every structure element of ``kind`` (all are children of Document)."""
+    document = PdfReader(pdf).trailer["/Root"]["/StructTreeRoot"]["/K"]
+    document = (document[0] if isinstance(document, list) else document).get_object()
+    elements = [element.get_object() for element in document["/K"]]
+    return [str(element[entry]) for element in elements if element["/S"] == kind]
 
 
 def _flat(outline: list) -> list:
@@ -175,23 +191,44 @@ def _flat(outline: list) -> list:
     ))  # fmt: skip
 
 
-def test_no_text_overlaps_and_nothing_crosses_the_margins(report: Path):
-    found, pages = words(report)
-    assert len(pages) >= 3 and len(found) > 300
+def layout_faults(pdf: Path) -> list[str]:
+    """Words past the margins and words on top of each other, one line each."""
+    found, pages = words(pdf)
     outside = [
-        str(w) for w in found
+        f"outside the margins: {w}" for w in found
         if w.x_min < SIDE_MARGIN_MM * MM - 0.5
         or w.x_max > pages[w.page - 1][0] - SIDE_MARGIN_MM * MM + 0.5
         or w.y_min < TOP_BOTTOM_MARGIN_MM * MM
         or w.y_max > pages[w.page - 1][1] - TOP_BOTTOM_MARGIN_MM * MM
     ]  # fmt: skip
     overlapping = [
-        f"{a}  <>  {b}" for a, b in itertools.combinations(found, 2)
+        f"overlapping: {a}  <>  {b}" for a, b in itertools.combinations(found, 2)
         if a.page == b.page and a.overlaps(b)
     ]  # fmt: skip
-    assert not outside and not overlapping, "\n".join(
-        ["outside the margins:", *outside, "overlapping:", *overlapping]
-    )
+    return outside + overlapping
+
+
+def test_no_text_overlaps_and_nothing_crosses_the_margins(report: Path):
+    found, pages = words(report)
+    assert len(pages) >= 3 and len(found) > 300
+    faults = layout_faults(report)
+    assert not faults, "\n".join(faults)
+
+
+def test_a_quarter_without_figures_is_a_short_report_that_says_so(tmp_path: Path):
+    empty = tour_figures(
+        [], [], [], period=Period(QUARTER.first_day, QUARTER.last_day), province=None,
+        today=date(2026, 12, 6), tour_start=date(2022, 6, 1), tour_end=date(2027, 12, 31),
+        target_sessions=400,
+    )  # fmt: skip
+    path = tmp_path / "leeg.pdf"
+    path.write_bytes(quarterly_report(quarter=QUARTER, tour=empty, release=None, updated=None))
+    text = " ".join(poppler("pdftotext", path, "-").split())
+    assert "Nog geen tourcijfers verwerkt." in text and "Geen cijfers voor deze periode." in text
+    assert "3e kwartaal 2025 is nog niet vrijgegeven" in text
+    assert "grafiek" not in text, "no chart of a table without rows"
+    faults = layout_faults(path)
+    assert not faults, "\n".join(faults)
 
 
 def test_the_rendered_pages_keep_their_ink_inside_the_margins(report: Path, tmp_path: Path):

@@ -190,7 +190,8 @@ def tour_figures(
     if tour_start <= today:
         expected = forecast(len(sessions_held), start=tour_start, today=today, end=tour_end,
                             target=target_sessions)  # fmt: skip
-        headline.rows.append([f"doel: sessies gehouden op {format_datum(tour_end)}", target_sessions])
+        goal = f"doel: sessies gehouden op {format_datum(tour_end)}"
+        headline.rows.append([goal, target_sessions])
         headline.rows.append(["verwacht bij het huidige tempo", expected.projected_total])
     return [headline, *tables]
 
