@@ -346,7 +346,7 @@ async def test_the_quarterly_report_is_a_pdf_with_the_published_figures(api, bea
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    assert "Voortgangsrapportage On Tour - 3e kwartaal 2025" in text
+    assert "Voortgangsrapportage On Tour – 3e kwartaal 2025" in text
     assert "Voorgesprekken gehouden per maand" in text
     assert "voorgesprekken gehouden 9" in text.replace("  ", " ")
     assert "nog niet vrijgegeven" in text

@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from ontour.contracts.intake import OrganisatieSoort, TourStatus
+from ontour.formatting import format_datum
 
 from reporting.domain.disclosure import render, render_percentage, to_json
 from reporting.domain.funnel import StageRecord, funnel
@@ -189,7 +190,8 @@ def tour_figures(
     if tour_start <= today:
         expected = forecast(len(sessions_held), start=tour_start, today=today, end=tour_end,
                             target=target_sessions)  # fmt: skip
-        headline.rows.append([f"doel: sessies gehouden op {tour_end:%d-%m-%Y}", target_sessions])
+        goal = f"doel: sessies gehouden op {format_datum(tour_end)}"
+        headline.rows.append([goal, target_sessions])
         headline.rows.append(["verwacht bij het huidige tempo", expected.projected_total])
     return [headline, *tables]
 

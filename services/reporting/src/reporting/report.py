@@ -1,141 +1,287 @@
-"""The quarterly progress report as PDF (fpdf2): text, the published tables and a chart,
+"""The quarterly progress report as PDF (fpdf2): text, the published tables and charts,
 fit to attach to a letter to parliament. Built from the same published tables as the
 dashboard, so it can show nothing the disclosure rule did not let through.
+
+What a document checker asks of such an attachment, as far as fpdf2 can give it: an embedded
+font with every Dutch diacritic (Lato, SIL Open Font License, ``fonts/``), a title shown
+by the reader, language ``nl-NL``, PDF 1.7, an outline whose headings are tagged as headings
+and charts tagged as figures with a text alternative. fpdf2 cannot tag paragraphs and tables
+(so this is not PDF/UA); the tables carry every number of the charts.
 """
 
 from __future__ import annotations
 
-from fpdf import FPDF
+import io
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from fpdf import FPDF, FontFace, TextStyle, ViewerPreferences
+from fpdf.enums import TableBordersLayout
+from ontour.formatting import format_datum, format_datumtijd
 
 from reporting.domain.quarters import Quarter
 from reporting.domain.release import Release
 from reporting.figures import Table, release_tables
 
+FONT = "Lato"
+FONTS = Path(__file__).parent / "fonts"
 # A list of all 342 gemeenten belongs on the dashboard and in the exports, not in a letter.
 ONLY_ONLINE = frozenset({"bereik-per-gemeente"})
-# The PDF core fonts know Latin-1: write the few other characters our tables use plainly.
-_PLAIN = str.maketrans({"→": "->", "—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"'})
-BLUE = (21, 66, 115)
+CHARTED = frozenset({"voorgesprekken-per-maand", "sessies-per-maand", "nazorg-per-maand"})
+BLUE, GREY = (21, 66, 115), (90, 90, 90)
+SIDE_MARGIN, TOP_MARGIN, BOTTOM_MARGIN = 20.0, 18.0, 20.0  # mm; A4 is 210 x 297
+CELL_PADDING = 1.5  # mm
+SENDER = "Ondersteuningsteam Weerbaar Bestuur – On Tour"
+TOO_FEW = (
+    "Te weinig waarnemingen voor een grafiek: elke maand is '<5' of 'x'. De tabel hieronder "
+    "geeft de cijfers."
+)
 
-
-def _text(value: str) -> str:
-    return value.translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
+TWO_KINDS = (
+    (
+        "Tourcijfers: exact en actueel",
+        "Voorgesprekken en sessies, het bereik onder gemeenten en provincies en de stappen van "
+        "voorgesprek naar sessie gaan over openbare organen en over het werk van het team zelf. "
+        "Ze staan er exact, zonder afronding of afscherming, zoals ze waren op het moment "
+        "hierboven. Een organisatie die niet genoemd wil worden, telt alleen mee in de landelijke "
+        "totalen; in de tabellen per provincie staat ze in de rij 'niet uitgesplitst'.",
+    ),
+    (
+        "Cijfers over personen: beschermd en per kwartaal vrijgegeven",
+        "Alles over nazorg aan ambtsdragers die zijn bedreigd of geïntimideerd, en wat "
+        "voorgesprekken vastleggen over incidenten en thema's, gaat over mensen. Die cijfers "
+        "bestaan alleen als vrijgave van een afgesloten kwartaal, gemaakt na een bezinktijd van "
+        "10 werkdagen en daarna bevroren: een later verzoek verandert een vrijgave niet, maar "
+        "komt als correctie in de volgende. Ze tellen alleen verzoeken met toestemming voor "
+        "anonieme statistiek. Elke categorie staat er altijd, ook als het aantal 0 is, zodat een "
+        "ontbrekende rij niets verraadt.",
+    ),
+    (
+        "Tekens in de tabellen",
+        "'<5': een aantal van 0 tot en met 4, niet genoemd om wie erachter zit te beschermen. "
+        "'x': een aantal dat verborgen is omdat je er met de andere cijfers een '<5' uit zou "
+        "kunnen afleiden. '—': geen waarde (bijvoorbeeld een aandeel van nul organisaties). De "
+        "coördinator controleert elke vrijgave met een rekenkundige aanval: pas als geen "
+        "verborgen cel terug te rekenen is, wordt ze gepubliceerd.",
+    ),
+)
 
 
 class _Report(FPDF):
     def header(self) -> None:
-        self.set_font("Helvetica", "B", 9)
+        self.set_y(10)
+        self.set_font(FONT, "", 8)
         self.set_text_color(*BLUE)
-        self.cell(0, 6, _text("Ondersteuningsteam Weerbaar Bestuur - On Tour"), align="R")
-        self.ln(8)
+        self.cell(0, 5, SENDER, align="R")
         self.set_text_color(0, 0, 0)
+        self.set_y(TOP_MARGIN)
 
     def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("Helvetica", "", 8)
-        self.cell(0, 6, _text(f"Pagina {self.page_no()} - aantallen onder de 5: '<5'"), align="C")
+        self.set_y(-15)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*GREY)
+        self.cell(0, 4, f"Pagina {self.page_no()} van {{nb}}", align="C")
+        self.set_text_color(0, 0, 0)
+
+
+def _new_report(quarter: Quarter) -> _Report:
+    pdf = _Report(format="A4")
+    pdf.pdf_version = "1.7"  # the version PDF/UA builds on; fpdf2 writes 1.3 unless asked
+    pdf.set_title(f"Voortgangsrapportage On Tour – {quarter.label}")
+    pdf.set_subject(f"Tourcijfers en vrijgave van cijfers over personen, {quarter.label}")
+    pdf.set_author("Ondersteuningsteam Weerbaar Bestuur")
+    pdf.set_lang("nl-NL")
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
+    pdf.add_font(FONT, "", FONTS / "Lato-Regular.ttf")
+    pdf.add_font(FONT, "B", FONTS / "Lato-Bold.ttf")
+    pdf.set_margins(SIDE_MARGIN, TOP_MARGIN, SIDE_MARGIN)
+    pdf.set_auto_page_break(auto=True, margin=BOTTOM_MARGIN)
+    pdf.set_section_title_styles(
+        TextStyle(FONT, "B", 18, BLUE, b_margin=2),
+        TextStyle(FONT, "B", 14, BLUE, t_margin=4, b_margin=2),
+        TextStyle(FONT, "B", 11, (0, 0, 0), t_margin=3, b_margin=1),
+    )
+    return pdf
+
+
+def _heading(pdf: FPDF, text: str, level: int) -> None:
+    """A heading in the outline and in the structure tree. fpdf2 tags a section title as a
+    figure without alternative text, which a screen reader announces as an image and a PDF/UA
+    checker rejects: it becomes the heading it is (H1 to H3). fpdf2's structure tree is not
+    public API; uv.lock pins fpdf2 and the tests read the tags back with poppler."""
+    pdf.start_section(text, level=level)
+    pdf.struct_builder.doc_struct_elem.k[-1].s = f"/H{level + 1}"
+
+
+def _paragraph(pdf: FPDF, text: str, size: float = 10) -> None:
+    pdf.set_font(FONT, "", size)
+    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+
+def _keep_with_next(pdf: FPDF, height: float) -> None:
+    """A heading stays with what follows it: a new page when ``height`` mm does not fit."""
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
 
 
 def _table(pdf: FPDF, table: Table) -> None:
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.multi_cell(0, 6, _text(table.title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
+    """Headings wrap between words inside their column; labels take the room that is left."""
     rows = table.rendered()
+    _keep_with_next(pdf, 12 + 6 * min(4, len(rows) + 1))
+    _heading(pdf, table.title, level=2)
     if not rows:
-        pdf.multi_cell(
-            0, 5, _text("Geen cijfers voor deze periode."), new_x="LMARGIN", new_y="NEXT"
-        )
-        pdf.ln(2)
+        _paragraph(pdf, "Geen cijfers voor deze periode.")
         return
-    widths = [70] + [max(20, 110 // max(1, len(table.columns) - 1))] * (len(table.columns) - 1)
-    pdf.set_font("Helvetica", "B", 9)
-    for width, name in zip(widths, table.columns, strict=False):
-        pdf.cell(width, 6, _text(name), border="B")
-    pdf.ln()
-    pdf.set_font("Helvetica", "", 9)
-    for row in rows:
-        for index, (width, value) in enumerate(zip(widths, row, strict=False)):
-            pdf.cell(width, 5, _text(value), align="L" if index == 0 else "R")
-        pdf.ln()
-    pdf.ln(3)
+    widths = _column_widths(pdf, table.columns, rows)
+    pdf.set_font(FONT, "", 9)
+    with pdf.table(
+        width=sum(widths),
+        align="LEFT",
+        col_widths=widths,
+        text_align=("LEFT", *(["RIGHT"] * (len(widths) - 1))),
+        line_height=4.5,
+        padding=(1, CELL_PADDING),
+        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+        headings_style=FontFace(emphasis="BOLD", color=BLUE),
+    ) as grid:
+        for row in [table.columns, *rows]:
+            grid.row(row)
+    pdf.ln(4)
 
 
-def _bars(pdf: FPDF, table: Table) -> None:
-    """A bar chart of a per-month table (hidden counts get no bar, only their marker)."""
-    rows = [r for r in table.rendered() if r[0] != "totaal"]
-    numbers = [
-        int(r[1].replace(".", "")) if r[1].replace(".", "").isdigit() else None for r in rows
+def _column_widths(pdf: FPDF, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[float]:
+    """Each figure column as wide as its longest heading word or cell. The label column takes
+    what it needs up to the room that is left, and wraps between words when that is less; a
+    table of two columns stays narrow. Only when even that does not fit does every column
+    shrink alike (words may then break), so nothing ever crosses the margin."""
+    padding = 2 * (CELL_PADDING + pdf.c_margin) + 0.5
+
+    def widest(texts: Sequence[str], style: str) -> float:
+        pdf.set_font(FONT, style, 9)
+        return max((pdf.get_string_width(text) for text in texts), default=0.0) + padding
+
+    figures = [
+        max(widest(columns[index].split(), "B"), widest([row[index] for row in rows], ""))
+        for index in range(1, len(columns))
     ]
-    highest = max([n for n in numbers if n is not None] or [1]) or 1
-    x0, y0, height = pdf.get_x(), pdf.get_y(), 35.0
-    width = min(12.0, 170.0 / max(1, len(rows)))
-    pdf.set_font("Helvetica", "", 7)
-    for index, (row, number) in enumerate(zip(rows, numbers, strict=True)):
-        x = x0 + index * width
+    room = pdf.epw - sum(figures)
+    labels = [row[0] for row in rows]
+    shortest = max(
+        widest(columns[0].split(), "B"), widest([w for t in labels for w in t.split()], "")
+    )
+    label = max(shortest, min(room, widest([columns[0], *labels], "")))
+    widths = [label, *figures]
+    scale = min(1.0, pdf.epw / sum(widths))
+    return [width * scale for width in widths]
+
+
+def _counts(table: Table) -> list[tuple[str, int | None, str]]:
+    """Per month: its label, its count (``None`` when hidden) and how the table shows it."""
+    return [
+        (row[0], int(row[1].replace(".", "")) if row[1].replace(".", "").isdigit() else None,
+         row[1])
+        for row in table.rendered() if row[0] != "totaal"
+    ]  # fmt: skip
+
+
+def _chart(pdf: FPDF, table: Table) -> None:
+    """A bar per month; a hidden month gets its marker and no bar. Without a single shown
+    count the chart says so instead of drawing an empty frame."""
+    months = _counts(table)
+    shown = [n for _, n, _ in months if n is not None]
+    height, label = 32.0, 4.0
+    _keep_with_next(pdf, 12 + height + 2 * label)
+    _heading(pdf, f"{table.title}: grafiek", level=2)
+    if not shown:
+        pdf.set_draw_color(*GREY)
+        pdf.set_text_color(*GREY)
+        pdf.set_font(FONT, "", 9)
+        pdf.multi_cell(0, 5, TOO_FEW, border=1, padding=3,
+                       new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(3)
+        return
+    highest = max(shown) or 1
+    slot = min(30.0, pdf.epw / len(months))
+    x0, top = pdf.l_margin, pdf.get_y() + label
+    description = ", ".join(f"{month}: {marker}" for month, _, marker in months)
+    pdf.image(
+        io.BytesIO(_bars_svg([n for _, n, _ in months], highest, slot, height).encode()),
+        x=x0, y=top, w=slot * len(months), h=height,
+        alt_text=f"Staafdiagram {table.title.lower()}: {description}.",
+    )  # fmt: skip
+    pdf.set_font(FONT, "", 8)
+    for index, (month, number, marker) in enumerate(months):
         bar = 0.0 if number is None else height * number / highest
-        if bar:
-            pdf.set_fill_color(*BLUE)
-            pdf.rect(x + 1, y0 + height - bar, width - 2, bar, style="F")
-        pdf.text(x + 1, y0 + height - bar - 1, _text(row[1]))
-        pdf.text(x + 1, y0 + height + 4, _text(row[0].split(" ")[0]))
-    pdf.set_y(y0 + height + 8)
+        pdf.set_xy(x0 + index * slot, top + height - bar - label)
+        pdf.cell(slot, label, marker, align="C")
+        pdf.set_xy(x0 + index * slot, top + height + 0.5)
+        pdf.cell(slot, label, month, align="C")
+    pdf.set_y(top + height + label + 3)
+
+
+def _bars_svg(numbers: Sequence[int | None], highest: int, slot: float, height: float) -> str:
+    width = slot * len(numbers)
+    bars = "".join(
+        f'<rect x="{i * slot + slot * 0.2:.2f}" y="{height - height * n / highest:.2f}" '
+        f'width="{slot * 0.6:.2f}" height="{height * n / highest:.2f}" fill="#154273"/>'
+        for i, n in enumerate(numbers) if n
+    )  # fmt: skip
+    axis = f'<line x1="0" y1="{height}" x2="{width}" y2="{height}" stroke="#5a5a5a" ' \
+        'stroke-width="0.3"/>'  # fmt: skip
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.2f}mm" height="{height}mm" '
+        f'viewBox="0 0 {width:.2f} {height}">{bars}{axis}</svg>'
+    )
+
+
+def _figures(pdf: FPDF, tables: Sequence[Table]) -> None:
+    for table in tables:
+        if table.name in ONLY_ONLINE:
+            continue
+        if table.name in CHARTED and table.rows:
+            _chart(pdf, table)
+        _table(pdf, table)
 
 
 def quarterly_report(
     *, quarter: Quarter, tour: list[Table], release: Release | None, updated: str | None
 ) -> bytes:
     """The tour's figures of ``quarter`` (exact) and its release of figures about people, as
-    released (or a note that it is not released yet)."""
-    pdf = _Report(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
+    released (or a note that it is not released yet), after a page on the two kinds."""
+    pdf = _new_report(quarter)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(
-        0, 8, _text(f"Voortgangsrapportage On Tour - {quarter.label}"), new_x="LMARGIN",
-        new_y="NEXT",
+    _heading(pdf, f"Voortgangsrapportage On Tour – {quarter.label}", level=0)
+    _paragraph(pdf, f"Periode: {_period(quarter.first_day, quarter.last_day)}. "
+               + (f"Tourcijfers bijgewerkt tot {format_datumtijd(updated)}." if updated
+                  else "Nog geen tourcijfers verwerkt."), size=11)  # fmt: skip
+    _paragraph(pdf,
+        "Het Ondersteuningsteam Weerbaar Bestuur bezoekt gemeenteraden en Provinciale Staten "
+        "(eerst een voorgesprek, dan een sessie) en biedt nazorg door ervaren collega's aan "
+        "ambtsdragers die zijn bedreigd of geïntimideerd. Deze rapportage geeft de cijfers van "
+        f"het {quarter.label}: eerst de tour, dan de vrijgegeven cijfers over personen.",
     )  # fmt: skip
-    pdf.set_font("Helvetica", "", 10)
-    pdf.multi_cell(
-        0, 5, new_x="LMARGIN", new_y="NEXT", text=_text(
-            f"Periode {quarter.first_day:%d-%m-%Y} tot en met {quarter.last_day:%d-%m-%Y}. Het "
-            "Ondersteuningsteam Weerbaar Bestuur bezoekt gemeenteraden en Provinciale Staten "
-            "(eerst een voorgesprek, dan een sessie) en biedt nazorg door ervaren collega's aan "
-            "ambtsdragers die zijn bedreigd of geintimideerd. De tourcijfers gaan over "
-            "organisaties en zijn exact. De cijfers over personen (nazorg, en wat voorgesprekken "
-            "over incidenten en thema's vastleggen) staan er zoals ze per kwartaal zijn "
-            "vrijgegeven: aantallen onder de 5 als '<5', een cel waaruit zo'n aantal af te "
-            "leiden zou zijn als 'x'; alleen verzoeken met toestemming voor anonieme statistiek."
-            + (f" Tourcijfers bijgewerkt tot {updated}." if updated else "")
-        ),
-    )  # fmt: skip
-    pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 13)
-    pdf.cell(0, 8, "Tour", new_x="LMARGIN", new_y="NEXT")
-    for table in tour:
-        if table.name in ONLY_ONLINE:
-            continue
-        if table.name == "voorgesprekken-per-maand" and table.rows:
-            pdf.set_font("Helvetica", "B", 11)
-            pdf.multi_cell(0, 6, _text(table.title + " (grafiek)"), new_x="LMARGIN", new_y="NEXT")
-            _bars(pdf, table)
-        _table(pdf, table)
-    pdf.set_font("Helvetica", "B", 13)
-    pdf.cell(0, 8, _text(f"Cijfers over personen - vrijgave {quarter.id}"), new_x="LMARGIN",
-             new_y="NEXT")  # fmt: skip
-    pdf.set_font("Helvetica", "", 10)
+    _heading(pdf, "Twee soorten cijfers", level=1)
+    for heading, text in TWO_KINDS:
+        _heading(pdf, heading, level=2)
+        _paragraph(pdf, text)
+    _paragraph(pdf, "Bron van het register van gemeenten en provincies: CBS, Kadaster "
+               "(CC BY 4.0). Het bereik per gemeente staat op het dashboard en in de exports.",
+               size=9)  # fmt: skip
+    pdf.add_page()
+    _heading(pdf, f"Tour: {quarter.label}", level=1)
+    _figures(pdf, tour)
+    pdf.add_page()
+    _heading(pdf, f"Cijfers over personen: vrijgave {quarter.id}", level=1)
     if release is None:
-        pdf.multi_cell(0, 5, _text(
-            f"{quarter.label} is nog niet vrijgegeven: dat gebeurt na afloop van het kwartaal "
-            "en een bezinktijd van 10 werkdagen."), new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        _paragraph(pdf, f"Het {quarter.label} is nog niet vrijgegeven: dat gebeurt na afloop van "
+                   "het kwartaal en een bezinktijd van 10 werkdagen.")  # fmt: skip
     else:
-        for table in release_tables(release):
-            _table(pdf, table)
-    pdf.set_font("Helvetica", "", 8)
-    pdf.multi_cell(
-        0,
-        4,
-        _text("Bron van het register: CBS, Kadaster (CC BY 4.0)."),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+        _figures(pdf, release_tables(release))
     return bytes(pdf.output())
+
+
+def _period(first: date, last: date) -> str:
+    return f"{format_datum(first)} tot en met {format_datum(last)}"
