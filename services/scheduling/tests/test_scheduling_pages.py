@@ -48,6 +48,12 @@ async def test_plan_adopt_confirm_and_record_an_outcome_on_the_pages(site, beare
 
     run_page = await eventually(finished, timeout=60, interval=0.3)
     assert "Voorgestelde sessies" in run_page.text and "Utrecht" in run_page.text
+    text = run_page.text
+    assert "De planning in cijfers" in text and "1 van de 1 verzoeken" in text
+    assert "Hoe de planner afweegt" in text and "evenveel als 150 km meer reizen" in text
+    raw = text.index("Technische score van de planner")
+    assert text.rfind("<details", 0, raw) > text.rfind("</details>", 0, raw)  # tucked away
+    assert text.index("Zachte score") > raw
     adopted = await site.post(f"{run_path}/overname", headers=HTML)
     assert adopted.status_code == 303
 
