@@ -48,12 +48,12 @@ def save(page: Page, path: Path) -> None:
     print(f"{path}: {path.stat().st_size // 1024} kB", flush=True)
 
 
-def planner_result(page: Page, base_url: str) -> None:
+def planner_result(page: Page, base_url: str, seconds: int) -> None:
     """A fresh planner round, started and followed on the pages as a coordinator does."""
     page.goto(f"{base_url}/scheduling/")
-    page.get_by_label("Tijdslimiet in seconden").fill(str(PLANNER_SECONDS))
+    page.get_by_label("Tijdslimiet in seconden").fill(str(seconds))
     page.get_by_role("button", name="Start de planning").click()
-    for _ in range(4 * PLANNER_SECONDS + 60):
+    for _ in range(4 * seconds + 60):
         if page.get_by_role("heading", name="Resultaat").count():
             return
         page.wait_for_timeout(500)
@@ -61,7 +61,8 @@ def planner_result(page: Page, base_url: str) -> None:
     raise TimeoutError("de planningsronde kwam niet klaar")
 
 
-def take(base_url: str, directory: Path) -> None:
+def take(base_url: str, directory: Path, planner_seconds: int = PLANNER_SECONDS) -> None:
+    """Sign in as the coordinator at ``base_url`` and save both screenshots in ``directory``."""
     browser_path = chromium_path()
     if browser_path is None:
         raise SystemExit("Chromium niet gevonden: installeer het Debian-pakket chromium.")
@@ -77,7 +78,7 @@ def take(base_url: str, directory: Path) -> None:
         sign_in(page, base_url, "coordinator")
         page.goto(f"{base_url}/reporting/")
         save(page, directory / "rapportage.png")
-        planner_result(page, base_url)
+        planner_result(page, base_url, planner_seconds)
         save(page, directory / "planner.png")
         browser.close()
 
