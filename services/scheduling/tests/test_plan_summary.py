@@ -3,52 +3,14 @@ changes against the previous plan (pure domain, no database)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from scheduling.domain.diagnosis import UnplannedReason
-from scheduling.domain.model import Assignment, Background, DateRange, FixedSession, Weekday
 from scheduling.domain.planner import plan
-from scheduling.domain.result import SolveStatus, build_plan
-from scheduling.domain.score import Costs
 from scheduling.domain.summary import ChangeKind, WishKind
-from scheduling_support import MONDAY, problem, teamlid, two_regions, verzoek
-
-TUESDAY, WEDNESDAY = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
+from scheduling_support import WEDNESDAY, hand_made_plan, two_regions
 
 
 def test_a_hand_made_plan_in_figures() -> None:
-    members = [
-        teamlid("A", "Utrecht", gender="vrouw", preferred_weekdays=frozenset({Weekday.DINSDAG})),
-        teamlid("B", "Amersfoort", gender="man"),
-        teamlid("C", "Groningen", background=Background.OUD_BURGEMEESTER),
-        teamlid("D", "Maastricht"),
-    ]
-    past = DateRange(MONDAY - timedelta(days=30), MONDAY - timedelta(days=20))
-    requests = [
-        verzoek("utrecht", "Utrecht", needs_woman=True),
-        verzoek("zeist", "Zeist", needs_woman=True, college_takes_part=True),
-        verzoek("groningen", "Groningen"),
-        verzoek("assen", "Utrecht", organisation_code="GM-Assen", wished_periods=(past,)),
-    ]
-    previous = (
-        Assignment("utrecht", MONDAY, ("A", "B")),  # stays as it was
-        Assignment("zeist", MONDAY, ("A", "B")),  # moves and changes team
-        Assignment("groningen", TUESDAY, ("C", "D")),  # same evening, D replaced
-        Assignment("assen", WEDNESDAY, ("A", "B")),  # drops out
-    )
-    instance = problem(
-        members,
-        requests,
-        previous=previous,
-        fixed=(FixedSession("vast", "GM-Elders", MONDAY + timedelta(days=14), ("D",)),),
-    )
-    costs = Costs(instance)
-    assignments = [
-        Assignment("utrecht", MONDAY, ("A", "B")),
-        Assignment("zeist", WEDNESDAY, ("B", "D")),
-        Assignment("groningen", TUESDAY, ("C", "B")),
-    ]
-    result = build_plan(instance, costs, assignments, SolveStatus.GREEDY)
+    instance, costs, result = hand_made_plan()
     summary = result.summary
 
     assert (summary.requests, summary.planned, summary.unplanned) == (4, 3, 1)
