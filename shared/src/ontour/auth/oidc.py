@@ -66,7 +66,7 @@ def elsewhere(request: Request, public_base_url: str) -> bool:
 
 
 def _callback_problem(login_cookie: str | None, public_base_url: str) -> Problem:
-    """Why the login cookie is unusable: gone, expired or not ours."""
+    """Why the login cookie is unusable when it has not simply expired: gone, or not ours."""
     if not login_cookie:
         return Problem(
             400,
