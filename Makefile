@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 API_LINTER := deploy/api-linter
 SPECTRAL := $(API_LINTER)/node_modules/.bin/spectral
 
-.PHONY: help install up demo test test-fast lint bench reset clean
+.PHONY: help install up demo test test-fast lint bench screenshots reset clean
 
 help:
 	@echo "make up      - start het hele systeem lokaal op http://127.0.0.1:8080"
@@ -14,6 +14,7 @@ help:
 	@echo "make demo    - make up, gevuld met fictieve demodata"
 	@echo "make lint    - ruff, mypy, import-linter en de API-linter (NL API Design Rules)"
 	@echo "make bench   - benchmarks (resultaten in results/bench/)"
+	@echo "make screenshots - schermafbeeldingen voor de README (docs/schermafbeeldingen/)"
 	@echo "make reset   - wis alle lokale data (.ontour/)"
 
 # Bootstraps uv with pip when it is missing, then installs exactly the lockfile.
@@ -49,6 +50,9 @@ lint: install $(SPECTRAL)
 
 bench: install
 	$(BIN)/python -m bench
+
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
 
 reset:
 	rm -rf .ontour

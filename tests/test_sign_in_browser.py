@@ -81,3 +81,13 @@ def test_a_page_asks_anonymous_visitors_to_sign_in(page, base_url):
     page.get_by_role("button", name=SUBJECT_FOR_ROLE["teamlid"]).click()
     page.wait_for_url(f"{base_url}/intake/")
     assert page.get_by_role("heading", level=1).inner_text() == "Organisaties"
+
+
+def test_sign_in_from_another_host_name_ends_signed_in(page, base_url):
+    """Begun on localhost, sign-in moves to the public address (127.0.0.1) before it starts,
+    so the login cookie and the IdP's answer meet on the same host."""
+    page.goto(base_url.replace("127.0.0.1", "localhost") + "/scheduling/")
+    page.get_by_role("button", name=SUBJECT_FOR_ROLE["coordinator"]).click()
+    page.wait_for_url(f"{base_url}/scheduling/")
+    assert page.get_by_role("button", name="Afmelden").is_visible()
+    assert "verlopen" not in page.content()

@@ -5,6 +5,7 @@ IdP's back-channel logout."""
 from __future__ import annotations
 
 import time
+import urllib.parse
 import uuid
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 import nats
 import pytest
-from ontour.auth import csrf
+from ontour.auth import csrf, oidc
 from ontour.auth import sessions as sessions_module
 from ontour.auth.principal import Principal, Role
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
@@ -179,6 +180,53 @@ async def test_over_http_development_keeps_the_plain_names(nats_url, idp_url):
             "ontour_csrf",
             "ontour_aanmelden",
         }
+
+
+# --- Sign-in from another host name; a failed sign-in says why ---------------------------
+
+
+async def test_sign_in_begun_on_another_host_name_moves_to_the_public_address(nats_url, idp_url):
+    async with front_door(nats_url, idp_url, base="http://127.0.0.1:8080") as door:
+        moved = await door.get("http://localhost:8080/aanmelden", params={"terug": "/intake/"})
+        assert moved.status_code == 303
+        assert moved.headers["location"] == "http://127.0.0.1:8080/aanmelden?terug=%2Fintake%2F"
+        assert "ontour_aanmelden" not in cookie_headers(moved)  # no login cookie on localhost
+        await sign_in_at_front_door(door, idp_url, await demo_user(idp_url, ["teamlid"]))
+        assert signed_in(await start_page(door))
+
+
+async def test_a_failed_sign_in_says_what_went_wrong(nats_url, idp_url, monkeypatch):
+    async def detail(door: httpx.AsyncClient, query: str) -> str:
+        response = await door.get(f"/auth/callback?{query}")
+        assert response.status_code == 400, response.text
+        return str(response.json()["detail"])
+
+    async def started(door: httpx.AsyncClient) -> str:
+        start = await door.get("/aanmelden")
+        location = urllib.parse.urlparse(start.headers["location"])
+        return urllib.parse.parse_qs(location.query)["state"][0]
+
+    async with front_door(nats_url, idp_url) as door:
+        # The callback arrives without the login cookie (it stayed on another host name).
+        missing = await detail(door, "code=c&state=s")
+        assert "niet afgerond" in missing and "localhost" in missing
+        assert "verlopen" not in missing
+        state = await started(door)
+        assert "ander aanmeldverzoek" in await detail(door, "code=c&state=someone-elses")
+        assert "geen code" in await detail(door, f"state={state}")
+        stopped = await detail(door, f"error=access_denied&state={state}")
+        assert "afgebroken (foutcode access_denied)" in stopped
+        assert "<b>" not in await detail(door, f"error=%3Cb%3E&state={state}")
+        with monkeypatch.context() as later:
+            later.setattr(oidc, "LOGIN_MAX_AGE_SECONDS", -1)  # as if ten minutes passed
+            expired = await detail(door, f"code=c&state={state}")
+        assert (
+            expired
+            == "Het aanmelden is verlopen: het duurde langer dan 10 minuten. Meld u opnieuw aan."
+        )
+        door.cookies.clear()
+        door.cookies.set("ontour_aanmelden", "forged")
+        assert "ongeldig" in await detail(door, "code=c&state=s")
 
 
 # --- Back-channel logout -----------------------------------------------------------------

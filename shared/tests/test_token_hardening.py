@@ -201,6 +201,7 @@ async def test_sign_out_sends_no_id_token_to_the_idp(nats_url, idp_url):
     from ontour.frontdoor import create_app as frontdoor_app
 
     settings = FrontDoorSettings(nats_url=nats_url, oidc_issuer=idp_url, environment="test",
+                                 public_base_url="http://ontour.test",
                                  session_cookie_secure=False)  # fmt: skip
     app = frontdoor_app(settings)
     async with app.router.lifespan_context(app):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from scheduling.domain.model import (
@@ -15,8 +15,11 @@ from scheduling.domain.model import (
     PlanningProblem,
     SessionRequest,
     Teamlid,
+    Weekday,
     Weights,
 )
+from scheduling.domain.result import Plan, SolveStatus, build_plan
+from scheduling.domain.score import Costs
 
 PLACES = {
     "Utrecht": (52.0907, 5.1214),
@@ -29,6 +32,7 @@ PLACES = {
     "Maastricht": (50.8514, 5.6910),
 }
 MONDAY = date(2025, 10, 6)  # week 41 of 2025
+TUESDAY, WEDNESDAY = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
 WEEK_41 = DateRange(MONDAY, date(2025, 10, 10))
 LONG_AGO = datetime(2025, 3, 1)  # waited more than three months: waiting level 4
 RECENT = datetime(2025, 10, 1)  # waiting level 1
@@ -94,3 +98,41 @@ def two_regions() -> PlanningProblem:
         verzoek("zeist", "Zeist"),
     ]
     return problem(members, requests)
+
+
+def hand_made_plan() -> tuple[PlanningProblem, Costs, Plan]:
+    """A re-plan with something of everything: a met and two unmet team wishes, a teamlid off
+    their preferred evening, a confirmed session, and against the previous plan one entry
+    unchanged, one moved, one with another teamlid and one dropped (its period passed)."""
+    members = [
+        teamlid("A", "Utrecht", gender="vrouw", preferred_weekdays=frozenset({Weekday.DINSDAG})),
+        teamlid("B", "Amersfoort", gender="man"),
+        teamlid("C", "Groningen", background=Background.OUD_BURGEMEESTER),
+        teamlid("D", "Maastricht"),
+    ]
+    past = DateRange(MONDAY - timedelta(days=30), MONDAY - timedelta(days=20))
+    requests = [
+        verzoek("utrecht", "Utrecht", needs_woman=True),
+        verzoek("zeist", "Zeist", needs_woman=True, college_takes_part=True),
+        verzoek("groningen", "Groningen"),
+        verzoek("assen", "Assen", wished_periods=(past,)),
+    ]
+    previous = (
+        Assignment("utrecht", MONDAY, ("A", "B")),  # stays as it was
+        Assignment("zeist", MONDAY, ("A", "B")),  # moves and changes team
+        Assignment("groningen", TUESDAY, ("C", "D")),  # same evening, D replaced
+        Assignment("assen", WEDNESDAY, ("A", "B")),  # drops out
+    )
+    instance = problem(
+        members,
+        requests,
+        previous=previous,
+        fixed=(FixedSession("vast", "GM-Elders", MONDAY + timedelta(days=14), ("D",)),),
+    )
+    costs = Costs(instance)
+    assignments = [
+        Assignment("utrecht", MONDAY, ("A", "B")),
+        Assignment("zeist", WEDNESDAY, ("B", "D")),
+        Assignment("groningen", TUESDAY, ("C", "B")),
+    ]
+    return instance, costs, build_plan(instance, costs, assignments, SolveStatus.GREEDY)

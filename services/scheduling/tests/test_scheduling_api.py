@@ -74,6 +74,13 @@ async def test_a_planner_run_proposes_with_explanations_and_confirming_announces
     assert run["result"]["score"]["hard"] == 0
     assert len(run["result"]["sessions"]) == 2 and run["result"]["unplanned"] == []
     assert all(s["explanation"] for s in run["result"]["sessions"])
+    figures = run["summary"]  # the plan in a coordinator's figures, in camelCase
+    assert (figures["requests"], figures["planned"], figures["unplanned"]) == (2, 2, 0)
+    assert figures["kmTotal"] == sum(m["km"] for m in figures["members"]) > 0
+    assert sum(m["evenings"] for m in figures["members"]) == 4
+    assert figures["eveningsMin"] <= figures["eveningsMax"]
+    assert figures["unmetWishes"] == [] and figures["unplannedByReason"] == []
+    assert figures["weights"]["weekdayPreference"] == 10 and "summary" not in run["result"]
     groningen = next(s for s in proposed if s["organisation_code"] == "GM0014")
     assert date.fromisoformat(groningen["on"]).weekday() != 0  # Monday avoided
     assert set(groningen["members"]) & {"fatima.teamlid", "anne.teamlid"}  # a woman
@@ -253,6 +260,12 @@ async def test_replanning_after_a_new_unavailability_changes_as_little_as_possib
     )
     moved = by_id[affected["id"]]
     assert (moved["on"], member in moved["members"]) != (affected["on"], True)
+    figures = run["summary"]
+    assert (figures["unchanged"], figures["new"]) == (1, 0)
+    [change] = figures["changes"]
+    assert change["requestId"] == str(affected["request_id"])
+    assert change["previousOn"] == affected["on"] and change["on"] == moved["on"]
+    assert change["kind"] == ("andere-avond" if moved["on"] != affected["on"] else "ander-team")
 
 
 async def test_intake_follows_the_session_in_the_tour_status(services):

@@ -4,13 +4,20 @@ with its outcome form, my availability (axe in tests/test_scheduling_pages_brows
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from ontour.i18n import untranslated_messages
 from ontour.testing.plugin import eventually, scalar
 from scheduling import pages
+from scheduling.api.planningen import public
+from scheduling.models import PlannerRun
+from scheduling.usecases.planning import plan_as_json
+from scheduling_support import hand_made_plan
 from service_support import API, TEAM, held, requests_arrived
+from starlette.requests import Request
 
 HTML = {"Accept": "text/html"}
 
@@ -18,6 +25,42 @@ HTML = {"Accept": "text/html"}
 def test_every_text_of_the_pages_has_dutch():
     missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
     assert not missing, missing
+
+
+def _run_page(role: str) -> str:
+    """The result page of a stored run, rendered for a signed-in ``role`` (no service)."""
+    instance, _, result = hand_made_plan()
+    run = PlannerRun(status="klaar", started_by="Carla", started_at=datetime.now(UTC),
+                     time_limit_seconds=5, result=plan_as_json(result, instance))  # fmt: skip
+    request = Request({"type": "http", "method": "GET", "path": "/scheduling/planningen/x",
+                       "raw_path": b"", "query_string": b"", "headers": [],
+                       "app": SimpleNamespace(state=SimpleNamespace()), "state": {}})  # fmt: skip
+    request.state.user = SimpleNamespace(display_name="Carla", roles=frozenset({role}))
+    return pages.pages.render_string(request, "scheduling/planning.html", {"run": public(run)})
+
+
+def test_the_result_page_says_the_plan_in_figures():
+    page = " ".join(re.sub(r"<[^>]+>", " ", _run_page("coordinator")).split()).replace(" :", ":")
+    assert "Ingepland 3 van de 4 verzoeken" in page
+    assert "Niet ingepland 1 (periode voorbij: 1)" in page
+    assert "Avonden per teamlid 1 tot 3 (deze planning plus bevestigde sessies)" in page
+    assert "Ten opzichte van de vorige planning 1 ongewijzigd, 3 gewijzigd, 0 nieuw" in page
+    assert "D 1 1 2" in page  # D: one session here, one confirmed, two evenings
+    assert "Gemeente Zeist (8 oktober 2025): geen vrouw in het team" in page
+    assert "Gemeente Utrecht (6 oktober 2025): niet op een voorkeursavond van A" in page
+    assert (
+        "Gemeente Zeist: andere avond (was 6 oktober 2025, nu 8 oktober 2025); gaat niet meer: A"
+        in page
+    )
+    assert "Gemeente Groningen: ander team; gaat niet meer: D" in page
+    changes = page.split("Wijzigingen ten opzichte")[1].split("Hoe de planner afweegt")[0]
+    assert "Gemeente Utrecht" not in changes  # unchanged
+    assert "Gemeente Assen: niet meer ingepland (was 8 oktober 2025)" in page
+    assert "evenveel als 150 km meer reizen" in page and "1.000 punten" in page
+    teamlid = _run_page("teamlid")
+    assert "De planning in cijfers" in teamlid and "Per teamlid" not in teamlid
+    assert "Wensen waaraan niet is voldaan</h3>" not in teamlid
+    assert "Hoe de planner afweegt" not in teamlid
 
 
 @pytest.fixture
@@ -48,6 +91,12 @@ async def test_plan_adopt_confirm_and_record_an_outcome_on_the_pages(site, beare
 
     run_page = await eventually(finished, timeout=60, interval=0.3)
     assert "Voorgestelde sessies" in run_page.text and "Utrecht" in run_page.text
+    text = run_page.text
+    assert "De planning in cijfers" in text and "1 van de 1 verzoeken" in text
+    assert "Hoe de planner afweegt" in text and "evenveel als 150 km meer reizen" in text
+    raw = text.index("Technische score van de planner")
+    assert text.rfind("<details", 0, raw) > text.rfind("</details>", 0, raw)  # tucked away
+    assert text.index("Zachte score") > raw
     adopted = await site.post(f"{run_path}/overname", headers=HTML)
     assert adopted.status_code == 303
 

@@ -2,10 +2,16 @@
 
 The browser's login state (state, nonce, PKCE verifier, where to return) travels in a
 short-lived signed cookie; after the callback the session lives in the shared session store.
+
+The IdP sends the browser back to the configured public address, so sign-in starts there
+too: a browser on another name for the same server (``localhost`` for ``127.0.0.1``) would
+keep the login cookie on that name and arrive at the callback without it. Each way the
+callback can fail says what happened, in Dutch.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import urllib.parse
 from typing import Any
@@ -14,7 +20,7 @@ import httpx
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ontour.auth import csrf
 from ontour.auth.identity import Identity
@@ -26,7 +32,13 @@ from ontour.web.problems import Problem
 
 LOGIN_COOKIE = "ontour_aanmelden"
 LOGIN_MAX_AGE_SECONDS = 600
+EXPIRED = (
+    f"Het aanmelden is verlopen: het duurde langer dan {LOGIN_MAX_AGE_SECONDS // 60} minuten. "
+    "Meld u opnieuw aan."
+)
 log = get_logger(__name__)
+# An OAuth error code is a short ASCII word; anything else is not repeated on the page.
+_ERROR_CODE = re.compile(r"[a-z_]{1,40}")
 
 
 def safe_return_path(value: str | None) -> str:
@@ -36,11 +48,46 @@ def safe_return_path(value: str | None) -> str:
     return value
 
 
+def _host_and_port(scheme: str, netloc: str) -> tuple[str, int | None]:
+    """``127.0.0.1:8080`` as (host, port), with the scheme's default port filled in."""
+    parts = urllib.parse.urlsplit(f"{scheme}://{netloc}")
+    try:
+        port = parts.port
+    except ValueError:  # a Host header with a port that is no number
+        return (parts.hostname or "", None)
+    return (parts.hostname or "", port or {"http": 80, "https": 443}.get(scheme))
+
+
+def elsewhere(request: Request, public_base_url: str) -> bool:
+    """Whether the browser reached us by another host name than the public address."""
+    public = urllib.parse.urlsplit(public_base_url)
+    seen = _host_and_port(public.scheme, request.headers.get("host", ""))
+    return seen != _host_and_port(public.scheme, public.netloc)
+
+
+def _callback_problem(login_cookie: str | None, public_base_url: str) -> Problem:
+    """Why the login cookie is unusable when it has not simply expired: gone, or not ours."""
+    if not login_cookie:
+        return Problem(
+            400,
+            "Het aanmelden is niet afgerond: uw browser stuurde de aanmeldgegevens niet mee. "
+            "Dat gebeurt als het aanmelden op een ander adres begon (bijvoorbeeld localhost "
+            f"in plaats van {urllib.parse.urlsplit(public_base_url).hostname}) of als uw "
+            f"browser cookies blokkeert. Meld u opnieuw aan via {public_base_url.rstrip('/')}/.",
+        )
+    return Problem(
+        400,
+        "De aanmeldgegevens in uw browser zijn ongeldig (gewijzigd of van een andere "
+        "installatie). Meld u opnieuw aan.",
+    )
+
+
 def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     secret = settings.secret_key.get_secret_value()
     signer = URLSafeTimedSerializer(secret, salt="ontour-login")
-    redirect_uri = f"{settings.public_base_url.rstrip('/')}/auth/callback"
+    public_base = settings.public_base_url.rstrip("/")
+    redirect_uri = f"{public_base}/auth/callback"
     # __Host-... behind https (Secure, Path=/, no Domain); plain names over http.
     login_cookie = f"{settings.cookie_prefix}{LOGIN_COOKIE}"
     session_cookie = settings.session_cookie_name
@@ -56,6 +103,9 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
 
     @router.get("/aanmelden")
     async def sign_in(request: Request, terug: str | None = None) -> RedirectResponse:
+        if elsewhere(request, settings.public_base_url):
+            query = urllib.parse.urlencode({"terug": safe_return_path(terug)})
+            return RedirectResponse(f"{public_base}/aanmelden?{query}", 303)
         config = await discover(settings.oidc_issuer)
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         verifier = secrets.token_urlsafe(64)
@@ -92,14 +142,30 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
     async def callback(
         request: Request, code: str = "", state: str = "", error: str = ""
     ) -> RedirectResponse:
+        cookie = request.cookies.get(login_cookie)
         try:
-            login = signer.loads(
-                request.cookies.get(login_cookie, ""), max_age=LOGIN_MAX_AGE_SECONDS
-            )
+            login = signer.loads(cookie or "", max_age=LOGIN_MAX_AGE_SECONDS)
+        except SignatureExpired:
+            raise Problem(400, EXPIRED) from None
         except BadSignature:
-            raise Problem(400, "Het aanmelden is verlopen. Probeer het opnieuw.") from None
-        if error or not code or not secrets.compare_digest(state, login["state"]):
-            raise Problem(400, "Het aanmelden is niet gelukt. Probeer het opnieuw.")
+            raise _callback_problem(cookie, settings.public_base_url) from None
+        if error:
+            code_word = f" (foutcode {error})" if _ERROR_CODE.fullmatch(error) else ""
+            raise Problem(
+                400,
+                f"De identiteitsprovider heeft het aanmelden afgebroken{code_word}. "
+                "Meld u opnieuw aan; lukt het niet, neem dan contact op met de beheerder.",
+            )
+        if not code:
+            raise Problem(
+                400, "Het antwoord van de identiteitsprovider bevat geen code. Meld u opnieuw aan."
+            )
+        if not secrets.compare_digest(state, login["state"]):
+            raise Problem(
+                400,
+                "Dit antwoord hoort bij een ander aanmeldverzoek (bijvoorbeeld uit een ander "
+                "tabblad of een oude link). Meld u opnieuw aan.",
+            )
         config = await discover(settings.oidc_issuer)
         async with httpx.AsyncClient(timeout=10.0) as client:
             token_response = await client.post(
@@ -119,7 +185,11 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
         try:
             claims = await identity.id_token_validator.validate(id_token, nonce=login["nonce"])
         except InvalidToken:
-            raise Problem(401, "Het aanmelden is niet gelukt.") from None
+            raise Problem(
+                401,
+                "Het aanmelden is niet gelukt: het identiteitsbewijs van de identiteitsprovider "
+                "klopt niet. Meld u opnieuw aan.",
+            ) from None
         principal = identity.principal_from_claims(claims, via="session")
         assert identity.sessions is not None
         session_id = await identity.sessions.create(
@@ -156,7 +226,7 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
                     target = f"{config['end_session_endpoint']}?" + urllib.parse.urlencode(
                         {
                             "client_id": settings.oidc_client_id,
-                            "post_logout_redirect_uri": f"{settings.public_base_url.rstrip('/')}/",
+                            "post_logout_redirect_uri": f"{public_base}/",
                         }
                     )
         response = RedirectResponse(target, 303)

@@ -13,7 +13,7 @@ from ontour.web.api import CallerDep
 from ontour.web.problems import Problem, invalid, problem_responses
 
 from scheduling import repository
-from scheduling.api.schemas import PlanningPublic, PlanningStart, SessiePublic
+from scheduling.api.schemas import PlanningInCijfers, PlanningPublic, PlanningStart, SessiePublic
 from scheduling.dependencies import SettingsDep
 from scheduling.models import PlannerRun
 from scheduling.usecases import planning
@@ -45,7 +45,7 @@ async def start_run(
     settings: SettingsDep,
     request: Request,
     response: Response,
-) -> PlannerRun:
+) -> PlanningPublic:
     limit = body.time_limit_seconds or settings.planner_time_limit_seconds
     if body.plan_from is not None and body.plan_from < today():
         raise invalid("plan_from", "ligt in het verleden")
@@ -54,7 +54,16 @@ async def start_run(
         database, caller, settings, running_runs(request), plan_from=plan_from, time_limit=limit
     )
     response.headers["Location"] = f"/scheduling/api/v1/planningen/{run.id}"
-    return run
+    return public(run)
+
+
+def public(run: PlannerRun) -> PlanningPublic:
+    """A run as the API shows it: the plan's stored figures lifted out of the result."""
+    shown = PlanningPublic.model_validate(run)
+    result = dict(run.result) if run.result is not None else None
+    figures = result.pop("summary", None) if result is not None else None
+    summary = PlanningInCijfers.model_validate(figures) if figures else None
+    return shown.model_copy(update={"result": result, "summary": summary})
 
 
 async def _run_or_404(database: Sessions, run_id: uuid.UUID) -> PlannerRun:
@@ -71,8 +80,8 @@ async def _run_or_404(database: Sessions, run_id: uuid.UUID) -> PlannerRun:
     responses=problem_responses(404, 422),
     summary="Voortgang en resultaat van een planningsronde",
 )
-async def get_run(run_id: uuid.UUID, database: SessionsDep) -> PlannerRun:
-    return await _run_or_404(database, run_id)
+async def get_run(run_id: uuid.UUID, database: SessionsDep) -> PlanningPublic:
+    return public(await _run_or_404(database, run_id))
 
 
 @router.post(
@@ -81,8 +90,8 @@ async def get_run(run_id: uuid.UUID, database: SessionsDep) -> PlannerRun:
     responses=problem_responses(404, 409, 422),
     summary="Breek een lopende ronde af (de beste planning tot dan toe blijft)",
 )
-async def cancel_run(run_id: uuid.UUID, database: SessionsDep, request: Request) -> PlannerRun:
-    return await planning.cancel(database, running_runs(request), run_id)
+async def cancel_run(run_id: uuid.UUID, database: SessionsDep, request: Request) -> PlanningPublic:
+    return public(await planning.cancel(database, running_runs(request), run_id))
 
 
 @router.post(

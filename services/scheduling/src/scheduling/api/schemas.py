@@ -11,9 +11,12 @@ from ontour.contracts.scheduling import VervolgWens
 from ontour.contracts.types import LocalTime
 from ontour.web.api import PRINTABLE
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from scheduling.domain.diagnosis import UnplannedReason
 from scheduling.domain.model import Background
+from scheduling.domain.summary import ChangeKind, WishKind
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WEEKDAY = r"^(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)$"
@@ -139,6 +142,98 @@ class PlanningStart(BaseModel):
         raise PydanticCustomError("date_parsing", "a date as YYYY-MM-DD")
 
 
+class _CamelCase(BaseModel):
+    """Fields in lowerCamelCase on the wire (the plan's figures are new, so they follow the
+    NL API Design Rules' naming from the start); Python code uses the snake_case names."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class NietIngeplandPerReden(_CamelCase):
+    """Hoeveel verzoeken om deze reden niet zijn ingepland."""
+
+    reason: UnplannedReason = Field(description="De reden (zie per verzoek de uitleg).")
+    count: int = Field(ge=1, description="Aantal verzoeken.")
+
+
+class TeamlidInPlanning(_CamelCase):
+    """Het aandeel van één teamlid."""
+
+    member_id: str = Field(description="Id van het teamlid.")
+    name: str = Field(description="Naam van het teamlid.")
+    planned: int = Field(ge=0, description="Sessies in deze planning.")
+    confirmed: int = Field(ge=0, description="Al bevestigde sessies (blijven staan).")
+    evenings: int = Field(ge=0, description="Avonden in totaal: deze planning plus bevestigd.")
+    km: int = Field(
+        ge=0, description="Reisafstand in km (enkele reis vanaf huis, over de weg geschat)."
+    )
+
+
+class OnvervuldeWens(_CamelCase):
+    """Een wens waaraan de planning niet voldoet."""
+
+    request_id: str = Field(description="Id van het verzoek.")
+    organisation_name: str = Field(description="Naam van de organisatie.")
+    on: date = Field(description="Datum van de sessie.")
+    kind: WishKind = Field(
+        description="vrouw-in-team of burgemeesterservaring (gevraagd door de organisatie), "
+        "voorkeursavond-teamlid (het teamlid gaat op een andere dan de voorkeursavond)."
+    )
+    member_name: str | None = Field(
+        default=None, description="Het teamlid (alleen bij voorkeursavond-teamlid)."
+    )
+
+
+class WijzigingTovVorige(_CamelCase):
+    """Een verzoek dat anders staat dan in de vorige planning."""
+
+    request_id: str = Field(description="Id van het verzoek.")
+    organisation_name: str = Field(description="Naam van de organisatie.")
+    kind: ChangeKind = Field(
+        description="andere-avond, ander-team of niet-meer-ingepland (dan is on leeg)."
+    )
+    previous_on: date = Field(description="Datum in de vorige planning.")
+    on: date | None = Field(description="Datum in deze planning.")
+    replaced: list[str] = Field(description="Teamleden van de vorige planning die niet meer gaan.")
+
+
+class Gewichten(_CamelCase):
+    """De gewichten van de zachte regels (strafpunten; lager is beter)."""
+
+    travel: int = Field(ge=0, description="Per km reisafstand (enkele reis, per teamlid).")
+    fairness: int = Field(ge=0, description="Maal de som van de kwadraten van sessies per teamlid.")
+    waiting: int = Field(
+        ge=0, description="Per dag na de eerst mogelijke avond, maal het wachtniveau (1-4)."
+    )
+    pair: int = Field(ge=0, description="Per ontbrekende vrouw of burgemeesterservaring.")
+    weekday_preference: int = Field(
+        ge=0, description="Per teamlid dat buiten de eigen voorkeursavonden gaat."
+    )
+    stability: int = Field(
+        ge=0, description="Per verschoven avond of vervangen teamlid t.o.v. de vorige planning."
+    )
+
+
+class PlanningInCijfers(_CamelCase):
+    """De planning in de cijfers die een coördinator afweegt."""
+
+    requests: int = Field(ge=0, description="Verzoeken in deze ronde.")
+    planned: int = Field(ge=0, description="Waarvan ingepland.")
+    unplanned: int = Field(ge=0, description="Waarvan niet ingepland.")
+    unplanned_by_reason: list[NietIngeplandPerReden] = Field(
+        description="Niet ingepland, per reden."
+    )
+    km_total: int = Field(ge=0, description="Reisafstand in km, alle teamleden samen.")
+    evenings_min: int = Field(ge=0, description="Minste avonden van een teamlid.")
+    evenings_max: int = Field(ge=0, description="Meeste avonden van een teamlid.")
+    members: list[TeamlidInPlanning] = Field(description="Per teamlid.")
+    unmet_wishes: list[OnvervuldeWens] = Field(description="Wensen waaraan niet is voldaan.")
+    changes: list[WijzigingTovVorige] = Field(description="Wijzigingen t.o.v. de vorige planning.")
+    unchanged: int = Field(ge=0, description="Ongewijzigd uit de vorige planning.")
+    new: int = Field(ge=0, description="Nieuw ingepland (stonden niet in de vorige planning).")
+    weights: Gewichten = Field(description="De gewichten waarmee de planner dit afwoog.")
+
+
 class PlanningPublic(BaseModel):
     """Een planningsronde: voortgang en, als zij klaar is, de voorgestelde planning."""
 
@@ -153,6 +248,11 @@ class PlanningPublic(BaseModel):
     progress: dict[str, Any] = Field(description="Voortgang: doelwaarde, grens, tijd.")
     result: dict[str, Any] | None = Field(description="Planning met uitleg per sessie.")
     adopted: bool = Field(description="Of de planning is overgenomen als voorstellen.")
+    summary: PlanningInCijfers | None = Field(
+        default=None,
+        description="De planning in cijfers: km, avonden per teamlid, wel en niet ingepland, "
+        "onvervulde wensen, wijzigingen en de gewichten (leeg zolang de ronde loopt).",
+    )
 
 
 class SessiePublic(BaseModel):

@@ -1,5 +1,5 @@
 """What planning returns: the sessions with their explanation, the unplanned requests with
-their reason, the score and how the solver ended.
+their reason, the score, the figures a coordinator weighs and how the solver ended.
 
 Both the CP-SAT planner and the greedy baseline finish through :func:`build_plan`, so
 their plans are explained, diagnosed and scored the same way.
@@ -16,6 +16,7 @@ from scheduling.domain.explain import explain_assignment
 from scheduling.domain.model import Assignment, PlanningProblem
 from scheduling.domain.rules import Ledger
 from scheduling.domain.score import Costs, Score, score_plan
+from scheduling.domain.summary import PlanSummary, summarise
 
 
 class SolveStatus(StrEnum):
@@ -70,6 +71,7 @@ class Plan:
     sessions: tuple[PlannedSession, ...]
     unplanned: tuple[UnplannedRequest, ...]
     score: Score
+    summary: PlanSummary
     solver: SolverReport | None = None
 
     @property
@@ -87,20 +89,22 @@ def build_plan(
     status: SolveStatus,
     solver: SolverReport | None = None,
 ) -> Plan:
-    """Explain, diagnose and score ``assignments`` (sorted by date, then request)."""
+    """Explain, diagnose, score and summarise ``assignments`` (sorted by date, then request)."""
     ordered = sorted(assignments, key=lambda a: (a.date, a.request_id))
     ledger = Ledger.of(problem, ordered)
     planned = {assignment.request_id for assignment in ordered}
+    unplanned = tuple(
+        diagnose(problem, ledger, request)
+        for request in problem.requests
+        if request.id not in planned
+    )
     return Plan(
         status=status,
         sessions=tuple(
             PlannedSession(a, explain_assignment(problem, costs, ledger, a)) for a in ordered
         ),
-        unplanned=tuple(
-            diagnose(problem, ledger, request)
-            for request in problem.requests
-            if request.id not in planned
-        ),
+        unplanned=unplanned,
         score=score_plan(problem, ordered, costs),
+        summary=summarise(problem, costs, ordered, unplanned),
         solver=solver,
     )

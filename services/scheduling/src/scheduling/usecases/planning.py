@@ -31,6 +31,7 @@ from scheduling.config import Settings
 from scheduling.domain.model import Assignment, FixedSession, PlanningProblem
 from scheduling.domain.planner import Progress, plan
 from scheduling.domain.result import Plan
+from scheduling.domain.summary import PlanSummary
 from scheduling.models import PlannerRun, SessionRequestRow, SessionRow
 from scheduling.problem_rows import planner_settings, request_of, teamlid_of
 from scheduling.usecases.sessions import cancelled_event
@@ -76,8 +77,60 @@ async def build_problem(
     )
 
 
+def summary_as_json(summary: PlanSummary) -> dict[str, Any]:
+    """The plan's figures as stored; the API shows them in camelCase (``PlanningInCijfers``)."""
+    return {
+        "requests": summary.requests,
+        "planned": summary.planned,
+        "unplanned": summary.unplanned,
+        "unplanned_by_reason": [
+            {"reason": reason.value, "count": count}
+            for reason, count in sorted(summary.unplanned_by_reason.items(), key=lambda rc: -rc[1])
+        ],
+        "km_total": summary.km_total,
+        "evenings_min": summary.evenings_min,
+        "evenings_max": summary.evenings_max,
+        "members": [
+            {
+                "member_id": m.member_id,
+                "name": m.name,
+                "planned": m.planned,
+                "confirmed": m.confirmed,
+                "evenings": m.evenings,
+                "km": m.km,
+            }
+            for m in summary.members
+        ],
+        "unmet_wishes": [
+            {
+                "request_id": w.request_id,
+                "organisation_name": w.organisation_name,
+                "on": w.on.isoformat(),
+                "kind": w.kind.value,
+                "member_name": w.member_name,
+            }
+            for w in summary.unmet_wishes
+        ],
+        "changes": [
+            {
+                "request_id": c.request_id,
+                "organisation_name": c.organisation_name,
+                "kind": c.kind.value,
+                "previous_on": c.previous_on.isoformat(),
+                "on": c.on.isoformat() if c.on else None,
+                "replaced": list(c.replaced),
+            }
+            for c in summary.changes
+        ],
+        "unchanged": summary.unchanged,
+        "new": summary.new,
+        "weights": dict(summary.weights.as_dict()),
+    }
+
+
 def plan_as_json(result: Plan, problem: PlanningProblem) -> dict[str, Any]:
-    """A run's result as stored (and shown): sessions with explanations, unplanned with reasons."""
+    """A run's result as stored (and shown): sessions with explanations, unplanned with reasons,
+    the figures a coordinator weighs and the solver's raw score."""
     names = {m.id: m.label for m in problem.members}
     requests = problem.requests_by_id
     return {
@@ -93,6 +146,7 @@ def plan_as_json(result: Plan, problem: PlanningProblem) -> dict[str, Any]:
             },
         },
         "gap": result.solver.gap if result.solver else None,
+        "summary": summary_as_json(result.summary),
         "sessions": [
             {
                 "request_id": s.assignment.request_id,
