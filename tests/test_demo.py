@@ -1,17 +1,22 @@
-"""`make demo`: the demo loader fills the services through their APIs, once, relative to today:
-on any day the agenda of the coming weeks, the coordinator's queue and the reporting page show
-something real."""
+"""`make demo`: the demo loader fills the services through their APIs, once, relative to today
+(``ontour.clock``): on any day the agenda of the coming weeks, the coordinator's queue and the
+reporting page show something real. Today on the suite's stack; a year later on a stack of
+intake and scheduling whose clock says so."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
-from ontour.clock import today
+import pytest
+from ontour.clock import OVERRIDE, today
 from ontour.devstack.demo import load_demo
+from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
+from ontour.devstack.servers import free_port, start_nats
+from ontour.devstack.stack import Stack, service_names
 from ontour.devstack.tour_calendar import planning_window
 
 
@@ -100,3 +105,38 @@ def test_demo_fills_every_service_relative_to_today(stack, base_url, tmp_path, a
     assert load_demo(tmp_path, base_url, stack.issuer) == [
         "Demodata was al geladen (make reset om opnieuw te beginnen)."
     ]
+
+
+def test_a_demo_loaded_a_year_later_has_its_own_coming_weeks(
+    postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory, monkeypatch
+):
+    later = today() + timedelta(days=365)
+    monkeypatch.setenv(OVERRIDE, later.isoformat())  # this process and the stack's services
+    home = tmp_path_factory.mktemp("ontour-a-year-later")
+    nats = start_nats(home / "nats", free_port(), home / "logs" / "nats.log")
+    running = Stack(
+        home=home,
+        http_port=free_port(),
+        nats_url=f"nats://127.0.0.1:{nats.popen.args[4]}",
+        database_server_url=postgres_server_url,
+        service_ports={name: free_port() for name in service_names()},
+        metrics_ports={name: free_port() for name in service_names()},
+        idp_port=free_port(),
+        frontdoor_port=free_port(),
+        environment="test",
+        services=("intake", "scheduling"),
+        database_prefix="a_year_later_",
+    )
+    try:
+        running.start()
+        base_url = f"http://127.0.0.1:{running.http_port}"
+        intake_line, scheduling_line = load_demo(
+            home, base_url, running.issuer, only=("intake", "scheduling")
+        )
+        assert intake_line.startswith("intake: 230 gehouden voorgesprekken")
+        assert "planner: klaar" in scheduling_line, scheduling_line
+        token = fetch_id_token(running.issuer, SUBJECT_FOR_ROLE["coordinator"])
+        check_agenda(base_url, {"Authorization": f"Bearer {token}"}, later)
+    finally:
+        running.stop()
+        nats.stop()

@@ -10,6 +10,8 @@ published figures; always the same for the same day (seeded).
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -82,23 +84,86 @@ def _planned(rng: random.Random, code: str, offset: int, today: date) -> dict[st
             "mode": "online", "teamleden": [rng.choice(TEAMLEDEN)]}  # fmt: skip
 
 
+IMPORT_COLUMNS = {
+    "organisatie": "organisation_code", "datum": "held_on", "tijd": "start_time",
+    "vorm": "mode", "teamleden": "teamleden", "thema's": "themes",
+    "incidenten_aantal": "incident_count", "incidenten_categorieen": "incident_categories",
+    "sessiewens": "session_wish", "sessievorm": "session_format",
+    "voorkeursperiode": "preferred_periods", "voorkeursavonden": "preferred_weekdays",
+    "vergaderavonden_vermijden": "avoid_weekdays", "verwachte_deelnemers": "expected_participants",
+    "aandacht_online_intimidatie_vrouwen": "attention_online_intimidation_women",
+    "college_neemt_deel": "college_takes_part",
+}  # fmt: skip
+PARTICIPANT_COLUMNS = ("griffier", "burgemeester", "fractievoorzitters")
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else ""
+    if isinstance(value, list):
+        return "; ".join(
+            f"{date.fromisoformat(v['start']):%d-%m-%Y} t/m {date.fromisoformat(v['end']):%d-%m-%Y}"
+            if isinstance(v, dict) else str(v)
+            for v in value
+        )  # fmt: skip
+    return "" if value is None else str(value)
+
+
+def _spreadsheet(bodies: list[dict[str, object]]) -> str:
+    """The history as the team's own spreadsheet, in the import template's columns."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*IMPORT_COLUMNS, *(f"deelnemers_{role}" for role in PARTICIPANT_COLUMNS)])
+    for body in bodies:
+        participants = body["participants"]
+        assert isinstance(participants, dict)
+        writer.writerow([
+            *(_cell(body.get(field)) for field in IMPORT_COLUMNS.values()),
+            *(participants.get(role, 0) for role in PARTICIPANT_COLUMNS),
+        ])  # fmt: skip
+    return out.getvalue()
+
+
+def _organisations(rng: random.Random, tour: list[Visit], codes: list[str]) -> list[str]:
+    """Every visited organisation once, some twice (a new council after the elections, say),
+    never twice on one day."""
+    visited = rng.sample(codes, ORGANISATIONS)
+    order = visited + rng.sample(visited, len(tour) - ORGANISATIONS)
+    rng.shuffle(order)
+    seen: set[tuple[str, date]] = set()
+    spare = iter(c for c in codes if c not in set(visited))
+    for n, visit in enumerate(tour):
+        if (order[n], visit.held_on) in seen:
+            order[n] = next(spare)
+        seen.add((order[n], visit.held_on))
+    return order
+
+
 def load(client: httpx.Client) -> str:
     today = clock_today()
     rng = random.Random(SEED)  # the same demo every time
     tour = visits(today)
     codes = sorted(o.cbs_code for o in load_register())
-    visited = rng.sample(codes, ORGANISATIONS)
-    # Every organisation once, some twice (a new council after the elections, say).
-    order = visited + rng.sample(visited, len(tour) - ORGANISATIONS)
-    rng.shuffle(order)
-    bodies = [
-        _voorgesprek(rng, code, visit, today) for code, visit in zip(order, tour, strict=True)
-    ]
-    not_visited = [c for c in codes if c not in set(visited)]
-    bodies += [_planned(rng, code, n, today) for n, code in enumerate(not_visited[:PLANNED])]
+    order = _organisations(rng, tour, codes)
+    bodies = [_voorgesprek(rng, code, v, today) for code, v in zip(order, tour, strict=True)]
+    # The history comes in as the team's spreadsheet (one import), the recent voorgesprekken
+    # with their follow-up actions one by one, as the team records them now.
+    history = [b for b in bodies if "follow_ups" not in b]
+    imported = client.post(
+        f"{API}/imports",
+        files={"file": ("tour-tot-nu.csv", _spreadsheet(history).encode(), "text/csv")},
+    )
+    imported.raise_for_status()
+    counts = imported.json()["counts"]
+    if counts.get("geimporteerd") != len(history):
+        raise RuntimeError(f"demo-import: {counts}")
+    not_visited = sorted(set(codes) - set(order))
+    recent = [b for b in bodies if "follow_ups" in b]
+    recent += [_planned(rng, code, n, today) for n, code in enumerate(not_visited[:PLANNED])]
     with ThreadPoolExecutor(WORKERS) as pool:
-        for response in pool.map(lambda b: client.post(f"{API}/voorgesprekken", json=b), bodies):
+        for response in pool.map(lambda b: client.post(f"{API}/voorgesprekken", json=b), recent):
             response.raise_for_status()
+    visited = sorted(set(order))
     client.post(
         f"{API}/organisaties/{visited[0]}/notities",
         json={"text": "Griffie vraagt om een sessie na het zomerreces."},
@@ -114,6 +179,7 @@ def load(client: httpx.Client) -> str:
         ).raise_for_status()
     wishes = sum(v.wish == "ja" for v in tour)
     return (
-        f"{len(tour)} gehouden voorgesprekken bij {ORGANISATIONS} organisaties sinds "
-        f"{tour[0].held_on:%m-%Y} ({wishes} met een sessiewens), {PLANNED} gepland"
+        f"{len(tour)} gehouden voorgesprekken bij {len(visited)} organisaties sinds "
+        f"{tour[0].held_on:%m-%Y} ({wishes} met een sessiewens; {len(history)} geïmporteerd), "
+        f"{PLANNED} gepland"
     )
