@@ -21,7 +21,7 @@ from ontour.devstack.tour_calendar import EVENINGS, in_recess, visits
 API = "/scheduling/api/v1"
 SEED = 2022
 WAIT_SECONDS = 60
-PLANNER_SECONDS = 5
+PLANNER_SECONDS = 3
 WORKERS = 4
 TEAM = [
     ("tom.teamlid", "Tom Bakker", "oud-wethouder", "man", 52.09, 5.12),
