@@ -110,7 +110,7 @@ def visits(today: date, seed: int = 2022) -> list[Visit]:
     tour = []
     for held_on in days:
         recent = held_on >= recent_from
-        wish = rng.choices(["ja", "later", "nee"], [8, 1, 1] if recent else [9, 6, 5])[0]
+        wish = rng.choices(["ja", "later", "nee"], [8, 1, 1] if recent else [9, 5, 5])[0]
         if wish != "ja":
             tour.append(Visit(held_on, wish))
             continue
