@@ -15,9 +15,8 @@ import pytest
 from ontour.clock import OVERRIDE, today
 from ontour.devstack.demo import load_demo
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
-from ontour.devstack.servers import free_port, start_nats
-from ontour.devstack.stack import Stack, service_names
-from ontour.devstack.tour_calendar import planning_window
+from ontour.devstack.tour_calendar import VISITS, in_recess, planning_window, visits
+from scheduling.demo import planner_outcome
 
 
 def held_count(base_url: str, headers: dict[str, str]) -> int:
@@ -96,6 +95,10 @@ def test_demo_fills_every_service_relative_to_today(stack, base_url, tmp_path, a
     assert scheduling_line.startswith("scheduling: 12 teamleden, ")
     assert "planner: klaar" in scheduling_line and " 0 sessies voorgesteld" not in scheduling_line
     check_agenda(base_url, coordinator, on)
+    held = httpx.get(
+        f"{base_url}/scheduling/api/v1/sessies", params={"status": "gehouden"}, headers=coordinator
+    ).json()
+    assert len({s["organisation_code"] for s in held}) >= 85  # sessions at about 90
     deadline = time.monotonic() + 10
     while held_count(base_url, ministry) < before + 230 and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -108,35 +111,34 @@ def test_demo_fills_every_service_relative_to_today(stack, base_url, tmp_path, a
 
 
 def test_a_demo_loaded_a_year_later_has_its_own_coming_weeks(
-    postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory, monkeypatch
+    start_stack, tmp_path_factory: pytest.TempPathFactory, monkeypatch
 ):
     later = today() + timedelta(days=365)
     monkeypatch.setenv(OVERRIDE, later.isoformat())  # this process and the stack's services
     home = tmp_path_factory.mktemp("ontour-a-year-later")
-    nats = start_nats(home / "nats", free_port(), home / "logs" / "nats.log")
-    running = Stack(
-        home=home,
-        http_port=free_port(),
-        nats_url=f"nats://127.0.0.1:{nats.popen.args[4]}",
-        database_server_url=postgres_server_url,
-        service_ports={name: free_port() for name in service_names()},
-        metrics_ports={name: free_port() for name in service_names()},
-        idp_port=free_port(),
-        frontdoor_port=free_port(),
-        environment="test",
-        services=("intake", "scheduling"),
-        database_prefix="a_year_later_",
-    )
-    try:
-        running.start()
+    only = ("intake", "scheduling")
+    with start_stack(home, services=only, database_prefix="a_year_later_") as running:
         base_url = f"http://127.0.0.1:{running.http_port}"
-        intake_line, scheduling_line = load_demo(
-            home, base_url, running.issuer, only=("intake", "scheduling")
-        )
+        intake_line, scheduling_line = load_demo(home, base_url, running.issuer, only=only)
         assert intake_line.startswith("intake: 230 gehouden voorgesprekken")
         assert "planner: klaar" in scheduling_line, scheduling_line
         token = fetch_id_token(running.issuer, SUBJECT_FOR_ROLE["coordinator"])
         check_agenda(base_url, {"Authorization": f"Bearer {token}"}, later)
-    finally:
-        running.stop()
-        nats.stop()
+
+
+def test_the_tour_keeps_the_councils_calendar_and_the_startup_line_says_why_nothing_was_planned():
+    for on in (date(2026, 12, 6), date(2027, 7, 20)):
+        tour = visits(on)
+        assert len(tour) == VISITS and tour == visits(on)  # the same demo for the same day
+        assert not [v for v in tour if in_recess(v.held_on) or v.held_on.weekday() >= 5]
+        ahead = [v for v in tour if v.wish == "ja" and v.periods[0][1] >= on]
+        assert len(ahead) >= 20 and all(v.periods[0][0] >= planning_window(on)[0] for v in ahead)
+    passed = {"reason": "periode-voorbij", "explanation": "De gewenste periode is al voorbij."}
+    run = {"status": "klaar", "result": {"unplanned": [passed, passed]}}
+    assert planner_outcome(run, 0) == (
+        "planner: klaar, niets voorgesteld: 2 verzoeken: De gewenste periode is al voorbij"
+    )
+    assert planner_outcome({"status": "klaar", "result": {"unplanned": []}}, 0) == (
+        "planner: klaar, geen open verzoeken"
+    )
+    assert planner_outcome(run, 12) == "planner: klaar"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -110,14 +111,18 @@ def _history(client: httpx.Client, requests: list[dict[str, Any]], today: date) 
     return len(bodies)
 
 
-def _outcome(run: dict[str, Any], proposed: int) -> str:
-    """The planner's outcome in words: how many, or why none."""
+def planner_outcome(run: dict[str, Any], proposed: int) -> str:
+    """The planner's outcome in words: done, or why it proposed nothing."""
     if run["status"] != "klaar":
         return f"planner: {run['status']}"
     if proposed:
         return "planner: klaar"
-    reasons = sorted({u["reason"] for u in run["result"].get("unplanned", [])})
-    return "planner: geen open verzoeken" if not reasons else f"planner: {'; '.join(reasons)}"
+    why = Counter(u["explanation"].rstrip(".") for u in (run["result"] or {}).get("unplanned", []))
+    if not why:
+        return "planner: klaar, geen open verzoeken"
+    return "planner: klaar, niets voorgesteld: " + "; ".join(
+        f"{count} verzoeken: {reason}" for reason, count in why.most_common()
+    )
 
 
 def load(client: httpx.Client) -> str:
@@ -145,5 +150,5 @@ def load(client: httpx.Client) -> str:
     return (
         f"{len(TEAM)} teamleden, {held} gehouden sessies vastgelegd, "
         f"{len(requests) - held} open verzoeken, {len(proposed)} sessies voorgesteld "
-        f"({len(confirmed)} bevestigd; {_outcome(run, len(proposed))})"
+        f"({len(confirmed)} bevestigd; {planner_outcome(run, len(proposed))})"
     )

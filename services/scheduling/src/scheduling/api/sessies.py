@@ -36,6 +36,7 @@ from scheduling.api.schemas import (
     SessiePublic,
     SessieWijziging,
     Uitkomst,
+    UitkomstVelden,
 )
 from scheduling.calendar_rows import entry_of
 from scheduling.config import SettingsDep
@@ -55,6 +56,15 @@ async def _answer(database: Sessions, session_id: uuid.UUID, response: Response)
         raise Problem(404, sessions.MISSING)
     response.headers["ETag"] = etag(row.version)
     return row
+
+
+def _outcome(body: UitkomstVelden) -> sessions.Outcome:
+    return sessions.Outcome(
+        participants=body.participants,
+        evaluation_score=body.evaluation_score,
+        evaluation_remarks=body.evaluation_remarks,
+        follow_up_wishes=tuple(body.follow_up_wishes),
+    )
 
 
 @router.get(
@@ -121,12 +131,7 @@ async def record_held_session(
         starts_at=body.starts_at,
         ends_at=body.ends_at,
         location=body.location,
-        outcome=sessions.Outcome(
-            participants=body.participants,
-            evaluation_score=body.evaluation_score,
-            evaluation_remarks=body.evaluation_remarks,
-            follow_up_wishes=tuple(body.follow_up_wishes),
-        ),
+        outcome=_outcome(body),
     )
     row = await sessions.record_held(database, caller, settings, held, today=today())
     response.headers["Location"] = f"/scheduling/api/v1/sessies/{row.id}"
@@ -223,13 +228,9 @@ async def record_outcome(
     if_match: IfMatch = None,
 ) -> Any:
     expected = expected_version(if_match, body.version)
-    outcome = sessions.Outcome(
-        participants=body.participants,
-        evaluation_score=body.evaluation_score,
-        evaluation_remarks=body.evaluation_remarks,
-        follow_up_wishes=tuple(body.follow_up_wishes),
+    await sessions.record_outcome(
+        database, caller, session_id, _outcome(body), expected_version=expected
     )
-    await sessions.record_outcome(database, caller, session_id, outcome, expected_version=expected)
     return await _answer(database, session_id, response)
 
 

@@ -110,6 +110,20 @@ def _gepland(row: SessionRow, revision: int) -> SessieGepland:
     )
 
 
+def _held_event(row: SessionRow, revision: int, outcome: Outcome) -> SessieGehouden:
+    return SessieGehouden(
+        session_id=row.id,
+        request_id=row.request_id,
+        organisation_code=row.organisation_code,
+        revision=revision,
+        held_on=row.on,
+        participants=outcome.participants,
+        evaluation_score=outcome.evaluation_score,
+        follow_up_wishes=list(outcome.follow_up_wishes),
+        team_size=len(row.members),
+    )
+
+
 def cancelled_event(row: SessionRow, revision: int) -> SessieGeannuleerd:
     return SessieGeannuleerd(
         session_id=row.id,
@@ -251,19 +265,7 @@ async def record_outcome(
             raise Forbidden("Alleen de teamleden van deze sessie leggen de uitkomst vast.")
         ensure_version(row, expected_version)
         check_step(SessionStatus(row.status), Step.RECORD_OUTCOME)
-        work.enqueue(
-            SessieGehouden(
-                session_id=row.id,
-                request_id=row.request_id,
-                organisation_code=row.organisation_code,
-                revision=row.version + 1,
-                held_on=row.on,
-                participants=outcome.participants,
-                evaluation_score=outcome.evaluation_score,
-                follow_up_wishes=list(outcome.follow_up_wishes),
-                team_size=len(row.members),
-            )
-        )
+        work.enqueue(_held_event(row, row.version + 1, outcome))
         await save(
             work.session,
             row,
@@ -316,18 +318,6 @@ async def record_held(
         )
         db.add(row)
         await db.flush()
-        work.enqueue(
-            SessieGehouden(
-                session_id=row.id,
-                request_id=row.request_id,
-                organisation_code=row.organisation_code,
-                revision=row.version,
-                held_on=row.on,
-                participants=outcome.participants,
-                evaluation_score=outcome.evaluation_score,
-                follow_up_wishes=list(outcome.follow_up_wishes),
-                team_size=len(row.members),
-            )
-        )
+        work.enqueue(_held_event(row, row.version, outcome))
         await work.audit("achteraf vastleggen", "sessie", str(row.id))
     return row
