@@ -81,7 +81,7 @@ def test_demo_fills_every_service_relative_to_today(stack, base_url, tmp_path, a
     before = held_count(base_url, ministry)
     started = time.monotonic()
     summary = load_demo(tmp_path, base_url, stack.issuer)
-    print(f"demo loaded in {time.monotonic() - started:.1f} s")
+    print(f"demo loaded in {time.monotonic() - started:.1f} s:", *summary, sep="\n")
     aftercare_line, intake_line, reporting_line, scheduling_line = summary
     assert aftercare_line.startswith("aftercare: 6 peers, 60 nazorgverzoeken over twee jaar (")
     check_aftercare(base_url, coordinator, on)

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import httpx
 from ontour.clock import today as clock_today
 from ontour.devstack.tour_calendar import RECENT_DAYS, Visit, resumes, visits
+from ontour.formatting import format_datum
 
 from intake.reference_data import load_register
 
@@ -180,6 +181,7 @@ def load(client: httpx.Client) -> str:
     wishes = sum(v.wish == "ja" for v in tour)
     return (
         f"{len(tour)} gehouden voorgesprekken bij {len(visited)} organisaties sinds "
-        f"{tour[0].held_on:%m-%Y} ({wishes} met een sessiewens; {len(history)} geïmporteerd), "
+        f"{format_datum(tour[0].held_on)} ({wishes} met een sessiewens; {len(history)} "
+        f"geïmporteerd), "
         f"{PLANNED} gepland"
     )
