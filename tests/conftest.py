@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
@@ -11,22 +14,22 @@ from ontour.devstack.servers import free_port, start_nats
 from ontour.devstack.stack import Stack, service_names
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str) -> Iterator[Stack]:
-    """All services and Caddy, started by the same code as ``make up``, on free ports."""
-    home: Path = tmp_path_factory.mktemp("ontour")
+@contextmanager
+def stack_on_free_ports(home: Path, postgres_server_url: str, **fields: Any) -> Iterator[Stack]:
+    """Services (all, or ``services=...``), Caddy and their own nats-server, started by the
+    same code as ``make up``, on free ports; stopped on leaving."""
     nats = start_nats(home / "nats", free_port(), home / "logs" / "nats.log")
-    nats_url = f"nats://127.0.0.1:{nats.popen.args[4]}"
     running = Stack(
         home=home,
         http_port=free_port(),
-        nats_url=nats_url,
+        nats_url=f"nats://127.0.0.1:{nats.popen.args[4]}",
         database_server_url=postgres_server_url,
         service_ports={name: free_port() for name in service_names()},
         metrics_ports={name: free_port() for name in service_names()},
         idp_port=free_port(),
         frontdoor_port=free_port(),
         environment="test",
+        **fields,
     )
     try:
         running.start()
@@ -34,6 +37,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str) ->
     finally:
         running.stop()
         nats.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str) -> Iterator[Stack]:
+    """The whole system for the suite."""
+    with stack_on_free_ports(tmp_path_factory.mktemp("ontour"), postgres_server_url) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def start_stack(postgres_server_url: str) -> Callable[..., AbstractContextManager[Stack]]:
+    """``with start_stack(home, services=(...)) as other:`` a stack beside the suite's own."""
+    return partial(stack_on_free_ports, postgres_server_url=postgres_server_url)
 
 
 @pytest.fixture(scope="session")

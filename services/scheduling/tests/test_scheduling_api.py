@@ -373,3 +373,47 @@ async def test_colleagues_see_each_other_reduced_and_themselves_in_full(services
     one = schema["paths"]["/teamleden/{teamlid_id}"]["get"]["responses"]["200"]
     refs = {v["$ref"] for v in one["content"]["application/json"]["schema"]["anyOf"]}
     assert refs == {"#/components/schemas/TeamlidPublic", "#/components/schemas/TeamlidKort"}
+
+
+async def test_a_session_held_before_the_planner_knew_of_it_is_recorded_after_the_fact(
+    services, nats_url
+):
+    intake_api, api = services
+    for member in TEAM:
+        assert (await api.post(f"{API}/teamleden", json=member)).status_code == 201
+    last_spring = {"start": "2025-03-01", "end": "2025-05-31"}
+    await intake_api.post(
+        "/intake/api/v1/voorgesprekken", json=held("GM0344", preferred_periods=[last_spring])
+    )
+    [request] = await requests_arrived(services, 1)
+    held_session = {
+        "request_id": request["id"], "on": "2025-04-08", "members": ["tom.teamlid"],
+        "participants": 31, "evaluation_score": 9, "follow_up_wishes": ["materiaal"],
+    }  # fmt: skip
+    for wrong, field in (
+        ({"on": (date.today() + timedelta(days=1)).isoformat()}, "on"),
+        ({"members": ["onbekend.teamlid"]}, "members"),
+        ({"request_id": "00000000-0000-4000-8000-000000000001"}, "request_id"),
+    ):
+        refused = await api.post(f"{API}/sessies", json={**held_session, **wrong})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["invalidParams"][0]["name"] == field
+    recorded = await api.post(f"{API}/sessies", json=held_session)
+    assert recorded.status_code == 201, recorded.text
+    session = recorded.json()
+    assert recorded.headers["Location"].endswith(session["id"])
+    assert (session["status"], session["on"], session["participants"]) == (
+        "gehouden", "2025-04-08", 31,
+    )  # fmt: skip
+    [announced] = await events_on_bus(nats_url, "ontour.scheduling.sessie.gehouden.v1", 1)
+    assert announced["data"]["held_on"] == "2025-04-08"
+    again = await api.post(f"{API}/sessies", json=held_session)
+    assert again.status_code == 409  # the request has its session
+    assert (await api.get(f"{API}/verzoeken")).json() == []  # nothing left to plan
+    await wait_caught_up(
+        intake_handlers.sessions,
+        producer=api.app.state.runtime.sessions,
+        sessions=intake_api.app.state.runtime.sessions,
+    )
+    organisation = (await intake_api.get("/intake/api/v1/organisaties/GM0344")).json()
+    assert organisation["tour_status"] == "sessie gehouden"

@@ -19,14 +19,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import httpx
+from ontour.clock import today
 
-from aftercare.domain.service_level import AMSTERDAM
 from aftercare.domain.vocabulary import CaseOutcome, IncidentCategory, Referral, RequesterRole
 
 API = "/aftercare/api/v1"
 SEED = 20261206
 DAYS = 730  # two years back
 WITHDRAWN = 3
+RECENT = 12  # requests in the last four weeks
 WORKERS = 4  # calls at once where their order does not matter
 PEERS = [
     {"id": "fatima.teamlid", "name": "Fatima El Amrani", "background": "oud-burgemeester",
@@ -50,12 +51,12 @@ PEERS = [
 ]  # fmt: skip
 # The mix of two years: raadsleden most, a single commissaris van de Koning.
 ROLES = {
-    RequesterRole.RAADSLID: 22,
-    RequesterRole.WETHOUDER: 8,
-    RequesterRole.BURGEMEESTER: 5,
-    RequesterRole.STATENLID: 5,
-    RequesterRole.GEDEPUTEERDE: 3,
-    RequesterRole.GRIFFIER_AMBTENAAR: 5,
+    RequesterRole.RAADSLID: 27,
+    RequesterRole.WETHOUDER: 10,
+    RequesterRole.BURGEMEESTER: 6,
+    RequesterRole.STATENLID: 6,
+    RequesterRole.GEDEPUTEERDE: 4,
+    RequesterRole.GRIFFIER_AMBTENAAR: 6,
     RequesterRole.COMMISSARIS_VAN_DE_KONING: 1,
 }
 MUNICIPALITIES = {
@@ -92,6 +93,7 @@ class Case:
     referrals: list[Referral] = field(default_factory=list)
     override: str | None = None
     withdraw: bool = False
+    started: bool = True  # after first contact the case is under way ("lopend")
     reference: str = ""
     id: str = ""
     token: str = ""
@@ -156,10 +158,10 @@ def _request(rng: random.Random, role: RequesterRole, received: datetime) -> dic
 
 def _days_before(rng: random.Random) -> list[int]:
     """When the requests came in (days before today): more lately, as the programme grew,
-    and a handful in the last weeks."""
+    and a dozen in the last weeks (the coordinator's queue)."""
     count = sum(ROLES.values())
-    recent = [1, 2] + [rng.randint(3, 28) for _ in range(6)]
-    older = [int(29 + (DAYS - 29) * (1 - rng.random()) ** 1.3) for _ in range(count - 8)]
+    recent = [1, 1, 2, 3] + [rng.randint(4, 28) for _ in range(RECENT - 4)]
+    older = [int(29 + (DAYS - 29) * (1 - rng.random()) ** 1.3) for _ in range(count - RECENT)]
     return sorted(recent + older, reverse=True)
 
 
@@ -175,11 +177,15 @@ def plan(today: date, seed: int = SEED) -> list[Case]:
         received = _during_day(today - timedelta(days=days), rng)
         case = Case(_request(rng, role, received), received)
         # Most are matched within a day or two, first contact mostly the same or next day;
-        # yesterday's request still waits, the one before has a peer but no contact yet.
+        # yesterday's requests still wait, the one before has a peer but no contact yet, the
+        # one before that had first contact but is not under way yet.
         match_days = rng.choice([0, 0, 0, 0, 0, 1, 1, 1, 2, 3])
         contact_days = rng.choice([0, 0, 0, 0, 1, 1, 1, 1, 2, 4])
+        if days == 3:
+            match_days, contact_days = 0, 1
         matched = _later(received, rng, 1 if days == 1 else match_days)
         contacted = _later(matched, rng, 2 if days == 2 else contact_days)
+        case.started = days != 3
         closed = _later(contacted, rng, rng.randint(14, 90))
         case.override = rng.choice(OVERRIDES) if rng.random() < 0.08 else None
         case.outcome = rng.choices(
@@ -226,8 +232,9 @@ def _step(client: httpx.Client, at: datetime, kind: str, case: Case) -> None:
         mode = case.body["contact_modes"][0]
         _post(client, f"{case.id}/contact", {"mode": mode, "version": case.version,
                                              "contacted_at": moment})  # fmt: skip
-        case.version += 1
-        _post(client, f"{case.id}/start", {"version": case.version})
+        if case.started:
+            case.version += 1
+            _post(client, f"{case.id}/start", {"version": case.version})
     else:
         _post(client, f"{case.id}/afsluiting", {
             "outcome": case.outcome.value, "referrals": [r.value for r in case.referrals],
@@ -281,7 +288,7 @@ def load(client: httpx.Client) -> str:
         response = client.post(f"{API}/peers", json=peer)
         if response.status_code != 409:
             response.raise_for_status()
-    cases = plan(datetime.now(AMSTERDAM).date())
+    cases = plan(today())
     with ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(lambda case: _submit(client, case), cases))
         ids = {c["reference"]: c["id"] for c in client.get(f"{API}/verzoeken").json()}

@@ -1,100 +1,176 @@
-"""Demo data for intake: voorgesprekken with real gemeenten and provincies, fictional people.
+"""Demo data for intake: the tour since mid-2022 with real gemeenten and provincies, fictional
+people, generated relative to today (``ontour.clock``) so it never goes stale.
 
-Held ones with themes, participants and session wishes (so scheduling gets session requests),
-a few planned ones, follow-up actions, a note and two organisations that asked not to be
-named in the published figures; always the same (seeded).
+About 230 held voorgesprekken by season (``ontour.devstack.tour_calendar``), each with themes,
+participants and a session wish (so scheduling gets session requests: the older ones it
+records as held, the recent ones it plans), follow-up actions for the recent ones, a few
+planned voorgesprekken, a note and two organisations that asked not to be named in the
+published figures; always the same for the same day (seeded).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import httpx
+from ontour.clock import today as clock_today
+from ontour.devstack.tour_calendar import RECENT_DAYS, Visit, resumes, visits
+from ontour.formatting import format_datum
 
-ORGANISATIONS = [
-    "GM0014", "GM0034", "GM0080", "GM0106", "GM0153", "GM0193", "GM0200", "GM0228",
-    "GM0268", "GM0307", "GM0344", "GM0363", "GM0402", "GM0439", "GM0479", "GM0503",
-    "GM0518", "GM0546", "GM0599", "GM0637", "GM0772", "GM0796", "GM0855", "GM0935",
-    "PV20", "PV21", "PV24", "PV26", "PV27", "PV29",
-]  # fmt: skip
-TEAMLEDEN = ["tom.teamlid", "fatima.teamlid"]
+from intake.reference_data import load_register
+
+API = "/intake/api/v1"
+SEED = 2022
+ORGANISATIONS = 200  # visited; the other voorgesprekken are a second one with the same
+PLANNED = 4
+WORKERS = 4  # calls at once: their order does not matter
+# The demo team (scheduling's demo team, the same sign-in ids).
+TEAMLEDEN = ["tom.teamlid", "fatima.teamlid", "anne.teamlid", "henk.teamlid", "sanne.teamlid",
+             "pieter.teamlid", "yara.teamlid", "koen.teamlid", "lisa.teamlid", "ahmed.teamlid",
+             "els.teamlid", "bart.teamlid"]  # fmt: skip
 THEMES = [
     "agressie en intimidatie", "online intimidatie", "bedreiging thuis", "melden en aangifte",
     "nazorg", "veiligheid in raad of Staten", "integriteit", "ondermijning",
 ]  # fmt: skip
-PLANNED = ["GM0153", "GM0855", "PV21"]
 # Asked not to be named in the published figures (reporting shows them as "niet gepubliceerd").
-NOT_PUBLISHED = ["GM0193", "GM0637"]
+NOT_PUBLISHED = 2
 
 
-def _voorgesprek(chooser: random.Random, code: str, held_on: date) -> dict[str, object]:
-    wish = chooser.choice(["ja", "ja", "ja", "later", "nee"])
-    first_month = chooser.choice([3, 9])
-    year = min(held_on.year + 1, 2026)
+def _voorgesprek(rng: random.Random, code: str, visit: Visit, today: date) -> dict[str, object]:
     body: dict[str, object] = {
         "organisation_code": code,
         "status": "gehouden",
-        "held_on": held_on.isoformat(),
-        "start_time": chooser.choice(["10:00", "14:00", "19:30"]),
-        "mode": chooser.choice(["fysiek", "fysiek", "online", "telefonisch"]),
-        "teamleden": chooser.sample(TEAMLEDEN, chooser.randint(1, 2)),
-        "participants": {"griffier": 1, "burgemeester": chooser.randint(0, 1),
-                         "fractievoorzitters": chooser.randint(0, 8)},
-        "themes": chooser.sample(THEMES, chooser.randint(1, 4)),
-        "incident_count": chooser.randint(0, 5),
-        "incident_categories": chooser.sample(["bedreiging", "online intimidatie",
-                                               "schelden en beledigen"], chooser.randint(0, 2)),
-        "session_wish": wish,
-        "follow_ups": [
-            {"description": "Handreiking agressie en intimidatie sturen",
-             "owner": chooser.choice(TEAMLEDEN),
-             "due_on": (held_on + timedelta(days=14)).isoformat()}
-        ],
+        "held_on": visit.held_on.isoformat(),
+        "start_time": rng.choice(["10:00", "14:00", "19:30"]),
+        "mode": rng.choice(["fysiek", "fysiek", "online", "telefonisch"]),
+        "teamleden": rng.sample(TEAMLEDEN, rng.randint(1, 2)),
+        "participants": {"griffier": 1, "burgemeester": rng.randint(0, 1),
+                         "fractievoorzitters": rng.randint(0, 8)},
+        "themes": rng.sample(THEMES, rng.randint(1, 4)),
+        "incident_count": rng.randint(0, 5),
+        "incident_categories": rng.sample(["bedreiging", "online intimidatie",
+                                           "schelden en beledigen"], rng.randint(0, 2)),
+        "session_wish": visit.wish,
     }  # fmt: skip
-    if wish == "ja":
+    if visit.held_on >= today - timedelta(days=RECENT_DAYS):
+        body["follow_ups"] = [
+            {"description": "Handreiking agressie en intimidatie sturen",
+             "owner": rng.choice(TEAMLEDEN),
+             "due_on": (visit.held_on + timedelta(days=14)).isoformat()}
+        ]  # fmt: skip
+    if visit.wish == "ja":
         body.update(
             session_format="Staten" if code.startswith("PV") else "plenaire raad",
             preferred_periods=[
-                {"start": f"{year}-{first_month:02d}-01", "end": f"{year}-{first_month + 2:02d}-28"}
+                {"start": start.isoformat(), "end": end.isoformat()} for start, end in visit.periods
             ],
-            preferred_weekdays=chooser.sample(["maandag", "dinsdag", "woensdag"], 2),
-            avoid_weekdays=["donderdag"],
-            expected_participants=chooser.randint(15, 45),
-            attention_online_intimidation_women=chooser.random() < 0.4,
-            college_takes_part=chooser.random() < 0.5,
+            preferred_weekdays=list(visit.preferred_weekdays),
+            avoid_weekdays=list(visit.avoid_weekdays),
+            expected_participants=rng.randint(15, 45),
+            attention_online_intimidation_women=rng.random() < 0.4,
+            college_takes_part=rng.random() < 0.5,
         )
     return body
 
 
+def _planned(rng: random.Random, code: str, offset: int, today: date) -> dict[str, object]:
+    on = resumes(today + timedelta(days=3 + 5 * offset))
+    while on.weekday() >= 5:
+        on += timedelta(days=1)
+    return {"organisation_code": code, "status": "gepland", "held_on": on.isoformat(),
+            "mode": "online", "teamleden": [rng.choice(TEAMLEDEN)]}  # fmt: skip
+
+
+IMPORT_COLUMNS = {
+    "organisatie": "organisation_code", "datum": "held_on", "tijd": "start_time",
+    "vorm": "mode", "teamleden": "teamleden", "thema's": "themes",
+    "incidenten_aantal": "incident_count", "incidenten_categorieen": "incident_categories",
+    "sessiewens": "session_wish", "sessievorm": "session_format",
+    "voorkeursperiode": "preferred_periods", "voorkeursavonden": "preferred_weekdays",
+    "vergaderavonden_vermijden": "avoid_weekdays", "verwachte_deelnemers": "expected_participants",
+    "aandacht_online_intimidatie_vrouwen": "attention_online_intimidation_women",
+    "college_neemt_deel": "college_takes_part",
+}  # fmt: skip
+PARTICIPANT_COLUMNS = ("griffier", "burgemeester", "fractievoorzitters")
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else ""
+    if isinstance(value, list):
+        return "; ".join(
+            f"{date.fromisoformat(v['start']):%d-%m-%Y} t/m {date.fromisoformat(v['end']):%d-%m-%Y}"
+            if isinstance(v, dict) else str(v)
+            for v in value
+        )  # fmt: skip
+    return "" if value is None else str(value)
+
+
+def _spreadsheet(bodies: list[dict[str, object]]) -> str:
+    """The history as the team's own spreadsheet, in the import template's columns."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*IMPORT_COLUMNS, *(f"deelnemers_{role}" for role in PARTICIPANT_COLUMNS)])
+    for body in bodies:
+        participants = body["participants"]
+        assert isinstance(participants, dict)
+        writer.writerow([
+            *(_cell(body.get(field)) for field in IMPORT_COLUMNS.values()),
+            *(participants.get(role, 0) for role in PARTICIPANT_COLUMNS),
+        ])  # fmt: skip
+    return out.getvalue()
+
+
+def _organisations(rng: random.Random, tour: list[Visit], codes: list[str]) -> list[str]:
+    """Every visited organisation once, some twice (a new council after the elections, say),
+    never twice on one day."""
+    visited = rng.sample(codes, ORGANISATIONS)
+    order = visited + rng.sample(visited, len(tour) - ORGANISATIONS)
+    rng.shuffle(order)
+    seen: set[tuple[str, date]] = set()
+    spare = iter(c for c in codes if c not in set(visited))
+    for n, visit in enumerate(tour):
+        if (order[n], visit.held_on) in seen:
+            order[n] = next(spare)
+        seen.add((order[n], visit.held_on))
+    return order
+
+
 def load(client: httpx.Client) -> str:
-    chooser = random.Random(2022)  # the same demo every time
-    start = date(2024, 9, 1)
-    held = 0
-    for index, code in enumerate(c for c in ORGANISATIONS if c not in PLANNED):
-        held_on = min(start + timedelta(days=index * 23 + chooser.randint(0, 10)), date.today())
-        response = client.post(
-            "/intake/api/v1/voorgesprekken", json=_voorgesprek(chooser, code, held_on)
-        )
-        response.raise_for_status()
-        held += 1
-    for offset, code in enumerate(PLANNED):
-        client.post(
-            "/intake/api/v1/voorgesprekken",
-            json={
-                "organisation_code": code,
-                "status": "gepland",
-                "held_on": (date.today() + timedelta(days=7 * (offset + 1))).isoformat(),
-                "mode": "online",
-                "teamleden": [TEAMLEDEN[offset % 2]],
-            },
-        ).raise_for_status()
+    today = clock_today()
+    rng = random.Random(SEED)  # the same demo every time
+    tour = visits(today)
+    codes = sorted(o.cbs_code for o in load_register())
+    order = _organisations(rng, tour, codes)
+    bodies = [_voorgesprek(rng, code, v, today) for code, v in zip(order, tour, strict=True)]
+    # The history comes in as the team's spreadsheet (one import), the recent voorgesprekken
+    # with their follow-up actions one by one, as the team records them now.
+    history = [b for b in bodies if "follow_ups" not in b]
+    imported = client.post(
+        f"{API}/imports",
+        files={"file": ("tour-tot-nu.csv", _spreadsheet(history).encode(), "text/csv")},
+    )
+    imported.raise_for_status()
+    counts = imported.json()["counts"]
+    if counts.get("geimporteerd") != len(history):
+        raise RuntimeError(f"demo-import: {counts}")
+    not_visited = sorted(set(codes) - set(order))
+    recent = [b for b in bodies if "follow_ups" in b]
+    recent += [_planned(rng, code, n, today) for n, code in enumerate(not_visited[:PLANNED])]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        for response in pool.map(lambda b: client.post(f"{API}/voorgesprekken", json=b), recent):
+            response.raise_for_status()
+    visited = sorted(set(order))
     client.post(
-        "/intake/api/v1/organisaties/GM0014/notities",
+        f"{API}/organisaties/{visited[0]}/notities",
         json={"text": "Griffie vraagt om een sessie na het zomerreces."},
     ).raise_for_status()
-    for code in NOT_PUBLISHED:
-        path = f"/intake/api/v1/organisaties/{code}"
+    for code in visited[1 : 1 + NOT_PUBLISHED]:
+        path = f"{API}/organisaties/{code}"
         current = client.get(path)
         current.raise_for_status()
         client.put(
@@ -102,4 +178,10 @@ def load(client: httpx.Client) -> str:
             json={"not_published": True, "note": "op verzoek van de griffie"},
             headers={"If-Match": current.headers["ETag"]},
         ).raise_for_status()
-    return f"{held} gehouden en {len(PLANNED)} geplande voorgesprekken vastgelegd"
+    wishes = sum(v.wish == "ja" for v in tour)
+    return (
+        f"{len(tour)} gehouden voorgesprekken bij {len(visited)} organisaties sinds "
+        f"{format_datum(tour[0].held_on)} ({wishes} met een sessiewens; {len(history)} "
+        f"geïmporteerd), "
+        f"{PLANNED} gepland"
+    )

@@ -25,6 +25,7 @@ access = AccessTable(
         f"POST {API}/planningen/{{run_id}}/annulering": {C},
         f"POST {API}/planningen/{{run_id}}/overname": {C},
         f"GET {API}/sessies": {C, T},
+        f"POST {API}/sessies": {C},
         f"GET {API}/sessies/{{session_id}}": {C, T},
         f"PATCH {API}/sessies/{{session_id}}": {C},
         f"POST {API}/sessies/{{session_id}}/bevestiging": {C},

@@ -159,6 +159,17 @@ async def open_requests(db: AsyncSession) -> list[SessionRequestRow]:
     return list(rows.all())
 
 
+async def has_session(db: AsyncSession, request_id: uuid.UUID) -> bool:
+    """Whether the request has a proposed, confirmed or held session."""
+    taken = await db.exec(
+        select(SessionRow.id)
+        .where(col(SessionRow.request_id) == request_id)
+        .where(col(SessionRow.status).in_([*OPEN_STATUSES, "gehouden"]))
+        .limit(1)
+    )
+    return taken.first() is not None
+
+
 async def all_requests(db: AsyncSession) -> list[SessionRequestRow]:
     rows = await db.exec(
         select(SessionRequestRow).where(_SUBMITTED).order_by(col(SessionRequestRow.requested_on))

@@ -81,6 +81,10 @@ class Stack:
     service_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
     metrics_ports: dict[str, int] = field(default_factory=lambda: dict(METRICS_PORTS))
     environment: str = "development"
+    # A part of the system (default: every installed service), in databases named
+    # ``<prefix><service>``, so a second stack can share one PostgreSQL server.
+    services: tuple[str, ...] | None = None
+    database_prefix: str = ""
     processes: list[ManagedProcess] = field(default_factory=list)
 
     def _require_free(self, port: int, what: str, variable: str) -> None:
@@ -124,13 +128,13 @@ class Stack:
         self._require_free(self.frontdoor_port, "de voordeur", "een andere poort")
         self.processes.append(start_frontdoor(self.frontdoor_port, logs / "frontdoor.log", common))
 
-        services = service_names()
+        services = [name for name in service_names() if name in (self.services or [name])]
         for name in services:
             port, metrics_port = self.service_ports[name], self.metrics_ports[name]
             self._require_free(port, f"de dienst {name}", "een andere poort")
             self._require_free(metrics_port, f"de metrics van {name}", "een andere poort")
             env = common | {
-                "ONTOUR_DATABASE_URL": database_url(server_url, name),
+                "ONTOUR_DATABASE_URL": database_url(server_url, self.database_prefix + name),
                 "ONTOUR_HTTP_PORT": str(port),
                 "ONTOUR_METRICS_PORT": str(metrics_port),
             }

@@ -295,8 +295,8 @@ class SessieWijziging(BaseModel):
     version: int | None = Field(default=None, description="Versie (of If-Match).")
 
 
-class Uitkomst(BaseModel):
-    """De uitkomst van een gehouden sessie."""
+class UitkomstVelden(BaseModel):
+    """Hoe een gehouden sessie ging."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -309,7 +309,29 @@ class Uitkomst(BaseModel):
         description="Opmerkingen (blijven in de planning).",
     )
     follow_up_wishes: list[VervolgWens] = Field(default_factory=list, description="Vervolg.")
+
+
+class Uitkomst(UitkomstVelden):
+    """De uitkomst van een gehouden sessie."""
+
     version: int | None = Field(default=None, description="Versie (of If-Match).")
+
+
+class GehoudenSessie(UitkomstVelden):
+    """Een sessie die al gehouden is voordat de planner haar kende, achteraf vastgelegd."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    request_id: uuid.UUID = Field(description="Het sessieverzoek waarvoor de sessie was.")
+    on: date = Field(description="Datum (vandaag of eerder).")
+    members: list[
+        Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE)]
+    ] = Field(min_length=1, max_length=6, description="Teamleden (ids) die er waren.")
+    starts_at: LocalTime | None = Field(default=None, description="Begintijd.")
+    ends_at: LocalTime | None = Field(default=None, description="Eindtijd.")
+    location: str | None = Field(
+        default=None, max_length=200, pattern=PRINTABLE, description="Locatie."
+    )
 
 
 class Agendafeed(BaseModel):

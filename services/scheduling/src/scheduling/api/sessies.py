@@ -1,4 +1,5 @@
-"""Sessions: list, read, confirm, change by hand, cancel, record the outcome; calendars.
+"""Sessions: list, read, record one held before, confirm, change by hand, cancel, record the
+outcome; calendars.
 
 Every change names its version (If-Match or ``version``). A manual change is checked against
 the planner's hard rules and refused with the broken rules in Dutch (422).
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from ontour.clock import today
 from ontour.db import Sessions
 from ontour.service import SessionsDep
 from ontour.web.api import (
@@ -28,7 +30,14 @@ from ontour.web.problems import Problem, invalid, problem_responses
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scheduling import repository
-from scheduling.api.schemas import Agendafeed, SessiePublic, SessieWijziging, Uitkomst
+from scheduling.api.schemas import (
+    Agendafeed,
+    GehoudenSessie,
+    SessiePublic,
+    SessieWijziging,
+    Uitkomst,
+    UitkomstVelden,
+)
 from scheduling.calendar_rows import entry_of
 from scheduling.dependencies import SettingsDep
 from scheduling.domain.calendar import CalendarEntry, build_event_ics, build_feed
@@ -47,6 +56,15 @@ async def _answer(database: Sessions, session_id: uuid.UUID, response: Response)
         raise Problem(404, sessions.MISSING)
     response.headers["ETag"] = etag(row.version)
     return row
+
+
+def _outcome(body: UitkomstVelden) -> sessions.Outcome:
+    return sessions.Outcome(
+        participants=body.participants,
+        evaluation_score=body.evaluation_score,
+        evaluation_remarks=body.evaluation_remarks,
+        follow_up_wishes=tuple(body.follow_up_wishes),
+    )
 
 
 @router.get(
@@ -87,6 +105,37 @@ async def list_sessions(
         )  # fmt: skip
         return export_response(table, export)
     return rows
+
+
+@router.post(
+    "/sessies",
+    status_code=201,
+    response_model=SessiePublic,
+    responses=problem_responses(409, 422),
+    summary="Leg een al gehouden sessie achteraf vast",
+    description="Voor de geschiedenis van de tour: een sessie die gehouden is voordat de planner "
+    "haar kende, met haar uitkomst. Ze is meteen *gehouden* en telt mee in de tourstatus en de "
+    "tourcijfers. Een datum in de toekomst: `422`; een verzoek dat al een sessie heeft: `409`.",
+)
+async def record_held_session(
+    body: GehoudenSessie,
+    database: SessionsDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    response: Response,
+) -> Any:
+    held = sessions.HeldSession(
+        request_id=body.request_id,
+        on=body.on,
+        members=tuple(body.members),
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        location=body.location,
+        outcome=_outcome(body),
+    )
+    row = await sessions.record_held(database, caller, settings, held, today=today())
+    response.headers["Location"] = f"/scheduling/api/v1/sessies/{row.id}"
+    return await _answer(database, row.id, response)
 
 
 @router.get(
@@ -179,13 +228,9 @@ async def record_outcome(
     if_match: IfMatch = None,
 ) -> Any:
     expected = expected_version(if_match, body.version)
-    outcome = sessions.Outcome(
-        participants=body.participants,
-        evaluation_score=body.evaluation_score,
-        evaluation_remarks=body.evaluation_remarks,
-        follow_up_wishes=tuple(body.follow_up_wishes),
+    await sessions.record_outcome(
+        database, caller, session_id, _outcome(body), expected_version=expected
     )
-    await sessions.record_outcome(database, caller, session_id, outcome, expected_version=expected)
     return await _answer(database, session_id, response)
 
 

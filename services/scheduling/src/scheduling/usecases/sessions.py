@@ -1,5 +1,6 @@
-"""Tour sessions: confirm, change by hand (checked against the hard rules), cancel and record
-the outcome; each a unit of work with its audit record and its event through the outbox."""
+"""Tour sessions: confirm, change by hand (checked against the hard rules), cancel, record
+the outcome, and record a session held before it was planned here; each a unit of work with
+its audit record and its event through the outbox."""
 
 from __future__ import annotations
 
@@ -70,6 +71,19 @@ class Outcome:
     follow_up_wishes: tuple[VervolgWens, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class HeldSession:
+    """A session held before the planner knew of it (the tour's history), with its outcome."""
+
+    request_id: uuid.UUID
+    on: date
+    members: tuple[str, ...]
+    outcome: Outcome
+    starts_at: time | None = None
+    ends_at: time | None = None
+    location: str | None = None
+
+
 @asynccontextmanager
 async def _step(
     database: Sessions, caller: Caller, action: str, session_id: uuid.UUID, expected_version: int
@@ -92,6 +106,20 @@ def _gepland(row: SessionRow, revision: int) -> SessieGepland:
         starts_at=row.starts_at,
         ends_at=row.ends_at,
         session_format=SessieVorm(row.session_format) if row.session_format else None,
+        team_size=len(row.members),
+    )
+
+
+def _held_event(row: SessionRow, revision: int, outcome: Outcome) -> SessieGehouden:
+    return SessieGehouden(
+        session_id=row.id,
+        request_id=row.request_id,
+        organisation_code=row.organisation_code,
+        revision=revision,
+        held_on=row.on,
+        participants=outcome.participants,
+        evaluation_score=outcome.evaluation_score,
+        follow_up_wishes=list(outcome.follow_up_wishes),
         team_size=len(row.members),
     )
 
@@ -237,19 +265,7 @@ async def record_outcome(
             raise Forbidden("Alleen de teamleden van deze sessie leggen de uitkomst vast.")
         ensure_version(row, expected_version)
         check_step(SessionStatus(row.status), Step.RECORD_OUTCOME)
-        work.enqueue(
-            SessieGehouden(
-                session_id=row.id,
-                request_id=row.request_id,
-                organisation_code=row.organisation_code,
-                revision=row.version + 1,
-                held_on=row.on,
-                participants=outcome.participants,
-                evaluation_score=outcome.evaluation_score,
-                follow_up_wishes=list(outcome.follow_up_wishes),
-                team_size=len(row.members),
-            )
-        )
+        work.enqueue(_held_event(row, row.version + 1, outcome))
         await save(
             work.session,
             row,
@@ -260,3 +276,48 @@ async def record_outcome(
             follow_up_wishes=[w.value for w in outcome.follow_up_wishes],
         )
         await work.audit("uitkomst", "sessie", str(session_id))
+
+
+async def record_held(
+    database: Sessions, caller: Caller, settings: Settings, held: HeldSession, *, today: date
+) -> SessionRow:
+    """A session already held for an open request, entered after the fact: it becomes
+    *gehouden* at once and publishes "sessie gehouden" (intake and reporting count it)."""
+    if held.on > today:
+        raise Refused("De datum ligt in de toekomst; plan een komende sessie met de planner.", "on")
+    async with unit_of_work(database, caller) as work:
+        db = work.session
+        request = await repository.get_request(db, held.request_id)
+        if request is None or request.withdrawn:
+            raise Refused("Dit sessieverzoek bestaat niet of is ingetrokken.", "request_id")
+        if await repository.has_session(db, request.id):
+            raise Refused("Dit sessieverzoek heeft al een sessie.")
+        known = {m.id for m in await repository.teamleden(db)}
+        if unknown := sorted(set(held.members) - known):
+            raise Refused(f"Onbekend teamlid: {', '.join(unknown)}.", "members")
+        starts_at = held.starts_at or settings.session_starts_at
+        ends_at = held.ends_at or settings.session_ends_at
+        if ends_at <= starts_at:
+            raise Refused("De eindtijd ligt niet na de begintijd.", "ends_at")
+        outcome = held.outcome
+        row = SessionRow(
+            request_id=request.id,
+            organisation_code=request.organisation_code,
+            on=held.on,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            location=held.location,
+            session_format=request.session_format,
+            members=list(held.members),
+            status=SessionStatus.GEHOUDEN.value,
+            explanation=["Achteraf vastgelegd: deze sessie is gehouden."],
+            participants=outcome.participants,
+            evaluation_score=outcome.evaluation_score,
+            evaluation_remarks=outcome.evaluation_remarks,
+            follow_up_wishes=[w.value for w in outcome.follow_up_wishes],
+        )
+        db.add(row)
+        await db.flush()
+        work.enqueue(_held_event(row, row.version, outcome))
+        await work.audit("achteraf vastleggen", "sessie", str(row.id))
+    return row
