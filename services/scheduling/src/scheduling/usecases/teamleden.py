@@ -1,5 +1,6 @@
-"""Teamleden: a new teamlid, their availability (kept by themself or a coordinator) and the
-secret address of their calendar feed."""
+"""Teamleden: a new teamlid, their profile and availability (kept by themself or a
+coordinator), taking part in the planning or not, and the secret address of their calendar
+feed."""
 
 from __future__ import annotations
 
@@ -28,6 +29,54 @@ async def create(database: Sessions, caller: Caller, values: dict[str, Any]) -> 
         work.session.add(row)
         await work.session.flush()
         await work.audit("aanmaken", "teamlid", row.id)
+        await work.session.refresh(row)
+    return row
+
+
+async def team(database: Sessions, caller: Caller) -> list[TeamlidRow]:
+    """Every teamlid's full profile (home, gender, availability): each read is audited."""
+    async with unit_of_work(database, caller) as work:
+        rows = await repository.teamleden(work.session)
+        for row in rows:
+            await work.audit("lezen", "teamlid", row.id)
+    return rows
+
+
+async def read(database: Sessions, caller: Caller, teamlid_id: str) -> TeamlidRow:
+    """One teamlid's full profile, the read audited."""
+    async with unit_of_work(database, caller) as work:
+        row = await repository.get_teamlid(work.session, teamlid_id)
+        if row is None:
+            raise NotFound(MISSING)
+        await work.audit("lezen", "teamlid", row.id)
+    return row
+
+
+async def update(
+    database: Sessions,
+    caller: Caller,
+    teamlid_id: str,
+    values: dict[str, Any],
+    *,
+    expected_version: int,
+) -> TeamlidRow:
+    """Replace the profile fields in ``values`` (name, background, home, limits, ...)."""
+    async with unit_of_work(database, caller) as work:
+        row = await locked(work.session, TeamlidRow, teamlid_id, expected_version, missing=MISSING)
+        await save(work.session, row, **values)
+        await work.audit("wijzigen", "teamlid", teamlid_id)
+        await work.session.refresh(row)
+    return row
+
+
+async def set_active(
+    database: Sessions, caller: Caller, teamlid_id: str, active: bool, *, expected_version: int
+) -> TeamlidRow:
+    """Take a teamlid out of the planning (or back in); their sessions and history stay."""
+    async with unit_of_work(database, caller) as work:
+        row = await locked(work.session, TeamlidRow, teamlid_id, expected_version, missing=MISSING)
+        await save(work.session, row, active=active)
+        await work.audit("activeren" if active else "deactiveren", "teamlid", teamlid_id)
         await work.session.refresh(row)
     return row
 
