@@ -80,7 +80,7 @@ def _menu(roles: Any) -> list[tuple[str, str]]:
 COORDINATOR_MENU = [
     ("Intake", "/intake/"),
     ("Planning", "/scheduling/"),
-    ("Nazorg-wachtrij", "/aftercare/wachtrij"),
+    ("Wachtrij nazorg", "/aftercare/wachtrij"),
     ("Peers", "/aftercare/peers"),
     ("Rapportage", "/reporting/"),
     ("Beheer", "/beheer"),

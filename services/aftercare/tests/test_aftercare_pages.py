@@ -89,6 +89,9 @@ async def test_a_request_on_the_form_is_received_and_can_be_followed(site):
 
     queue = await site.get("/aftercare/wachtrij")
     assert reference in queue.text and "Jan Wethouder" not in queue.text  # no names in lists
+    # The coordinator's menu says how many wait (the kit's menu, aftercare's number).
+    assert "Wachtrij nazorg <span class=\"ot-nav__note\">(1 wachtend)</span>" in queue.text
+    assert "Wachtend op een peer: 1. Termijn in gevaar: 0." in queue.text
     case_id = str(await scalar(site, "SELECT id FROM aftercare_case"))
     case = await site.get(f"/aftercare/verzoeken/{case_id}")
     assert "Jan Wethouder" in case.text and "Voorstel" in case.text
@@ -100,6 +103,18 @@ async def test_a_request_on_the_form_is_received_and_can_be_followed(site):
     assert linked.status_code == 303
     assert await scalar(site, "SELECT status FROM aftercare_case") == "gematcht"
     assert await scalar(site, "SELECT count(*) FROM audit_log WHERE action = 'lezen'") == 1
+    # Asked by phone a month ago and never called: the menu warns on every aftercare page.
+    month_ago = (datetime.now(AMSTERDAM) - timedelta(days=30)).replace(tzinfo=None)
+    late = {"role": "raadslid", "incident_categories": ["bedreiging"], "name": "Els Raadslid",
+            "consent_handling": True,
+            "received_at": month_ago.isoformat(timespec="minutes")}  # fmt: skip
+    entered = await site.post(
+        "/aftercare/api/v1/verzoeken", json=late, headers={"Accept": "application/json"}
+    )
+    assert entered.status_code == 201, entered.text
+    peers_page = await site.get("/aftercare/peers")
+    assert "(1 wachtend, 1 met termijn in gevaar)" in peers_page.text
+    assert 'id="peer-tom.teamlid"' in peers_page.text  # the teamleden page links here
 
 
 async def test_the_case_page_records_steps_after_the_fact_and_erases_to_a_tombstone(site):
