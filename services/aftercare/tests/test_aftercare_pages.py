@@ -90,7 +90,7 @@ async def test_a_request_on_the_form_is_received_and_can_be_followed(site):
     queue = await site.get("/aftercare/wachtrij")
     assert reference in queue.text and "Jan Wethouder" not in queue.text  # no names in lists
     # The coordinator's menu says how many wait (the kit's menu, aftercare's number).
-    assert "Wachtrij nazorg <span class=\"ot-nav__note\">(1 wachtend)</span>" in queue.text
+    assert 'Wachtrij nazorg <span class="ot-nav__note">(1 wachtend)</span>' in queue.text
     assert "Wachtend op een peer: 1. Termijn in gevaar: 0." in queue.text
     case_id = str(await scalar(site, "SELECT id FROM aftercare_case"))
     case = await site.get(f"/aftercare/verzoeken/{case_id}")

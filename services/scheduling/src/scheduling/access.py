@@ -1,8 +1,9 @@
 """Who may do what in scheduling (deny by default; the access-matrix test walks this table).
 
-coordinator: plans and confirms, and keeps the team (the teamleden pages). teamlid: sees the plan, records the outcome of their own
-sessions and manages their own availability and calendar feed (checked per object in the
-endpoints). ministerie: nothing here. The calendar feed is public behind its secret address.
+coordinator: plans and confirms, and keeps the team (the teamleden pages). teamlid: sees
+the plan, records the outcome of their own sessions and manages their own availability and
+calendar feed (checked per object in the endpoints). ministerie: nothing here. The
+calendar feed is public behind its secret address.
 """
 
 from ontour.auth.access import PUBLIC, AccessTable

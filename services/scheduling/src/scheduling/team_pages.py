@@ -78,7 +78,8 @@ def _errors(form: FormState, error: ValueError) -> FormState:
     """Errors per form field: one wrong language or code marks the whole list field."""
     if not isinstance(error, ValidationError):
         reason = pages.gettext(N_("write each date as 24-12-2026 or 2026-12-24"))
-        return FormState(form.values, {"unavailable_dates": f"{_labels()['unavailable_dates']}: {reason}"})
+        label = _labels()["unavailable_dates"]
+        return FormState(form.values, {"unavailable_dates": f"{label}: {reason}"})
     errors: dict[str, str] = {}
     for name, message in form.with_errors(error, _labels()).errors.items():
         errors.setdefault(name.split(".")[0], message)

@@ -44,7 +44,11 @@ _NAVIGATION: dict[str | None, tuple[tuple[str, str, str], ...]] = {
         (N_("Administration"), "/beheer", N_("Health and event documentation of each service.")),
     ),
     "teamlid": (
-        (N_("My agenda"), "/scheduling/mijn-agenda", N_("Your sessions, also in your calendar app.")),
+        (
+            N_("My agenda"),
+            "/scheduling/mijn-agenda",
+            N_("Your sessions, also in your calendar app."),
+        ),
         (N_("My aftercare"), "/aftercare/mijn-nazorg", N_("The aftercare cases assigned to you.")),
         (N_("My actions"), "/intake/acties", N_("Your follow-up actions after preliminary talks.")),
         (
