@@ -59,12 +59,16 @@ async def update(
     values: dict[str, Any],
     *,
     expected_version: int,
+    audited_as: str = "teamlid",
+    action: str = "wijzigen",
 ) -> TeamlidRow:
-    """Replace the profile fields in ``values`` (name, background, home, limits, ...)."""
+    """Replace the fields in ``values``: the profile, or only the availability (audited as
+    "beschikbaarheid"; who may was checked with the request: that answer comes before the
+    one about a missing version)."""
     async with unit_of_work(database, caller) as work:
         row = await locked(work.session, TeamlidRow, teamlid_id, expected_version, missing=MISSING)
         await save(work.session, row, **values)
-        await work.audit("wijzigen", "teamlid", teamlid_id)
+        await work.audit(action, audited_as, teamlid_id)
         await work.session.refresh(row)
     return row
 
@@ -73,30 +77,10 @@ async def set_active(
     database: Sessions, caller: Caller, teamlid_id: str, active: bool, *, expected_version: int
 ) -> TeamlidRow:
     """Take a teamlid out of the planning (or back in); their sessions and history stay."""
-    async with unit_of_work(database, caller) as work:
-        row = await locked(work.session, TeamlidRow, teamlid_id, expected_version, missing=MISSING)
-        await save(work.session, row, active=active)
-        await work.audit("activeren" if active else "deactiveren", "teamlid", teamlid_id)
-        await work.session.refresh(row)
-    return row
-
-
-async def set_availability(
-    database: Sessions,
-    caller: Caller,
-    teamlid_id: str,
-    values: dict[str, Any],
-    *,
-    expected_version: int,
-) -> TeamlidRow:
-    """Replace the availability fields in ``values`` (who may was checked with the request:
-    that answer comes before the one about a missing version)."""
-    async with unit_of_work(database, caller) as work:
-        row = await locked(work.session, TeamlidRow, teamlid_id, expected_version, missing=MISSING)
-        await save(work.session, row, **values)
-        await work.audit("wijzigen", "beschikbaarheid", teamlid_id)
-        await work.session.refresh(row)
-    return row
+    return await update(
+        database, caller, teamlid_id, {"active": active}, expected_version=expected_version,
+        action="activeren" if active else "deactiveren",
+    )  # fmt: skip
 
 
 def token_hash(token: str) -> str:
