@@ -125,11 +125,23 @@ def test_a_coordinator_reaches_intake_planning_aftercare_reporting_and_the_team(
     row = page.get_by_role("row", name=re.compile("Lotte Jansen"))
     assert "nee (gedeactiveerd)" in row.inner_text()
     row.get_by_role("button", name=re.compile("^Activeren")).click()
-    page.get_by_role("row", name=re.compile("Tom Bakker")).get_by_role(
+
+    # Her peer profile lives in aftercare: a new one, reached from the team page.
+    page.get_by_role("row", name=re.compile("Lotte Jansen")).get_by_role(
         "link", name=re.compile("^Peerprofiel")
     ).click()
-    page.wait_for_url(f"{base_url}/aftercare/peers#peer-tom.teamlid")
-    assert page.locator("#peer-tom\\.teamlid").is_visible()
+    assert heading(page) == "Nieuw peerprofiel"
+    assert_accessible(page)
+    page.get_by_label("Achtergrond").select_option("oud-statenlid")
+    page.get_by_label("Gender").select_option("vrouw")
+    page.get_by_label("online intimidatie").check()
+    page.get_by_role("button", name="Opslaan").click()
+    page.wait_for_url(f"{base_url}/aftercare/peers#peer-lotte.teamlid")
+    assert page.locator("#peer-lotte\\.teamlid").is_visible()
+    # ... and Tom's, a peer already, to change.
+    page.get_by_role("link", name="Tom Bakker").click()
+    assert heading(page) == "Peerprofiel: Tom Bakker"
+    assert_accessible(page)
 
 
 def test_a_teamlid_reaches_their_agenda_cases_actions_and_availability(

@@ -207,6 +207,19 @@ def test_form_values_keep_what_was_typed():
     assert state.value("name") == "Jan"
     assert state.value("missing") == ""
     assert state.selected("topics") == ["a"]
+    assert FormState({"codes": " GM0363,GM0014  PV26 "}).words("codes") == [
+        "GM0363",
+        "GM0014",
+        "PV26",
+    ]
+    assert state.words("missing") == []
+    typed = [
+        {"name": "languages.1", "reason": "is ongeldig"},
+        {"name": "languages.2", "reason": "x"},
+    ]
+    assert FormState({}).with_field_errors(typed, {"languages": "Talen"}).errors == {
+        "languages": "Talen is ongeldig"
+    }
     assert not state.has_errors
     assert state.with_errors([{"name": "name", "reason": "is te kort"}], LABELS).errors == {
         "name": "Naam is te kort"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aftercare import pages
+from aftercare import pages, peer_pages
 from aftercare.app import service as aftercare
 from aftercare.domain.service_level import AMSTERDAM
 from ontour.i18n import untranslated_messages
@@ -28,7 +28,8 @@ FORM = {
 
 
 def test_every_text_of_the_pages_has_dutch():
-    missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
+    modules = [Path(pages.__file__), Path(peer_pages.__file__)]
+    missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, modules)
     assert not missing, missing
 
 
@@ -162,3 +163,43 @@ async def test_the_case_page_records_steps_after_the_fact_and_erases_to_a_tombst
     tombstone = await site.get(f"/aftercare/verzoeken/{case_id}")
     assert tombstone.status_code == 410 and "gewist" in tombstone.text
     assert "op verzoek" in tombstone.text and "Jan Wethouder" not in tombstone.text
+
+
+async def test_a_coordinator_adds_and_changes_a_peer_profile_on_its_page(site, bearer):
+    """From planning's teamleden page a teamlid gets a peer profile here; errors per field,
+    the read audited, never silently overwritten, only for a coordinator."""
+    new = await site.get("/aftercare/peers/lotte.teamlid?naam=Lotte%20Jansen")
+    assert new.status_code == 200 and "Nieuw peerprofiel" in new.text
+    assert 'value="Lotte Jansen"' in new.text
+    form = {"name": "Lotte Jansen", "background": "oud-statenlid", "gender": "vrouw",
+            "capacity": "2", "available": "ja", "expertise": ["online intimidatie"],
+            "regions": "pv30, PV31", "languages": "nl, fy"}  # fmt: skip
+    wrong = await site.post(
+        "/aftercare/peers/lotte.teamlid", data={**form, "gender": "", "regions": "Brabant"}
+    )
+    assert wrong.status_code == 422
+    assert "Gender is verplicht" in wrong.text and "Regio" in wrong.text
+    assert 'value="Brabant"' in wrong.text
+    created = await site.post("/aftercare/peers/lotte.teamlid", data=form)
+    assert created.status_code == 303
+    assert created.headers["location"] == "/aftercare/peers#peer-lotte.teamlid"
+    lotte = (await site.get("/aftercare/api/v1/peers/lotte.teamlid")).json()
+    assert lotte["regions"] == ["PV30", "PV31"] and lotte["capacity"] == 2
+
+    page = await site.get("/aftercare/peers/lotte.teamlid")
+    assert "Peerprofiel: Lotte Jansen" in page.text and 'value="PV30, PV31"' in page.text
+    reads = "SELECT count(*) FROM audit_log WHERE object_type = 'peer' AND action = 'lezen'"
+    assert await scalar(site, reads) == 1
+    changed = await site.post(
+        "/aftercare/peers/lotte.teamlid", data={**form, "capacity": "4", "version": "1"}
+    )
+    assert changed.status_code == 303
+    stale = await site.post(
+        "/aftercare/peers/lotte.teamlid", data={**form, "capacity": "5", "version": "1"}
+    )
+    assert stale.status_code == 409
+    assert await scalar(site, "SELECT capacity FROM peer WHERE id = 'lotte.teamlid'") == 4
+    listed = await site.get("/aftercare/peers")
+    assert 'href="/aftercare/peers/lotte.teamlid"' in listed.text
+    tom = {**bearer("teamlid"), "Accept": "text/html"}
+    assert (await site.get("/aftercare/peers/lotte.teamlid", headers=tom)).status_code == 403

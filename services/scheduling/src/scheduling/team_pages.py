@@ -43,11 +43,6 @@ LABELS = {
 }
 
 
-def _words(text: Any) -> list[str]:
-    """A list typed on one line: "nl, en" or "GM0363 GM0014"."""
-    return [word for word in str(text or "").replace(",", " ").split() if word]
-
-
 def _decimal(text: Any) -> str | None:
     """A number as the user typed it, with a Dutch decimal comma or a point."""
     typed = str(text or "").strip()
@@ -64,8 +59,8 @@ def _profile(form: FormState, teamlid_id: str | None) -> dict[str, Any]:
         "home_lon": _decimal(form.value("home_lon")),
         "max_per_week": form.value("max_per_week") or None,
         "max_per_month": form.value("max_per_month") or None,
-        "languages": [w.lower() for w in _words(form.value("languages"))],
-        "excluded_organisations": [w.upper() for w in _words(form.value("excluded_organisations"))],
+        "languages": [word.lower() for word in form.words("languages")],
+        "excluded_organisations": [word.upper() for word in form.words("excluded_organisations")],
         "preferred_weekdays": form.selected("preferred_weekdays"),
     }
 
@@ -75,15 +70,12 @@ def _labels() -> dict[str, str]:
 
 
 def _errors(form: FormState, error: ValueError) -> FormState:
-    """Errors per form field: one wrong language or code marks the whole list field."""
+    """Errors per form field (a date that cannot be read is not a validation error)."""
     if not isinstance(error, ValidationError):
         reason = pages.gettext(N_("write each date as 24-12-2026 or 2026-12-24"))
         label = _labels()["unavailable_dates"]
         return FormState(form.values, {"unavailable_dates": f"{label}: {reason}"})
-    errors: dict[str, str] = {}
-    for name, message in form.with_errors(error, _labels()).errors.items():
-        errors.setdefault(name.split(".")[0], message)
-    return FormState(form.values, errors)
+    return form.with_field_errors(error, _labels())
 
 
 def _form_of(row: TeamlidRow) -> FormState:
