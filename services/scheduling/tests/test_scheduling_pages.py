@@ -184,7 +184,7 @@ async def test_a_coordinator_keeps_the_team_on_the_pages(services, bearer):
 
     page = await site.get("/scheduling/teamleden/sanne.teamlid", headers=HTML)
     assert page.status_code == 200 and 'value="52,0900"' in page.text
-    assert 'href="/aftercare/peers#peer-sanne.teamlid"' in page.text
+    assert 'href="/aftercare/peers/sanne.teamlid?naam=Sanne%20Smit"' in page.text
     bad_date = await site.post(
         "/scheduling/teamleden/sanne.teamlid",
         data={**new, "unavailable_dates": "volgende week", "version": "1"}, headers=HTML,
