@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ontour.audit import origin_of
 from ontour.client_address import client_address
+from ontour.web.caller import origin_of
 from starlette.requests import Request
 
 CADDY = "127.0.0.1"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-from types import SimpleNamespace
 
 import pytest
 from intake.app import service as intake
@@ -59,9 +58,9 @@ async def test_two_replicas_starting_together_load_the_register_once(database_ur
     engine = create_engine(url)
     try:
         await migrate(engine, intake.migrations)
-        replica = SimpleNamespace(sessions=session_factory(engine))
-        await asyncio.gather(*(load_shipped_register(replica) for _ in range(3)))  # type: ignore[arg-type]
-        async with replica.sessions() as session:
+        sessions = session_factory(engine)
+        await asyncio.gather(*(load_shipped_register(sessions) for _ in range(3)))
+        async with sessions() as session:
             counts = await session.execute(
                 text("SELECT (SELECT count(*) FROM organisation), (SELECT count(*) FROM outbox)")
             )

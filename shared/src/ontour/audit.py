@@ -42,10 +42,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.requests import Request
 
 from ontour.auth.principal import Principal
-from ontour.client_address import client_address
 from ontour.events import subject
 from ontour.messaging.streams import AUDIT_ANCHOR_STREAM as ANCHOR_STREAM
 from ontour.observability.logging import get_logger
@@ -147,13 +145,6 @@ def _mac(key: bytes, record: dict[str, Any]) -> str:
     return hmac.new(key, _canonical(record), hashlib.sha256).hexdigest()
 
 
-def origin_of(request: Request | None) -> str:
-    """The caller's address as the trusted proxy saw it (never a client's own header)."""
-    if request is None or request.client is None:
-        return "intern"
-    return client_address(request)
-
-
 async def append(
     session: AsyncSession,
     *,
@@ -204,16 +195,9 @@ class Caller:
         return self.principal
 
 
-def caller_of(request: Request) -> Caller:
-    """The caller of ``request``: with their address when signed in, without it
-    (:data:`PUBLIC_ORIGIN`) when they have no account."""
-    actor: Principal | None = getattr(request.state, "user", None)
-    return Caller(actor, origin_of(request) if actor is not None else PUBLIC_ORIGIN)
-
-
 async def record(
     session: AsyncSession,
-    who: Request | Caller,
+    caller: Caller,
     action: str,
     object_type: str,
     object_id: str,
@@ -221,9 +205,9 @@ async def record(
     result: str = "toegestaan",
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Audit what a caller does (given as such, or as their request: :func:`caller_of`),
-    inside the transaction that does it."""
-    caller = who if isinstance(who, Caller) else caller_of(who)
+    """Audit what a caller does, inside the transaction that does it. The edge that
+    received the request names the caller (``ontour.web.caller``): the trail never reads
+    a request itself, so a use case can be run from a page, the API, the CLI or a handler."""
     await append(
         session,
         actor=caller.principal,

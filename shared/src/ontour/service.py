@@ -47,6 +47,7 @@ from ontour.observability.tracing import configure_tracing
 from ontour.settings import ServiceSettings
 from ontour.web.asyncapi_page import render_asyncapi_page
 from ontour.web.audit_api import audit_router
+from ontour.web.caller import origin_of
 from ontour.web.middleware import DEFAULT_MAX_BODY_BYTES, harden
 from ontour.web.openapi import API_VERSION_HEADER, document_api
 from ontour.web.problems import Problem, install_problem_handlers
@@ -90,7 +91,7 @@ class Runtime:
                 object_type="endpoint",
                 object_id=path,
                 result="geweigerd",
-                origin=audit.origin_of(request),
+                origin=origin_of(request),
                 details={"reden": why},
             )
 
@@ -122,12 +123,17 @@ def settings_of(kind: type[SettingsT]) -> Any:
     ``SettingsDep = Annotated[Settings, settings_of(Settings)]`` in the service."""
 
     def get(request: Request) -> SettingsT:
-        settings = get_runtime(request).settings
-        if not isinstance(settings, kind):
-            raise TypeError(f"the service runs with {type(settings).__name__}, not {kind}")
-        return settings
+        return settings_as(get_runtime(request), kind)
 
     return Depends(get)
+
+
+def settings_as(runtime: Runtime, kind: type[SettingsT]) -> SettingsT:
+    """The running service's settings as its own class (for a job that holds the runtime)."""
+    settings = runtime.settings
+    if not isinstance(settings, kind):
+        raise TypeError(f"the service runs with {type(settings).__name__}, not {kind}")
+    return settings
 
 
 def envelope_model(data_model: type[EventData]) -> type[CloudEvent]:

@@ -11,8 +11,6 @@ import uuid
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 from ontour.crypto import FieldCipher, RecordKey
-from ontour.messaging.streams import CASE_KEY_BUCKET
-from starlette.requests import Request
 
 
 class CaseKeys:
@@ -50,12 +48,3 @@ def field_context(case_id: uuid.UUID, field: str) -> bytes:
     """What a case's field is sealed to: its ciphertext cannot be copied into another case or
     field."""
     return f"aftercare-case:{case_id}:{field}".encode()
-
-
-async def case_keys(request: Request) -> CaseKeys:
-    state = request.app.state
-    if not hasattr(state, "case_keys"):
-        js = state.runtime.broker.connection.jetstream()
-        state.case_keys = CaseKeys(await js.key_value(CASE_KEY_BUCKET))
-    keys: CaseKeys = state.case_keys
-    return keys

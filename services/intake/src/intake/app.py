@@ -20,7 +20,7 @@ from intake.usecases.register import load_shipped_register
 async def start(runtime: Runtime) -> None:
     # Refuse to start without usable master keys (before any contact is read or written).
     FieldCipher.from_settings(runtime.settings)
-    await load_shipped_register(runtime)
+    await load_shipped_register(runtime.sessions)
 
 
 # An import file (CSV or XLSX, at most upload.MAX_BYTES) with its multipart wrapping.

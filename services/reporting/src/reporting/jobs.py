@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 
 import structlog
 from ontour.clock import today
-from ontour.service import Runtime
+from ontour.service import Runtime, settings_as
 
+from reporting.config import Settings
 from reporting.usecases import releases
 
 log = structlog.get_logger()
@@ -22,7 +23,7 @@ ATTEMPTS = 12  # then wait for the next day
 
 
 async def daily_release(runtime: Runtime) -> None:
-    settings = releases.settings_of(runtime)
+    settings = settings_as(runtime, Settings)
     while True:
         moment = releases.next_run(datetime.now(UTC), settings.release_time)
         await asyncio.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
@@ -32,7 +33,7 @@ async def daily_release(runtime: Runtime) -> None:
             await asyncio.sleep(RETRY_SECONDS)
 
 
-async def _run(runtime: Runtime, settings: releases.Settings) -> bool:
+async def _run(runtime: Runtime, settings: Settings) -> bool:
     """One attempt; False when it should be tried again soon."""
     try:
         js = runtime.broker.connection.jetstream()

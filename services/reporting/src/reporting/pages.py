@@ -25,6 +25,7 @@ from ontour.web.rendering import PageRenderer
 from reporting import kaart
 from reporting.api.cijfers import period_of, tour_tables
 from reporting.api.vrijgaven import find
+from reporting.dependencies import SettingsDep
 from reporting.domain.disclosure import legend, render, render_percentage
 from reporting.domain.release import Release
 from reporting.figures import Period, Table, release_tables
@@ -182,9 +183,8 @@ async def dashboard(
 
 
 @router.get("/vrijgaven", response_class=HTMLResponse)
-async def decisions(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+async def decisions(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> HTMLResponse:
     """The coordinator's view of the release calendar: what was released, refused and why."""
-    settings = releases.settings_of(runtime)
     async with runtime.sessions() as session:
         found = await releases.decisions(session)
     upcoming, upcoming_on = releases.upcoming(settings, found)

@@ -1,9 +1,7 @@
 """Settings of the scheduling service (environment variables ``ONTOUR_*``)."""
 
 from datetime import date, time
-from typing import Annotated
 
-from ontour.service import settings_of
 from ontour.settings import ServiceSettings
 from pydantic import Field
 
@@ -28,7 +26,3 @@ class Settings(ServiceSettings):
     weight_waiting: int = Field(default=1, ge=0, description="Soft weight of waiting longest.")
     weight_pair: int = Field(default=150, ge=0, description="Soft weight of a useful pair.")
     weight_stability: int = Field(default=1000, ge=0, description="Soft weight of few changes.")
-
-
-# This service's settings, typed, for its endpoints and pages.
-SettingsDep = Annotated[Settings, settings_of(Settings)]

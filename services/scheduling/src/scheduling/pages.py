@@ -32,7 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduling import repository
 from scheduling.api import planningen, sessies, teamleden
 from scheduling.api.schemas import Beschikbaarheid, PlanningStart, SessieWijziging, Uitkomst
-from scheduling.config import SettingsDep
+from scheduling.dependencies import SettingsDep
 from scheduling.domain.model import Weekday
 from scheduling.usecases import sessions
 

@@ -10,13 +10,25 @@ no proxy forwards to.
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from dataclasses import dataclass
-from wsgiref.simple_server import WSGIServer
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import start_http_server
+from prometheus_client import make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from ontour.observability import metrics
+
+# How often the serving loop looks whether it should stop: a stop waits for it, and tests
+# start and stop a service hundreds of times (prometheus_client's own server looks every 0.5 s).
+POLL_SECONDS = 0.02
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Scrapes are not worth a line in the service's log."""
 
 
 @dataclass
@@ -27,7 +39,18 @@ class MetricsEndpoint:
     @classmethod
     def start(cls, host: str, port: int) -> MetricsEndpoint:
         """Listen on ``host:port`` (0: any free port); a port in use fails here, at start-up."""
-        server, thread = start_http_server(port, host, registry=metrics.registry)
+        family = socket.getaddrinfo(host, port)[0][0]
+
+        class Server(ThreadingWSGIServer):
+            address_family = family
+
+        server = make_server(
+            host, port, make_wsgi_app(metrics.registry), Server, handler_class=_Quiet
+        )
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+        )
+        thread.start()
         return cls(server, thread)
 
     @property
@@ -35,7 +58,7 @@ class MetricsEndpoint:
         return self.server.server_port
 
     async def stop(self) -> None:
-        # shutdown() waits for the serving loop, which looks every 0.5 s: not on the event loop.
+        # shutdown() waits for the serving loop to look (POLL_SECONDS): not on the event loop.
         await asyncio.to_thread(self.server.shutdown)
         self.server.server_close()
         self.thread.join(timeout=5)

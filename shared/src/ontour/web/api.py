@@ -14,11 +14,11 @@ from fastapi import Depends, Header, Query, Request
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from ontour import audit
 from ontour.audit import Caller
 from ontour.auth.access import require
 from ontour.auth.principal import Principal, Role
 from ontour.crypto import FieldCipher
+from ontour.web.caller import caller_of
 from ontour.web.problems import Problem
 
 MAX_PER_PAGE = 100
@@ -78,7 +78,7 @@ def get_principal(request: Request) -> Principal:
 
 def get_caller(request: Request) -> Caller:
     """Who calls, for the audit record of the use case they start (signed in or not)."""
-    return audit.caller_of(request)
+    return caller_of(request)
 
 
 CipherDep = Annotated[FieldCipher, Depends(get_cipher)]

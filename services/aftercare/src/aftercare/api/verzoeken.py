@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response, status
-from ontour.audit import Caller, caller_of
+from ontour.audit import Caller
 from ontour.auth.principal import Principal
 from ontour.service import SessionsDep
 from ontour.web.api import CallerDep, CipherDep, IfMatch, etag, expected_version, is_coordinator
+from ontour.web.caller import caller_of
 from ontour.web.problems import Problem, invalid, problem_responses
 
 from aftercare.api.schemas import (
@@ -31,8 +32,8 @@ from aftercare.api.schemas import (
     VerzoekInWachtrij,
     Voorstel,
 )
+from aftercare.dependencies import case_keys, settings
 from aftercare.domain.service_level import AMSTERDAM, SlaPolicy
-from aftercare.keystore import case_keys
 from aftercare.models import CaseRow, ErasedCaseRow
 from aftercare.ratelimit import RateLimiter, client_of
 from aftercare.usecases import cases, erasure
@@ -42,14 +43,14 @@ MAX_BODY_BYTES = 64 * 1024
 
 
 def policy(request: Request) -> SlaPolicy:
-    return SlaPolicy(working_days=request.app.state.runtime.settings.first_contact_working_days)
+    return SlaPolicy(working_days=settings(request).first_contact_working_days)
 
 
 def limiter(request: Request) -> RateLimiter:
     state = request.app.state
     if not hasattr(state, "request_limiter"):
-        settings = state.runtime.settings
-        state.request_limiter = RateLimiter(settings.requests_per_client_per_hour)
+        per_hour = settings(request).requests_per_client_per_hour
+        state.request_limiter = RateLimiter(per_hour)
     found: RateLimiter = state.request_limiter
     return found
 
@@ -107,7 +108,7 @@ async def receive(
 
 
 def status_url(request: Request, token: str) -> str:
-    base = request.app.state.runtime.settings.public_base_url.rstrip("/")
+    base = settings(request).public_base_url.rstrip("/")
     return f"{base}/aftercare/status/{token}"
 
 

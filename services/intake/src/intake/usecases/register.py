@@ -14,7 +14,6 @@ from ontour.application.unit_of_work import UnitOfWork, unit_of_work
 from ontour.contracts.intake import OrganisatieGeregistreerd, OrganisatieSoort
 from ontour.db import Sessions
 from ontour.observability.logging import get_logger
-from ontour.service import Runtime
 from sqlalchemy import text
 
 from intake import repository
@@ -101,9 +100,9 @@ async def import_register(
     return plan
 
 
-async def load_shipped_register(runtime: Runtime) -> None:
+async def load_shipped_register(sessions: Sessions) -> None:
     """On first start (an empty register), load the register shipped with the product."""
-    async with unit_of_work(runtime.sessions) as work:
+    async with unit_of_work(sessions) as work:
         await _lock_register(work)
         if await repository.count_organisations(work.session):
             return

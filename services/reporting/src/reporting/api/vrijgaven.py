@@ -18,6 +18,7 @@ from ontour.web.problems import Problem, invalid, problem_responses
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from reporting.dependencies import SettingsDep
 from reporting.domain.disclosure import legend
 from reporting.domain.quarters import Quarter
 from reporting.domain.release import Release
@@ -163,8 +164,7 @@ async def newest(sessions: SessionsDep, van: NoPeriod = None, tot: NoPeriod = No
     response_model=Vrijgaven,
     summary="Alle vrijgaven en weigeringen, en wanneer de volgende komt",
 )
-async def list_releases(runtime: RuntimeDep) -> Vrijgaven:
-    settings = releases.settings_of(runtime)
+async def list_releases(runtime: RuntimeDep, settings: SettingsDep) -> Vrijgaven:
     async with runtime.sessions() as session:
         decisions = await releases.decisions(session)
     upcoming, upcoming_on = releases.upcoming(settings, decisions)
@@ -217,9 +217,8 @@ async def year(
     summary="Geef vrij wat klaar is (zoals de dagelijkse taak); met proefrun alleen kijken",
 )
 async def release_now(
-    body: Opdracht, runtime: RuntimeDep, principal: PrincipalDep
+    body: Opdracht, runtime: RuntimeDep, principal: PrincipalDep, settings: SettingsDep
 ) -> list[Uitkomst]:
-    settings = releases.settings_of(runtime)
     day = today()
     due = releases.release_calendar(settings, day)
     until = Quarter.parse(body.tot) if body.tot else (due[-1] if due else None)

@@ -19,7 +19,6 @@ from typing import Any
 import structlog
 from nats.js import JetStreamContext
 from ontour.clock import AMSTERDAM
-from ontour.service import Runtime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -119,13 +118,6 @@ async def caught_up(js: JetStreamContext) -> dict[str, int]:
             )
         sequences[consumer.stream] = info.ack_floor.stream_seq if info.ack_floor else 0
     return sequences
-
-
-def settings_of(runtime: Runtime) -> Settings:
-    """The running service's settings, as reporting's own."""
-    settings = runtime.settings
-    assert isinstance(settings, Settings)
-    return settings
 
 
 def first_quarter(settings: Settings) -> Quarter:

@@ -14,7 +14,7 @@ from ontour.web.problems import Problem, invalid, problem_responses
 
 from scheduling import repository
 from scheduling.api.schemas import PlanningPublic, PlanningStart, SessiePublic
-from scheduling.config import SettingsDep
+from scheduling.dependencies import SettingsDep
 from scheduling.models import PlannerRun
 from scheduling.usecases import planning
 

@@ -30,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduling import repository
 from scheduling.api.schemas import Agendafeed, SessiePublic, SessieWijziging, Uitkomst
 from scheduling.calendar_rows import entry_of
-from scheduling.config import SettingsDep
+from scheduling.dependencies import SettingsDep
 from scheduling.domain.calendar import CalendarEntry, build_event_ics, build_feed
 from scheduling.models import SessionRow
 from scheduling.usecases import sessions, teamleden
