@@ -87,9 +87,3 @@ def test_a_teamlid_sets_availability_without_javascript(page_without_js, base_ur
     page.get_by_label("dinsdag").check()
     page.get_by_role("button", name="Opslaan").click()
     assert page.get_by_text("Uw beschikbaarheid is opgeslagen").is_visible()
-
-
-def test_my_availability_is_accessible(page, base_url, tom_in_the_team):
-    sign_in(page, base_url, "teamlid")
-    page.goto(f"{base_url}/scheduling/mijn-beschikbaarheid")
-    assert_accessible(page)

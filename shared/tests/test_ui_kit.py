@@ -77,33 +77,52 @@ def _menu(roles: Any) -> list[tuple[str, str]]:
     return [(item.label, item.href) for item in navigation_for(roles)]
 
 
+COORDINATOR_MENU = [
+    ("Intake", "/intake/"),
+    ("Planning", "/scheduling/"),
+    ("Wachtrij nazorg", "/aftercare/wachtrij"),
+    ("Peers", "/aftercare/peers"),
+    ("Rapportage", "/reporting/"),
+    ("Beheer", "/beheer"),
+]
+TEAMLID_MENU = [
+    ("Mijn agenda", "/scheduling/mijn-agenda"),
+    ("Mijn nazorg", "/aftercare/mijn-nazorg"),
+    ("Mijn acties", "/intake/acties"),
+    ("Mijn beschikbaarheid", "/scheduling/mijn-beschikbaarheid"),
+    ("Intake", "/intake/"),
+    ("Planning", "/scheduling/"),
+    ("Rapportage", "/reporting/"),
+]
+
+
 def test_navigation_for_each_role():
-    assert _menu({"coordinator"}) == [
-        ("Intake", "/intake/"),
-        ("Planning", "/scheduling/"),
-        ("Nazorg", "/aftercare/"),
-        ("Rapportage", "/reporting/"),
-    ]
-    assert _menu({"teamlid"}) == [
-        ("Intake", "/intake/"),
-        ("Planning", "/scheduling/"),
-        ("Mijn nazorg", "/aftercare/"),
-        ("Rapportage", "/reporting/"),
-    ]
+    assert _menu({"coordinator"}) == COORDINATOR_MENU
+    assert _menu({"teamlid"}) == TEAMLID_MENU
     assert _menu({"ministerie"}) == [("Rapportage", "/reporting/")]
     assert _menu({"beheerder"}) == [("Beheer", "/beheer")]
     assert _menu(None) == [("Nazorg aanvragen", "/aftercare/"), ("Aanmelden", "/aanmelden")]
 
 
+def test_only_a_visitor_is_sent_to_the_public_request_form():
+    for role in ("coordinator", "teamlid", "ministerie", "beheerder"):
+        assert "/aftercare/" not in [href for _, href in _menu({role})], role
+    # A coordinator who is not a teamlid has no availability of their own to keep.
+    assert "/scheduling/mijn-beschikbaarheid" not in dict(_menu({"coordinator"})).values()
+
+
 def test_navigation_merges_roles_and_ignores_unknown_ones():
-    assert _menu({"teamlid", "coordinator"}) == _menu({"coordinator"})
+    both = _menu({"teamlid", "coordinator"})
+    assert sorted(both) == sorted(set(COORDINATOR_MENU) | set(TEAMLID_MENU))
+    assert len(both) == len({href for _, href in both})  # the union, without duplicates
+    assert both[:4] == TEAMLID_MENU[:4]  # their own work first
     assert _menu(frozenset({"ministerie", "beheerder"})) == [
         ("Rapportage", "/reporting/"),
         ("Beheer", "/beheer"),
     ]
     assert _menu({"hacker"}) == []  # signed in without a known role: nothing
     assert _menu(frozenset()) == []
-    assert all(item.description for item in navigation_for({"coordinator"}))
+    assert all(item.description for item in navigation_for({"coordinator", "teamlid"}))
 
 
 def test_the_current_menu_item():
@@ -111,6 +130,10 @@ def test_the_current_menu_item():
     assert current_href(items, "/intake/") == "/intake/"
     assert current_href(items, "/intake/organisaties/GM0014") == "/intake/"
     assert current_href(items, "/beheer") == "/beheer"
+    assert current_href(items, "/aftercare/wachtrij") == "/aftercare/wachtrij"
+    mine = navigation_for({"coordinator", "teamlid"})
+    assert current_href(mine, "/scheduling/mijn-agenda") == "/scheduling/mijn-agenda"
+    assert current_href(mine, "/scheduling/agenda") == "/scheduling/"
     assert current_href(items, "/") is None
     assert current_href(items, "/intakes") is None
 
@@ -184,6 +207,19 @@ def test_form_values_keep_what_was_typed():
     assert state.value("name") == "Jan"
     assert state.value("missing") == ""
     assert state.selected("topics") == ["a"]
+    assert FormState({"codes": " GM0363,GM0014  PV26 "}).words("codes") == [
+        "GM0363",
+        "GM0014",
+        "PV26",
+    ]
+    assert state.words("missing") == []
+    typed = [
+        {"name": "languages.1", "reason": "is ongeldig"},
+        {"name": "languages.2", "reason": "x"},
+    ]
+    assert FormState({}).with_field_errors(typed, {"languages": "Talen"}).errors == {
+        "languages": "Talen is ongeldig"
+    }
     assert not state.has_errors
     assert state.with_errors([{"name": "name", "reason": "is te kort"}], LABELS).errors == {
         "name": "Naam is te kort"
@@ -236,10 +272,14 @@ async def test_the_start_page_for_anonymous_users(client: httpx.AsyncClient):
     [
         (
             "coordinator",
-            ['"/intake/"', '"/scheduling/"', '"/aftercare/"', '"/reporting/"'],
-            ["/beheer"],
+            ['"/intake/"', '"/scheduling/"', '"/aftercare/wachtrij"', '"/reporting/"', '"/beheer"'],
+            ['"/aftercare/"', "mijn-beschikbaarheid"],
         ),
-        ("teamlid", ['"/intake/"', '"/scheduling/"', "Mijn nazorg", '"/reporting/"'], ["/beheer"]),
+        (
+            "teamlid",
+            ['"/aftercare/mijn-nazorg"', '"/scheduling/mijn-beschikbaarheid"', '"/intake/acties"'],
+            ['"/beheer"', '"/aftercare/"'],
+        ),
         ("ministerie", ['"/reporting/"'], ["/intake/", "/aftercare/", "/scheduling/"]),
         (
             "beheerder",

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aftercare import pages
+from aftercare import pages, peer_pages
 from aftercare.app import service as aftercare
 from aftercare.domain.service_level import AMSTERDAM
 from ontour.i18n import untranslated_messages
@@ -28,7 +28,8 @@ FORM = {
 
 
 def test_every_text_of_the_pages_has_dutch():
-    missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
+    modules = [Path(pages.__file__), Path(peer_pages.__file__)]
+    missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, modules)
     assert not missing, missing
 
 
@@ -89,6 +90,9 @@ async def test_a_request_on_the_form_is_received_and_can_be_followed(site):
 
     queue = await site.get("/aftercare/wachtrij")
     assert reference in queue.text and "Jan Wethouder" not in queue.text  # no names in lists
+    # The coordinator's menu says how many wait (the kit's menu, aftercare's number).
+    assert 'Wachtrij nazorg <span class="ot-nav__note">(1 wachtend)</span>' in queue.text
+    assert "Wachtend op een peer: 1. Termijn in gevaar: 0." in queue.text
     case_id = str(await scalar(site, "SELECT id FROM aftercare_case"))
     case = await site.get(f"/aftercare/verzoeken/{case_id}")
     assert "Jan Wethouder" in case.text and "Voorstel" in case.text
@@ -100,6 +104,18 @@ async def test_a_request_on_the_form_is_received_and_can_be_followed(site):
     assert linked.status_code == 303
     assert await scalar(site, "SELECT status FROM aftercare_case") == "gematcht"
     assert await scalar(site, "SELECT count(*) FROM audit_log WHERE action = 'lezen'") == 1
+    # Asked by phone a month ago and never called: the menu warns on every aftercare page.
+    month_ago = (datetime.now(AMSTERDAM) - timedelta(days=30)).replace(tzinfo=None)
+    late = {"role": "raadslid", "incident_categories": ["bedreiging"], "name": "Els Raadslid",
+            "consent_handling": True,
+            "received_at": month_ago.isoformat(timespec="minutes")}  # fmt: skip
+    entered = await site.post(
+        "/aftercare/api/v1/verzoeken", json=late, headers={"Accept": "application/json"}
+    )
+    assert entered.status_code == 201, entered.text
+    peers_page = await site.get("/aftercare/peers")
+    assert "(1 wachtend, 1 met termijn in gevaar)" in peers_page.text
+    assert 'id="peer-tom.teamlid"' in peers_page.text  # the teamleden page links here
 
 
 async def test_the_case_page_records_steps_after_the_fact_and_erases_to_a_tombstone(site):
@@ -147,3 +163,43 @@ async def test_the_case_page_records_steps_after_the_fact_and_erases_to_a_tombst
     tombstone = await site.get(f"/aftercare/verzoeken/{case_id}")
     assert tombstone.status_code == 410 and "gewist" in tombstone.text
     assert "op verzoek" in tombstone.text and "Jan Wethouder" not in tombstone.text
+
+
+async def test_a_coordinator_adds_and_changes_a_peer_profile_on_its_page(site, bearer):
+    """From planning's teamleden page a teamlid gets a peer profile here; errors per field,
+    the read audited, never silently overwritten, only for a coordinator."""
+    new = await site.get("/aftercare/peers/lotte.teamlid?naam=Lotte%20Jansen")
+    assert new.status_code == 200 and "Nieuw peerprofiel" in new.text
+    assert 'value="Lotte Jansen"' in new.text
+    form = {"name": "Lotte Jansen", "background": "oud-statenlid", "gender": "vrouw",
+            "capacity": "2", "available": "ja", "expertise": ["online intimidatie"],
+            "regions": "pv30, PV31", "languages": "nl, fy"}  # fmt: skip
+    wrong = await site.post(
+        "/aftercare/peers/lotte.teamlid", data={**form, "gender": "", "regions": "Brabant"}
+    )
+    assert wrong.status_code == 422
+    assert "Gender is verplicht" in wrong.text and "Regio" in wrong.text
+    assert 'value="Brabant"' in wrong.text
+    created = await site.post("/aftercare/peers/lotte.teamlid", data=form)
+    assert created.status_code == 303
+    assert created.headers["location"] == "/aftercare/peers#peer-lotte.teamlid"
+    lotte = (await site.get("/aftercare/api/v1/peers/lotte.teamlid")).json()
+    assert lotte["regions"] == ["PV30", "PV31"] and lotte["capacity"] == 2
+
+    page = await site.get("/aftercare/peers/lotte.teamlid")
+    assert "Peerprofiel: Lotte Jansen" in page.text and 'value="PV30, PV31"' in page.text
+    reads = "SELECT count(*) FROM audit_log WHERE object_type = 'peer' AND action = 'lezen'"
+    assert await scalar(site, reads) == 1
+    changed = await site.post(
+        "/aftercare/peers/lotte.teamlid", data={**form, "capacity": "4", "version": "1"}
+    )
+    assert changed.status_code == 303
+    stale = await site.post(
+        "/aftercare/peers/lotte.teamlid", data={**form, "capacity": "5", "version": "1"}
+    )
+    assert stale.status_code == 409
+    assert await scalar(site, "SELECT capacity FROM peer WHERE id = 'lotte.teamlid'") == 4
+    listed = await site.get("/aftercare/peers")
+    assert 'href="/aftercare/peers/lotte.teamlid"' in listed.text
+    tom = {**bearer("teamlid"), "Accept": "text/html"}
+    assert (await site.get("/aftercare/peers/lotte.teamlid", headers=tom)).status_code == 403

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from ontour.i18n import untranslated_messages
 from ontour.testing.plugin import eventually, scalar
-from scheduling import pages
+from scheduling import pages, team_pages
 from scheduling.api.planningen import public
 from scheduling.models import PlannerRun
 from scheduling.usecases.planning import plan_as_json
@@ -23,7 +23,8 @@ HTML = {"Accept": "text/html"}
 
 
 def test_every_text_of_the_pages_has_dutch():
-    missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, [Path(pages.__file__)])
+    modules = [Path(pages.__file__), Path(team_pages.__file__)]
+    missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, modules)
     assert not missing, missing
 
 
@@ -203,3 +204,68 @@ async def test_the_pages_show_a_teamlid_nothing_private_of_colleagues(site, bear
         page = await site.get(path, headers=tom)
         assert page.status_code == 200, path
         assert not private.search(page.text), (path, private.search(page.text))
+
+
+async def test_a_coordinator_keeps_the_team_on_the_pages(services, bearer):
+    """Add, change, deactivate and reactivate a teamlid; errors per field; reads audited;
+    only a coordinator gets the pages."""
+    _, site = services
+    new = {"id": "sanne.teamlid", "name": "Sanne Smit", "background": "oud-raadslid",
+           "home_lat": "52,09", "home_lon": "5,12", "max_per_week": "2", "max_per_month": "5",
+           "languages": "nl, EN", "excluded_organisations": "gm0344",
+           "preferred_weekdays": ["dinsdag"]}  # fmt: skip
+    wrong = await site.post(
+        "/scheduling/teamleden",
+        data={**new, "name": "", "home_lat": "Utrecht", "languages": "nl, engels"},
+        headers=HTML,
+    )
+    assert wrong.status_code == 422
+    for message in ("Naam is verplicht", "Woonplaats: breedtegraad", "Talen"):
+        assert message in wrong.text, message
+    assert 'value="Utrecht"' in wrong.text  # what was typed stays
+    created = await site.post("/scheduling/teamleden", data=new, headers=HTML)
+    assert created.status_code == 303, created.text
+    again = await site.post("/scheduling/teamleden", data=new, headers=HTML)
+    assert again.status_code == 422 and "Er is al een teamlid met id sanne.teamlid" in again.text
+    sanne = (await site.get(f"{API}/teamleden/sanne.teamlid")).json()
+    assert sanne["home_lat"] == 52.09 and sanne["languages"] == ["nl", "en"]
+    assert sanne["excluded_organisations"] == ["GM0344"] and sanne["max_per_month"] == 5
+
+    page = await site.get("/scheduling/teamleden/sanne.teamlid", headers=HTML)
+    assert page.status_code == 200 and 'value="52,0900"' in page.text
+    assert 'href="/aftercare/peers/sanne.teamlid?naam=Sanne%20Smit"' in page.text
+    bad_date = await site.post(
+        "/scheduling/teamleden/sanne.teamlid",
+        data={**new, "unavailable_dates": "volgende week", "version": "1"}, headers=HTML,
+    )  # fmt: skip
+    assert bad_date.status_code == 422 and "24-12-2026" in bad_date.text
+    changed = await site.post(
+        "/scheduling/teamleden/sanne.teamlid",
+        data={**new, "name": "Sanne Smit-de Wit", "unavailable_dates": "31-12-2099",
+              "version": "1"},
+        headers=HTML,
+    )  # fmt: skip
+    assert changed.status_code == 303
+    stale = await site.post(
+        "/scheduling/teamleden/sanne.teamlid", data={**new, "version": "1"}, headers=HTML
+    )
+    assert stale.status_code == 409  # never silently overwritten
+
+    listed = await site.get("/scheduling/teamleden", headers=HTML)
+    assert "Sanne Smit-de Wit" in listed.text and "31 december 2099" in listed.text
+    active = "SELECT active FROM teamlid WHERE id = 'sanne.teamlid'"
+    for choice, version, shown in (("nee", "2", "nee (gedeactiveerd)"), ("ja", "3", "Deactiveren")):
+        taken = await site.post(
+            "/scheduling/teamleden/sanne.teamlid/deelname",
+            data={"active": choice, "version": version},
+            headers=HTML,
+        )
+        assert taken.status_code == 303
+        assert await scalar(site, active) is (choice == "ja")
+        assert shown in (await site.get("/scheduling/teamleden", headers=HTML)).text
+
+    reads = "SELECT count(*) FROM audit_log WHERE object_type = 'teamlid' AND action = 'lezen'"
+    assert await scalar(site, reads) >= 3
+    tom = {**bearer("teamlid"), **HTML}
+    assert (await site.get("/scheduling/teamleden", headers=tom)).status_code == 403
+    assert "/scheduling/teamleden" not in (await site.get("/scheduling/", headers=tom)).text

@@ -37,6 +37,8 @@ access = AccessTable(
         f"GET {API}/audit": {C},
         "GET /aftercare/wachtrij": {C},
         "GET /aftercare/peers": {C},
+        "GET /aftercare/peers/{peer_id}": {C},
+        "POST /aftercare/peers/{peer_id}": {C},
         "GET /aftercare/mijn-nazorg": {C, T},
         "GET /aftercare/verzoeken/{case_id}": {C, T},
         "POST /aftercare/verzoeken/{case_id}/{step}": {C, T},

@@ -8,11 +8,11 @@ Writes go through the same code as the API.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ontour.application.errors import Refused
 from ontour.i18n import N_
@@ -158,21 +158,47 @@ async def withdraw(request: Request, token: str, sessions: SessionsDep) -> Respo
 # --- coordinator and peer ----------------------------------------------------------------------
 
 
+async def queue_in_menu(
+    request: Request, sessions: SessionsDep, principal: PrincipalDep
+) -> cases.QueueSummary | None:
+    """On aftercare's own pages, a coordinator's menu item of the queue says how many
+    requests wait for a peer and how many are at risk of missing their service level (the
+    menu is the kit's; only aftercare knows these numbers)."""
+    if not is_coordinator(principal):
+        return None
+    summary = await cases.queue_summary(sessions, datetime.now(UTC), verzoeken.policy(request))
+    note = pages.gettext(N_("%(count)s waiting")) % {"count": summary.waiting}
+    if summary.at_risk:
+        at_risk = pages.gettext(N_("%(count)s with service level at risk"))
+        note = f"{note}, {at_risk % {'count': summary.at_risk}}"
+    request.state.navigation_notes = {"/aftercare/wachtrij": note}
+    return summary
+
+
+InMenu = [Depends(queue_in_menu)]
+
+
 @router.get("/wachtrij", response_class=HTMLResponse)
-async def waiting(request: Request, sessions: SessionsDep) -> HTMLResponse:
+async def waiting(
+    request: Request,
+    sessions: SessionsDep,
+    summary: Annotated[cases.QueueSummary | None, Depends(queue_in_menu)],
+) -> HTMLResponse:
     rows = await verzoeken.queue(sessions, request)
     batch = await peers.batch_proposal(sessions)
-    return pages.render(request, "aftercare/wachtrij.html", {"rows": rows, "batch": batch})
+    return pages.render(
+        request, "aftercare/wachtrij.html", {"rows": rows, "batch": batch, "summary": summary}
+    )
 
 
-@router.get("/peers", response_class=HTMLResponse)
+@router.get("/peers", response_class=HTMLResponse, dependencies=InMenu)
 async def peers_page(request: Request, sessions: SessionsDep) -> HTMLResponse:
     names = {row.id: row.name for row, _ in await peers.peers(sessions)}
     profiles = await peers.profiles(sessions)
     return pages.render(request, "aftercare/peers.html", {"peers": profiles, "names": names})
 
 
-@router.get("/mijn-nazorg", response_class=HTMLResponse)
+@router.get("/mijn-nazorg", response_class=HTMLResponse, dependencies=InMenu)
 async def my_cases(
     request: Request, sessions: SessionsDep, principal: PrincipalDep
 ) -> HTMLResponse:
@@ -180,7 +206,7 @@ async def my_cases(
     return pages.render(request, "aftercare/mijn_nazorg.html", {"rows": rows})
 
 
-@router.get("/verzoeken/{case_id}", response_class=HTMLResponse)
+@router.get("/verzoeken/{case_id}", response_class=HTMLResponse, dependencies=InMenu)
 async def case_page(
     request: Request,
     case_id: uuid.UUID,

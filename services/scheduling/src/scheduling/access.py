@@ -1,8 +1,9 @@
 """Who may do what in scheduling (deny by default; the access-matrix test walks this table).
 
-coordinator: plans and confirms. teamlid: sees the plan, records the outcome of their own
-sessions and manages their own availability and calendar feed (checked per object in the
-endpoints). ministerie: nothing here. The calendar feed is public behind its secret address.
+coordinator: plans and confirms, and keeps the team (the teamleden pages). teamlid: sees
+the plan, records the outcome of their own sessions and manages their own availability and
+calendar feed (checked per object in the endpoints). ministerie: nothing here. The
+calendar feed is public behind its secret address.
 """
 
 from ontour.auth.access import PUBLIC, AccessTable
@@ -45,6 +46,12 @@ access = AccessTable(
         "POST /scheduling/sessies/{session_id}/annulering": {C},
         "POST /scheduling/sessies/{session_id}/wijzigen": {C},
         "POST /scheduling/sessies/{session_id}/uitkomst": {C, T},
+        "GET /scheduling/teamleden": {C},
+        "GET /scheduling/teamleden/nieuw": {C},
+        "POST /scheduling/teamleden": {C},
+        "GET /scheduling/teamleden/{teamlid_id}": {C},
+        "POST /scheduling/teamleden/{teamlid_id}": {C},
+        "POST /scheduling/teamleden/{teamlid_id}/deelname": {C},
         "GET /scheduling/mijn-agenda": {C, T},
         "POST /scheduling/mijn-agenda/feed": {C, T},
         "GET /scheduling/mijn-beschikbaarheid": {C, T},

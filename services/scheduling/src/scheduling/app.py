@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from ontour.service import Service
 
-from scheduling import pages
+from scheduling import pages, team_pages
 from scheduling.access import access
 from scheduling.api import router
 from scheduling.api.sessies import feed_router
@@ -21,7 +21,7 @@ service = Service(
     settings_factory=Settings,
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
-    page_routers=[pages.router, feed_router],
+    page_routers=[pages.router, team_pages.router, feed_router],
     templates=pages.TEMPLATES,
     locale=pages.LOCALE,
     consumers=consumers,

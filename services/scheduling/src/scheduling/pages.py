@@ -49,7 +49,7 @@ async def _names(db: AsyncSession) -> dict[str, str]:
     return {m.id: m.name for m in await repository.teamleden(db)}
 
 
-def _dates_from_text(text: str) -> list[date]:
+def dates_from_text(text: str) -> list[date]:
     """Dates typed one per line (or separated by commas): 2026-12-24 or 24-12-2026."""
     found = []
     for part in text.replace(",", "\n").split():
@@ -423,7 +423,7 @@ async def save_availability(
         "max_per_month": pages.gettext(N_("At most per month")),
     }
     try:
-        dates = _dates_from_text(str(form.value("unavailable_dates")))
+        dates = dates_from_text(str(form.value("unavailable_dates")))
         body = Beschikbaarheid.model_validate(
             {
                 "unavailable_dates": dates,

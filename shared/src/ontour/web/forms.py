@@ -143,6 +143,14 @@ class FormState:
         """The same values with the errors of a ``ValidationError`` or ``invalidParams``."""
         return FormState(self.values, form_errors(source, labels))
 
+    def with_field_errors(self, source: Any, labels: Mapping[str, str] | None = None) -> FormState:
+        """As :meth:`with_errors`, for a form whose list is typed in one field ("nl, en"):
+        an error in one item ("languages.1") marks that field ("languages")."""
+        errors: dict[str, str] = {}
+        for name, message in form_errors(source, labels).items():
+            errors.setdefault(name.split(".")[0], message)
+        return FormState(self.values, errors)
+
     @property
     def has_errors(self) -> bool:
         return bool(self.errors)
@@ -159,6 +167,10 @@ class FormState:
         if isinstance(value, list | tuple | set | frozenset):
             return [str(v) for v in value]
         return [str(value)]
+
+    def words(self, name: str) -> list[str]:
+        """A list typed in one text field, separated by commas or spaces ("nl, en")."""
+        return str(self.value(name)).replace(",", " ").split()
 
     def error(self, name: str) -> str | None:
         return self.errors.get(name)

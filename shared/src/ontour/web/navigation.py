@@ -28,17 +28,36 @@ class NavItem:
 
 
 # (label msgid, href, description msgid) per role; one definition for the whole product.
+# Each role's own work comes first; the public request form is only for visitors who are
+# not signed in (an office holder), so no team member lands on it by mistake.
 _NAVIGATION: dict[str | None, tuple[tuple[str, str, str], ...]] = {
     "coordinator": (
         (N_("Intake"), "/intake/", N_("Organisations, preliminary talks and session requests.")),
-        (N_("Scheduling"), "/scheduling/", N_("Sessions, team and calendar.")),
-        (N_("Aftercare"), "/aftercare/", N_("Aftercare requests and cases.")),
+        (N_("Scheduling"), "/scheduling/", N_("Session requests, planner runs, agenda and team.")),
+        (
+            N_("Aftercare queue"),
+            "/aftercare/wachtrij",
+            N_("Aftercare requests waiting for a peer, and their service level."),
+        ),
+        (N_("Peers"), "/aftercare/peers", N_("Peers, their open cases and free places.")),
         (N_("Reporting"), "/reporting/", N_("Progress of the tour and of aftercare.")),
+        (N_("Administration"), "/beheer", N_("Health and event documentation of each service.")),
     ),
     "teamlid": (
+        (
+            N_("My agenda"),
+            "/scheduling/mijn-agenda",
+            N_("Your sessions, also in your calendar app."),
+        ),
+        (N_("My aftercare"), "/aftercare/mijn-nazorg", N_("The aftercare cases assigned to you.")),
+        (N_("My actions"), "/intake/acties", N_("Your follow-up actions after preliminary talks.")),
+        (
+            N_("My availability"),
+            "/scheduling/mijn-beschikbaarheid",
+            N_("Dates you cannot, preferred evenings and your maximum."),
+        ),
         (N_("Intake"), "/intake/", N_("Voorgesprekken you hold and your follow-up actions.")),
-        (N_("Scheduling"), "/scheduling/", N_("Your sessions and availability.")),
-        (N_("My aftercare"), "/aftercare/", N_("The aftercare cases assigned to you.")),
+        (N_("Scheduling"), "/scheduling/", N_("Session requests and the agenda of the team.")),
         (N_("Reporting"), "/reporting/", N_("Progress of the tour.")),
     ),
     "ministerie": (
@@ -56,7 +75,20 @@ _NAVIGATION: dict[str | None, tuple[tuple[str, str, str], ...]] = {
         (N_("Sign in"), "/aanmelden", N_("For the support team and the ministry.")),
     ),
 }
-_HREF_ORDER = ("/intake/", "/scheduling/", "/aftercare/", "/reporting/", "/beheer", "/aanmelden")
+_HREF_ORDER = (
+    "/scheduling/mijn-agenda",
+    "/aftercare/mijn-nazorg",
+    "/intake/acties",
+    "/scheduling/mijn-beschikbaarheid",
+    "/intake/",
+    "/scheduling/",
+    "/aftercare/wachtrij",
+    "/aftercare/peers",
+    "/aftercare/",
+    "/reporting/",
+    "/beheer",
+    "/aanmelden",
+)
 
 
 def navigation_for(

@@ -166,6 +166,9 @@ class PageRenderer:
             "development": self.is_development(request),
             "navigation": navigation,
             "navigation_current": current_href(navigation, request.url.path),
+            # A service may add a short note to its own menu item ({href: text}), e.g.
+            # aftercare's queue with the number waiting; other services know nothing of it.
+            "navigation_notes": getattr(request.state, "navigation_notes", {}),
             "page_has_errors": any(
                 isinstance(v, FormState) and v.has_errors for v in page.values()
             ),

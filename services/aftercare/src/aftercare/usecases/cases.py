@@ -206,6 +206,22 @@ async def queue(sessions: Sessions, peer_id: str | None = None) -> list[CaseRow]
         return await repository.cases_in_queue(session, peer_id)
 
 
+@dataclass(frozen=True, slots=True)
+class QueueSummary:
+    """The queue at a glance, for the coordinator's menu."""
+
+    waiting: int  # requested, no peer yet
+    at_risk: int  # open without first contact, a reminder or escalation due
+
+
+async def queue_summary(sessions: Sessions, now: datetime, policy: SlaPolicy) -> QueueSummary:
+    rows = await queue(sessions)
+    return QueueSummary(
+        waiting=sum(row.status == CaseStatus.AANGEVRAAGD for row in rows),
+        at_risk=sum(bool(alerts(row, now, policy)) for row in rows),
+    )
+
+
 async def by_status_link(sessions: Sessions, token: str) -> CaseRow | None:
     """The case behind a status link's secret; None when the link does not (or no longer)
     work."""

@@ -56,6 +56,15 @@ async def peer(sessions: Sessions, caller: Caller, peer_id: str) -> tuple[PeerRo
         return (await _with_load(session, [row]))[0]
 
 
+async def profile_to_change(sessions: Sessions, caller: Caller, peer_id: str) -> PeerRow | None:
+    """The profile for the coordinator's form (None: not a peer yet), the read audited."""
+    async with unit_of_work(sessions, caller) as work:
+        row = await repository.get_peer(work.session, peer_id)
+        if row is not None:
+            await work.audit("lezen", AUDITED, peer_id)
+    return row
+
+
 async def create_peer(
     sessions: Sessions, caller: Caller, profile: Mapping[str, Any]
 ) -> tuple[PeerRow, int]:

@@ -116,8 +116,9 @@ async def set_availability(
     for name in ("max_per_week", "max_per_month"):
         if getattr(body, name) is not None:
             values[name] = getattr(body, name)
-    row = await teamleden.set_availability(
-        database, caller, teamlid_id, values, expected_version=expected
-    )
+    row = await teamleden.update(
+        database, caller, teamlid_id, values,
+        expected_version=expected, audited_as="beschikbaarheid",
+    )  # fmt: skip
     response.headers["ETag"] = etag(row.version)
     return row

@@ -1,5 +1,6 @@
-"""Teamleden: a new teamlid, their availability (kept by themself or a coordinator) and the
-secret address of their calendar feed."""
+"""Teamleden: a new teamlid, their profile and availability (kept by themself or a
+coordinator), taking part in the planning or not, and the secret address of their calendar
+feed."""
 
 from __future__ import annotations
 
@@ -32,22 +33,54 @@ async def create(database: Sessions, caller: Caller, values: dict[str, Any]) -> 
     return row
 
 
-async def set_availability(
+async def team(database: Sessions, caller: Caller) -> list[TeamlidRow]:
+    """Every teamlid's full profile (home, gender, availability): each read is audited."""
+    async with unit_of_work(database, caller) as work:
+        rows = await repository.teamleden(work.session)
+        for row in rows:
+            await work.audit("lezen", "teamlid", row.id)
+    return rows
+
+
+async def read(database: Sessions, caller: Caller, teamlid_id: str) -> TeamlidRow:
+    """One teamlid's full profile, the read audited."""
+    async with unit_of_work(database, caller) as work:
+        row = await repository.get_teamlid(work.session, teamlid_id)
+        if row is None:
+            raise NotFound(MISSING)
+        await work.audit("lezen", "teamlid", row.id)
+    return row
+
+
+async def update(
     database: Sessions,
     caller: Caller,
     teamlid_id: str,
     values: dict[str, Any],
     *,
     expected_version: int,
+    audited_as: str = "teamlid",
+    action: str = "wijzigen",
 ) -> TeamlidRow:
-    """Replace the availability fields in ``values`` (who may was checked with the request:
-    that answer comes before the one about a missing version)."""
+    """Replace the fields in ``values``: the profile, or only the availability (audited as
+    "beschikbaarheid"; who may was checked with the request: that answer comes before the
+    one about a missing version)."""
     async with unit_of_work(database, caller) as work:
         row = await locked(work.session, TeamlidRow, teamlid_id, expected_version, missing=MISSING)
         await save(work.session, row, **values)
-        await work.audit("wijzigen", "beschikbaarheid", teamlid_id)
+        await work.audit(action, audited_as, teamlid_id)
         await work.session.refresh(row)
     return row
+
+
+async def set_active(
+    database: Sessions, caller: Caller, teamlid_id: str, active: bool, *, expected_version: int
+) -> TeamlidRow:
+    """Take a teamlid out of the planning (or back in); their sessions and history stay."""
+    return await update(
+        database, caller, teamlid_id, {"active": active}, expected_version=expected_version,
+        action="activeren" if active else "deactiveren",
+    )  # fmt: skip
 
 
 def token_hash(token: str) -> str:
