@@ -15,8 +15,9 @@ from ontour.devstack.stack import Stack, service_names
 def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str) -> Iterator[Stack]:
     """All services and Caddy, started by the same code as ``make up``, on free ports."""
     home: Path = tmp_path_factory.mktemp("ontour")
-    nats = start_nats(home / "nats", free_port(), home / "logs" / "nats.log")
-    nats_url = f"nats://127.0.0.1:{nats.popen.args[4]}"
+    nats_port = free_port()
+    nats = start_nats(home / "nats", nats_port, home / "logs" / "nats.log")
+    nats_url = f"nats://127.0.0.1:{nats_port}"
     running = Stack(
         home=home,
         http_port=free_port(),
