@@ -197,6 +197,7 @@ def start_postgres(
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
+                *([] if durable else ["--no-sync"]),
             ],
             check=True,
             capture_output=True,
