@@ -6,9 +6,12 @@ its case keys live in a NATS key-value bucket. Real servers, really stopped and 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import httpx
 import pytest
 from aftercare.app import service as aftercare
+from backbone_support import AFTERCARE_REQUEST, ANONYMOUS
 from ontour.db import create_engine, ensure_database
 from ontour.outages import DATABASE, unavailable_part
 from ontour.testing.plugin import NatsServer, PostgresServer, eventually, running_service
@@ -16,19 +19,7 @@ from sqlalchemy import text
 
 API = "/aftercare/api/v1"
 READY = "/aftercare/health/ready"
-REQUEST = {
-    "role": "raadslid",
-    "incident_categories": ["online intimidatie"],
-    "story": "Berichten na een raadsvergadering",
-    "organisation_code": "GM0344",
-    "contact_modes": ["telefoon"],
-    "name": "Els Raadslid",
-    "phone": "+31 6 12345678",
-    "consent_handling": True,
-    "consent_share_with_peer": True,
-    "consent_statistics": True,
-}
-ANONYMOUS = {"Authorization": ""}
+Call = Callable[[], Awaitable[httpx.Response]]
 
 
 def assert_unavailable(response: httpx.Response, part: str) -> None:
@@ -38,6 +29,23 @@ def assert_unavailable(response: httpx.Response, part: str) -> None:
     problem = response.json()
     assert problem["title"] == "Dienst niet beschikbaar"
     assert part in problem["detail"]
+
+
+async def stop_postgres_under_a_query(server: PostgresServer, database: str) -> None:
+    """Stop PostgreSQL while a query is under way (the 500s of a restart under load): the
+    driver's error counts as the database being away."""
+    engine = create_engine(database)
+    try:
+        async with engine.connect() as under_way:
+            await under_way.execute(text("SELECT 1"))
+            server.stop()
+            with pytest.raises(Exception) as broken:
+                await under_way.execute(text("SELECT 1"))
+    except Exception:  # closing a broken connection may fail too
+        pass
+    finally:
+        await engine.dispose()
+    assert unavailable_part(broken.value) == DATABASE, repr(broken.value)
 
 
 async def test_outages_answer_503_with_retry_after_and_readiness_recovers(
@@ -52,47 +60,47 @@ async def test_outages_answer_503_with_retry_after_and_readiness_recovers(
         idp_url=idp_url,
         headers=bearer("coordinator"),
     ) as api:
-        created = await api.post(f"{API}/verzoeken", json=REQUEST, headers=ANONYMOUS)
-        assert created.status_code == 201, created.text
+
+        def ask() -> Awaitable[httpx.Response]:
+            return api.post(f"{API}/verzoeken", json=AFTERCARE_REQUEST, headers=ANONYMOUS)
+
+        assert (await ask()).status_code == 201
         [case] = (await api.get(f"{API}/verzoeken")).json()
         case_url = f"{API}/verzoeken/{case['id']}"
-        assert (await api.get(case_url)).status_code == 200
+
+        def read_case() -> Awaitable[httpx.Response]:
+            return api.get(case_url)
+
+        def list_cases() -> Awaitable[httpx.Response]:
+            return api.get(f"{API}/verzoeken")
 
         async def ready() -> bool:
             return (await api.get(READY)).status_code == 200
 
-        # NATS away: reading a case needs its key, a new request a new key.
-        nats_server.stop()
-        assert_unavailable(await api.get(case_url), "berichtensysteem")
-        assert_unavailable(
-            await api.post(f"{API}/verzoeken", json=REQUEST, headers=ANONYMOUS), "berichtensysteem"
-        )
-        assert_unavailable(await api.get(READY), "broker")
-        nats_server.start()
-        await eventually(ready, timeout=60)
-        assert (await api.get(case_url)).status_code == 200
+        async def away(
+            stop: Callable[[], Awaitable[None]],
+            start: Callable[[], None],
+            calls: list[Call],
+            part: str,
+            readiness_names: str,
+        ) -> None:
+            await stop()
+            for call in calls:
+                assert_unavailable(await call(), part)
+            assert_unavailable(await api.get(READY), readiness_names)
+            start()
+            await eventually(ready, timeout=60)
+            assert (await read_case()).status_code == 200
 
-        # PostgreSQL away: every read and write of a case, and a query under way when it
-        # went (the 500s of a restart under load).
-        engine = create_engine(database)
-        try:
-            async with engine.connect() as under_way:
-                await under_way.execute(text("SELECT 1"))
-                postgres_server.stop()
-                with pytest.raises(Exception) as broken:
-                    await under_way.execute(text("SELECT 1"))
-        except Exception:  # closing a broken connection may fail too
-            pass
-        finally:
-            await engine.dispose()
-        assert unavailable_part(broken.value) == DATABASE, repr(broken.value)
-        assert_unavailable(await api.get(f"{API}/verzoeken"), "database")
-        assert_unavailable(await api.get(case_url), "database")
-        assert_unavailable(
-            await api.post(f"{API}/verzoeken", json=REQUEST, headers=ANONYMOUS), "database"
-        )
-        assert_unavailable(await api.get(READY), "database")
-        postgres_server.start()
-        await eventually(ready, timeout=60)
-        assert (await api.get(case_url)).status_code == 200
-        assert len((await api.get(f"{API}/verzoeken")).json()) == 1
+        async def stop_nats() -> None:
+            nats_server.stop()
+
+        # NATS away: reading a case needs its key, a new request a new key.
+        await away(stop_nats, nats_server.start, [read_case, ask], "berichtensysteem", "broker")
+
+        async def stop_postgres() -> None:
+            await stop_postgres_under_a_query(postgres_server, database)
+
+        calls = [list_cases, read_case, ask]
+        await away(stop_postgres, postgres_server.start, calls, "database", "database")
+        assert len((await list_cases()).json()) == 1

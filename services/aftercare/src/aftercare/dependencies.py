@@ -9,6 +9,7 @@ from ontour.service import get_runtime, settings_as
 from aftercare.config import Settings
 from aftercare.keystore import CaseKeys
 
+
 def settings(request: Request) -> Settings:
     """Aftercare's settings, for a helper that has the request at hand."""
     return settings_as(get_runtime(request), Settings)
