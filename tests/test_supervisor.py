@@ -1,7 +1,7 @@
-"""`make up` keeps running: under the real supervisor (``ontour.devstack.stack.up``, in its
-own process with its own durable NATS and PostgreSQL), a service, nats-server and
-PostgreSQL are each killed with SIGKILL; each comes back, the stack is ready again, nothing
-recorded is lost, and Ctrl-C still stops every process it started."""
+"""`make up` under its real supervisor (``ontour.devstack.stack.up``, in a process of its own
+with its own NATS and PostgreSQL): NATS runs as durably as production; a service,
+nats-server and PostgreSQL each killed with SIGKILL come back, the stack is ready again and
+nothing recorded is lost; Ctrl-C still stops every process it started. One stack start."""
 
 from __future__ import annotations
 
@@ -87,16 +87,16 @@ class SupervisedStack:
         return self.terminal.read_text(encoding="utf-8", errors="replace")
 
 
-def wait_until(condition: Callable[[], object], within: float, what: str) -> None:
+def wait_until(condition: Callable[[], object], within: float, explain: Callable[[], str]) -> None:
     deadline = time.monotonic() + within
     while not condition():
-        assert time.monotonic() < deadline, what
+        assert time.monotonic() < deadline, f"{condition.__name__}: {explain()}"
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def supervised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupervisedStack]:
-    home = tmp_path_factory.mktemp("supervised").resolve()
+@pytest.fixture
+def supervised(tmp_path: Path) -> Iterator[SupervisedStack]:
+    home = tmp_path.resolve()
     http_port, nats_monitor_port, idp_port = free_port(), free_port(), free_port()
     settings = {
         "home": str(home),
@@ -130,11 +130,11 @@ def supervised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupervisedS
         terminal,
     )
     try:
-        wait_until(
-            lambda: "On Tour draait op" in stack.output() or process.poll() is not None,
-            READY_WITHIN_SECONDS,
-            "the stack did not start",
-        )
+
+        def started_or_gone() -> bool:
+            return "On Tour draait op" in stack.output() or process.poll() is not None
+
+        wait_until(started_or_gone, READY_WITHIN_SECONDS, stack.output)
         assert process.poll() is None, stack.output()
         yield stack
     finally:
@@ -147,17 +147,14 @@ def supervised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupervisedS
                 process.wait()
 
 
-def test_make_up_runs_nats_with_the_production_jetstream_settings(
+def test_make_up_is_durable_brings_a_killed_part_back_and_stops_on_ctrl_c(
     supervised: SupervisedStack,
 ) -> None:
+    # `make up`'s NATS runs with production's JetStream settings (deploy/nats/jetstream.conf).
     varz = httpx.get(f"http://127.0.0.1:{supervised.nats_monitor_port}/varz").json()
     assert varz["jetstream"]["config"]["sync_always"] is True
     assert varz["jetstream"]["config"]["max_memory"] == 64 * 1024 * 1024
 
-
-def test_a_killed_part_comes_back_without_losing_anything_and_ctrl_c_stops_all(
-    supervised: SupervisedStack,
-) -> None:
     base = supervised.base_url
 
     def as_role(role: str) -> dict[str, str]:
@@ -181,16 +178,12 @@ def test_a_killed_part_comes_back_without_losing_anything_and_ctrl_c_stops_all(
         killed = supervised.pid_of(kind)
         assert killed is not None, (kind, supervised.processes())
         os.kill(killed, signal.SIGKILL)
-        wait_until(
-            lambda kind=kind, killed=killed: supervised.pid_of(kind) not in (None, killed),
-            RECOVERED_WITHIN_SECONDS,
-            f"{kind} was not started again:\n{supervised.output()}",
-        )
-        wait_until(
-            supervised.ready,
-            RECOVERED_WITHIN_SECONDS,
-            f"not ready after {kind} came back:\n{supervised.output()}",
-        )
+
+        def started_again(kind: str = kind, killed: int = killed) -> bool:
+            return supervised.pid_of(kind) not in (None, killed)
+
+        wait_until(started_again, RECOVERED_WITHIN_SECONDS, supervised.output)
+        wait_until(supervised.ready, RECOVERED_WITHIN_SECONDS, supervised.output)
         recorded.append(record(day))
 
     for voorgesprek in recorded:
@@ -202,7 +195,10 @@ def test_a_killed_part_comes_back_without_losing_anything_and_ctrl_c_stops_all(
         [headline] = [t for t in figures["tabellen"] if t["naam"] == "kerncijfers"]
         return int(headline["rijen"][0][1]["waarde"] or 0)
 
-    wait_until(lambda: held() == len(recorded), RECOVERED_WITHIN_SECONDS, "reporting lags")
+    def all_reached_reporting() -> bool:
+        return held() == len(recorded)
+
+    wait_until(all_reached_reporting, RECOVERED_WITHIN_SECONDS, lambda: f"held: {held()}")
 
     # The terminal and the logs say what died and that it came back.
     terminal = supervised.output()
@@ -217,8 +213,8 @@ def test_a_killed_part_comes_back_without_losing_anything_and_ctrl_c_stops_all(
     assert supervised.processes()
     supervised.process.send_signal(signal.SIGINT)
     assert supervised.process.wait(STOPPED_WITHIN_SECONDS) == 0
-    wait_until(
-        lambda: not supervised.processes(),
-        STOPPED_WITHIN_SECONDS,
-        f"left behind: {supervised.processes()}",
-    )
+
+    def none_left() -> bool:
+        return not supervised.processes()
+
+    wait_until(none_left, STOPPED_WITHIN_SECONDS, lambda: f"left: {supervised.processes()}")
