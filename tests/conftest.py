@@ -18,11 +18,12 @@ from ontour.devstack.stack import Stack, service_names
 def stack_on_free_ports(home: Path, postgres_server_url: str, **fields: Any) -> Iterator[Stack]:
     """Services (all, or ``services=...``), Caddy and their own nats-server, started by the
     same code as ``make up``, on free ports; stopped on leaving."""
-    nats = start_nats(home / "nats", free_port(), home / "logs" / "nats.log")
+    nats_port = free_port()
+    nats = start_nats(home / "nats", nats_port, home / "logs" / "nats.log")
     running = Stack(
         home=home,
         http_port=free_port(),
-        nats_url=f"nats://127.0.0.1:{nats.popen.args[4]}",
+        nats_url=f"nats://127.0.0.1:{nats_port}",
         database_server_url=postgres_server_url,
         service_ports={name: free_port() for name in service_names()},
         metrics_ports={name: free_port() for name in service_names()},

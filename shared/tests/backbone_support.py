@@ -156,3 +156,19 @@ async def reporting_caught_up(api, stats) -> None:
         producer=api.app.state.runtime.sessions,
         sessions=stats.app.state.runtime.sessions,
     )
+
+
+ANONYMOUS = {"Authorization": ""}
+# An aftercare request as anyone may send it, without an account.
+AFTERCARE_REQUEST = {
+    "role": "raadslid",
+    "incident_categories": ["online intimidatie"],
+    "story": "Berichten",
+    "gender_wish": "geen voorkeur",
+    "contact_modes": ["telefoon"],
+    "name": "Els Raadslid",
+    "phone": "+31 6 12345678",
+    "consent_handling": True,
+    "consent_share_with_peer": True,
+    "consent_statistics": True,
+}

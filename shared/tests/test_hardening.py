@@ -8,6 +8,8 @@ import json
 import httpx
 import pytest
 from aftercare.app import service as aftercare
+from backbone_support import AFTERCARE_REQUEST as REQUEST
+from backbone_support import ANONYMOUS
 from intake.app import service as intake
 from ontour.frontdoor import FrontDoorSettings
 from ontour.frontdoor import create_app as frontdoor_app
@@ -16,19 +18,6 @@ from reporting.app import service as reporting
 from scheduling.app import service as scheduling
 
 MB = 1024 * 1024
-ANONYMOUS = {"Authorization": ""}
-REQUEST = {
-    "role": "raadslid",
-    "incident_categories": ["online intimidatie"],
-    "story": "Berichten",
-    "gender_wish": "geen voorkeur",
-    "contact_modes": ["telefoon"],
-    "name": "Els Raadslid",
-    "phone": "+31 6 12345678",
-    "consent_handling": True,
-    "consent_share_with_peer": True,
-    "consent_statistics": True,
-}
 TEAMLID = {"id": "tom.teamlid", "name": "Tom Bakker", "background": "oud-wethouder",
            "gender": "man", "home_lat": 52.09, "home_lon": 5.12}  # fmt: skip
 SERVICES = {"intake": intake, "scheduling": scheduling, "aftercare": aftercare,

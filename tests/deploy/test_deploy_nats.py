@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import nats
 import nats.errors
 import pytest
@@ -114,10 +115,16 @@ def test_every_password_comes_from_the_environment(nats_env: dict[str, str], use
 
 
 def test_jetstream_is_durable_in_every_configuration() -> None:
+    # One place for the JetStream settings, which `make up` includes too (test_supervisor).
+    settings = (NATS_DIR / "jetstream.conf").read_text(encoding="utf-8")
+    assert "\nsync_interval: always\n" in settings
     for config in ("nats.conf", "nats-cluster.conf"):
         text = (NATS_DIR / config).read_text(encoding="utf-8")
-        assert "sync_interval: always" in text, config
-        assert "store_dir: /data" in text, config
+        jetstream = text[text.index("jetstream {") :]
+        jetstream = jetstream[: jetstream.index("}")]
+        assert "store_dir: /data" in jetstream, config
+        assert "include ./jetstream.conf" in jetstream, config
+        assert "sync_interval" not in text, config
         assert "include ./auth.conf" in text, config
     auth = (NATS_DIR / "auth.conf").read_text(encoding="utf-8")
     assert f'"$KV.{SESSION_BUCKET}.>"' in auth
@@ -127,6 +134,9 @@ def test_jetstream_is_durable_in_every_configuration() -> None:
 
 
 async def test_ops_declares_the_streams(deploy_nats: NatsNode) -> None:
+    # The server took its JetStream settings from the included jetstream.conf.
+    varz = httpx.get(f"http://127.0.0.1:{deploy_nats.monitor_port}/varz").json()
+    assert varz["jetstream"]["config"]["sync_always"] is True
     await declare_streams(deploy_nats)
     async with connected(deploy_nats.url("ops")) as (nc, errors):
         js = nc.jetstream()

@@ -22,7 +22,11 @@ from ontour.messaging.streams import ensure_streams
 from ontour.observability.logging import configure_logging
 from ontour.settings import ServiceSettings
 from ontour.web.middleware import harden
-from ontour.web.problems import Problem, install_problem_handlers
+from ontour.web.problems import (
+    RETRY_AFTER_OUTAGE_SECONDS,
+    Problem,
+    install_problem_handlers,
+)
 from ontour.web.rendering import PageRenderer, static_router
 
 
@@ -105,7 +109,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         try:
             await request.app.state.nats.jetstream().account_info()
         except Exception:  # the session store is unreachable: not ready, but no 500
-            raise Problem(503, "Niet gereed: broker niet bereikbaar.") from None
+            raise Problem(
+                503,
+                "Niet gereed: broker niet bereikbaar.",
+                headers={"Retry-After": str(RETRY_AFTER_OUTAGE_SECONDS)},
+            ) from None
         return {"status": "ok", "broker": "ok"}
 
     harden(app, https=settings.public_base_url.startswith("https://"))

@@ -50,7 +50,11 @@ from ontour.web.audit_api import audit_router
 from ontour.web.caller import origin_of
 from ontour.web.middleware import DEFAULT_MAX_BODY_BYTES, harden
 from ontour.web.openapi import API_VERSION_HEADER, document_api
-from ontour.web.problems import Problem, install_problem_handlers
+from ontour.web.problems import (
+    RETRY_AFTER_OUTAGE_SECONDS,
+    Problem,
+    install_problem_handlers,
+)
 from ontour.web.query_names import RENAMED_QUERY_PARAMS, RenamedQueryParams
 from ontour.web.refusals import install_refusal_handlers
 from ontour.web.rendering import PageRenderer, mount_static
@@ -416,7 +420,11 @@ class Service:
                 checks["broker"] = "unavailable"
             if any(v != "ok" for v in checks.values()):
                 down = ", ".join(k for k, v in checks.items() if v != "ok")
-                raise Problem(503, f"Niet gereed: {down} niet bereikbaar.")
+                raise Problem(
+                    503,
+                    f"Niet gereed: {down} niet bereikbaar.",
+                    headers={"Retry-After": str(RETRY_AFTER_OUTAGE_SECONDS)},
+                )
             return {"status": "ok", **checks}
 
         @router.get("/asyncapi.json")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import shutil
 import signal
@@ -56,6 +57,7 @@ def wait_for_port(port: int, process: ManagedProcess, timeout: float = 30.0) -> 
         if port_in_use(port):
             return
         time.sleep(0.05)
+    process.stop()
     raise TimeoutError(f"{process.name} did not listen on port {port}; see {process.log_path}")
 
 
@@ -102,22 +104,50 @@ def spawn(
     return ManagedProcess(name, popen, log_path, stop_signal)
 
 
-def start_nats(
-    data_dir: Path, port: int, log_path: Path, monitor_port: int | None = None
-) -> ManagedProcess:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    args = [
-        venv_bin("nats-server"),
-        "-a",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "-js",
-        "-sd",
-        str(data_dir),
+def nats_config(
+    data_dir: Path, port: int, monitor_port: int | None, jetstream_settings: Path
+) -> Path:
+    """A nats-server configuration for this machine that takes its JetStream settings from
+    ``jetstream_settings`` (deploy/nats/jetstream.conf), the file production includes too.
+
+    nats-server resolves an ``include`` relative to the including file, even one that starts
+    with a slash, so the path is written relative to where the configuration lies."""
+    config = data_dir.with_name(f"{data_dir.name}.conf")
+    settings = os.path.relpath(jetstream_settings.resolve(), config.parent.resolve())
+    lines = [
+        "# Written by `ontour up` on every start; change deploy/nats/jetstream.conf instead.",
+        f"listen: 127.0.0.1:{port}",
+        *([f"http: 127.0.0.1:{monitor_port}"] if monitor_port else []),
+        "jetstream {",
+        f"  store_dir: {json.dumps(str(data_dir.resolve()))}",
+        f"  include {json.dumps(settings)}",
+        "}",
     ]
-    if monitor_port:
-        args += ["-m", str(monitor_port)]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+def start_nats(
+    data_dir: Path,
+    port: int,
+    log_path: Path,
+    monitor_port: int | None = None,
+    *,
+    jetstream_settings: Path | None = None,
+) -> ManagedProcess:
+    """nats-server with JetStream. With ``jetstream_settings`` (``make up``) it runs with
+    production's JetStream settings, fsync on every write; without (tests) it keeps the
+    default, which flushes every two minutes and survives a crash of the server itself but
+    not of the machine."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if jetstream_settings is not None:
+        config = nats_config(data_dir, port, monitor_port, jetstream_settings)
+        args = [venv_bin("nats-server"), "-c", str(config)]
+    else:
+        args = [venv_bin("nats-server"), "-a", "127.0.0.1", "-p", str(port)]
+        args += ["-js", "-sd", str(data_dir)]
+        if monitor_port:
+            args += ["-m", str(monitor_port)]
     process = spawn("nats-server", args, log_path)
     wait_for_port(port, process)
     return process
@@ -167,6 +197,7 @@ def start_postgres(
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
+                *([] if durable else ["--no-sync"]),
             ],
             check=True,
             capture_output=True,

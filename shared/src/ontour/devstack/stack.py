@@ -2,8 +2,9 @@
 
 Starts (unless ``ONTOUR_NATS_URL`` / ``ONTOUR_DATABASE_URL`` point at existing servers)
 nats-server with JetStream and PostgreSQL, declares the streams, starts the four services
-and Caddy on http://127.0.0.1:8080, and stops everything cleanly on Ctrl-C.
-Data lives under ``.ontour/`` (``ONTOUR_HOME``) and survives restarts.
+and Caddy on http://127.0.0.1:8080, starts again whatever dies (:mod:`.supervisor`), and
+stops everything cleanly on Ctrl-C. Data lives under ``.ontour/`` (``ONTOUR_HOME``) and
+survives restarts.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import FrameType
@@ -31,6 +34,7 @@ from ontour.devstack.servers import (
     start_postgres,
     start_service,
 )
+from ontour.devstack.supervisor import Supervisor
 from ontour.messaging.streams import ensure_streams_at
 from ontour.settings import METRICS_PORT_OFFSET
 
@@ -83,9 +87,19 @@ class Stack:
     environment: str = "development"
     # A part of the system (default: every installed service), in databases named
     # ``<prefix><service>``, so a second stack can share one PostgreSQL server.
-    services: tuple[str, ...] | None = None
+    services: Sequence[str] = field(default_factory=service_names)
     database_prefix: str = ""
-    processes: list[ManagedProcess] = field(default_factory=list)
+    nats_port: int = NATS_PORT
+    nats_monitor_port: int = NATS_MONITOR_PORT
+    postgres_port: int = POSTGRES_PORT
+    supervisor: Supervisor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.supervisor = Supervisor(self.home / "logs" / "ontour-up.log")
+
+    @property
+    def processes(self) -> list[ManagedProcess]:
+        return self.supervisor.processes
 
     def _require_free(self, port: int, what: str, variable: str) -> None:
         if port_in_use(port):
@@ -98,25 +112,35 @@ class Stack:
         logs = self.home / "logs"
         nats_url = self.nats_url
         if not nats_url:
-            self._require_free(NATS_PORT, "NATS", "ONTOUR_NATS_URL")
-            self.processes.append(
-                start_nats(
-                    self.home / "nats", NATS_PORT, logs / "nats.log", monitor_port=NATS_MONITOR_PORT
+            self._require_free(self.nats_port, "NATS", "ONTOUR_NATS_URL")
+            self.supervisor.add(
+                partial(
+                    start_nats,
+                    self.home / "nats",
+                    self.nats_port,
+                    logs / "nats.log",
+                    monitor_port=self.nats_monitor_port,
+                    jetstream_settings=repo_root() / "deploy" / "nats" / "jetstream.conf",
                 )
             )
-            nats_url = f"nats://127.0.0.1:{NATS_PORT}"
+            nats_url = f"nats://127.0.0.1:{self.nats_port}"
         server_url = self.database_server_url
         if not server_url:
-            self._require_free(POSTGRES_PORT, "PostgreSQL", "ONTOUR_DATABASE_URL")
-            self.processes.append(
-                start_postgres(self.home / "postgres", POSTGRES_PORT, logs / "postgres.log")
+            self._require_free(self.postgres_port, "PostgreSQL", "ONTOUR_DATABASE_URL")
+            self.supervisor.add(
+                partial(
+                    start_postgres,
+                    self.home / "postgres",
+                    self.postgres_port,
+                    logs / "postgres.log",
+                )
             )
-            server_url = f"postgresql+asyncpg://postgres@127.0.0.1:{POSTGRES_PORT}/postgres"
+            server_url = f"postgresql+asyncpg://postgres@127.0.0.1:{self.postgres_port}/postgres"
         asyncio.run(ensure_streams_at(nats_url))
         issuer = self.oidc_issuer
         if not issuer:
             self._require_free(self.idp_port, "de ontwikkel-IdP", "ONTOUR_OIDC_ISSUER")
-            self.processes.append(start_idp(self.idp_port, logs / "idp.log"))
+            self.supervisor.add(partial(start_idp, self.idp_port, logs / "idp.log"))
             issuer = f"http://127.0.0.1:{self.idp_port}"
         self.issuer = issuer
         common = {
@@ -126,10 +150,11 @@ class Stack:
             "ONTOUR_ENVIRONMENT": self.environment,
         }
         self._require_free(self.frontdoor_port, "de voordeur", "een andere poort")
-        self.processes.append(start_frontdoor(self.frontdoor_port, logs / "frontdoor.log", common))
+        self.supervisor.add(
+            partial(start_frontdoor, self.frontdoor_port, logs / "frontdoor.log", common)
+        )
 
-        services = [name for name in service_names() if name in (self.services or [name])]
-        for name in services:
+        for name in self.services:
             port, metrics_port = self.service_ports[name], self.metrics_ports[name]
             self._require_free(port, f"de dienst {name}", "een andere poort")
             self._require_free(metrics_port, f"de metrics van {name}", "een andere poort")
@@ -138,7 +163,7 @@ class Stack:
                 "ONTOUR_HTTP_PORT": str(port),
                 "ONTOUR_METRICS_PORT": str(metrics_port),
             }
-            self.processes.append(start_service(name, port, logs / f"{name}.log", env))
+            self.supervisor.add(partial(start_service, name, port, logs / f"{name}.log", env))
 
         self._require_free(self.http_port, "Caddy", "ONTOUR_HTTP_PORT")
         root = repo_root()
@@ -151,13 +176,12 @@ class Stack:
             "ONTOUR_HTTP_PORT": str(self.http_port),
             "ONTOUR_BIND": "127.0.0.1",
         }
-        self.processes.append(
-            start_caddy(root / "deploy" / "caddy" / "Caddyfile", logs / "caddy.log", caddy_env)
-        )
-        self._wait_ready(services)
+        caddyfile = root / "deploy" / "caddy" / "Caddyfile"
+        self.supervisor.add(partial(start_caddy, caddyfile, logs / "caddy.log", caddy_env))
+        self._wait_ready(self.services)
         return {"nats": nats_url, "database": server_url}
 
-    def _wait_ready(self, services: list[str], timeout: float = 90.0) -> None:
+    def _wait_ready(self, services: Sequence[str], timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         pending = list(services)
         while pending and time.monotonic() < deadline:
@@ -176,18 +200,12 @@ class Stack:
             raise TimeoutError(f"niet gereed binnen {timeout:.0f} s: {', '.join(pending)}")
 
     def stop(self) -> None:
-        # Entry point first, servers last: services drain while the broker is still there.
-        for process in reversed(self.processes):
-            process.stop()
-        self.processes.clear()
-
-    def first_exited(self) -> ManagedProcess | None:
-        return next((p for p in self.processes if p.popen.poll() is not None), None)
+        self.supervisor.stop()
 
 
-def up() -> int:
+def stack_from_environment() -> Stack:
     home = Path(os.environ.get("ONTOUR_HOME", ".ontour")).resolve()
-    stack = Stack(
+    return Stack(
         home=home,
         http_port=int(os.environ.get("ONTOUR_HTTP_PORT", HTTP_PORT)),
         nats_url=os.environ.get("ONTOUR_NATS_URL"),
@@ -195,6 +213,12 @@ def up() -> int:
         oidc_issuer=os.environ.get("ONTOUR_OIDC_ISSUER"),
         environment=os.environ.get("ONTOUR_ENVIRONMENT", "development"),
     )
+
+
+def up(stack: Stack | None = None) -> int:
+    """Start the stack, keep it running until Ctrl-C (SIGINT) or SIGTERM, then stop it."""
+    stack = stack or stack_from_environment()
+    home = stack.home
     stopping = False
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -230,19 +254,15 @@ On Tour draait op {base}/
   Gezondheid         {base}/<dienst>/health/ready
   Metrics (intern)   http://127.0.0.1:<poort>/metrics ({metrics_ports}; niet via Caddy)
 
+Valt een onderdeel uit, dan start On Tour het vanzelf opnieuw.
 Stoppen: Ctrl-C. Alles wissen: make reset.
 """,
         flush=True,
     )
-    exit_code = 0
     while not stopping:
-        exited = stack.first_exited()
-        if exited is not None:
-            print(f"{exited.name} stopte onverwacht; zie {exited.log_path}", file=sys.stderr)
-            exit_code = 1
-            break
-        time.sleep(0.5)
+        stack.supervisor.check()
+        time.sleep(0.2)
     print("On Tour stopt…", flush=True)
     stack.stop()
     print("Gestopt.", flush=True)
-    return exit_code
+    return 0

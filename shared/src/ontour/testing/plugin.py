@@ -91,6 +91,38 @@ def database_url(postgres_server_url: str) -> Any:
     return make
 
 
+class PostgresServer:
+    """A PostgreSQL of one test, to stop and start again (same port, same data)."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port = free_port()
+        self.process: ManagedProcess | None = None
+
+    def database_url(self, database: str) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        self.process = start_postgres(
+            self.home / "data", self.port, self.home / "postgres.log", durable=False
+        )
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+
+
+@pytest.fixture
+def postgres_server(tmp_path: Path) -> Iterator[PostgresServer]:
+    """A PostgreSQL of this test's own, for tests that stop it (the others share one)."""
+    server = PostgresServer(tmp_path / "postgres")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 class NatsServer:
     """A nats-server for one test; ``restart()`` keeps its port and its JetStream store."""
 

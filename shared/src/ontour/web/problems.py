@@ -22,8 +22,11 @@ from starlette.routing import compile_path
 
 from ontour.observability.logging import get_logger
 from ontour.observability.redaction import redact_path
+from ontour.outages import OUTAGE_BASES, unavailable_part
 
 PROBLEM_JSON = "application/problem+json"
+# What a 503 for a database or broker that is away asks: try again after a restart's time.
+RETRY_AFTER_OUTAGE_SECONDS = 5
 log = get_logger(__name__)
 
 DUTCH_TITLES: dict[int, str] = {
@@ -263,7 +266,33 @@ def _only_if_match_missing(errors: Sequence[Any]) -> bool:
     )
 
 
+def outage_response(request: Request, part: str, error: BaseException) -> Response:
+    """503 with Retry-After: the request needs ``part``, which is away for the moment."""
+    log.warning(
+        "dependency unavailable",
+        path=redact_path(request.url.path),
+        part=part,
+        error=error.__class__.__name__,
+    )
+    return problem_response(
+        request,
+        503,
+        f"{part[0].upper()}{part[1:]} is even niet bereikbaar. Probeer het over "
+        f"{RETRY_AFTER_OUTAGE_SECONDS} seconden opnieuw.",
+        headers={"Retry-After": str(RETRY_AFTER_OUTAGE_SECONDS)},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    async def on_driver_error(request: Request, exc: Exception) -> Response:
+        part = unavailable_part(exc)
+        if part is None:
+            raise exc  # not an outage: the unexpected-error handler below answers 500
+        return outage_response(request, part, exc)
+
+    for kind in OUTAGE_BASES:
+        app.add_exception_handler(kind, on_driver_error)
+
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> Response:
         return answer(request, exc)
@@ -300,6 +329,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:
+        part = unavailable_part(exc)  # raised in a middleware (sessions live in NATS)
+        if part is not None:
+            return outage_response(request, part, exc)
         log.error(
             "unhandled error", path=redact_path(request.url.path), error=exc.__class__.__name__
         )
