@@ -2,6 +2,10 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
+# The tests mostly wait (on servers, events, the browser): four pytest-xdist workers keep two
+# cores busy. Each worker starts its own servers (and, if it needs one, its own stack); a test
+# module stays on one worker. `make test PARALLEL=` runs them one after the other.
+PARALLEL ?= -n 4 --dist loadfile
 # Spectral with the NL API Design Rules ruleset (deploy/api-linter/SOURCE.md), pinned by npm.
 API_LINTER := deploy/api-linter
 SPECTRAL := $(API_LINTER)/node_modules/.bin/spectral
@@ -38,7 +42,7 @@ demo: install
 	ONTOUR_DEMO=1 $(BIN)/ontour up
 
 test: install $(SPECTRAL)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 lint: install $(SPECTRAL)
 	$(BIN)/ruff check .

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ontour.events import CloudEvent, EventData, registered_contracts
 from ontour.messaging.consumer import EventConsumer, Outcome, Verdict
+from ontour.testing.plugin import NEVER_SECONDS
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -96,7 +97,7 @@ async def wait_processed(
     *,
     sessions: Sessions | None = None,
     nats_url: str | None = None,
-    timeout: float = 30.0,  # noqa: ASYNC109
+    timeout: float = NEVER_SECONDS,  # noqa: ASYNC109
 ) -> None:
     """Wait until ``consumer`` has processed an event, or everything up to a sequence.
 
@@ -131,7 +132,7 @@ async def wait_caught_up(
     *,
     producer: Sessions,
     sessions: Sessions,
-    timeout: float = 30.0,  # noqa: ASYNC109
+    timeout: float = NEVER_SECONDS,  # noqa: ASYNC109
 ) -> int:
     """Wait until ``consumer`` processed every event the producing service has committed to
     its outbox so far that the consumer handles (``producer``: the producer's sessions,

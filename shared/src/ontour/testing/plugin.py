@@ -271,6 +271,10 @@ async def running_service(
             yield client
 
 
+# How long a test waits for what should happen before it calls it "never": four pytest-xdist
+# workers share two cores, each with its services, so a passing wait can take a while; only
+# a failing test pays it in full.
+NEVER_SECONDS = 60.0
 # Templates of this test run: a server given by URL outlives it and may hold older ones.
 _RUN = uuid.uuid4().hex[:8]
 _templates: set[str] = set()
@@ -321,7 +325,12 @@ async def scrape_metrics(api: Any) -> httpx.Response:
         return await client.get(f"http://127.0.0.1:{port}/metrics")
 
 
-async def eventually(check: Any, *, timeout: float = 30.0, interval: float = 0.05) -> Any:  # noqa: ASYNC109
+async def eventually(
+    check: Any,
+    *,
+    timeout: float = NEVER_SECONDS,  # noqa: ASYNC109
+    interval: float = 0.05,
+) -> Any:
     """Await ``check()`` until it returns a truthy value (or fail after ``timeout``).
 
     The timeout only bounds a check that never comes true: it is no performance target
