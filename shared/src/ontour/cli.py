@@ -101,6 +101,99 @@ def streams_ensure(
         typer.echo(f"{spec.name}: {', '.join(spec.subjects)}")
 
 
+OpsUser = Annotated[str, typer.Option(envvar="NATS_USER", help="NATS-gebruiker (ops).")]
+OpsPassword = Annotated[
+    str, typer.Option(envvar="NATS_PASSWORD", show_default=False, help="Wachtwoord daarvan.")
+]
+
+
+def _as_ops(
+    nats_url: str, user: str, password: str, work: Callable[[nats.NATS], Awaitable[T]]
+) -> T:
+    """Run ``work`` on a connection as the operator (user and password optional)."""
+
+    async def run() -> T:
+        credentials = {"user": user, "password": password} if user else {}
+        nc = await nats.connect(nats_url, **credentials)
+        try:
+            return await work(nc)
+        finally:
+            await nc.close()
+
+    return asyncio.run(run())
+
+
+@streams_app.command("backup")
+def streams_backup(
+    stream: str,
+    directory: Path,
+    nats_url: NatsUrl = DEFAULT_NATS,
+    user: OpsUser = "",
+    password: OpsPassword = "",
+) -> None:
+    """Maak een back-up van een stream (zonder consumers) in DIRECTORY (nieuwe map)."""
+    from ontour.messaging.backup import StreamBackupError, backup_stream
+
+    try:
+        directory.mkdir(parents=True, exist_ok=False)
+        position = _as_ops(
+            nats_url, user, password, lambda nc: backup_stream(nc, stream, directory)
+        )
+    except (StreamBackupError, FileExistsError) as error:
+        typer.echo(f"Back-up van {stream} mislukt: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"{stream}: {position.messages} berichten, laatste volgnummer {position.last_sequence}"
+    )
+
+
+@streams_app.command("restore")
+def streams_restore(
+    directory: Path,
+    nats_url: NatsUrl = DEFAULT_NATS,
+    user: OpsUser = "",
+    password: OpsPassword = "",
+    replicas: Annotated[
+        int | None, typer.Option(help="Replica's (standaard: zoals in de back-up).")
+    ] = None,
+) -> None:
+    """Zet een stream terug uit de back-up in DIRECTORY (in een nieuw systeem)."""
+    from ontour.messaging.backup import StreamBackupError, backed_up_position, restore_stream
+
+    try:
+        restored = _as_ops(
+            nats_url, user, password, lambda nc: restore_stream(nc, directory, replicas=replicas)
+        )
+    except StreamBackupError as error:
+        typer.echo(f"Terugzetten uit {directory} mislukt: {error}", err=True)
+        raise typer.Exit(1) from None
+    expected = backed_up_position(directory)
+    typer.echo(f"{restored.messages} berichten, laatste volgnummer {restored.last_sequence}")
+    if restored != expected:
+        typer.echo(
+            f"De back-up had {expected.messages} berichten, laatste volgnummer "
+            f"{expected.last_sequence}.",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+@streams_app.command("info")
+def streams_info(
+    stream: str, nats_url: NatsUrl = DEFAULT_NATS, user: OpsUser = "", password: OpsPassword = ""
+) -> None:
+    """Toon configuratie en toestand van een stream als JSON."""
+    from ontour.messaging.backup import StreamBackupError
+    from ontour.messaging.backup import stream_info as info_of
+
+    try:
+        info = _as_ops(nats_url, user, password, lambda nc: info_of(nc, stream))
+    except StreamBackupError as error:
+        typer.echo(f"Stream {stream}: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(info, indent=2))
+
+
 @dead_letters_app.command("list")
 def dead_letters_list(
     nats_url: NatsUrl = DEFAULT_NATS,
