@@ -4,13 +4,20 @@
 # ONTOUR_BACKUP_MODE=compose (default): PostgreSQL and NATS tools run in the compose
 #   stack's `pg-tools` and `nats-cli` containers (profile `tools`, see compose.yaml); the
 #   backup directory is mounted there as /backups.
-# ONTOUR_BACKUP_MODE=local: psql, pg_dump, pg_restore and nats from PATH, configured by
-#   their usual environment (PGHOST, PGPORT, PGUSER, PGPASSWORD; NATS_URL, NATS_USER,
-#   NATS_PASSWORD), e.g. in a Kubernetes CronJob or on an operator's machine.
+# ONTOUR_BACKUP_MODE=local: psql, pg_dump and pg_restore from PATH, and for the streams
+#   `ontour streams backup|restore|info` (the JetStream snapshot API from Python; no NATS
+#   command-line tool installs from the registries we use; ONTOUR_CLI names another
+#   `ontour`), configured by their usual environment (PGHOST, PGPORT, PGUSER, PGPASSWORD;
+#   NATS_URL, NATS_USER, NATS_PASSWORD), e.g. in a Kubernetes CronJob (the service image has
+#   `ontour`) or on an operator's machine.
+# Both modes write a stream's backup the same way: backup.json and stream.tar.s2.
 
 # Keep in step with the backbone (tests/deploy checks both lists): one database per
 # service, one stream per producing service plus the dead letters and the audit anchors
-# (a restored audit trail is verified against them).
+# (a restored audit trail is verified against them). Deliberately NOT backed up (see
+# ontour.messaging.backup): the key-value buckets KV_ontour_case_keys (aftercare's case
+# keys: an erased case must stay erased after restoring an older backup) and
+# KV_ontour_sessions (short-lived browser sessions; everyone signs in again).
 # shellcheck disable=SC2034 # used by the scripts that source this file
 ONTOUR_SERVICES=(intake scheduling aftercare reporting)
 # shellcheck disable=SC2034
@@ -81,12 +88,43 @@ pg() {
 	fi
 }
 
-# Run the nats CLI as the `ops` user.
+# Run the nats CLI as the `ops` user (compose only: the nats-cli tool container).
 nats_cli() {
+	"${compose_cmd[@]}" run --rm -T nats-cli "$@"
+}
+
+# Run `ontour streams ...` (local only) against NATS_URL as NATS_USER.
+ontour_streams() {
+	local url=()
+	[ -z "${NATS_URL:-}" ] || url=(--nats-url "$NATS_URL")
+	"${ONTOUR_CLI:-ontour}" streams "$@" "${url[@]}"
+}
+
+# Back up one stream (messages only, no consumers) into a new directory, as tools see it.
+stream_backup() {
 	if [ "$mode" = compose ]; then
-		"${compose_cmd[@]}" run --rm -T nats-cli "$@"
+		nats_cli stream backup --no-progress --no-consumers "$1" "$2"
 	else
-		nats "$@"
+		ontour_streams backup "$1" "$2"
+	fi
+}
+
+# Restore a stream from its backup directory into a server that does not have it yet.
+stream_restore() {
+	local replicas="${NATS_STREAM_REPLICAS:-1}"
+	if [ "$mode" = compose ]; then
+		nats_cli stream restore --no-progress --replicas "$replicas" "$1"
+	else
+		ontour_streams restore --replicas "$replicas" "$1"
+	fi
+}
+
+# A stream's configuration and state as JSON.
+stream_info_json() {
+	if [ "$mode" = compose ]; then
+		nats_cli stream info "$1" --json
+	else
+		ontour_streams info "$1"
 	fi
 }
 
@@ -100,6 +138,11 @@ table_counts() {
 # stream backup writes): the first "messages" field is the state's.
 json_messages() {
 	grep -o '"messages": *[0-9]*' | head -n 1 | grep -o '[0-9]*$'
+}
+
+# Its last sequence: a restore must end where the backup ended, not just hold as many.
+json_last_seq() {
+	grep -o '"last_seq": *[0-9]*' | head -n 1 | grep -o '[0-9]*$'
 }
 
 streams_enabled() {

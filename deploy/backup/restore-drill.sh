@@ -8,9 +8,12 @@
 # 2. starts a separate, empty compose project (ONTOUR_DRILL_PROJECT, default
 #    ontour-restore-drill) with only PostgreSQL and NATS; its first start creates the
 #    logins and empty databases (deploy/postgres/init/), as in production;
-# 3. restores every database (pg_restore) and every stream (`nats stream restore`);
-# 4. compares the row count of every table and the message count of every stream with
-#    the counts recorded at backup time;
+# 3. restores every database (pg_restore) and every backed-up stream (`nats stream
+#    restore`, locally `ontour streams restore`); the case keys and the sessions are never
+#    in a backup (lib.sh): the live case-key bucket is left as it is, so a case erased
+#    after the backup stays erased;
+# 4. compares the row count of every table, and the message count and last sequence of
+#    every stream, with those recorded at backup time;
 # 5. starts the streams job and the four services on the restored data and waits until
 #    they are healthy (they migrate forward if the backup is older than the code);
 # 6. removes the drill project and its volumes (ONTOUR_DRILL_KEEP=1 keeps them).
@@ -82,17 +85,29 @@ restore_database() {
 	fi
 }
 
+# Messages and last sequence ("N/SEQ") of a stream's JSON.
+stream_position() {
+	local json messages last_seq
+	json="$(cat)"
+	messages="$(json_messages <<<"$json" || true)"
+	last_seq="$(json_last_seq <<<"$json" || true)"
+	printf '%s/%s' "${messages:-?}" "${last_seq:-?}"
+}
+
 restore_stream() {
 	local stream="$1" expected actual
-	expected="$(json_messages <"$source_dir/jetstream/$stream/backup.json" || true)"
-	[ -n "$expected" ] || die "no message count in jetstream/$stream/backup.json"
-	nats_cli stream restore --no-progress --replicas "${NATS_STREAM_REPLICAS:-1}" \
-		"$(tool_path "$name/jetstream/$stream")" >&2
-	actual="$(nats_cli stream info "$stream" --json | json_messages || true)"
+	expected="$(stream_position <"$source_dir/jetstream/$stream/backup.json")"
+	[ "${expected#*\?}" = "$expected" ] || die "no stream state in jetstream/$stream/backup.json"
+	if ! stream_restore "$(tool_path "$name/jetstream/$stream")" >&2; then
+		log "  jetstream/$stream: RESTORE FAILED"
+		failures=$((failures + 1))
+		return
+	fi
+	actual="$(stream_info_json "$stream" | stream_position || true)"
 	if [ "$actual" = "$expected" ]; then
-		log "  jetstream/$stream: $actual messages, as in the backup"
+		log "  jetstream/$stream: ${actual%/*} messages, last sequence ${actual#*/}, as in the backup"
 	else
-		log "  jetstream/$stream: ${actual:-?} messages, backup has $expected"
+		log "  jetstream/$stream: STREAM DIFFERS: messages/last sequence ${actual:-?}, backup has $expected"
 		failures=$((failures + 1))
 	fi
 }
