@@ -63,23 +63,16 @@ backup_database() {
 	log "  postgres/$db: $(wc -l <"$target/postgres/$db.counts") tables"
 }
 
-backup_stream() {
-	local stream="$1" state messages last_seq
-	stream_backup "$stream" "$(tool_path "$name/jetstream/$stream")" >&2
-	state="$target/jetstream/$stream/backup.json"
-	messages="$(json_messages <"$state" || true)"
-	last_seq="$(json_last_seq <"$state" || true)"
-	[ -n "$messages" ] && [ -n "$last_seq" ] || die "no stream state in jetstream/$stream/backup.json"
-	log "  jetstream/$stream: $messages messages, last sequence $last_seq"
-}
-
 for db in "${ONTOUR_SERVICES[@]}"; do
 	backup_database "$db"
 done
 
 if streams_enabled; then
+	backup_streams "$name"
 	for stream in "${ONTOUR_STREAMS[@]}"; do
-		backup_stream "$stream"
+		position="$(stream_position <"$target/jetstream/$stream/backup.json")"
+		[ "${position#*\?}" = "$position" ] || die "no stream state in jetstream/$stream/backup.json"
+		log "  jetstream/$stream: ${position%/*} messages, last sequence ${position#*/}"
 	done
 else
 	log "  streams skipped (ONTOUR_BACKUP_STREAMS=0)"

@@ -5,7 +5,7 @@
 #   stack's `pg-tools` and `nats-cli` containers (profile `tools`, see compose.yaml); the
 #   backup directory is mounted there as /backups.
 # ONTOUR_BACKUP_MODE=local: psql, pg_dump and pg_restore from PATH, and for the streams
-#   `ontour streams backup|restore|info` (the JetStream snapshot API from Python; no NATS
+#   `ontour streams backup|restore` (the JetStream snapshot API from Python; no NATS
 #   command-line tool installs from the registries we use; ONTOUR_CLI names another
 #   `ontour`), configured by their usual environment (PGHOST, PGPORT, PGUSER, PGPASSWORD;
 #   NATS_URL, NATS_USER, NATS_PASSWORD), e.g. in a Kubernetes CronJob (the service image has
@@ -100,32 +100,46 @@ ontour_streams() {
 	"${ONTOUR_CLI:-ontour}" streams "$@" "${url[@]}"
 }
 
-# Back up one stream (messages only, no consumers) into a new directory, as tools see it.
-stream_backup() {
+# Back up every stream of ONTOUR_STREAMS (messages, no consumers) into jetstream/<STREAM>/
+# of the backup NAME: the nats CLI per stream in compose, one `ontour streams backup` locally.
+backup_streams() {
+	local name="$1" stream
 	if [ "$mode" = compose ]; then
-		nats_cli stream backup --no-progress --no-consumers "$1" "$2"
+		for stream in "${ONTOUR_STREAMS[@]}"; do
+			nats_cli stream backup --no-progress --no-consumers "$stream" \
+				"$(tool_path "$name/jetstream/$stream")" >&2
+		done
 	else
-		ontour_streams backup "$1" "$2"
+		ontour_streams backup "$ONTOUR_BACKUP_DIR/$name/jetstream" "${ONTOUR_STREAMS[@]}" >&2
 	fi
 }
 
-# Restore a stream from its backup directory into a server that does not have it yet.
-stream_restore() {
-	local replicas="${NATS_STREAM_REPLICAS:-1}"
+# Restore every stream of the backup NAME into a server that does not have them yet. Prints
+# "STREAM MESSAGES/LAST_SEQ" for each stream restored, as the server then reports it; a
+# stream that could not be restored is missing from the output (the reason is on stderr).
+restore_streams() {
+	local name="$1" stream messages last_seq replicas="${NATS_STREAM_REPLICAS:-1}"
 	if [ "$mode" = compose ]; then
-		nats_cli stream restore --no-progress --replicas "$replicas" "$1"
+		for stream in "${ONTOUR_STREAMS[@]}"; do
+			nats_cli stream restore --no-progress --replicas "$replicas" \
+				"$(tool_path "$name/jetstream/$stream")" >&2 || continue
+			printf '%s %s\n' "$stream" "$(nats_cli stream info "$stream" --json | stream_position)"
+		done
 	else
-		ontour_streams restore --replicas "$replicas" "$1"
+		ontour_streams restore --replicas "$replicas" "$ONTOUR_BACKUP_DIR/$name/jetstream" \
+			"${ONTOUR_STREAMS[@]}" | while IFS="$(printf '\t')" read -r stream messages last_seq; do
+			printf '%s %s/%s\n' "$stream" "$messages" "$last_seq"
+		done
 	fi
 }
 
-# A stream's configuration and state as JSON.
-stream_info_json() {
-	if [ "$mode" = compose ]; then
-		nats_cli stream info "$1" --json
-	else
-		ontour_streams info "$1"
-	fi
+# Messages and last sequence ("N/SEQ") of a stream's JSON (stream info, or backup.json).
+stream_position() {
+	local json messages last_seq
+	json="$(cat)"
+	messages="$(json_messages <<<"$json" || true)"
+	last_seq="$(json_last_seq <<<"$json" || true)"
+	printf '%s/%s' "${messages:-?}" "${last_seq:-?}"
 }
 
 # Exact row counts of one database (see table-counts.sql).

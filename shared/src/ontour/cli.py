@@ -125,31 +125,39 @@ def _as_ops(
 
 @streams_app.command("backup")
 def streams_backup(
-    stream: str,
     directory: Path,
+    streams: Annotated[
+        list[str] | None, typer.Argument(help="De streams (standaard: alle).")
+    ] = None,
     nats_url: NatsUrl = DEFAULT_NATS,
     user: OpsUser = "",
     password: OpsPassword = "",
 ) -> None:
-    """Maak een back-up van een stream (zonder consumers) in DIRECTORY (nieuwe map)."""
-    from ontour.messaging.backup import StreamBackupError, backup_stream
+    """Maak een back-up van streams (zonder consumers), elk in DIRECTORY/<stream>.
+
+    Nooit van de sessies en de dossiersleutels van nazorg (zie ontour.messaging.backup)."""
+    from ontour.messaging.backup import BACKED_UP, StreamBackupError, backup_stream
+
+    async def back_up(nc: nats.NATS) -> None:
+        for stream in streams or BACKED_UP:
+            target = directory / stream
+            target.mkdir(parents=True, exist_ok=False)
+            position = await backup_stream(nc, stream, target)
+            typer.echo(f"{stream}\t{position.messages}\t{position.last_sequence}")
 
     try:
-        directory.mkdir(parents=True, exist_ok=False)
-        position = _as_ops(
-            nats_url, user, password, lambda nc: backup_stream(nc, stream, directory)
-        )
+        _as_ops(nats_url, user, password, back_up)
     except (StreamBackupError, FileExistsError) as error:
-        typer.echo(f"Back-up van {stream} mislukt: {error}", err=True)
+        typer.echo(f"Back-up mislukt: {error}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(
-        f"{stream}: {position.messages} berichten, laatste volgnummer {position.last_sequence}"
-    )
 
 
 @streams_app.command("restore")
 def streams_restore(
     directory: Path,
+    streams: Annotated[
+        list[str] | None, typer.Argument(help="De streams (standaard: alle in DIRECTORY).")
+    ] = None,
     nats_url: NatsUrl = DEFAULT_NATS,
     user: OpsUser = "",
     password: OpsPassword = "",
@@ -157,41 +165,31 @@ def streams_restore(
         int | None, typer.Option(help="Replica's (standaard: zoals in de back-up).")
     ] = None,
 ) -> None:
-    """Zet een stream terug uit de back-up in DIRECTORY (in een nieuw systeem)."""
+    """Zet streams terug uit DIRECTORY/<stream> (in een nieuw systeem).
+
+    Toont per stream het aantal berichten en het laatste volgnummer na het terugzetten;
+    stopt met status 1 als een stream niet terug kon of afwijkt van de back-up."""
     from ontour.messaging.backup import StreamBackupError, backed_up_position, restore_stream
 
-    try:
-        restored = _as_ops(
-            nats_url, user, password, lambda nc: restore_stream(nc, directory, replicas=replicas)
-        )
-    except StreamBackupError as error:
-        typer.echo(f"Terugzetten uit {directory} mislukt: {error}", err=True)
-        raise typer.Exit(1) from None
-    expected = backed_up_position(directory)
-    typer.echo(f"{restored.messages} berichten, laatste volgnummer {restored.last_sequence}")
-    if restored != expected:
-        typer.echo(
-            f"De back-up had {expected.messages} berichten, laatste volgnummer "
-            f"{expected.last_sequence}.",
-            err=True,
-        )
+    names = streams or sorted(p.name for p in directory.iterdir() if p.is_dir())
+
+    async def restore(nc: nats.NATS) -> int:
+        failed = 0
+        for stream in names:
+            try:
+                restored = await restore_stream(nc, directory / stream, replicas=replicas)
+            except (StreamBackupError, OSError) as error:
+                typer.echo(f"{stream} niet teruggezet: {error}", err=True)
+                failed += 1
+                continue
+            typer.echo(f"{stream}\t{restored.messages}\t{restored.last_sequence}")
+            if restored != backed_up_position(directory / stream):
+                typer.echo(f"{stream} wijkt af van de back-up.", err=True)
+                failed += 1
+        return failed
+
+    if _as_ops(nats_url, user, password, restore):
         raise typer.Exit(1)
-
-
-@streams_app.command("info")
-def streams_info(
-    stream: str, nats_url: NatsUrl = DEFAULT_NATS, user: OpsUser = "", password: OpsPassword = ""
-) -> None:
-    """Toon configuratie en toestand van een stream als JSON."""
-    from ontour.messaging.backup import StreamBackupError
-    from ontour.messaging.backup import stream_info as info_of
-
-    try:
-        info = _as_ops(nats_url, user, password, lambda nc: info_of(nc, stream))
-    except StreamBackupError as error:
-        typer.echo(f"Stream {stream}: {error}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(json.dumps(info, indent=2))
 
 
 @dead_letters_app.command("list")
