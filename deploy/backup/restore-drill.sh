@@ -109,6 +109,13 @@ done
 if streams_enabled; then
 	# A failing restore is reported per stream below, not here.
 	check_streams "$(restore_streams "$name" || true)"
+	if [ "$failures" -eq 0 ] && [ "$mode" = local ]; then
+		# What no backup holds: the buckets (an empty session bucket, the case-key bucket
+		# if it is gone too); and every stream brought in line with this version's
+		# definition. In compose the streams job does this before the services start.
+		ontour_streams ensure --replicas "${NATS_STREAM_REPLICAS:-1}" >&2
+		log "  streams ensured (buckets that are never in a backup created where missing)"
+	fi
 fi
 
 if [ "$failures" -eq 0 ] && [ "$mode" = compose ] && [ "${ONTOUR_DRILL_SERVICES:-1}" != 0 ]; then

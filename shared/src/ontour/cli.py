@@ -88,19 +88,6 @@ def openapi(directory: Path) -> None:
         typer.echo(f"{target}")
 
 
-@streams_app.command("ensure")
-def streams_ensure(
-    nats_url: NatsUrl = DEFAULT_NATS,
-    replicas: Annotated[int, typer.Option(help="Replica's per stream.")] = 1,
-) -> None:
-    """Maak de streams aan of breng ze in lijn met hun definitie."""
-    from ontour.messaging.streams import STREAMS, ensure_streams_at
-
-    asyncio.run(ensure_streams_at(nats_url, replicas=replicas))
-    for spec in STREAMS:
-        typer.echo(f"{spec.name}: {', '.join(spec.subjects)}")
-
-
 OpsUser = Annotated[str, typer.Option(envvar="NATS_USER", help="NATS-gebruiker (ops).")]
 OpsPassword = Annotated[
     str, typer.Option(envvar="NATS_PASSWORD", show_default=False, help="Wachtwoord daarvan.")
@@ -121,6 +108,26 @@ def _as_ops(
             await nc.close()
 
     return asyncio.run(run())
+
+
+@streams_app.command("ensure")
+def streams_ensure(
+    nats_url: NatsUrl = DEFAULT_NATS,
+    replicas: Annotated[int, typer.Option(help="Replica's per stream.")] = 1,
+    user: OpsUser = "",
+    password: OpsPassword = "",
+) -> None:
+    """Maak de streams aan of breng ze in lijn met hun definitie."""
+    from ontour.messaging.streams import STREAMS, ensure_streams
+
+    _as_ops(
+        nats_url,
+        user,
+        password,
+        lambda nc: ensure_streams(nc.jetstream(), update=True, replicas=replicas),
+    )
+    for spec in STREAMS:
+        typer.echo(f"{spec.name}: {', '.join(spec.subjects)}")
 
 
 @streams_app.command("backup")
