@@ -92,6 +92,12 @@ OpsUser = Annotated[str, typer.Option(envvar="NATS_USER", help="NATS-gebruiker (
 OpsPassword = Annotated[
     str, typer.Option(envvar="NATS_PASSWORD", show_default=False, help="Wachtwoord daarvan.")
 ]
+StreamNames = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="De streams (standaard: alle die in een back-up horen).", show_default=False
+    ),
+]
 
 
 def _as_ops(
@@ -133,9 +139,7 @@ def streams_ensure(
 @streams_app.command("backup")
 def streams_backup(
     directory: Path,
-    streams: Annotated[
-        list[str] | None, typer.Argument(help="De streams (standaard: alle).")
-    ] = None,
+    streams: StreamNames = None,
     nats_url: NatsUrl = DEFAULT_NATS,
     user: OpsUser = "",
     password: OpsPassword = "",
@@ -162,23 +166,26 @@ def streams_backup(
 @streams_app.command("restore")
 def streams_restore(
     directory: Path,
-    streams: Annotated[
-        list[str] | None, typer.Argument(help="De streams (standaard: alle in DIRECTORY).")
+    streams: StreamNames = None,
+    replicas: Annotated[
+        int | None, typer.Option(help="Replica's (standaard: zoals in de back-up).")
     ] = None,
     nats_url: NatsUrl = DEFAULT_NATS,
     user: OpsUser = "",
     password: OpsPassword = "",
-    replicas: Annotated[
-        int | None, typer.Option(help="Replica's (standaard: zoals in de back-up).")
-    ] = None,
 ) -> None:
     """Zet streams terug uit DIRECTORY/<stream> (in een nieuw systeem).
 
     Toont per stream het aantal berichten en het laatste volgnummer na het terugzetten;
     stopt met status 1 als een stream niet terug kon of afwijkt van de back-up."""
-    from ontour.messaging.backup import StreamBackupError, backed_up_position, restore_stream
+    from ontour.messaging.backup import (
+        BACKED_UP,
+        StreamBackupError,
+        backed_up_position,
+        restore_stream,
+    )
 
-    names = streams or sorted(p.name for p in directory.iterdir() if p.is_dir())
+    names = streams or [s for s in BACKED_UP if (directory / s).is_dir()]
 
     async def restore(nc: nats.NATS) -> int:
         failed = 0
