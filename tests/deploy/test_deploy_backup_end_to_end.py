@@ -11,6 +11,7 @@ stays erased when that older backup is restored (crypto-shredding)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import entry_points
@@ -345,3 +346,18 @@ async def test_a_populated_system_survives_backup_wipe_and_restore(
         ).status_code == 410
         readable = await apis["aftercare"].get(f"/aftercare/api/v1/verzoeken/{kept}")
         assert readable.json()["name"] == "Kees Wethouder"
+
+    # A backup whose stream state does not match what the snapshot holds fails the drill.
+    await wipe_streams(nats_node)
+    state = backups / "before-erasure" / "jetstream" / "ONTOUR_INTAKE" / "backup.json"
+    backed_up = json.loads(state.read_text())
+    backed_up["state"]["last_seq"] += 1
+    state.write_text(json.dumps(backed_up))
+    (backups / "before-erasure" / "SHA256SUMS").unlink()
+    tampered = run(
+        ["bash", str(DRILL), "before-erasure"],
+        env=system.script_env(postgres_factory("tampered"), backups),
+    )
+    assert tampered.returncode != 0
+    assert "jetstream/ONTOUR_INTAKE: STREAM DIFFERS" in tampered.stderr
+    assert "FAILED: 1 difference(s)" in tampered.stderr
