@@ -22,8 +22,10 @@
 # ONTOUR_BACKUP_MODE=local restores into the PostgreSQL server and NATS server the usual
 # environment variables point at (see lib.sh); it creates the logins and databases with
 # deploy/postgres/init/10-ontour-databases.sh (ONTOUR_DB_PASSWORD_* required), refuses a
-# database that already has tables, and skips step 5. ONTOUR_BACKUP_STREAMS=0 skips the
-# streams. Exit status 0 only if every count matches.
+# database that already has tables and a stream that already holds messages, runs
+# `ontour streams ensure` after the restore instead of step 5 (the buckets never in a
+# backup come back empty, or stay as they are). ONTOUR_BACKUP_STREAMS=0 skips the streams.
+# Exit status 0 only if every count matches.
 set -euo pipefail
 
 # shellcheck source=lib.sh
