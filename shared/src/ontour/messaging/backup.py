@@ -2,9 +2,10 @@
 
 No NATS command-line tool installs from the package registries this project reaches, so
 ``ontour streams backup`` and ``ontour streams restore`` (deploy/backup in local mode) speak
-the JetStream API themselves. A stream's backup is a directory laid out as ``nats stream
-backup`` lays it out: ``backup.json`` (the stream's configuration and state at the snapshot,
-as the server described them) and ``stream.tar.s2`` (the snapshot as the server sent it).
+the JetStream API themselves. A stream's backup is a directory with the two files ``nats
+stream backup`` writes: ``backup.json`` (the stream's configuration and state at the
+snapshot, as the server described them) and ``stream.tar.s2`` (the snapshot as the server
+sent it). Not checked against natscli itself (it does not install here).
 
 What is backed up, and what deliberately is not: :data:`BACKED_UP` and :data:`NOT_BACKED_UP`
 (every stream of the backbone is in exactly one of them; tests/deploy checks that).
