@@ -5,7 +5,7 @@ No NATS command-line tool installs from the package registries this project reac
 the JetStream API themselves. A stream's backup is a directory with the two files ``nats
 stream backup`` writes: ``backup.json`` (the stream's configuration and state at the
 snapshot, as the server described them) and ``stream.tar.s2`` (the snapshot as the server
-sent it). Not checked against natscli itself (it does not install here).
+sent it). Not checked against natscli itself (not installed here).
 
 What is backed up, and what deliberately is not: :data:`BACKED_UP` and :data:`NOT_BACKED_UP`
 (every stream of the backbone is in exactly one of them; tests/deploy checks that).
