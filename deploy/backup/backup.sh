@@ -7,7 +7,9 @@
 # Writes $ONTOUR_BACKUP_DIR/NAME/ (NAME defaults to the UTC time, e.g. 20260301T020000Z):
 #   postgres/<service>.dump     pg_dump, custom format (restore with pg_restore)
 #   postgres/<service>.counts   exact row count per table, from the same snapshot
-#   jetstream/<STREAM>/         `nats stream backup` (backup.json + data), no consumers
+#   jetstream/<STREAM>/         backup.json (configuration, state) + stream.tar.s2 (the
+#                               JetStream snapshot), no consumers; never the case keys
+#                               nor the sessions (see lib.sh)
 #   MANIFEST.txt, SHA256SUMS
 #
 # Order matters: the databases first, then the streams. Every event an outbox marked as
@@ -61,22 +63,16 @@ backup_database() {
 	log "  postgres/$db: $(wc -l <"$target/postgres/$db.counts") tables"
 }
 
-backup_stream() {
-	local stream="$1" expected
-	nats_cli stream backup --no-progress --no-consumers "$stream" \
-		"$(tool_path "$name/jetstream/$stream")" >&2
-	expected="$(json_messages <"$target/jetstream/$stream/backup.json" || true)"
-	[ -n "$expected" ] || die "no message count in jetstream/$stream/backup.json"
-	log "  jetstream/$stream: $expected messages"
-}
-
 for db in "${ONTOUR_SERVICES[@]}"; do
 	backup_database "$db"
 done
 
 if streams_enabled; then
+	backup_streams "$name"
 	for stream in "${ONTOUR_STREAMS[@]}"; do
-		backup_stream "$stream"
+		position="$(stream_position <"$target/jetstream/$stream/backup.json")"
+		[ "${position#*\?}" = "$position" ] || die "no stream state in jetstream/$stream/backup.json"
+		log "  jetstream/$stream: ${position%/*} messages, last sequence ${position#*/}"
 	done
 else
 	log "  streams skipped (ONTOUR_BACKUP_STREAMS=0)"

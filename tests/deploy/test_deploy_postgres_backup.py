@@ -1,8 +1,7 @@
 """PostgreSQL least privilege (the init script, run against a real PostgreSQL 18), and the
-backup and restore drill (run for real in local mode: pg_dump, counts, pg_restore into a
-fresh server). The JetStream half needs the `nats` CLI, which no package registry
-reachable here ships, so it runs with ONTOUR_BACKUP_STREAMS=0; its inputs (the stream
-list) are checked against the backbone instead."""
+database half of the backup and restore drill (run for real in local mode: pg_dump, counts,
+pg_restore into a fresh server), with ONTOUR_BACKUP_STREAMS=0. Both halves together, on a
+populated system with NATS: test_deploy_backup_end_to_end.py."""
 
 from __future__ import annotations
 

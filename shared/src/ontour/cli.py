@@ -88,17 +88,122 @@ def openapi(directory: Path) -> None:
         typer.echo(f"{target}")
 
 
+OpsUser = Annotated[str, typer.Option(envvar="NATS_USER", help="NATS-gebruiker (ops).")]
+OpsPassword = Annotated[
+    str, typer.Option(envvar="NATS_PASSWORD", show_default=False, help="Wachtwoord daarvan.")
+]
+StreamNames = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="De streams (standaard: alle die in een back-up horen).", show_default=False
+    ),
+]
+
+
+def _as_ops(
+    nats_url: str, user: str, password: str, work: Callable[[nats.NATS], Awaitable[T]]
+) -> T:
+    """Run ``work`` on a connection as the operator (user and password optional)."""
+
+    async def run() -> T:
+        credentials = {"user": user, "password": password} if user else {}
+        nc = await nats.connect(nats_url, **credentials)
+        try:
+            return await work(nc)
+        finally:
+            await nc.close()
+
+    return asyncio.run(run())
+
+
 @streams_app.command("ensure")
 def streams_ensure(
     nats_url: NatsUrl = DEFAULT_NATS,
     replicas: Annotated[int, typer.Option(help="Replica's per stream.")] = 1,
+    user: OpsUser = "",
+    password: OpsPassword = "",
 ) -> None:
     """Maak de streams aan of breng ze in lijn met hun definitie."""
-    from ontour.messaging.streams import STREAMS, ensure_streams_at
+    from ontour.messaging.streams import STREAMS, ensure_streams
 
-    asyncio.run(ensure_streams_at(nats_url, replicas=replicas))
+    _as_ops(
+        nats_url,
+        user,
+        password,
+        lambda nc: ensure_streams(nc.jetstream(), update=True, replicas=replicas),
+    )
     for spec in STREAMS:
         typer.echo(f"{spec.name}: {', '.join(spec.subjects)}")
+
+
+@streams_app.command("backup")
+def streams_backup(
+    directory: Path,
+    streams: StreamNames = None,
+    nats_url: NatsUrl = DEFAULT_NATS,
+    user: OpsUser = "",
+    password: OpsPassword = "",
+) -> None:
+    """Maak een back-up van streams (zonder consumers), elk in DIRECTORY/<stream>.
+
+    Nooit van de sessies en de dossiersleutels van nazorg (zie ontour.messaging.backup)."""
+    from ontour.messaging.backup import BACKED_UP, StreamBackupError, backup_stream
+
+    async def back_up(nc: nats.NATS) -> None:
+        for stream in streams or BACKED_UP:
+            target = directory / stream
+            target.mkdir(parents=True, exist_ok=False)
+            position = await backup_stream(nc, stream, target)
+            typer.echo(f"{stream}\t{position.messages}\t{position.last_sequence}")
+
+    try:
+        _as_ops(nats_url, user, password, back_up)
+    except (StreamBackupError, FileExistsError) as error:
+        typer.echo(f"Back-up mislukt: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@streams_app.command("restore")
+def streams_restore(
+    directory: Path,
+    streams: StreamNames = None,
+    replicas: Annotated[
+        int | None, typer.Option(help="Replica's (standaard: zoals in de back-up).")
+    ] = None,
+    nats_url: NatsUrl = DEFAULT_NATS,
+    user: OpsUser = "",
+    password: OpsPassword = "",
+) -> None:
+    """Zet streams terug uit DIRECTORY/<stream> (in een nieuw systeem).
+
+    Toont per stream het aantal berichten en het laatste volgnummer na het terugzetten;
+    stopt met status 1 als een stream niet terug kon of afwijkt van de back-up."""
+    from ontour.messaging.backup import (
+        BACKED_UP,
+        StreamBackupError,
+        backed_up_position,
+        restore_stream,
+    )
+
+    names = streams or [s for s in BACKED_UP if (directory / s).is_dir()]
+
+    async def restore(nc: nats.NATS) -> int:
+        failed = 0
+        for stream in names:
+            try:
+                restored = await restore_stream(nc, directory / stream, replicas=replicas)
+            except (StreamBackupError, OSError) as error:
+                typer.echo(f"{stream} niet teruggezet: {error}", err=True)
+                failed += 1
+                continue
+            typer.echo(f"{stream}\t{restored.messages}\t{restored.last_sequence}")
+            if restored != backed_up_position(directory / stream):
+                typer.echo(f"{stream} wijkt af van de back-up.", err=True)
+                failed += 1
+        return failed
+
+    if _as_ops(nats_url, user, password, restore):
+        raise typer.Exit(1)
 
 
 @dead_letters_app.command("list")
