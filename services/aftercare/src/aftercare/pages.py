@@ -23,7 +23,7 @@ from ontour.web.problems import Problem
 from ontour.web.rendering import PageRenderer
 from pydantic import ValidationError
 
-from aftercare.api import verzoeken
+from aftercare import views
 from aftercare.api.schemas import Aanvraag
 from aftercare.domain.vocabulary import (
     CaseOutcome,
@@ -110,7 +110,7 @@ async def request_form(request: Request) -> HTMLResponse:
 
 @router.post("/aanvraag", response_class=HTMLResponse)
 async def submit(request: Request, sessions: SessionsDep, cipher: CipherDep) -> Response:
-    if int(request.headers.get("content-length") or 0) > verzoeken.MAX_BODY_BYTES:
+    if int(request.headers.get("content-length") or 0) > views.MAX_BODY_BYTES:
         raise Problem(413, "Uw verzoek is te groot; maak het verhaal korter.")
     form = await FormState.from_request(request, lists=LISTS)
     try:
@@ -131,10 +131,10 @@ async def submit(request: Request, sessions: SessionsDep, cipher: CipherDep) -> 
         return pages.render(
             request, "aftercare/aanvragen.html", _form_context(failed), status_code=422
         )
-    stored = await verzoeken.receive(request, sessions, cipher, body)
+    stored = await views.receive(request, sessions, cipher, body)
     reference, url = None, None
     if stored is not None:  # None: the honeypot was filled in, a robot gets the same page
-        reference, url = stored[0].reference, verzoeken.status_url(request, stored[1])
+        reference, url = stored[0].reference, views.status_url(request, stored[1])
     return pages.render(
         request, "aftercare/ontvangen.html", {"reference": reference, "status_url": url}
     )
@@ -166,7 +166,7 @@ async def queue_in_menu(
     menu is the kit's; only aftercare knows these numbers)."""
     if not is_coordinator(principal):
         return None
-    summary = await cases.queue_summary(sessions, datetime.now(UTC), verzoeken.policy(request))
+    summary = await cases.queue_summary(sessions, datetime.now(UTC), views.policy(request))
     note = pages.gettext(N_("%(count)s waiting")) % {"count": summary.waiting}
     if summary.at_risk:
         at_risk = pages.gettext(N_("%(count)s with service level at risk"))
@@ -184,7 +184,7 @@ async def waiting(
     sessions: SessionsDep,
     summary: Annotated[cases.QueueSummary | None, Depends(queue_in_menu)],
 ) -> HTMLResponse:
-    rows = await verzoeken.queue(sessions, request)
+    rows = await views.queue(sessions, request)
     batch = await peers.batch_proposal(sessions)
     return pages.render(
         request, "aftercare/wachtrij.html", {"rows": rows, "batch": batch, "summary": summary}
@@ -202,7 +202,7 @@ async def peers_page(request: Request, sessions: SessionsDep) -> HTMLResponse:
 async def my_cases(
     request: Request, sessions: SessionsDep, principal: PrincipalDep
 ) -> HTMLResponse:
-    rows = await verzoeken.queue(sessions, request, peer=principal.subject)
+    rows = await views.queue(sessions, request, peer=principal.subject)
     return pages.render(request, "aftercare/mijn_nazorg.html", {"rows": rows})
 
 
@@ -214,8 +214,8 @@ async def case_page(
     cipher: CipherDep,
     principal: PrincipalDep,
 ) -> HTMLResponse:
-    case = await verzoeken.case_view(sessions, request, cipher, case_id)
-    proposal = await verzoeken.proposal(sessions, case_id) if is_coordinator(principal) else None
+    case = await views.case_view(sessions, request, cipher, case_id)
+    proposal = await views.proposal(sessions, case_id) if is_coordinator(principal) else None
     peer_options = []
     if proposal is not None and proposal.best is not None:
         suggested = pages.gettext(N_("proposal"))
@@ -250,8 +250,8 @@ async def case_step(
         if not is_coordinator(principal):
             raise Problem(403, "Alleen de coördinator kan dit.")
     else:
-        await verzoeken.linked_case(sessions, caller, case_id)
-    policy = verzoeken.policy(request)
+        await views.linked_case(sessions, caller, case_id)
+    policy = views.policy(request)
     steps = {
         "koppelen": lambda: cases.assign(
             sessions, caller, case_id, str(form.value("peer_id")), expected_version=version,
@@ -273,10 +273,10 @@ async def case_step(
         ),
     }  # fmt: skip
     if step == "wissen":
-        await verzoeken.erase_on_request(sessions, request, case_id, version)
+        await views.erase_on_request(sessions, request, case_id, version)
     elif step in steps:
         try:
-            with verzoeken.gone_if_erased():
+            with views.gone_if_erased():
                 await steps[step]()
         except Refused:
             raise  # answered as every refusal is, not as a wrong choice below

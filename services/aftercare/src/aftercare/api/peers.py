@@ -17,8 +17,8 @@ from ontour.web.api import (
 from ontour.web.problems import Problem, problem_responses
 from pydantic import BaseModel, Field
 
+from aftercare import views
 from aftercare.api.schemas import PeerIn, PeerPublic, VerzoekInWachtrij
-from aftercare.api.verzoeken import queue
 from aftercare.models import PeerRow
 from aftercare.usecases import peers
 
@@ -106,4 +106,4 @@ async def batch_proposal(sessions: SessionsDep) -> Koppelvoorstel:
     summary="De nazorgverzoeken die aan mij zijn gekoppeld",
 )
 async def my_cases(request: Request, sessions: SessionsDep, principal: PrincipalDep) -> Any:
-    return await queue(sessions, request, peer=principal.subject)
+    return await views.queue(sessions, request, peer=principal.subject)
