@@ -357,8 +357,14 @@ async def anchor_periodically(
                 failing = True
             await asyncio.sleep(poll)
     except asyncio.CancelledError:
+        # The last anchor at shutdown, finished even when the shutdown cancels again (it
+        # does, until the job ends: ontour.service.stop_jobs); bounded by its own timeout.
+        last = asyncio.ensure_future(anchor())
+        while not last.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({last})
         with contextlib.suppress(Exception):
-            await asyncio.shield(anchor())
+            last.result()
         raise
 
 

@@ -65,6 +65,8 @@ API_VERSION = "1.0.0"
 CONSUMER_LAG_REFRESH_SECONDS = 5.0
 # How long the shutdown waits for the service's jobs (a final audit anchor among them).
 JOB_STOP_SECONDS = 10.0
+# How long a cancelled job gets before it is cancelled again (see stop_jobs).
+JOB_CANCEL_AGAIN_SECONDS = 0.5
 log = get_logger(__name__)
 
 
@@ -98,6 +100,28 @@ class Runtime:
                 origin=origin_of(request),
                 details={"reden": why},
             )
+
+
+async def stop_jobs(
+    jobs: list[asyncio.Task[None]], seconds: float = JOB_STOP_SECONDS
+) -> tuple[set[asyncio.Task[None]], set[asyncio.Task[None]]]:
+    """Cancel ``jobs`` until they end, for at most ``seconds``: (ended, unfinished).
+
+    Cancelled again and again, because one cancellation can be lost: on Python 3.11
+    ``asyncio.wait_for`` (which libraries such as nats-py use inside a publish) swallows a
+    cancellation that arrives as the awaited work completes, and the job then runs on."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    ended: set[asyncio.Task[None]] = set()
+    unfinished = set(jobs)
+    while unfinished and loop.time() < deadline:
+        for job in unfinished:
+            job.cancel()
+        done, unfinished = await asyncio.wait(
+            unfinished, timeout=min(JOB_CANCEL_AGAIN_SECONDS, deadline - loop.time())
+        )
+        ended |= done
+    return ended, unfinished
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -342,11 +366,8 @@ class Service:
         log.info("service started", service=self.name, metrics_port=runtime.metrics_endpoint.port)
 
     async def _stop(self, runtime: Runtime) -> None:
-        for job in runtime.jobs:
-            job.cancel()
         if runtime.jobs:
-            # Bounded: a job that does not end when cancelled must not hold up the shutdown.
-            ended, unfinished = await asyncio.wait(runtime.jobs, timeout=JOB_STOP_SECONDS)
+            ended, unfinished = await stop_jobs(runtime.jobs)
             for job in unfinished:
                 log.warning("job did not stop in time", service=self.name, job=job.get_name())
             for job in ended:
