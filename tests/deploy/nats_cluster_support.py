@@ -20,7 +20,7 @@ from ontour.messaging.streams import ensure_streams
 from ontour.testing.plugin import eventually
 
 CLUSTER_NODES = ("nats-1", "nats-2", "nats-3")
-ROUTE_PASSWORD = "route-secret"  # noqa: S105 - a test value for $NATS_CLUSTER_PASSWORD
+ROUTE_PASSWORD = "route-secret"  # a test value for $NATS_CLUSTER_PASSWORD
 
 
 def cluster_env(
@@ -71,6 +71,10 @@ class NatsCluster:
     def nats_url(self, user: str) -> str:
         """Every server, as ONTOUR_NATS_URL gives them to a client of the cluster."""
         return ",".join(node.url(user) for node in self.nodes.values())
+
+    def serving(self, port: int) -> str:
+        """The server a client connected on ``port`` talks to."""
+        return next(name for name, node in self.nodes.items() if node.port == port)
 
     def pid(self, name: str) -> int:
         process = self.nodes[name].process

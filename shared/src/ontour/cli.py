@@ -51,7 +51,13 @@ def _service_database(service: str, database_url: str) -> str:
 
 
 T = TypeVar("T")
-NatsUrl = Annotated[str, typer.Option(envvar="ONTOUR_NATS_URL", help="NATS-server, of de servers van een cluster gescheiden door komma's.")]
+NatsUrl = Annotated[
+    str,
+    typer.Option(
+        envvar="ONTOUR_NATS_URL",
+        help="NATS-server, of de servers van een cluster gescheiden door komma's.",
+    ),
+]
 DEFAULT_NATS = f"nats://127.0.0.1:{NATS_PORT}"
 
 

@@ -6,6 +6,11 @@ client as options, not inside the URLs: the client also reconnects to servers it
 learned from the cluster (their INFO carries no credentials), and with credentials in the
 URLs alone such a reconnect is refused ("Authorization Violation"), after which FastStream
 gives the connection up for good.
+
+A server that stops answering without closing the connection (frozen, or cut off by the
+network) is noticed by the client's pings: with NATS's defaults (every two minutes, two
+unanswered) a process would keep publishing into a dead connection for minutes while the
+rest of the cluster carries on; with ours it moves to another server within seconds.
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from faststream.nats.security import NatsUserPassword
+
+PING_INTERVAL_SECONDS = 2
+MAX_OUTSTANDING_PINGS = 2  # a connection is stale after 4-6 s without an answer
+LIVENESS = {"ping_interval": PING_INTERVAL_SECONDS, "max_outstanding_pings": MAX_OUTSTANDING_PINGS}
 
 
 @dataclass(frozen=True)
@@ -48,11 +57,12 @@ class NatsServers:
     def connect_options(self) -> dict[str, Any]:
         """Keyword arguments for ``nats.connect``."""
         if self.user is None:
-            return {"servers": self.urls}
-        return {"servers": self.urls, "user": self.user, "password": self.password}
+            return {"servers": self.urls, **LIVENESS}
+        return {"servers": self.urls, "user": self.user, "password": self.password, **LIVENESS}
 
     def broker_options(self) -> dict[str, Any]:
         """Keyword arguments for FastStream's ``NatsBroker``."""
         if self.user is None:
-            return {"servers": self.urls}
-        return {"servers": self.urls, "security": NatsUserPassword(self.user, self.password or "")}
+            return {"servers": self.urls, **LIVENESS}
+        security = NatsUserPassword(self.user, self.password or "")
+        return {"servers": self.urls, "security": security, **LIVENESS}
