@@ -14,11 +14,9 @@ import asyncio
 import itertools
 import json
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +30,7 @@ from nats_cluster_support import (
     ops_connection,
     stream_leader,
 )
-from ontour.contracts.intake import GespreksVorm, VoorgesprekGehouden
+from ontour.contracts.intake import VoorgesprekGehouden
 from ontour.db import create_engine, session_factory
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import OutboxMessage, OutboxRelay, enqueue_many
@@ -111,12 +109,9 @@ class Load:
 
 
 def held() -> VoorgesprekGehouden:
-    return VoorgesprekGehouden(
-        voorgesprek_id=uuid.uuid4(),
-        organisation_code="GM0014",
-        held_on=date(2025, 3, 1),
-        mode=GespreksVorm.ONLINE,
-    )
+    """The contract's own example: every enqueued copy becomes an event with its own id."""
+    example = VoorgesprekGehouden.model_json_schema()["examples"][0]
+    return VoorgesprekGehouden.model_validate(example)
 
 
 async def record_applied(session, envelope, event) -> None:
@@ -217,6 +212,19 @@ async def consumer_settled(nc) -> bool:
     return info.num_pending == 0 and info.num_ack_pending == 0
 
 
+async def kill_and_restart(
+    cluster: NatsCluster, ops, relay: TimedRelay, server: str, role: str
+) -> Fault:
+    """kill -9 ``server``; once publishing resumed, restart it and wait until it caught up."""
+    fault = Fault(f"kill -9 van {role}", server, time.monotonic())
+    cluster.kill(server)
+    await publishing_again(relay, since=fault.at)
+    cluster.restart(server)
+    await caught_up(ops, STREAM, server)
+    fault.until = time.monotonic()
+    return fault
+
+
 async def test_no_event_is_lost_or_doubled_when_servers_die_or_freeze(
     tmp_path: Path, database_url
 ) -> None:
@@ -244,26 +252,14 @@ async def test_no_event_is_lost_or_doubled_when_servers_die_or_freeze(
 
                 # 1. kill -9 the stream leader; restart it on its data once publishing resumed.
                 first = await stream_leader(ops, STREAM)
-                fault = Fault("kill -9 van de leider", first, time.monotonic())
-                cluster.kill(first)
-                await publishing_again(relay, since=fault.at)
-                cluster.restart(first)
-                await caught_up(ops, STREAM, first)
-                fault.until = time.monotonic()
-                faults.append(fault)
+                faults.append(await kill_and_restart(cluster, ops, relay, first, "de leider"))
 
                 # 2. Once it rejoined: kill -9 another server (the leader now, if that is
                 # another one).
                 leader = await stream_leader(ops, STREAM)
                 second = leader if leader != first else next(n for n in CLUSTER_NODES if n != first)
                 role = "de leider" if second == leader else "een volger"
-                fault = Fault(f"kill -9 van {role}", second, time.monotonic())
-                cluster.kill(second)
-                await publishing_again(relay, since=fault.at)
-                cluster.restart(second)
-                await caught_up(ops, STREAM, second)
-                fault.until = time.monotonic()
-                faults.append(fault)
+                faults.append(await kill_and_restart(cluster, ops, relay, second, role))
 
                 # 3. Freeze the server the relay is connected to (a minority of one, still
                 # holding its connections open) past the election timeout, then thaw it.
