@@ -25,6 +25,7 @@ from deploy_support import (
 )
 from intake.app import service as intake
 from nats.js.api import StreamConfig
+from nats_cluster_support import CLUSTER_NODES, NatsCluster, cluster_env
 from ontour.devstack.servers import venv_bin
 from ontour.messaging.deadletters import list_dead_letters, redrive
 from ontour.messaging.streams import (
@@ -41,8 +42,6 @@ from ontour.messaging.streams import (
 from ontour.testing.plugin import eventually, running_service, scalar
 from reporting.app import service as reporting
 
-CLUSTER_NODES = ("nats-1", "nats-2", "nats-3")
-
 
 @pytest.fixture
 def nats_env() -> dict[str, str]:
@@ -58,20 +57,6 @@ def deploy_nats(tmp_path: Path, nats_env: dict[str, str]) -> Iterator[NatsNode]:
         yield node
     finally:
         node.stop()
-
-
-def cluster_env(
-    passwords: dict[str, str], name: str, route_ports: dict[str, int]
-) -> dict[str, str]:
-    return {
-        **passwords,
-        "NATS_SERVER_NAME": name,
-        "NATS_CLUSTER_PASSWORD": "route-secret",
-        **{
-            f"NATS_ROUTE_{i}": f"nats://route:route-secret@127.0.0.1:{route_ports[node]}"
-            for i, node in enumerate(CLUSTER_NODES, start=1)
-        },
-    }
 
 
 def check_config(config: Path, env: dict[str, str]) -> Any:
@@ -337,29 +322,11 @@ async def test_the_front_door_runs_with_its_own_user(deploy_nats: NatsNode, idp_
 async def test_the_cluster_configuration_forms_a_jetstream_cluster(
     tmp_path: Path, nats_env: dict[str, str]
 ) -> None:
-    from ontour.devstack.servers import free_port
-
-    route_ports = {node: free_port() for node in CLUSTER_NODES}
-    nodes = []
-    for name in CLUSTER_NODES:
-        # Routes on loopback instead of the compose host names; the rest is the file as is.
-        node = NatsNode(
-            tmp_path / name,
-            env=cluster_env(nats_env, name, route_ports),
-            config="nats-cluster.conf",
-            extra_args=["--cluster", f"nats://127.0.0.1:{route_ports[name]}"],
-        )
-        nodes.append(node.start())
+    # Routes on loopback instead of the compose host names; the rest is the file as is.
+    cluster = NatsCluster(tmp_path, nats_env).start()
+    nodes = list(cluster.nodes.values())
     try:
-
-        async def declared() -> bool:
-            try:
-                await declare_streams(nodes[0], replicas=3)
-            except Exception:  # no JetStream meta leader yet
-                return False
-            return True
-
-        await eventually(declared, timeout=60, interval=1)
+        await cluster.declare_streams(replicas=3)
         async with connected(nodes[1].url("ops")) as (nc, _):
             info = await nc.jetstream().stream_info("ONTOUR_INTAKE")
             assert info.config.num_replicas == 3
@@ -372,5 +339,4 @@ async def test_the_cluster_configuration_forms_a_jetstream_cluster(
             await nc.flush()
             assert await violation(errors, "ontour.aftercare.x")
     finally:
-        for node in nodes:
-            node.stop()
+        cluster.stop()

@@ -20,6 +20,7 @@ import typer
 from nats.js import JetStreamContext
 
 from ontour.devstack.stack import NATS_PORT
+from ontour.messaging.connection import NatsServers
 
 app = typer.Typer(
     help="On Tour: het systeem starten en de event-backbone beheren.", no_args_is_help=True
@@ -50,13 +51,19 @@ def _service_database(service: str, database_url: str) -> str:
 
 
 T = TypeVar("T")
-NatsUrl = Annotated[str, typer.Option(envvar="ONTOUR_NATS_URL", help="NATS server.")]
+NatsUrl = Annotated[
+    str,
+    typer.Option(
+        envvar="ONTOUR_NATS_URL",
+        help="NATS-server, of de servers van een cluster gescheiden door komma's.",
+    ),
+]
 DEFAULT_NATS = f"nats://127.0.0.1:{NATS_PORT}"
 
 
 def _with_js(nats_url: str, work: Callable[[JetStreamContext], Awaitable[T]]) -> T:
     async def run() -> T:
-        nc = await nats.connect(nats_url)
+        nc = await nats.connect(**NatsServers.parse(nats_url).connect_options())
         try:
             return await work(nc.jetstream())
         finally:
@@ -265,7 +272,7 @@ def audit_verify(
 
     async def run():
         engine = create_engine(_service_database(service, database_url), pool_size=1)
-        connection = await nats.connect(nats_url)
+        connection = await nats.connect(**NatsServers.parse(nats_url).connect_options())
         try:
             return await verify_service(engine, connection.jetstream(), service, key)
         finally:

@@ -18,6 +18,7 @@ from ontour.auth.identity import Identity
 from ontour.auth.oidc import oidc_router
 from ontour.auth.sessions import SESSION_BUCKET, SessionStore
 from ontour.auth.tokens import use_discovery_url
+from ontour.messaging.connection import NatsServers
 from ontour.messaging.streams import ensure_streams
 from ontour.observability.logging import configure_logging
 from ontour.settings import ServiceSettings
@@ -64,7 +65,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        connection = await nats.connect(settings.nats_url)
+        connection = await nats.connect(**NatsServers.parse(settings.nats_url).connect_options())
         js = connection.jetstream()
         await ensure_streams(js, update=False)
         identity.sessions = SessionStore(

@@ -37,6 +37,7 @@ from ontour.auth.sessions import SESSION_BUCKET, SessionStore
 from ontour.auth.tokens import use_discovery_url
 from ontour.db import Sessions, create_engine, ensure_database, migrate, session_factory
 from ontour.events import CloudEvent, EventData, contracts_of, set_public_base_url
+from ontour.messaging.connection import NatsServers
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.outbox import OutboxRelay
 from ontour.messaging.streams import ensure_streams, inbox_prefix, stream_for
@@ -216,7 +217,7 @@ class Service:
 
     def build_broker(self, settings: ServiceSettings) -> NatsBroker:
         broker = NatsBroker(
-            settings.nats_url,
+            **NatsServers.parse(settings.nats_url).broker_options(),
             middlewares=[NatsTelemetryMiddleware(tracer_provider=configure_tracing(self.name))],
             graceful_timeout=15.0,
             logger=None,

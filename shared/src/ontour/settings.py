@@ -24,7 +24,11 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = Field(description="Name of the service, e.g. 'intake'.")
     environment: Literal["development", "test", "production"] = "development"
-    nats_url: str = "nats://127.0.0.1:14222"
+    nats_url: str = Field(
+        default="nats://127.0.0.1:14222",
+        description="NATS server, or every server of a cluster separated by commas "
+        "(ontour.messaging.connection).",
+    )
     database_url: str = Field(
         default="",
         description="SQLAlchemy URL (postgresql+asyncpg://...) of this service's own database.",

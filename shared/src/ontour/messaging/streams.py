@@ -94,7 +94,9 @@ async def ensure_streams_at(nats_url: str, *, replicas: int = 1) -> None:
     """Connect, bring every stream to its definition (the infrastructure step), disconnect."""
     import nats
 
-    connection = await nats.connect(nats_url)
+    from ontour.messaging.connection import NatsServers
+
+    connection = await nats.connect(**NatsServers.parse(nats_url).connect_options())
     try:
         await ensure_streams(connection.jetstream(), update=True, replicas=replicas)
     finally:
