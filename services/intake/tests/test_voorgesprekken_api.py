@@ -349,3 +349,19 @@ async def test_a_coordinator_sets_the_tour_status_by_hand(api, nats_url):
     assert stale.status_code == 409
     events = await events_on_bus(nats_url, "ontour.intake.organisatie.gewijzigd.v1", 1)
     assert events[0]["data"]["tour_status"] == "geen interesse"
+
+
+def test_the_patch_offers_null_only_where_a_voorgesprek_may_be_empty():
+    # Found by schemathesis along the links: the OpenAPI offered null for held_on, which the
+    # service rightly refuses (a voorgesprek always has a date).
+    from intake.api.schemas import VoorgesprekPatch
+
+    fields = VoorgesprekPatch.model_json_schema()["properties"]
+    nullable = {
+        name for name, field in fields.items() if {"type": "null"} in field.get("anyOf", [])
+    }
+    assert "held_on" not in nullable and "attention_online_intimidation_women" not in nullable
+    assert "session_wish" in nullable
+    refused = VoorgesprekPatch.model_validate
+    with pytest.raises(ValueError, match="held_on"):
+        refused({"held_on": None})

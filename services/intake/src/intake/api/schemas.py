@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, get_args
 
 from ontour.contracts.intake import OrganisationCode, TourStatus
 from ontour.web.api import EMAIL, PHONE, PRINTABLE, PaginaLinks
 from pydantic import MISSING, BaseModel, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
 
 from intake.domain.register import OrganisationKind
 from intake.domain.voorgesprek import VoorgesprekContent
@@ -46,6 +47,14 @@ class VoorgesprekIn(VoorgesprekContent):
         return VoorgesprekContent.model_validate(self.model_dump(exclude={"follow_ups"}))
 
 
+def _patch_field(info: FieldInfo) -> tuple[Any, Any]:
+    """A field of the PATCH: left out means unchanged; null empties it where the voorgesprek
+    may have it empty, and is refused (not offered in the OpenAPI) where it may not."""
+    if type(None) in get_args(info.annotation):
+        return info.annotation, Field(default=None, description=info.description)
+    return info.annotation | MISSING, Field(default=MISSING, description=info.description)
+
+
 # Every field optional: a PATCH changes only what it sends (JSON merge semantics).
 VoorgesprekPatch = create_model(  # type: ignore[call-overload]
     "VoorgesprekPatch",
@@ -55,10 +64,7 @@ VoorgesprekPatch = create_model(  # type: ignore[call-overload]
         int | None,
         Field(default=None, description="Versie waarop de wijziging is gebaseerd (of If-Match)."),
     ),
-    **{
-        name: (info.annotation | None, Field(default=None, description=info.description))  # type: ignore[operator]
-        for name, info in VoorgesprekContent.model_fields.items()
-    },
+    **{name: _patch_field(info) for name, info in VoorgesprekContent.model_fields.items()},
 )
 
 
