@@ -2,10 +2,11 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-# The tests mostly wait (on servers, events, the browser): four pytest-xdist workers keep two
-# cores busy. Each worker starts its own servers (and, if it needs one, its own stack); a test
-# module stays on one worker. `make test PARALLEL=` runs them one after the other.
-PARALLEL ?= -n 4 --dist loadfile
+# The tests mostly wait (on servers, events, the browser): `make test PARALLEL="-n 4 --dist
+# loadfile"` runs them on four pytest-xdist workers (each with its own servers and stack; a
+# test module stays on one worker). Not yet the default: one schemathesis run (releasing
+# figures) still fails there now and then, and CI must not depend on luck.
+PARALLEL ?=
 # Spectral with the NL API Design Rules ruleset (deploy/api-linter/SOURCE.md), pinned by npm.
 API_LINTER := deploy/api-linter
 SPECTRAL := $(API_LINTER)/node_modules/.bin/spectral
