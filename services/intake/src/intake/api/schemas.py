@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
 from ontour.contracts.intake import OrganisationCode, TourStatus
 from ontour.web.api import EMAIL, PHONE, PRINTABLE, PaginaLinks
@@ -48,11 +48,13 @@ class VoorgesprekIn(VoorgesprekContent):
 
 
 def _patch_field(info: FieldInfo) -> tuple[Any, Any]:
-    """A field of the PATCH: left out means unchanged; null empties it where the voorgesprek
-    may have it empty, and is refused (not offered in the OpenAPI) where it may not."""
+    """A field of the PATCH, with the voorgesprek's own rules (format, length): left out means
+    unchanged; null empties it where the voorgesprek may have it empty, and is refused (not
+    offered in the OpenAPI) where it may not."""
+    ruled = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
     if type(None) in get_args(info.annotation):
-        return info.annotation, Field(default=None, description=info.description)
-    return info.annotation | MISSING, Field(default=MISSING, description=info.description)
+        return ruled, Field(default=None, description=info.description)
+    return ruled | MISSING, Field(default=MISSING, description=info.description)
 
 
 # Every field optional: a PATCH changes only what it sends (JSON merge semantics).
