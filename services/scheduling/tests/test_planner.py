@@ -23,10 +23,11 @@ from scheduling.domain.model import (
     PlanningProblem,
     Weekday,
 )
-from scheduling.domain.planner import Progress, plan
+from scheduling.domain.planner import Progress, plan, replan
 from scheduling.domain.result import Plan, SolveStatus
 from scheduling.domain.rules import find_violations
 from scheduling.domain.score import Costs, SoftComponent, score_plan
+from scheduling.domain.summary import ChangeKind
 from scheduling_support import (
     LONG_AGO,
     MONDAY,
@@ -466,6 +467,73 @@ def test_replan_after_an_unavailability_changes_only_the_affected_session() -> N
     unchanged = second.session_for(first.assignments[0].request_id)
     assert unchanged is not None
     assert "Ongewijzigd ten opzichte van de vorige planning." in unchanged.explanation
+
+
+def confirmed_and_planned() -> tuple[PlanningProblem, Plan]:
+    """A plan of twelve requests next to a confirmed session, as the previous plan."""
+    instance = bigger_instance(requests=12, members=8)
+    confirmed = FixedSession("bevestigd", "GM-Elders", MONDAY + timedelta(days=9), ("T0", "T1"))
+    instance = replace(instance, fixed_sessions=(confirmed,))
+    first = plan(instance)
+    return replace(instance, previous=first.assignments), first
+
+
+def test_replan_after_a_cancellation_plans_only_the_cancelled_request_again() -> None:
+    instance, first = confirmed_and_planned()
+    cancelled = first.assignments[4]
+    # The organisation cancels its evening: the request is open again, not on that evening.
+    requests = tuple(
+        replace(r, avoided_dates=r.avoided_dates | {cancelled.date})
+        if r.id == cancelled.request_id
+        else r
+        for r in instance.requests
+    )
+    previous = tuple(a for a in first.assignments if a != cancelled)
+    second = replan(replace(instance, requests=requests, previous=previous))
+    assert second.score.hard == 0  # the confirmed session's teamleden are not double-booked
+    assert set(second.assignments) - set(previous) == {by_request(second)[cancelled.request_id]}
+    assert by_request(second)[cancelled.request_id].date != cancelled.date
+    summary = second.summary
+    assert (summary.changes, summary.unchanged, summary.new) == ((), len(previous), 1)
+
+
+def test_replan_after_an_unavailability_changes_only_the_sessions_on_those_evenings() -> None:
+    instance, first = confirmed_and_planned()
+    absent = "T3"
+    affected = [a for a in first.assignments if absent in a.member_ids][:2]
+    evenings = {a.date for a in affected}
+    members = tuple(
+        replace(m, unavailable_dates=m.unavailable_dates | evenings) if m.id == absent else m
+        for m in instance.members
+    )
+    second = replan(replace(instance, members=members))
+    assert second.score.hard == 0
+    changes = second.summary.changes
+    assert {c.request_id for c in changes} == {a.request_id for a in affected}
+    # One change each: another evening with the same team, or the same evening without T3.
+    assert second.score.raw(SoftComponent.STABILITY) == len(affected)
+    assert second.summary.unchanged == len(first.assignments) - len(affected)
+    assert second.solver is not None and second.solver.variables < first.solver.variables
+
+
+def test_replan_moves_a_kept_session_when_it_blocks_a_new_request() -> None:
+    members = [teamlid("A", "Utrecht"), teamlid("B", "Zeist")]
+    monday_only = (DateRange(MONDAY, MONDAY),)
+    utrecht = verzoek("u", "Utrecht")
+    zeist = verzoek("z", "Zeist", wished_periods=monday_only, requested_at=LONG_AGO)
+    previous = (Assignment("u", MONDAY, ("A", "B")),)  # still valid, but Zeist can only Monday
+    result = replan(problem(members, [utrecht, zeist], previous=previous))
+    assert by_request(result) == {
+        "u": Assignment("u", TUESDAY, ("A", "B")),
+        "z": Assignment("z", MONDAY, ("A", "B")),
+    }
+    [change] = result.summary.changes
+    assert (change.request_id, change.kind) == ("u", ChangeKind.MOVED)
+
+
+def test_replan_without_a_previous_plan_is_a_plan() -> None:
+    instance = two_regions()
+    assert replan(instance).assignments == plan(instance).assignments
 
 
 # --- properties on random small instances -------------------------------------------------

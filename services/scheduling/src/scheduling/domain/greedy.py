@@ -132,18 +132,24 @@ def fill(
     return result
 
 
-def greedy_assignments(
-    problem: PlanningProblem, costs: Costs, fit: Fit, keep: Iterable[Assignment] = ()
-) -> list[Assignment]:
-    """Keep those of ``keep`` (e.g. the previous plan) that still satisfy every hard rule,
-    then place the remaining requests with ``fit``."""
+def still_valid(problem: PlanningProblem, keep: Iterable[Assignment]) -> list[Assignment]:
+    """Those of ``keep`` (e.g. the previous plan), in order, that still satisfy every hard
+    rule next to the fixed sessions and the ones kept before them."""
     ledger = Ledger.of(problem)
     kept: list[Assignment] = []
     for assignment in keep:
         if not assignment_violations(problem, ledger, assignment):
             ledger.book_assignment(problem, assignment)
             kept.append(assignment)
-    return fill(problem, costs, kept, problem.requests, fit)
+    return kept
+
+
+def greedy_assignments(
+    problem: PlanningProblem, costs: Costs, fit: Fit, keep: Iterable[Assignment] = ()
+) -> list[Assignment]:
+    """Keep those of ``keep`` (e.g. the previous plan) that still satisfy every hard rule,
+    then place the remaining requests with ``fit``."""
+    return fill(problem, costs, still_valid(problem, keep), problem.requests, fit)
 
 
 def greedy_plan(problem: PlanningProblem) -> Plan:

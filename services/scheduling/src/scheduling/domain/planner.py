@@ -25,6 +25,10 @@ window, the first one always included) and its ``max_candidate_members`` nearest
 and whoever the hint or the previous plan uses). The greedy plan, keeping the previous plan
 where it still holds, is the solution hint; afterwards the greedy fills in any request the
 trimmed model could not place.
+
+Re-planning (:func:`replan`) after one change (a cancellation, a teamlid's new
+unavailability) keeps every entry of the previous plan that still satisfies every hard rule as
+it is and hands CP-SAT only the rest: a model of a few requests instead of all of them.
 """
 
 from __future__ import annotations
@@ -34,14 +38,20 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ortools.sat.python import cp_model
 
 from scheduling.domain.dates import month_key, week_key
-from scheduling.domain.greedy import cheapest_fit, fill, greedy_assignments
-from scheduling.domain.model import Assignment, PlanningProblem, SessionRequest, Teamlid
+from scheduling.domain.greedy import cheapest_fit, fill, greedy_assignments, still_valid
+from scheduling.domain.model import (
+    Assignment,
+    FixedSession,
+    PlanningProblem,
+    SessionRequest,
+    Teamlid,
+)
 from scheduling.domain.result import Plan, SolverReport, SolveStatus, build_plan
 from scheduling.domain.rules import Ledger, member_obstacles, speaks
 from scheduling.domain.score import Costs
@@ -124,6 +134,64 @@ def plan(
         outcome,
         report,
     )
+
+
+def replan(
+    problem: PlanningProblem,
+    *,
+    on_progress: ProgressCallback | None = None,
+    cancel: Cancel | None = None,
+) -> Plan:
+    """Plan ``problem`` again with the smallest change to ``problem.previous``.
+
+    Every previous entry that still satisfies every hard rule stays as it is (it books its
+    teamleden and organisation like a confirmed session); CP-SAT plans only the other
+    requests: the entries the change broke (preferring their evening and remaining team, as
+    the stability cost says) and requests that were not planned. So only entries that have
+    to change, change. Should that leave a request unplanned that would fit next to the
+    confirmed sessions alone, the kept entries are in its way: then the whole problem is
+    planned (:func:`plan`, previous plan as hint and stability cost), since planning one more
+    request beats any other gain.
+
+    The plan's :class:`SolverReport` is that of the smaller model (objective and bound
+    without the kept entries, which are constants there); ``build_seconds`` includes the
+    check of the previous plan. Without a previous plan this is :func:`plan`.
+    """
+    started = time.perf_counter()
+    kept = still_valid(problem, problem.previous)
+    if not kept:
+        return plan(problem, on_progress=on_progress, cancel=cancel)
+    requests = problem.requests_by_id
+    kept_ids = {assignment.request_id for assignment in kept}
+    frozen = tuple(
+        FixedSession(
+            f"kept-{a.request_id}", requests[a.request_id].organisation_code, a.date, a.member_ids
+        )
+        for a in kept
+    )
+    rest = replace(
+        problem,
+        requests=tuple(r for r in problem.requests if r.id not in kept_ids),
+        fixed_sessions=problem.fixed_sessions + frozen,
+        previous=tuple(a for a in problem.previous if a.request_id not in kept_ids),
+    )
+    checked = time.perf_counter() - started
+    local = plan(rest, on_progress=on_progress, cancel=cancel)
+    costs = Costs(problem)
+    planned = {a.request_id for a in local.assignments}
+    confirmed_only = Ledger.of(problem)
+    blocked = any(
+        cheapest_fit(problem, costs, confirmed_only, request) is not None
+        for request in rest.requests
+        if request.id not in planned
+    )
+    stopped = local.status is SolveStatus.CANCELLED
+    if blocked and not stopped:
+        return plan(problem, on_progress=on_progress, cancel=cancel)
+    report = local.solver
+    if report is not None:
+        report = replace(report, build_seconds=report.build_seconds + checked)
+    return build_plan(problem, costs, [*kept, *local.assignments], local.status, report)
 
 
 class _ProgressReporter(cp_model.CpSolverSolutionCallback):
