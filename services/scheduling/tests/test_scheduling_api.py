@@ -11,6 +11,7 @@ import json
 from datetime import date, timedelta
 
 import nats
+import pytest
 from icalendar import Calendar
 from intake import handlers as intake_handlers
 from ontour.events import CloudEvent
@@ -239,7 +240,10 @@ async def test_the_outcome_is_recorded_by_the_team_and_announced(services, beare
     assert json.loads(wrong.text)["invalidParams"][0]["name"] == "tot"
 
 
-async def test_replanning_after_a_new_unavailability_changes_as_little_as_possible(services):
+@pytest.mark.parametrize("replan", [False, True], ids=["whole-model", "smallest-change"])
+async def test_replanning_after_a_new_unavailability_changes_as_little_as_possible(
+    services, replan
+):
     proposed, _ = await planned_and_adopted(services)
     _, api = services
     affected, other = proposed
@@ -249,8 +253,9 @@ async def test_replanning_after_a_new_unavailability_changes_as_little_as_possib
         f"{API}/teamleden/{member}/beschikbaarheid",
         json={"unavailable_dates": [affected["on"]], "preferred_weekdays": [], "version": version},
     )
-    started = await api.post(f"{API}/planningen", json={"time_limit_seconds": 5})
+    started = await api.post(f"{API}/planningen", json={"time_limit_seconds": 5, "replan": replan})
     run = await finished_run(api, started.json())
+    assert run["result"]["replan"] is replan
     again = (await api.post(f"{API}/planningen/{run['id']}/overname")).json()
     by_id = {s["id"]: s for s in again}
     assert set(by_id) == {affected["id"], other["id"]}  # the same sessions, so the same UIDs

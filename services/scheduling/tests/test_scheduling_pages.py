@@ -74,6 +74,20 @@ async def site(services):
     return api
 
 
+async def test_a_re_plan_with_the_smallest_change_is_started_from_the_inbox(site):
+    inbox = await site.get("/scheduling/", headers=HTML)
+    assert "Herplannen met de kleinste wijziging" in inbox.text
+    started = await site.post("/scheduling/planningen", data={"replan": "ja"}, headers=HTML)
+    assert started.status_code == 303
+
+    async def finished():
+        page = await site.get(started.headers["location"], headers=HTML)
+        return page if "Overnemen als voorstellen" in page.text else None
+
+    run_page = await eventually(finished, timeout=60, interval=0.3)
+    assert "Herplanning met de kleinste wijziging" in run_page.text
+
+
 async def test_plan_adopt_confirm_and_record_an_outcome_on_the_pages(site, bearer):
     inbox = await site.get("/scheduling/", headers=HTML)
     assert "Sessieverzoeken" in inbox.text and "Utrecht" in inbox.text

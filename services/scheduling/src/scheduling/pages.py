@@ -86,7 +86,10 @@ async def start_run(
     form = await FormState.from_request(request)
     limit = str(form.value("time_limit_seconds") or "").strip()
     try:
-        body = PlanningStart(time_limit_seconds=float(limit) if limit else None)
+        body = PlanningStart(
+            time_limit_seconds=float(limit) if limit else None,
+            replan=form.value("replan") == "ja",
+        )
     except (ValueError, ValidationError):
         message = pages.gettext(N_("Give a time limit between 1 and 600 seconds."))
         async with database() as db:

@@ -36,7 +36,8 @@ def running_runs(request: Request) -> planning.RunningRuns:
     responses=problem_responses(409, 422),
     summary="Start een planningsronde (op de achtergrond)",
     description="Plant de open verzoeken met de beschikbare teamleden; bevestigde sessies "
-    "blijven staan. Volg de voortgang op het adres in Location.",
+    "blijven staan. Met replan blijven ook de voorgestelde sessies staan die nog kloppen "
+    "(herplannen na één wijziging, in seconden). Volg de voortgang op het adres in Location.",
 )
 async def start_run(
     body: PlanningStart,
@@ -51,7 +52,13 @@ async def start_run(
         raise invalid("plan_from", "ligt in het verleden")
     plan_from = body.plan_from or planning.default_plan_from(today())
     run = await planning.start(
-        database, caller, settings, running_runs(request), plan_from=plan_from, time_limit=limit
+        database,
+        caller,
+        settings,
+        running_runs(request),
+        plan_from=plan_from,
+        time_limit=limit,
+        smallest_change=body.replan,
     )
     response.headers["Location"] = f"/scheduling/api/v1/planningen/{run.id}"
     return public(run)

@@ -129,6 +129,13 @@ class PlanningStart(BaseModel):
     plan_from: date | None = Field(
         default=None, description="Plan vanaf deze datum (jjjj-mm-dd, niet in het verleden)."
     )
+    replan: bool = Field(
+        default=False,
+        description="Herplannen met de kleinste wijziging (na een annulering of nieuwe "
+        "afwezigheid): voorgestelde sessies die nog aan alle harde regels voldoen blijven "
+        "staan, alleen de rest wordt opnieuw gepland; klaar in seconden. Bevestigde sessies "
+        "blijven altijd staan.",
+    )
 
     @field_validator("plan_from", mode="before")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
+from functools import cache
 
 from scheduling.domain.model import DateRange, Weekday
 
@@ -48,6 +49,13 @@ def weekday_evenings(first: date, last: date) -> Iterator[date]:
         if Weekday.of(day) in WORK_WEEK:
             yield day
         day += timedelta(days=1)
+
+
+@cache
+def tour_evenings(first: date, last: date) -> tuple[date, ...]:
+    """:func:`weekday_evenings` as a sorted tuple, computed once per range (every request
+    of a planning problem asks for the same one)."""
+    return tuple(weekday_evenings(first, last))
 
 
 def format_date(day: date) -> str:

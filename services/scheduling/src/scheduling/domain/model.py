@@ -185,7 +185,8 @@ class PlannerSettings:
 
     ``max_candidate_evenings`` and ``max_candidate_members`` bound the model per request (the
     evenings are spread evenly over the request's window; the members are the nearest ones
-    plus whoever a wish needs); ``None`` keeps all of them.
+    plus whoever a wish needs); ``None`` keeps all of them. ``time_limit_seconds`` is the
+    wall time of a run, building the model included.
     """
 
     plan_from: date

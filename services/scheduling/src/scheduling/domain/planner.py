@@ -58,6 +58,7 @@ from scheduling.domain.score import Costs
 
 CANCEL_POLL_SECONDS = 0.05
 PRESOLVE_ITERATIONS = 1
+MIN_SOLVE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,8 @@ def plan(
     on_progress: ProgressCallback | None = None,
     cancel: Cancel | None = None,
 ) -> Plan:
-    """Plan ``problem`` within ``settings.time_limit_seconds``.
+    """Plan ``problem`` within ``settings.time_limit_seconds`` of wall time: the solver gets
+    what the model build left of it (at least :data:`MIN_SOLVE_SECONDS`, to try the hint).
 
     ``on_progress`` is called (from the solver's thread) for every improving solution.
     ``cancel`` (an event, or a callable returning true) stops the search; the plan is then
@@ -94,7 +96,10 @@ def plan(
 
     settings = problem.settings
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = settings.time_limit_seconds
+    limit = settings.time_limit_seconds
+    solver.parameters.max_time_in_seconds = max(
+        min(limit, MIN_SOLVE_SECONDS), limit - build_seconds
+    )
     solver.parameters.num_workers = settings.workers
     solver.parameters.random_seed = settings.random_seed
     # Repeated presolve loops cost seconds on a full tour for no gain in the search.

@@ -9,6 +9,7 @@ this module checks its output, so a modelling mistake shows up as a violation.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from scheduling.domain.dates import (
     format_period,
     format_weekdays,
     month_key,
+    tour_evenings,
     week_key,
-    weekday_evenings,
 )
 from scheduling.domain.model import (
     Assignment,
@@ -175,13 +176,22 @@ def evening_violations(
 
 
 def allowed_evenings(problem: PlanningProblem, request: SessionRequest) -> list[date]:
-    """The request's possible evenings before looking at teamleden, in date order."""
+    """The request's possible evenings before looking at teamleden, in date order.
+
+    Only the tour's evenings inside a wished period are checked (any other one breaks
+    :attr:`ViolationKind.OUTSIDE_WISHED_PERIOD`): a request wishes a few months of a year."""
     settings = problem.settings
-    return [
-        day
-        for day in weekday_evenings(settings.plan_from, settings.tour_end)
-        if not evening_obstacles(problem, request, day)
-    ]
+    tour = tour_evenings(settings.plan_from, settings.tour_end)
+    if request.wished_periods:
+        inside = {
+            day
+            for period in request.wished_periods
+            for day in tour[bisect_left(tour, period.start) : bisect_right(tour, period.end)]
+        }
+        days: Iterable[date] = sorted(inside)
+    else:
+        days = tour
+    return [day for day in days if not evening_obstacles(problem, request, day)]
 
 
 def member_obstacles(

@@ -1,7 +1,10 @@
 """Planner runs: start one in the background, follow its progress, cancel it, adopt its plan.
 
 A run is a row (status, progress, result) plus, in the process that started it, a solver
-thread with a cancel flag. The run's plan is a proposal: adopting it makes sessions in
+thread with a cancel flag. A re-plan (after a cancellation or a new unavailability) keeps
+every proposed session that still satisfies every hard rule and plans only the rest, in
+seconds; a full run plans all open and proposed requests again, preferring their current
+evening and team. The run's plan is a proposal: adopting it makes sessions in
 status *voorgesteld*; confirming a session makes it *bevestigd* and publishes
 "sessie gepland". Only hard-rule-checked changes reach the sessions.
 """
@@ -29,7 +32,7 @@ from scheduling import repository
 from scheduling.calendar_rows import sequence_after
 from scheduling.config import Settings
 from scheduling.domain.model import Assignment, FixedSession, PlanningProblem
-from scheduling.domain.planner import Progress, plan
+from scheduling.domain.planner import Progress, plan, replan
 from scheduling.domain.result import Plan
 from scheduling.domain.summary import PlanSummary
 from scheduling.models import PlannerRun, SessionRequestRow, SessionRow
@@ -128,12 +131,15 @@ def summary_as_json(summary: PlanSummary) -> dict[str, Any]:
     }
 
 
-def plan_as_json(result: Plan, problem: PlanningProblem) -> dict[str, Any]:
+def plan_as_json(
+    result: Plan, problem: PlanningProblem, *, smallest_change: bool = False
+) -> dict[str, Any]:
     """A run's result as stored (and shown): sessions with explanations, unplanned with reasons,
-    the figures a coordinator weighs and the solver's raw score."""
+    the figures a coordinator weighs, the solver's raw score and whether it was a re-plan."""
     names = {m.id: m.label for m in problem.members}
     requests = problem.requests_by_id
     return {
+        "replan": smallest_change,
         "status": result.status.value,
         "status_label": result.status.label,
         "best_so_far": result.status.best_so_far,
@@ -189,8 +195,11 @@ async def solve_run(
     runs: RunningRuns,
     run_id: uuid.UUID,
     problem: PlanningProblem,
+    *,
+    smallest_change: bool = False,
 ) -> None:
-    """Solve in a worker thread; progress and the result land on the run's row."""
+    """Solve in a worker thread; progress and the result land on the run's row. With
+    ``smallest_change`` the proposed sessions that still hold stay as they are."""
     loop = asyncio.get_running_loop()
     cancel = runs.cancels.setdefault(run_id, threading.Event())
 
@@ -204,8 +213,10 @@ async def solve_run(
         asyncio.run_coroutine_threadsafe(_save_progress(database, run_id, snapshot), loop)
 
     try:
-        result = await asyncio.to_thread(plan, problem, on_progress=report, cancel=cancel)
-        status, payload = (CANCELLED if cancel.is_set() else DONE), plan_as_json(result, problem)
+        solve = replan if smallest_change else plan
+        result = await asyncio.to_thread(solve, problem, on_progress=report, cancel=cancel)
+        status = CANCELLED if cancel.is_set() else DONE
+        payload = plan_as_json(result, problem, smallest_change=smallest_change)
     except Exception as exc:  # the run says it failed; the service goes on
         log.error("planner run failed", run_id=str(run_id), error=exc.__class__.__name__)
         status, payload = FAILED, None
@@ -311,8 +322,11 @@ async def start(
     *,
     plan_from: date,
     time_limit: float,
+    smallest_change: bool = False,
 ) -> PlannerRun:
-    """Record a new run and solve it in the background; one run at a time."""
+    """Record a new run and solve it in the background; one run at a time. Confirmed
+    sessions always stay; with ``smallest_change`` (a re-plan) so do the proposed sessions
+    that still satisfy every hard rule."""
     async with unit_of_work(database, caller) as work:
         db = work.session
         await repository.lock_run_start(db)
@@ -326,7 +340,10 @@ async def start(
         await db.flush()
         await work.audit("starten", "planning", str(run.id))
         await db.refresh(run)
-    task = asyncio.create_task(solve_run(database, runs, run.id, problem), name=f"planner-{run.id}")
+    task = asyncio.create_task(
+        solve_run(database, runs, run.id, problem, smallest_change=smallest_change),
+        name=f"planner-{run.id}",
+    )
     runs.tasks.add(task)
     task.add_done_callback(runs.tasks.discard)
     return run
