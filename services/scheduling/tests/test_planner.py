@@ -621,3 +621,21 @@ def test_no_plan_ever_breaks_a_hard_rule(instance: PlanningProblem) -> None:
     if untrimmed and result.status is SolveStatus.OPTIMAL:
         assert len(result.sessions) >= len(greedy.sessions)
         assert result.score.soft <= greedy.score.soft
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.data())
+def test_no_replan_ever_breaks_a_hard_rule(instance: PlanningProblem, data: st.DataObject) -> None:
+    current = greedy_plan(instance).assignments
+    absent = data.draw(st.sampled_from([m.id for m in instance.members]))
+    away = frozenset(data.draw(st.sets(st.sampled_from(EVENINGS), max_size=3)))
+    members = tuple(
+        replace(m, unavailable_dates=m.unavailable_dates | away) if m.id == absent else m
+        for m in instance.members
+    )
+    changed = replace(instance, members=members, previous=current)
+    result = replan(changed)
+    assert find_violations(changed, result.assignments) == []
+    planned = {a.request_id for a in result.assignments}
+    assert planned | {u.request_id for u in result.unplanned} == {r.id for r in instance.requests}
+    assert planned.isdisjoint(u.request_id for u in result.unplanned)
