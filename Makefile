@@ -2,11 +2,10 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-# The tests mostly wait (on servers, events, the browser): `make test PARALLEL="-n 4 --dist
-# loadfile"` runs them on four pytest-xdist workers (each with its own servers and stack; a
-# test module stays on one worker). Not yet the default: one schemathesis run (releasing
-# figures) still fails there now and then, and CI must not depend on luck.
-PARALLEL ?=
+# The tests mostly wait (on servers, events, the browser), so four pytest-xdist workers share
+# the two cores, each with its own servers and stack. A test module stays on one worker unless
+# it is marked `spread` (ontour.testing.plugin); `make test PARALLEL=` runs one after another.
+PARALLEL ?= -n 4 --dist loadgroup
 # Spectral with the NL API Design Rules ruleset (deploy/api-linter/SOURCE.md), pinned by npm.
 API_LINTER := deploy/api-linter
 SPECTRAL := $(API_LINTER)/node_modules/.bin/spectral

@@ -16,6 +16,9 @@ from ontour.auth.principal import Role
 from ontour.devstack.stack import service_names
 from ontour.testing.plugin import running_service
 
+# One service per test, each long: spread them over the workers.
+pytestmark = pytest.mark.spread
+
 NOT_GUARDED = {"/api/v1/openapi.json"}  # the OpenAPI document itself: public by design
 
 

@@ -18,6 +18,9 @@ from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
 from ontour.devstack.tour_calendar import VISITS, in_recess, planning_window, visits
 from scheduling.demo import planner_outcome
 
+# Each demo fills a whole stack of its own: spread them over the workers.
+pytestmark = pytest.mark.spread
+
 
 def held_count(base_url: str, headers: dict[str, str]) -> int:
     """Held voorgesprekken as the ministry sees them (a tour figure: exact)."""

@@ -20,6 +20,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+# Each service's run is long and needs only the worker's stack: spread them over the workers.
+pytestmark = pytest.mark.spread
 
 
 def service_schema(base_url: str, service: str):

@@ -34,6 +34,11 @@ BACKEND = os.environ.get("ONTOUR_TEST_BACKEND", "embedded")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "spread: the module's tests may run on different pytest-xdist workers"
+    )
+    # pytest-xdist registers it too; without xdist (-p no:xdist) the marker still exists.
+    config.addinivalue_line("markers", "xdist_group(name): tests that share one worker")
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -45,6 +50,29 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _SPANS = pytest.StashKey[Any]()
+
+# Fixtures that start a whole system (services as processes behind Caddy): such a module takes
+# the longest, so it goes to a worker first.
+_WHOLE_SYSTEM = {"stack", "start_stack", "base_url"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Work units for ``--dist loadgroup``: a module stays on one worker (its module fixtures,
+    a browser or services, start once), unless it is marked ``spread`` (then each test is a
+    unit of its own). Modules that start a whole system come first, so the longest units do
+    not start last. Every worker collects the same order: it is derived from the items only."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            spread = item.get_closest_marker("spread") is not None
+            unit = item.nodeid if spread else item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(unit))
+
+    def heavy(item: pytest.Item) -> bool:
+        return bool(_WHOLE_SYSTEM & set(getattr(item, "fixturenames", ())))
+
+    heavy_modules = {item.nodeid.split("::")[0] for item in items if heavy(item)}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in heavy_modules)
 
 
 @pytest.fixture
