@@ -33,7 +33,9 @@ from ontour.devstack.stack import Replica, Stack, database_url
 from ontour.messaging.streams import DEAD_LETTER_STREAM, stream_for
 from ontour.testing.plugin import eventually
 
-pytestmark = pytest.mark.rolling_restart
+# Ten Python processes started again: on a busy two-core machine that alone takes minutes
+# (a bound for a stuck restart, not a performance target).
+pytestmark = [pytest.mark.rolling_restart, pytest.mark.timeout(1200)]
 
 PARTS = ("frontdoor", "intake", "scheduling", "aftercare", "reporting")
 EVENTS = (VoorgesprekGehouden, SessieverzoekIngediend)
