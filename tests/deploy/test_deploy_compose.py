@@ -37,6 +37,7 @@ from deploy_support import (
     variables_in,
     write_env_file,
 )
+from ontour.messaging.connection import NatsServers
 from pydantic import SecretStr
 
 # Long-running containers without a healthcheck, and why.
@@ -297,7 +298,7 @@ def test_streams_job_declares_the_streams_as_ops(single, cluster) -> None:
         job = model["services"]["streams"]
         assert job["command"] == ["ontour", "streams", "ensure", "--replicas", replicas]
         url = job["environment"]["ONTOUR_NATS_URL"]
-        assert re.fullmatch(r"nats://ops:[0-9a-f]+@nats:4222", url)
+        assert re.fullmatch(r"nats://ops:[0-9a-f]+@nats:4222", url.split(",")[0])
         assert job["image"] == model["services"]["intake"]["image"]
 
 
@@ -340,6 +341,13 @@ def test_cluster_profile_runs_three_nats_servers_and_two_instances(single, clust
     for name in SERVICES:
         assert str(cluster["services"][name]["deploy"]["replicas"]) == "2"
         assert str(single["services"][name]["deploy"]["replicas"]) == "1"
+    # Every client of the cluster is given all three servers, with its own credentials.
+    for name in [*SERVICES, FRONTDOOR[0], "streams"]:
+        url = cluster["services"][name]["environment"]["ONTOUR_NATS_URL"]
+        servers = NatsServers.parse(url)
+        assert servers.urls == ["nats://nats:4222", "nats://nats-2:4222", "nats://nats-3:4222"]
+        expected_user = "ops" if name == "streams" else name
+        assert servers.user == expected_user and servers.password, name
     assert single["services"]["nats"]["command"][-1] == "/etc/nats/nats.conf"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date, timedelta
 
@@ -111,6 +112,13 @@ async def test_the_confidential_note_is_encrypted_and_every_read_is_audited(api,
     )
     assert response.status_code == 403
     assert (await api.get(f"{API}/{other.json()['id']}", headers=as_tom)).status_code == 200
+
+
+async def test_voorgesprekken_of_one_organisation_recorded_at_once_are_all_stored(api):
+    """Each records its row (which references the organisation) and then derives the
+    organisation's tour status on its locked row: at once, none may deadlock into a 500."""
+    responses = await asyncio.gather(*(api.post(API, json=HELD) for _ in range(8)))
+    assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses]
 
 
 async def test_a_stale_edit_is_refused_and_overwrites_nothing(api):

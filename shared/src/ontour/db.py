@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -47,7 +48,9 @@ async def ensure_database(url: str) -> None:
             "SELECT 1 FROM pg_database WHERE datname = $1", target.database
         )
         if not exists:
-            await conn.execute(f'CREATE DATABASE "{target.database}"')
+            # Another replica starting at the same moment may create it first.
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+                await conn.execute(f'CREATE DATABASE "{target.database}"')
     finally:
         await conn.close()
 

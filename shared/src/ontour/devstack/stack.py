@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from importlib.metadata import entry_points
@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from ontour.devstack.idp import IDP_PORT, start_idp
 from ontour.devstack.servers import (
     ManagedProcess,
+    free_port,
     port_in_use,
     start_caddy,
     start_frontdoor,
@@ -34,7 +35,7 @@ from ontour.devstack.servers import (
     start_postgres,
     start_service,
 )
-from ontour.devstack.supervisor import Supervisor
+from ontour.devstack.supervisor import Supervised, Supervisor
 from ontour.messaging.streams import ensure_streams_at
 from ontour.settings import METRICS_PORT_OFFSET
 
@@ -70,6 +71,24 @@ def database_url(server_url: str, service: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Replica:
+    """One process of a part of the system, on its own port."""
+
+    name: str
+    port: int
+    child: Supervised
+
+    def ready(self) -> bool:
+        """Its own readiness, asked on its own port (not through Caddy)."""
+        prefix = "" if self.name == "frontdoor" else f"/{self.name}"
+        try:
+            url = f"http://127.0.0.1:{self.port}{prefix}/health/ready"
+            return httpx.get(url, timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+
 @dataclass
 class Stack:
     """The whole system as child processes; existing servers are used when URLs are given."""
@@ -92,7 +111,12 @@ class Stack:
     nats_port: int = NATS_PORT
     nats_monitor_port: int = NATS_MONITOR_PORT
     postgres_port: int = POSTGRES_PORT
+    # Processes per service and of the front door (compose's `cluster` profile runs two);
+    # a second one listens on free ports and Caddy balances over all of them.
+    replicas: int = 1
     supervisor: Supervisor = field(init=False)
+    # Every replica's (port, process) per part, "frontdoor" included, once started.
+    replica_of: dict[str, list[Replica]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.supervisor = Supervisor(self.home / "logs" / "ontour-up.log")
@@ -150,20 +174,23 @@ class Stack:
             "ONTOUR_ENVIRONMENT": self.environment,
         }
         self._require_free(self.frontdoor_port, "de voordeur", "een andere poort")
-        self.supervisor.add(
-            partial(start_frontdoor, self.frontdoor_port, logs / "frontdoor.log", common)
-        )
+        for replica, port in enumerate(self._ports(self.frontdoor_port)):
+            log = logs / self._log_name("frontdoor", replica)
+            self._add_replica("frontdoor", port, partial(start_frontdoor, port, log, common))
 
         for name in self.services:
             port, metrics_port = self.service_ports[name], self.metrics_ports[name]
             self._require_free(port, f"de dienst {name}", "een andere poort")
             self._require_free(metrics_port, f"de metrics van {name}", "een andere poort")
-            env = common | {
-                "ONTOUR_DATABASE_URL": database_url(server_url, self.database_prefix + name),
-                "ONTOUR_HTTP_PORT": str(port),
-                "ONTOUR_METRICS_PORT": str(metrics_port),
-            }
-            self.supervisor.add(partial(start_service, name, port, logs / f"{name}.log", env))
+            ports = zip(self._ports(port), self._ports(metrics_port), strict=True)
+            for replica, (port, metrics_port) in enumerate(ports):
+                env = common | {
+                    "ONTOUR_DATABASE_URL": database_url(server_url, self.database_prefix + name),
+                    "ONTOUR_HTTP_PORT": str(port),
+                    "ONTOUR_METRICS_PORT": str(metrics_port),
+                }
+                log = logs / self._log_name(name, replica)
+                self._add_replica(name, port, partial(start_service, name, port, log, env))
 
         self._require_free(self.http_port, "Caddy", "ONTOUR_HTTP_PORT")
         root = repo_root()
@@ -171,8 +198,12 @@ class Stack:
             f"{name.upper()}_UPSTREAM": f"127.0.0.1:{port}"
             for name, port in self.service_ports.items()
         }
+        # Caddy splits a placeholder with spaces into one upstream per word.
         caddy_env |= {
-            "FRONTDOOR_UPSTREAM": f"127.0.0.1:{self.frontdoor_port}",
+            f"{name.upper()}_UPSTREAM": " ".join(f"127.0.0.1:{r.port}" for r in replicas)
+            for name, replicas in self.replica_of.items()
+        }
+        caddy_env |= {
             "ONTOUR_HTTP_PORT": str(self.http_port),
             "ONTOUR_BIND": "127.0.0.1",
         }
@@ -181,23 +212,44 @@ class Stack:
         self._wait_ready(self.services)
         return {"nats": nats_url, "database": server_url}
 
+    def _ports(self, first: int) -> list[int]:
+        return [first, *(free_port() for _ in range(self.replicas - 1))]
+
+    @staticmethod
+    def _log_name(name: str, replica: int) -> str:
+        return f"{name}.log" if replica == 0 else f"{name}-{replica + 1}.log"
+
+    def _add_replica(self, name: str, port: int, start: Callable[[], ManagedProcess]) -> None:
+        child = self.supervisor.add(start)
+        self.replica_of.setdefault(name, []).append(Replica(name, port, child))
+
     def _wait_ready(self, services: Sequence[str], timeout: float = 90.0) -> None:
+        """Every replica ready on its own port, and each service ready through Caddy."""
         deadline = time.monotonic() + timeout
-        pending = list(services)
+        pending: list[Replica | str] = [
+            *(r for name in services for r in self.replica_of.get(name, [])),
+            *services,
+        ]
         while pending and time.monotonic() < deadline:
             for process in self.processes:
                 if process.popen.poll() is not None:
                     raise RuntimeError(f"{process.name} stopte onverwacht; zie {process.log_path}")
-            for name in list(pending):
-                try:
-                    url = f"http://127.0.0.1:{self.http_port}/{name}/health/ready"
-                    if httpx.get(url, timeout=2.0).status_code == 200:
-                        pending.remove(name)
-                except httpx.HTTPError:
-                    pass
+            for part in list(pending):
+                if self._part_ready(part):
+                    pending.remove(part)
             time.sleep(0.2)
         if pending:
-            raise TimeoutError(f"niet gereed binnen {timeout:.0f} s: {', '.join(pending)}")
+            names = sorted({p if isinstance(p, str) else p.name for p in pending})
+            raise TimeoutError(f"niet gereed binnen {timeout:.0f} s: {', '.join(names)}")
+
+    def _part_ready(self, part: Replica | str) -> bool:
+        if isinstance(part, Replica):
+            return part.ready()
+        try:
+            url = f"http://127.0.0.1:{self.http_port}/{part}/health/ready"
+            return httpx.get(url, timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def stop(self) -> None:
         self.supervisor.stop()

@@ -54,11 +54,11 @@ class Supervisor:
     log_path: Path
     children: list[Supervised] = field(default_factory=list)
 
-    def add(self, start: Callable[[], ManagedProcess]) -> ManagedProcess:
+    def add(self, start: Callable[[], ManagedProcess]) -> Supervised:
         """Start a child and keep it running."""
-        process = start()
-        self.children.append(Supervised(start, process, time.monotonic()))
-        return process
+        child = Supervised(start, start(), time.monotonic())
+        self.children.append(child)
+        return child
 
     @property
     def processes(self) -> list[ManagedProcess]:

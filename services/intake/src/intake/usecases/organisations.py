@@ -40,6 +40,12 @@ from intake.domain.tour_status import (
 )
 from intake.models import OrganisationNote, OrganisationRow, TimelineEntry
 
+# The lock a change of an organisation takes on its row: FOR NO KEY UPDATE, which waits for
+# another change but not for rows that merely reference the organisation (their foreign key
+# takes FOR KEY SHARE). With FOR UPDATE two voorgesprekken of one organisation recorded at
+# once deadlocked: each held the key-share lock of its new row and waited for the other's.
+ROW_LOCK = {"key_share": True}
+
 
 def missing(cbs_code: str) -> str:
     """What a 404 says of an organisation that does not exist (Dutch)."""
@@ -100,7 +106,7 @@ async def change_tour_status(
     its timeline entry and its ``organisatie.gewijzigd``; False when it did not move (no such
     organisation, already there, or not from a status this step applies to)."""
     row = await work.session.get(
-        OrganisationRow, cbs_code, with_for_update=True, populate_existing=True
+        OrganisationRow, cbs_code, with_for_update=ROW_LOCK, populate_existing=True
     )
     if row is None or row.tour_status == to:
         return False
@@ -129,7 +135,7 @@ async def follow_session(
     """
     code = event.organisation_code
     async with unit_of_work_in(session) as work:
-        organisation = await work.session.get(OrganisationRow, code, with_for_update=True)
+        organisation = await work.session.get(OrganisationRow, code, with_for_update=ROW_LOCK)
         await repository.follow_session(session, event.session_id, code, status, event.revision)
         if organisation is None:
             return
@@ -146,7 +152,7 @@ async def follow_session(
 async def refresh_tour_status(work: UnitOfWork, codes: Iterable[str], actor: str) -> None:
     """Derive the tour status of these organisations again from their voorgesprekken."""
     for code in sorted(set(codes)):
-        organisation = await work.session.get(OrganisationRow, code, with_for_update=True)
+        organisation = await work.session.get(OrganisationRow, code, with_for_update=ROW_LOCK)
         if organisation is None:
             continue
         states = [

@@ -20,6 +20,10 @@ from ontour.migration_columns import moment
 
 revision = "0004"
 down_revision = "0003"
+CONTRACT = (
+    "drops aftercare_case.erased_at, which the previous release reads and writes; "
+    "released before the expand/contract rule"
+)
 branch_labels = None
 depends_on = None
 

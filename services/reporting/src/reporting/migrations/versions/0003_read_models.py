@@ -12,6 +12,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0003"
 down_revision = "0002"
+CONTRACT = (
+    "drops the walking skeleton's held_voorgesprek, which the previous release projects "
+    "into; released before the expand/contract rule"
+)
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0004"
 down_revision = "0003"
+CONTRACT = (
+    "replaces rm_case (moments) by a table of dates under the same name, which the previous "
+    "release cannot write; released before the expand/contract rule"
+)
 branch_labels = None
 depends_on = None
 

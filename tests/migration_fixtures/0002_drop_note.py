@@ -1,0 +1,20 @@
+"""Drops a column the previous release still writes, unmarked (fixture: refused).
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+
+
+def upgrade() -> None:
+    op.drop_column("visit", "note")
+    op.alter_column("visit", "kind", nullable=False)
+
+
+def downgrade() -> None:
+    op.add_column("visit", sa.Column("note", sa.String(), nullable=True))
