@@ -25,7 +25,6 @@ import asyncpg
 import httpx
 import nats
 import pytest
-from conftest import stack_on_free_ports
 from ontour.contracts.intake import SessieverzoekIngediend, VoorgesprekGehouden
 from ontour.db import asyncpg_dsn
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
@@ -180,11 +179,9 @@ async def parked(nats_url: str) -> int:
 
 
 def test_every_replica_restarted_under_load_loses_no_request_and_no_event(
-    tmp_path: Path, postgres_server_url: str
+    tmp_path: Path, start_stack: Any
 ) -> None:
-    with stack_on_free_ports(
-        tmp_path, postgres_server_url, replicas=2, database_prefix=PREFIX
-    ) as stack:
+    with start_stack(tmp_path, replicas=2, database_prefix=PREFIX) as stack:
         restarts = asyncio.run(roll_under_load(stack))
     print("\nrolling restart, per replica: stopped in / ready in")
     for r in restarts:

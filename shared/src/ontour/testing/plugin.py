@@ -51,9 +51,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 _SPANS = pytest.StashKey[Any]()
 
-# Fixtures that start a whole system (services as processes behind Caddy): such a module takes
-# the longest, so it goes to a worker first.
+# Whole-system tests (services as processes behind Caddy: the top-level tests/ folder, or a
+# test asking for the stack) take the longest, so they go to a worker first.
 _WHOLE_SYSTEM = {"stack", "start_stack", "base_url"}
+_WHOLE_SYSTEM_FOLDER = "tests"
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
@@ -69,7 +70,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(unit))
 
     def heavy(item: pytest.Item) -> bool:
-        return bool(_WHOLE_SYSTEM & set(getattr(item, "fixturenames", ())))
+        folder = item.path.relative_to(config.rootpath).parts[0]
+        fixtures = set(getattr(item, "fixturenames", ()))
+        return folder == _WHOLE_SYSTEM_FOLDER or bool(_WHOLE_SYSTEM & fixtures)
 
     heavy_modules = {item.nodeid.split("::")[0] for item in items if heavy(item)}
     items.sort(key=lambda item: item.nodeid.split("::")[0] not in heavy_modules)
