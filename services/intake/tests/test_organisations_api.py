@@ -7,12 +7,13 @@ import asyncio
 
 import pytest
 from intake.app import service as intake
-from intake.handlers import on_session_planned
+from intake.handlers import sessions
 from intake.reference_data import load_register
 from intake.usecases.register import load_shipped_register
 from ontour.contracts.intake import OrganisatieGeregistreerd, OrganisatieGewijzigd
 from ontour.contracts.scheduling import SessieGepland
-from ontour.db import create_engine, ensure_database, migrate, session_factory, transaction
+from ontour.db import create_engine, ensure_database, migrate, session_factory
+from ontour.testing.delivery import deliver
 from ontour.testing.plugin import events_on_bus, running_service, scalar
 from sqlalchemy import text
 
@@ -233,8 +234,7 @@ async def test_every_other_change_carries_the_current_flag(api, nats_url):
     assert held.status_code == 201, held.text
     example = SessieGepland.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
     planned = SessieGepland.model_validate({**example, "organisation_code": "GM0344"})
-    async with transaction(api.app.state.runtime.sessions) as session:
-        await on_session_planned(session, None, planned)  # type: ignore[arg-type]
+    await deliver(sessions, planned, api.app.state.runtime.sessions)
 
     events = await events_on_bus(nats_url, CHANGED, 4)
     assert [(e["data"]["tour_status"], e["data"]["not_published"]) for e in events] == [

@@ -1,7 +1,8 @@
 """Intake's ``sessions`` consumer converges in any order: every permutation of an
 organisation's session events, with duplicates (a redelivery, two replicas sharing the
-durable), gives through the real handlers on PostgreSQL the tour status and the followed
-sessions that the events give in order, whatever status the organisation started from."""
+durable), gives through the real handlers on PostgreSQL the tour status, the followed
+sessions and the organisation's timeline that the events give in order, whatever status the
+organisation started from."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from intake.app import service as intake
 from intake.handlers import sessions as consumer
-from intake.models import FollowedSession, OrganisationRow
+from intake.models import FollowedSession, OrganisationRow, TimelineEntry
 from ontour.contracts.intake import TourStatus
 from ontour.contracts.scheduling import SessieGeannuleerd, SessieGehouden, SessieGepland
 from ontour.events import CloudEvent, EventData
@@ -55,9 +56,11 @@ async def sessions(database_url: Any) -> AsyncIterator[Any]:
 
 
 async def after(sessions: Any, start: TourStatus, deliveries: list[CloudEvent]) -> Any:
-    """The tour status and the followed sessions after ``deliveries``, from ``start``."""
+    """The tour status, the followed sessions and the timeline (without the ids of its rows)
+    after ``deliveries``, from ``start``."""
     async with sessions() as session, session.begin():
         await session.execute(delete(FollowedSession))
+        await session.execute(delete(TimelineEntry))
         organisation = await session.get(OrganisationRow, CODE)
         organisation.tour_status = start
     for envelope in deliveries:
@@ -65,7 +68,13 @@ async def after(sessions: Any, start: TourStatus, deliveries: list[CloudEvent]) 
     async with sessions() as session:
         organisation = await session.get(OrganisationRow, CODE)
         followed = (await session.execute(select(FollowedSession.__table__))).mappings().all()
-        return organisation.tour_status, sorted(map(dict, followed), key=str)
+        timeline = (await session.execute(select(TimelineEntry.__table__))).mappings().all()
+        entries = [{k: v for k, v in entry.items() if k != "id"} for entry in timeline]
+        return (
+            organisation.tour_status,
+            sorted(map(dict, followed), key=str),
+            sorted(entries, key=str),
+        )
 
 
 @settings(
@@ -76,7 +85,7 @@ async def after(sessions: Any, start: TourStatus, deliveries: list[CloudEvent]) 
     story=st.lists(session_events(), min_size=1, max_size=3),
     data=st.data(),
 )
-async def test_any_order_with_duplicates_gives_the_in_order_status(sessions, start, story, data):
+async def test_any_order_with_duplicates_gives_the_in_order_state(sessions, start, story, data):
     in_order = [CloudEvent.wrap(event) for events in story for event in events]
     expected = await after(sessions, start, anew(in_order))
     assert await after(sessions, start, data.draw(any_order(in_order))) == expected

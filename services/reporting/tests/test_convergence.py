@@ -1,6 +1,6 @@
 """Reporting converges in any order: every permutation of one aggregate's events (as a
 redelivery or two replicas may deliver them) gives the row the events give in order, in the
-pure fold and through ``repository.project`` on a real PostgreSQL."""
+pure fold and through ``repository.project`` on a real PostgreSQL (with "bijgewerkt tot")."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ from ontour.events import EventData
 from reporting import repository
 from reporting.app import service as reporting
 from reporting.domain.projection import CHANGES, Change, Table, apply_all
-from reporting.models import READ_MODELS
+from reporting.models import READ_MODELS, RmState
 from sqlalchemy import delete, select
 
 AT = datetime(2025, 3, 1, 9, tzinfo=UTC)
@@ -213,14 +213,18 @@ def database(postgres_server_url: str) -> Iterator[tuple[asyncio.AbstractEventLo
         loop.close()
 
 
-async def _project_one_at_a_time(engine: Any, story: Story) -> dict[str, Any] | None:
-    """Each event in a transaction of its own, as the live consumer projects it; the row."""
+async def _project_one_at_a_time(
+    engine: Any, story: Story
+) -> tuple[dict[str, Any] | None, datetime | None]:
+    """Each event in a transaction of its own, as the live consumer projects it; the row and
+    "bijgewerkt tot"."""
     sessions = session_factory(engine)
     [change] = changes(story[:1])
     model = READ_MODELS[change.table]
     (key,) = model.__table__.primary_key.columns
     async with sessions() as session, session.begin():  # hypothesis may draw a key again
         await session.execute(delete(model.__table__).where(key == change.key))
+        await session.execute(delete(RmState))
     for event, at in story:
         async with sessions() as session, session.begin():
             await repository.project(session, changes([(event, at)]), at)
@@ -228,10 +232,11 @@ async def _project_one_at_a_time(engine: Any, story: Story) -> dict[str, Any] | 
         found = await session.execute(select(model.__table__).where(key == change.key))
         row = found.mappings().one_or_none()
         visible = await repository.all_rows(session, model)
+        state = await session.get(RmState, 1)
     assert (row is not None and any(r[0] == change.key for r in visible)) == (
         row is not None and all(row[n] is not None for n in _required(change.table))
     )
-    return dict(row) if row is not None else None
+    return dict(row) if row is not None else None, state.last_event_at if state else None
 
 
 def _required(table: Table) -> list[str]:
@@ -247,7 +252,10 @@ def test_any_order_through_postgres_gives_the_in_order_row(database, story: Stor
     loop, engine = database
     order = data.draw(st.permutations(range(len(story))))
     expected = one_at_a_time(changes(story))
-    row = loop.run_until_complete(_project_one_at_a_time(engine, [story[n] for n in order]))
+    row, stamp = loop.run_until_complete(_project_one_at_a_time(engine, [story[n] for n in order]))
+    # "Bijgewerkt tot": the newest tour event's time, as in order (aftercare's do not move it).
+    tour = [at for event, at in story if event.service != "aftercare"]
+    assert stamp == max(tour, default=None)
     if not expected:
         assert row is None
         return

@@ -148,6 +148,9 @@ class TimelineEntry(SQLModel, table=True):
     summary: str
     actor: str | None = None
     object_id: str | None = None
+    # For an entry that records another service's event about ``object_id``: that event's
+    # revision, so the event has one entry however often and in whatever order it arrives.
+    revision: int | None = None
 
 
 class ImportRun(SQLModel, table=True):
@@ -194,7 +197,8 @@ class FollowedSession(SQLModel, table=True):
 
     ``status`` and ``revision`` come from the session's highest revision seen; ``planned``
     stays once a planning was seen. Events of a session may arrive in any order (a
-    cancellation before its planning leaves this row with just the cancellation).
+    cancellation before its planning leaves this row with just the cancellation, and its
+    moment in ``cancelled_at`` for the timeline entry it gets once the planning is known).
     """
 
     __tablename__ = "followed_session"
@@ -204,6 +208,7 @@ class FollowedSession(SQLModel, table=True):
     status: str
     revision: int
     planned: bool = False
+    cancelled_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class ContactRow(SQLModel, table=True):

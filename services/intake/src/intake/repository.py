@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ontour.contracts.intake import Periode, Thema, TourStatus, VoorgesprekStatus
@@ -67,17 +67,25 @@ async def follow_session(
     organisation_code: str,
     status: str,
     revision: int,
-) -> None:
-    """Keep a session's status of its highest revision, and that it was ever planned."""
+    at: datetime,
+) -> FollowedSession:
+    """Keep a session's status of its highest revision, that it was ever planned and when it
+    was cancelled (``at``, the event's moment); the session as known now."""
     planned = status == "gepland"
+    cancelled_at = at if status == "geannuleerd" else None
     statement = insert(FollowedSession).values(
         session_id=session_id, organisation_code=organisation_code, status=status,
-        revision=revision, planned=planned,
+        revision=revision, planned=planned, cancelled_at=cancelled_at,
     )  # fmt: skip
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["session_id"],
-            set_={"planned": col(FollowedSession.planned) | statement.excluded.planned},
+            set_={
+                "planned": col(FollowedSession.planned) | statement.excluded.planned,
+                "cancelled_at": func.coalesce(
+                    col(FollowedSession.cancelled_at), statement.excluded.cancelled_at
+                ),
+            },
         )
     )
     await session.execute(
@@ -85,6 +93,25 @@ async def follow_session(
         .where(col(FollowedSession.session_id) == session_id)
         .where(col(FollowedSession.revision) < revision)
         .values(status=status, revision=revision)
+    )
+    followed = await session.get(FollowedSession, session_id, populate_existing=True)
+    assert followed is not None  # written just now, in this transaction
+    return followed
+
+
+async def add_event_entries(session: AsyncSession, entries: Sequence[TimelineEntry]) -> None:
+    """Entries that record another service's events, each once: an entry for an event
+    (``kind``, ``object_id``, ``revision``) already on the timeline is left as it is."""
+    if not entries:
+        return
+    rows = [entry.model_dump(exclude={"id"}) for entry in entries]
+    await session.execute(
+        insert(TimelineEntry)
+        .values(rows)
+        .on_conflict_do_nothing(
+            index_elements=["kind", "object_id", "revision"],
+            index_where=col(TimelineEntry.revision).is_not(None),
+        )
     )
 
 

@@ -9,7 +9,9 @@ the row as it is after the change, so each one carries the organisation's curren
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from ontour.application.errors import NotFound
@@ -73,22 +75,20 @@ async def update(
 
 
 async def _change(
-    work: UnitOfWork,
-    cbs_code: str,
-    values: Mapping[str, Any],
-    *,
-    kind: str,
-    summary: str,
-    actor: str | None,
-    object_id: str | None,
+    work: UnitOfWork, cbs_code: str, values: Mapping[str, Any], entry: TimelineEntry | None
 ) -> None:
-    """:func:`update` with an entry on the organisation's timeline (no personal data)."""
-    work.session.add(
-        TimelineEntry(
-            organisation_code=cbs_code, kind=kind, summary=summary, actor=actor, object_id=object_id
-        )
-    )
+    """:func:`update` with ``entry`` on the organisation's timeline (no personal data)."""
+    if entry is not None:
+        work.session.add(entry)
     work.enqueue(await update(work.session, cbs_code, values))
+
+
+def _entry(
+    cbs_code: str, *, kind: str, summary: str, actor: str | None, object_id: str | None
+) -> TimelineEntry:
+    return TimelineEntry(
+        organisation_code=cbs_code, kind=kind, summary=summary, actor=actor, object_id=object_id
+    )
 
 
 async def change_tour_status(
@@ -97,14 +97,12 @@ async def change_tour_status(
     to: TourStatus,
     *,
     only_from: Collection[TourStatus] | None = None,
-    kind: str,
-    summary: str,
-    actor: str | None,
-    object_id: str | None = None,
+    entry: TimelineEntry | None,
 ) -> bool:
     """Move an organisation to tour status ``to`` (only from ``only_from``, when given), with
-    its timeline entry and its ``organisatie.gewijzigd``; False when it did not move (no such
-    organisation, already there, or not from a status this step applies to)."""
+    ``entry`` on its timeline (None when the caller's own entry says why: a session's event)
+    and its ``organisatie.gewijzigd``; False when it did not move (no such organisation,
+    already there, or not from a status this step applies to)."""
     row = await work.session.get(
         OrganisationRow, cbs_code, with_for_update=ROW_LOCK, populate_existing=True
     )
@@ -112,33 +110,56 @@ async def change_tour_status(
         return False
     if only_from is not None and TourStatus(row.tour_status) not in only_from:
         return False
-    await _change(
-        work, cbs_code, {"tour_status": to.value},
-        kind=kind, summary=summary, actor=actor, object_id=object_id,
-    )  # fmt: skip
+    await _change(work, cbs_code, {"tour_status": to.value}, entry)
     return True
 
 
-async def follow_session(
-    session: AsyncSession,
-    event: SessieGepland | SessieGehouden | SessieGeannuleerd,
-    status: str,
-    *,
-    summary: str,
-) -> None:
-    """A session in scheduling moves the tour status, in the event consumer's transaction:
-    the change commits with the inbox row that marks the event handled.
+def _session_entry(
+    code: str, session_id: uuid.UUID, revision: int, at: datetime, summary: str
+) -> TimelineEntry:
+    """The timeline entry of a session's event (one per revision, at the event's moment)."""
+    return TimelineEntry(
+        organisation_code=code, at=at, kind="sessie", summary=summary, actor="planning",
+        object_id=str(session_id), revision=revision,
+    )  # fmt: skip
 
-    The session's events may arrive in any order (two replicas share the durable): the
-    session's own state keeps its highest revision, and the status follows from all the
-    organisation's sessions as known now (:func:`follow_sessions`), so any order ends alike.
+
+async def follow_session(
+    session: AsyncSession, at: datetime, event: SessieGepland | SessieGehouden | SessieGeannuleerd
+) -> None:
+    """A session in scheduling moves the tour status and goes on the timeline, in the event
+    consumer's transaction: the change commits with the inbox row that marks the event handled.
+
+    The session's events may arrive in any order, more than once (two replicas share the
+    durable): the session's own state keeps its highest revision, and the status follows
+    from all the organisation's sessions as known now (:func:`follow_sessions`). The
+    timeline gets what the events give in order: each planning and holding once, at the
+    event's own moment ``at``, and a cancellation once the session is known to have been
+    planned (a cancelled proposal is not on it), however late that planning arrives.
     """
-    code = event.organisation_code
+    code, session_id = event.organisation_code, event.session_id
+    if isinstance(event, SessieGepland):
+        status, summary = "gepland", f"Sessie gepland op {event.on.strftime('%d-%m-%Y')}"
+    elif isinstance(event, SessieGehouden):
+        status, summary = "gehouden", f"Sessie gehouden op {event.held_on.strftime('%d-%m-%Y')}"
+    else:
+        status, summary = "geannuleerd", None
     async with unit_of_work_in(session) as work:
         organisation = await work.session.get(OrganisationRow, code, with_for_update=ROW_LOCK)
-        await repository.follow_session(session, event.session_id, code, status, event.revision)
+        followed = await repository.follow_session(
+            session, session_id, code, status, event.revision, at
+        )
         if organisation is None:
             return
+        entries = []
+        if summary is not None:
+            entries.append(_session_entry(code, session_id, event.revision, at, summary))
+        cancelled_at = followed.cancelled_at
+        if followed.status == "geannuleerd" and followed.planned and cancelled_at is not None:
+            summary = "Geplande sessie geannuleerd"
+            cancelled = _session_entry(code, session_id, followed.revision, cancelled_at, summary)
+            entries.append(cancelled)
+        await repository.add_event_entries(session, entries)
         sessions = [
             FollowedSession(s.status, s.planned)
             for s in await repository.followed_sessions_of(session, code)
@@ -146,7 +167,7 @@ async def follow_session(
         to = follow_sessions(
             TourStatus(organisation.tour_status), sessions, cancelled_now=status == "geannuleerd"
         )
-        await change_tour_status(work, code, to, kind="sessie", summary=summary, actor="planning")
+        await change_tour_status(work, code, to, entry=None)
 
 
 async def refresh_tour_status(work: UnitOfWork, codes: Iterable[str], actor: str) -> None:
@@ -164,10 +185,9 @@ async def refresh_tour_status(work: UnitOfWork, codes: Iterable[str], actor: str
             for v in await repository.voorgesprekken_of(work.session, code)
         ]
         derived = derive_tour_status(TourStatus(organisation.tour_status), states)
-        await change_tour_status(
-            work, code, derived,
-            kind="tourstatus", summary=f"Tourstatus: {derived.value}", actor=actor, object_id=code,
-        )  # fmt: skip
+        summary = f"Tourstatus: {derived.value}"
+        entry = _entry(code, kind="tourstatus", summary=summary, actor=actor, object_id=code)
+        await change_tour_status(work, code, derived, entry=entry)
 
 
 # One step a coordinator takes by hand on a locked organisation, given their name: whether it
@@ -196,11 +216,11 @@ async def set_tour_status(
     """A coordinator sets the tour status by hand (after a phone call, say)."""
 
     async def step(work: UnitOfWork, row: OrganisationRow, actor: str) -> bool:
-        return await change_tour_status(
-            work, row.cbs_code, status,
-            kind="tourstatus", summary=f"Tourstatus met de hand gezet: {status.value}",
-            actor=actor, object_id=row.cbs_code,
-        )  # fmt: skip
+        summary = f"Tourstatus met de hand gezet: {status.value}"
+        entry = _entry(
+            row.cbs_code, kind="tourstatus", summary=summary, actor=actor, object_id=row.cbs_code
+        )
+        return await change_tour_status(work, row.cbs_code, status, entry=entry)
 
     return await _by_hand(sessions, caller, cbs_code, expected_version, step)
 
@@ -225,11 +245,11 @@ async def set_publication(
         if row.not_published == not_published:
             return False
         summary = f"Publicatie: {_publication(row.not_published)} → {_publication(not_published)}"
-        await _change(
-            work, row.cbs_code, {"not_published": not_published},
-            kind="publicatie", summary=f"{summary} ({note})" if note else summary,
+        entry = _entry(
+            row.cbs_code, kind="publicatie", summary=f"{summary} ({note})" if note else summary,
             actor=actor, object_id=row.cbs_code,
         )  # fmt: skip
+        await _change(work, row.cbs_code, {"not_published": not_published}, entry)
         return True
 
     return await _by_hand(sessions, caller, cbs_code, expected_version, step)
