@@ -362,7 +362,7 @@ async def test_a_coordinator_sets_the_tour_status_by_hand(api, nats_url):
 def test_the_patch_offers_null_only_where_a_voorgesprek_may_be_empty():
     # Found by schemathesis along the links: the OpenAPI offered null for held_on, which the
     # service rightly refuses (a voorgesprek always has a date).
-    from intake.api.schemas import VoorgesprekPatch
+    from intake.schemas import VoorgesprekPatch
 
     fields = VoorgesprekPatch.model_json_schema()["properties"]
     nullable = {

@@ -22,9 +22,9 @@ from PIL import Image
 from pypdf import PdfReader
 from reporting.domain.quarters import Quarter
 from reporting.domain.release import CaseFacts, VoorgesprekFacts, build_release
-from reporting.figures import Period, Table, tour_figures
 from reporting.models import RmOrganisation, RmSession, RmVoorgesprek
 from reporting.report import quarterly_report
+from reporting.usecases.figures import Period, Table, tour_figures
 
 QUARTER = Quarter(2025, 3)
 POPPLER = ("pdfinfo", "pdffonts", "pdftotext", "pdftoppm")

@@ -12,9 +12,9 @@ import pytest
 from ontour.i18n import untranslated_messages
 from ontour.testing.plugin import eventually, scalar
 from scheduling import pages, team_pages
-from scheduling.api.planningen import public
 from scheduling.models import PlannerRun
 from scheduling.usecases.planning import plan_as_json
+from scheduling.views import public
 from scheduling_support import hand_made_plan
 from service_support import API, TEAM, held, requests_arrived
 from starlette.requests import Request

@@ -24,7 +24,6 @@ from ontour.web.rendering import PageRenderer
 from pydantic import ValidationError
 
 from aftercare import views
-from aftercare.api.schemas import Aanvraag
 from aftercare.domain.vocabulary import (
     CaseOutcome,
     CaseStatus,
@@ -34,6 +33,7 @@ from aftercare.domain.vocabulary import (
     Referral,
     RequesterRole,
 )
+from aftercare.schemas import Aanvraag
 from aftercare.usecases import cases, peers
 
 HERE = Path(__file__).parent

@@ -15,10 +15,10 @@ from ontour.web.forms import FormState
 from ontour.web.problems import Problem
 from pydantic import ValidationError
 
-from aftercare.api.schemas import PeerIn
 from aftercare.domain.vocabulary import Gender, IncidentCategory, PeerBackground
 from aftercare.models import PeerRow
 from aftercare.pages import InMenu, pages
+from aftercare.schemas import PeerIn
 from aftercare.usecases import peers
 
 router = APIRouter(include_in_schema=False)

@@ -19,11 +19,11 @@ from ontour.web.api import is_coordinator
 from ontour.web.caller import caller_of
 from ontour.web.problems import Problem, invalid
 
-from aftercare.api.schemas import Aanvraag, Kandidaat, Voorstel
 from aftercare.dependencies import case_keys, settings
 from aftercare.domain.service_level import AMSTERDAM, SlaPolicy
 from aftercare.models import CaseRow, ErasedCaseRow
 from aftercare.ratelimit import RateLimiter, client_of
+from aftercare.schemas import Aanvraag, Kandidaat, Voorstel
 from aftercare.usecases import cases, erasure
 
 MAX_BODY_BYTES = 64 * 1024

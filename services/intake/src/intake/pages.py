@@ -39,12 +39,12 @@ from ontour.web.rendering import PageRenderer
 from pydantic import ValidationError
 
 from intake import repository
-from intake.api.schemas import ContactCreate, PublicatieWijziging
 from intake.domain.spreadsheet import TEMPLATE
 from intake.domain.upload import FileUnreadable
 from intake.domain.voorgesprek import DomainRuleBroken, TransitionRefused, VoorgesprekContent
 from intake.models import Voorgesprek
 from intake.repository import content_of
+from intake.schemas import ContactCreate, PublicatieWijziging
 from intake.usecases import contacts as contact_cases
 from intake.usecases import follow_ups, imports, voorgesprekken
 from intake.usecases import organisations as organisation_cases

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reporting.domain.disclosure import render_percentage
-from reporting.figures import NOT_PUBLISHED, Table
+from reporting.usecases.figures import NOT_PUBLISHED, Table
 
 MAP_FILE = Path(__file__).parent / "data" / "kaart_2025.json"
 # Upper bounds of the share classes k1..k5.

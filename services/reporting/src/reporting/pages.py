@@ -23,13 +23,12 @@ from ontour.web.api import PrincipalDep
 from ontour.web.rendering import PageRenderer
 
 from reporting import kaart
-from reporting.api.cijfers import period_of, tour_tables
-from reporting.api.vrijgaven import find
 from reporting.dependencies import SettingsDep
 from reporting.domain.disclosure import legend, render, render_percentage
 from reporting.domain.release import Release
-from reporting.figures import Period, Table, release_tables
 from reporting.usecases import releases
+from reporting.usecases.figures import Period, Table, release_tables
+from reporting.views import find, period_of, tour_tables
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"

@@ -22,7 +22,7 @@ from ontour.formatting import format_datum, format_datumtijd
 
 from reporting.domain.quarters import Quarter
 from reporting.domain.release import Release
-from reporting.figures import Table, release_tables
+from reporting.usecases.figures import Table, release_tables
 
 FONT = "Lato"
 FONTS = Path(__file__).parent / "fonts"

@@ -29,12 +29,11 @@ from ontour.web.rendering import PageRenderer
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scheduling import repository
-from scheduling.api import planningen, sessies, teamleden
-from scheduling.api.schemas import Beschikbaarheid, PlanningStart, SessieWijziging, Uitkomst
+from scheduling import repository, views
 from scheduling.dependencies import SettingsDep
 from scheduling.domain.model import Weekday
-from scheduling.usecases import sessions
+from scheduling.schemas import Beschikbaarheid, PlanningStart, SessieWijziging, Uitkomst
+from scheduling.usecases import planning, sessions
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -107,19 +106,19 @@ async def start_run(
             },
             status_code=422,
         )
-    run = await planningen.start_run(body, database, caller, settings, request, Response())
+    run = await views.start_run(body, database, caller, settings, request)
     return RedirectResponse(f"/scheduling/planningen/{run.id}", 303)
 
 
 @router.get("/planningen/{run_id}", response_class=HTMLResponse)
 async def run_page(request: Request, run_id: uuid.UUID, database: SessionsDep) -> HTMLResponse:
-    run = await planningen.get_run(run_id, database)
+    run = views.public(await views.run_or_404(database, run_id))
     return pages.render(request, "scheduling/planning.html", {"run": run})
 
 
 @router.post("/planningen/{run_id}/annulering", response_class=HTMLResponse)
 async def cancel_run(request: Request, run_id: uuid.UUID, database: SessionsDep) -> Response:
-    await planningen.cancel_run(run_id, database, request)
+    await planning.cancel(database, views.running_runs(request), run_id)
     return RedirectResponse(f"/scheduling/planningen/{run_id}", 303)
 
 
@@ -127,7 +126,7 @@ async def cancel_run(request: Request, run_id: uuid.UUID, database: SessionsDep)
 async def adopt_run(
     run_id: uuid.UUID, database: SessionsDep, caller: CallerDep, settings: SettingsDep
 ) -> Response:
-    proposed = await planningen.adopt_run(run_id, database, caller, settings)
+    proposed = await planning.adopt(database, caller, settings, run_id)
     # To the month of the first proposal: that is where the coordinator reviews them.
     month = min((s.on for s in proposed), default=today()).strftime("%Y-%m")
     return RedirectResponse(f"/scheduling/agenda?status=voorgesteld&maand={month}", 303)
@@ -307,7 +306,7 @@ async def change_session(
             request, session_id, database, principal, status_code=422, change=failed
         )
     try:
-        await sessies.change_session(session_id, body, database, settings, caller, Response())
+        await views.change_session(database, caller, settings, session_id, body)
     except sessions.RulesBroken as refusal:
         failed = FormState(form.values, {"on": " ".join(refusal.reasons)})
         return await _session_page(
@@ -350,7 +349,7 @@ async def outcome(
         }
         form = form.with_errors(error, labels)
         return await _session_page(request, session_id, database, principal, form, 422)
-    await sessies.record_outcome(session_id, body, database, caller, Response())
+    await views.record_outcome(database, caller, session_id, body)
     return RedirectResponse(f"/scheduling/sessies/{session_id}", 303)
 
 
@@ -389,8 +388,8 @@ async def my_feed(
     settings: SettingsDep,
 ) -> Response:
     """A new secret feed address, shown once on the page (never stored in plain text)."""
-    created = await sessies.new_feed(principal.subject, database, caller, settings)
-    return await _my_agenda(request, database, principal, created.url)
+    feed = await views.new_feed(database, caller, settings, principal.subject)
+    return await _my_agenda(request, database, principal, feed)
 
 
 @router.get("/mijn-beschikbaarheid", response_class=HTMLResponse)
@@ -449,7 +448,5 @@ async def save_availability(
             {"form": FormState(form.values, errors), "weekdays": WEEKDAYS},
             status_code=422,
         )
-    await teamleden.set_availability(
-        principal.subject, body, database, principal, caller, Response()
-    )
+    await views.set_availability(database, principal, caller, principal.subject, body)
     return RedirectResponse("/scheduling/mijn-beschikbaarheid?opgeslagen=1", 303)

@@ -19,10 +19,10 @@ from ontour.web.api import CallerDep
 from ontour.web.forms import FormState
 from pydantic import ValidationError
 
-from scheduling.api.schemas import TeamlidIn
 from scheduling.domain.model import Background
 from scheduling.models import TeamlidRow
 from scheduling.pages import WEEKDAYS, dates_from_text, pages
+from scheduling.schemas import TeamlidIn
 from scheduling.usecases import teamleden
 
 router = APIRouter(include_in_schema=False)

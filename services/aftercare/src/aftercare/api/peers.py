@@ -18,8 +18,8 @@ from ontour.web.problems import Problem, problem_responses
 from pydantic import BaseModel, Field
 
 from aftercare import views
-from aftercare.api.schemas import PeerIn, PeerPublic, VerzoekInWachtrij
 from aftercare.models import PeerRow
+from aftercare.schemas import PeerIn, PeerPublic, VerzoekInWachtrij
 from aftercare.usecases import peers
 
 router = APIRouter(tags=["peers"])

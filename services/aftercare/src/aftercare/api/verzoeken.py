@@ -15,7 +15,7 @@ from ontour.web.api import CallerDep, CipherDep, IfMatch, etag, expected_version
 from ontour.web.problems import Problem, problem_responses
 
 from aftercare import views
-from aftercare.api.schemas import (
+from aftercare.schemas import (
     Aanvraag,
     Afsluiting,
     Contact,

@@ -11,7 +11,7 @@ from ontour.web.api import CallerDep, CipherDep
 from ontour.web.problems import problem_responses
 
 from intake.api.deps import CbsCode
-from intake.api.schemas import ContactCreate, ContactPublic
+from intake.schemas import ContactCreate, ContactPublic
 from intake.usecases import contacts
 
 router = APIRouter(prefix="/organisaties/{cbs_code}/contacten", tags=["contacten"])

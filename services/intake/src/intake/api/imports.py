@@ -19,9 +19,9 @@ from ontour.web.problems import Problem, invalid, problem_responses
 from pydantic import BeforeValidator
 
 from intake import repository
-from intake.api.schemas import ImportRapport
 from intake.domain.spreadsheet import TEMPLATE
 from intake.models import ImportRun
+from intake.schemas import ImportRapport
 from intake.usecases import imports
 
 router = APIRouter(prefix="/imports", tags=["imports"])

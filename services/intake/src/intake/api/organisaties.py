@@ -30,7 +30,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake import repository
 from intake.api.deps import CbsCode
-from intake.api.schemas import (
+from intake.domain.register import OrganisationKind
+from intake.models import OrganisationNote, OrganisationRow
+from intake.schemas import (
     NotitieIn,
     NotitiePublic,
     OrganisatieLijst,
@@ -39,8 +41,6 @@ from intake.api.schemas import (
     TijdlijnItem,
     TourstatusWijziging,
 )
-from intake.domain.register import OrganisationKind
-from intake.models import OrganisationNote, OrganisationRow
 from intake.usecases import organisations
 
 router = APIRouter(prefix="/organisaties", tags=["organisaties"])

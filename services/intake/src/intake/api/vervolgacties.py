@@ -34,13 +34,13 @@ from ontour.web.export import (
 from ontour.web.problems import problem_responses
 
 from intake import repository
-from intake.api.schemas import (
+from intake.models import FollowUp
+from intake.schemas import (
     VervolgactieLijst,
     VervolgactieNieuw,
     VervolgactiePublic,
     VervolgactieWijziging,
 )
-from intake.models import FollowUp
 from intake.usecases import follow_ups
 
 router = APIRouter(prefix="/vervolgacties", tags=["vervolgacties"])

@@ -41,15 +41,15 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake import repository
-from intake.api.schemas import (
+from intake.models import Voorgesprek
+from intake.repository import content_of
+from intake.schemas import (
     VoorgesprekIn,
     VoorgesprekLijst,
     VoorgesprekPatch,
     VoorgesprekPublic,
     WijzigingPublic,
 )
-from intake.models import Voorgesprek
-from intake.repository import content_of
 from intake.usecases import voorgesprekken
 
 router = APIRouter(prefix="/voorgesprekken", tags=["voorgesprekken"])

@@ -6,30 +6,25 @@ a province. Figures about people are in :mod:`reporting.api.vrijgaven`, as relea
 
 from __future__ import annotations
 
-import time
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from ontour.auth.principal import Role
 from ontour.clock import today
-from ontour.messaging.deadletters import count_dead_letters
 from ontour.service import SessionsDep
 from ontour.web.api import Formaat, IsoDate, PrincipalDep
 from ontour.web.export import EXPORT_RESPONSES, ExportTable, export_response, requested_format
 from ontour.web.problems import Problem, invalid, problem_responses
 from pydantic import BaseModel, Field
 
-from reporting import metrics, repository
 from reporting.api import vrijgaven
 from reporting.domain.quarters import Quarter
-from reporting.figures import Period, Table, release_tables, tour_figures
-from reporting.models import RmOrganisation, RmSession, RmVoorgesprek
 from reporting.report import quarterly_report
 from reporting.usecases import releases
+from reporting.usecases.figures import Period, release_tables
+from reporting.views import find, period_of, tour_tables
 
 router = APIRouter(tags=["cijfers"])
-CACHE_SECONDS = 5.0
 Van = Annotated[IsoDate | None, Query(description="Vanaf deze datum.")]
 Tot = Annotated[IsoDate | None, Query(description="Tot en met deze datum.")]
 # The twelve provinces, PV20 (Groningen) up to PV31 (Limburg).
@@ -51,68 +46,6 @@ class Cijfers(BaseModel):
     bijgewerkt_tot: str | None = Field(description="Tijd van het laatst verwerkte tour-event.")
     onvolledig: bool = Field(description="Er staan events in de dead letters: cijfers onvolledig.")
     tabellen: list[dict[str, Any]] = Field(description="De tabellen.")
-
-
-def period_of(van: date | None, tot: date | None) -> Period:
-    if van and tot and tot < van:
-        raise invalid("tot", "de einddatum ligt voor de begindatum")
-    return Period(van, tot)
-
-
-async def known_province(session: Any, province: str | None) -> str | None:
-    """``province`` when the register knows it, else a 422 naming the provinces it knows."""
-    if province is None:
-        return None
-    provinces = {
-        row.code: row.name
-        for row in await repository.all_rows(session, RmOrganisation)
-        if row.kind == "provincie" and row.valid_until is None
-    }
-    if province not in provinces:
-        listed = ", ".join(f"{code} ({name})" for code, name in sorted(provinces.items()))
-        raise invalid("provincie", f"onbekende provincie; bekend zijn: {listed or 'geen'}")
-    return province
-
-
-async def tour_tables(
-    request: Request, sessions: Any, period: Period, province: str | None
-) -> tuple[list[Table], dict[str, Any]]:
-    """The tour's tables, computed again when a newer tour event was processed (the read
-    models change with events only) and at least every ``CACHE_SECONDS`` (a rebuild swaps the
-    tables without a newer event)."""
-    settings = request.app.state.runtime.settings
-    cache: dict[tuple[Any, ...], tuple[float, list[Table]]] = request.app.state.__dict__.setdefault(
-        "figures_cache", {}
-    )
-    async with sessions() as session:
-        province = await known_province(session, province)
-        updated = await repository.last_event_at(session)
-        key = (period, province, updated, today())
-        cached = cache.get(key)
-        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-            tables = cached[1]
-        else:
-            with metrics.figures_seconds.labels("tour").time():
-                tables = tour_figures(
-                    await repository.all_rows(session, RmOrganisation),
-                    await repository.all_rows(session, RmVoorgesprek),
-                    await repository.all_rows(session, RmSession),
-                    period=period, province=province, today=today(),
-                    tour_start=settings.tour_start, tour_end=settings.tour_end,
-                    target_sessions=settings.target_sessions,
-                )  # fmt: skip
-            if len(cache) > 256:
-                cache.clear()
-            cache[key] = (time.monotonic(), tables)
-    try:
-        js = request.app.state.runtime.broker.connection.jetstream()
-        parked = await count_dead_letters(js, "reporting")
-        metrics.dead_letters.set(parked)
-        incomplete = parked > 0
-    except Exception:  # no broker: the figures stand, their completeness is unknown
-        incomplete = True
-    meta = {"bijgewerkt_tot": updated.isoformat() if updated else None, "onvolledig": incomplete}
-    return tables, meta
 
 
 @router.get(
@@ -152,7 +85,7 @@ async def table_file(
         if van or tot or provincie:
             raise invalid("van", "cijfers over personen bestaan alleen per vrijgave (kwartaal)")
         async with sessions() as session:
-            release = await vrijgaven.find(session, vrijgave)
+            release = await find(session, vrijgave)
         tables = release_tables(release)
     else:
         tables, _ = await tour_tables(request, sessions, period_of(van, tot), provincie)

@@ -22,9 +22,10 @@ from reporting.dependencies import SettingsDep
 from reporting.domain.disclosure import legend
 from reporting.domain.quarters import Quarter
 from reporting.domain.release import Release
-from reporting.figures import release_tables, year_tables
 from reporting.models import RmRelease
 from reporting.usecases import releases
+from reporting.usecases.figures import release_tables, year_tables
+from reporting.views import available, find
 
 router = APIRouter(tags=["vrijgaven"])
 QUARTER_ID = r"^20\d{2}-[KQ][1-4]$"
@@ -98,29 +99,6 @@ class Uitkomst(BaseModel):
     kwartaal: str = Field(description="Het kwartaal.")
     uitkomst: str = Field(description="vrijgegeven, al vrijgegeven, geweigerd of proefrun.")
     reden: str | None = Field(description="Waarom geweigerd.")
-
-
-async def available(session: AsyncSession) -> str:
-    ids = [r.quarter.id for r in await releases.published(session)]
-    return ", ".join(ids) if ids else "nog geen"
-
-
-async def find(session: AsyncSession, release_id: str | None) -> Release:
-    """The release ``release_id`` (the newest when None); 422/404 naming the ones there are."""
-    released = {r.quarter.id: r for r in await releases.published(session)}
-    if release_id is None:
-        if not released:
-            raise Problem(404, "Er is nog geen kwartaal vrijgegeven.")
-        return released[max(released)]
-    try:
-        quarter = Quarter.parse(release_id.replace("Q", "K"))
-    except ValueError:
-        raise invalid("vrijgave", f"geen kwartaal zoals 2026-K3; vrijgegeven zijn: "
-                                  f"{await available(session)}") from None  # fmt: skip
-    if quarter.id not in released:
-        raise Problem(404, f"{quarter.id} is niet vrijgegeven; vrijgegeven zijn: "
-                           f"{await available(session)}.")  # fmt: skip
-    return released[quarter.id]
 
 
 def as_body(release: Release, decision: RmRelease) -> Vrijgave:

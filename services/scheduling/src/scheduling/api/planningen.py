@@ -6,27 +6,17 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
-from ontour.clock import today
-from ontour.db import Sessions
 from ontour.service import SessionsDep
 from ontour.web.api import CallerDep
-from ontour.web.problems import Problem, invalid, problem_responses
+from ontour.web.problems import problem_responses
 
-from scheduling import repository
-from scheduling.api.schemas import PlanningInCijfers, PlanningPublic, PlanningStart, SessiePublic
+from scheduling import views
 from scheduling.dependencies import SettingsDep
-from scheduling.models import PlannerRun
+from scheduling.schemas import PlanningPublic, PlanningStart, SessiePublic
 from scheduling.usecases import planning
+from scheduling.views import public
 
 router = APIRouter(prefix="/planningen", tags=["planningen"])
-
-
-def running_runs(request: Request) -> planning.RunningRuns:
-    state = request.app.state
-    if not hasattr(state, "planner_runs"):
-        state.planner_runs = planning.RunningRuns()
-    runs: planning.RunningRuns = state.planner_runs
-    return runs
 
 
 @router.post(
@@ -47,38 +37,9 @@ async def start_run(
     request: Request,
     response: Response,
 ) -> PlanningPublic:
-    limit = body.time_limit_seconds or settings.planner_time_limit_seconds
-    if body.plan_from is not None and body.plan_from < today():
-        raise invalid("plan_from", "ligt in het verleden")
-    plan_from = body.plan_from or planning.default_plan_from(today())
-    run = await planning.start(
-        database,
-        caller,
-        settings,
-        running_runs(request),
-        plan_from=plan_from,
-        time_limit=limit,
-        smallest_change=body.replan,
-    )
+    run = await views.start_run(body, database, caller, settings, request)
     response.headers["Location"] = f"/scheduling/api/v1/planningen/{run.id}"
     return public(run)
-
-
-def public(run: PlannerRun) -> PlanningPublic:
-    """A run as the API shows it: the plan's stored figures lifted out of the result."""
-    shown = PlanningPublic.model_validate(run)
-    result = dict(run.result) if run.result is not None else None
-    figures = result.pop("summary", None) if result is not None else None
-    summary = PlanningInCijfers.model_validate(figures) if figures else None
-    return shown.model_copy(update={"result": result, "summary": summary})
-
-
-async def _run_or_404(database: Sessions, run_id: uuid.UUID) -> PlannerRun:
-    async with database() as db:
-        run = await repository.get_run(db, run_id)
-    if run is None:
-        raise Problem(404, planning.MISSING)
-    return run
 
 
 @router.get(
@@ -88,7 +49,7 @@ async def _run_or_404(database: Sessions, run_id: uuid.UUID) -> PlannerRun:
     summary="Voortgang en resultaat van een planningsronde",
 )
 async def get_run(run_id: uuid.UUID, database: SessionsDep) -> PlanningPublic:
-    return public(await _run_or_404(database, run_id))
+    return public(await views.run_or_404(database, run_id))
 
 
 @router.post(
@@ -98,7 +59,7 @@ async def get_run(run_id: uuid.UUID, database: SessionsDep) -> PlanningPublic:
     summary="Breek een lopende ronde af (de beste planning tot dan toe blijft)",
 )
 async def cancel_run(run_id: uuid.UUID, database: SessionsDep, request: Request) -> PlanningPublic:
-    return public(await planning.cancel(database, running_runs(request), run_id))
+    return public(await planning.cancel(database, views.running_runs(request), run_id))
 
 
 @router.post(

@@ -29,19 +29,18 @@ from ontour.web.export import EXPORT_RESPONSES, ExportTable, export_response, re
 from ontour.web.problems import Problem, invalid, problem_responses
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scheduling import repository
-from scheduling.api.schemas import (
+from scheduling import repository, views
+from scheduling.calendar_rows import entry_of
+from scheduling.dependencies import SettingsDep
+from scheduling.domain.calendar import CalendarEntry, build_event_ics, build_feed
+from scheduling.models import SessionRow
+from scheduling.schemas import (
     Agendafeed,
     GehoudenSessie,
     SessiePublic,
     SessieWijziging,
     Uitkomst,
-    UitkomstVelden,
 )
-from scheduling.calendar_rows import entry_of
-from scheduling.dependencies import SettingsDep
-from scheduling.domain.calendar import CalendarEntry, build_event_ics, build_feed
-from scheduling.models import SessionRow
 from scheduling.usecases import sessions, teamleden
 
 router = APIRouter(tags=["sessies"])
@@ -56,15 +55,6 @@ async def _answer(database: Sessions, session_id: uuid.UUID, response: Response)
         raise Problem(404, sessions.MISSING)
     response.headers["ETag"] = etag(row.version)
     return row
-
-
-def _outcome(body: UitkomstVelden) -> sessions.Outcome:
-    return sessions.Outcome(
-        participants=body.participants,
-        evaluation_score=body.evaluation_score,
-        evaluation_remarks=body.evaluation_remarks,
-        follow_up_wishes=tuple(body.follow_up_wishes),
-    )
 
 
 @router.get(
@@ -131,7 +121,7 @@ async def record_held_session(
         starts_at=body.starts_at,
         ends_at=body.ends_at,
         location=body.location,
-        outcome=_outcome(body),
+        outcome=views.outcome_of(body),
     )
     row = await sessions.record_held(database, caller, settings, held, today=today())
     response.headers["Location"] = f"/scheduling/api/v1/sessies/{row.id}"
@@ -182,15 +172,7 @@ async def change_session(
     response: Response,
     if_match: IfMatch = None,
 ) -> Any:
-    expected = expected_version(if_match, body.version)
-    wanted = sessions.Change(
-        on=body.on,
-        members=tuple(body.members) if body.members is not None else None,
-        starts_at=body.starts_at,
-        ends_at=body.ends_at,
-        location=body.location,
-    )
-    await sessions.change(database, caller, settings, session_id, wanted, expected_version=expected)
+    await views.change_session(database, caller, settings, session_id, body, if_match)
     return await _answer(database, session_id, response)
 
 
@@ -227,10 +209,7 @@ async def record_outcome(
     response: Response,
     if_match: IfMatch = None,
 ) -> Any:
-    expected = expected_version(if_match, body.version)
-    await sessions.record_outcome(
-        database, caller, session_id, _outcome(body), expected_version=expected
-    )
+    await views.record_outcome(database, caller, session_id, body, if_match)
     return await _answer(database, session_id, response)
 
 
@@ -272,9 +251,7 @@ async def session_ics(session_id: uuid.UUID, database: SessionsDep) -> Response:
 async def new_feed(
     teamlid_id: SubjectId, database: SessionsDep, caller: CallerDep, settings: SettingsDep
 ) -> Agendafeed:
-    token = await teamleden.new_feed(database, caller, teamlid_id)
-    base = settings.public_base_url.rstrip("/")
-    return Agendafeed(url=f"{base}/scheduling/agenda/{token}.ics")
+    return Agendafeed(url=await views.new_feed(database, caller, settings, teamlid_id))
 
 
 @router.delete(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response, status
-from ontour.auth.access import require
 from ontour.auth.principal import Principal
 from ontour.service import SessionsDep
 from ontour.web.api import (
@@ -19,14 +18,13 @@ from ontour.web.api import (
     PrincipalDep,
     SubjectId,
     etag,
-    expected_version,
     is_coordinator,
 )
 from ontour.web.problems import Problem, problem_responses
 
-from scheduling import repository
-from scheduling.api.schemas import Beschikbaarheid, TeamlidIn, TeamlidKort, TeamlidPublic
+from scheduling import repository, views
 from scheduling.models import TeamlidRow
+from scheduling.schemas import Beschikbaarheid, TeamlidIn, TeamlidKort, TeamlidPublic
 from scheduling.usecases import teamleden
 
 router = APIRouter(prefix="/teamleden", tags=["teamleden"])
@@ -103,22 +101,6 @@ async def set_availability(
     response: Response,
     if_match: IfMatch = None,
 ) -> Any:
-    require(
-        principal,
-        is_coordinator(principal) or principal.subject == teamlid_id,
-        reason="U beheert alleen uw eigen beschikbaarheid.",
-    )
-    expected = expected_version(if_match, body.version)
-    values: dict[str, Any] = {
-        "unavailable_dates": sorted(set(body.unavailable_dates)),
-        "preferred_weekdays": body.preferred_weekdays,
-    }
-    for name in ("max_per_week", "max_per_month"):
-        if getattr(body, name) is not None:
-            values[name] = getattr(body, name)
-    row = await teamleden.update(
-        database, caller, teamlid_id, values,
-        expected_version=expected, audited_as="beschikbaarheid",
-    )  # fmt: skip
+    row = await views.set_availability(database, principal, caller, teamlid_id, body, if_match)
     response.headers["ETag"] = etag(row.version)
     return row

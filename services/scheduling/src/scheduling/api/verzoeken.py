@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from ontour.service import SessionsDep
 
 from scheduling import repository
-from scheduling.api.schemas import VerzoekPublic
+from scheduling.schemas import VerzoekPublic
 
 router = APIRouter(prefix="/verzoeken", tags=["verzoeken"])
 

@@ -1,12 +1,14 @@
 """The published figures as tables: the tour's live and exact, people's from releases.
 
-Two kinds of figures, decided here once for the API, the dashboard, the exports and the PDF:
+Read-only use cases. Two kinds of figures, decided here once for the API, the dashboard, the
+exports and the PDF:
 
-* **Tour figures** (:func:`tour_figures`) are about public bodies and the OT's own visits:
-  published exactly and live. An organisation that asked not to be named ("niet publiceren")
-  is counted in national totals only: it is left out of every figure per province, per
-  gemeente and on the maps, and shown as "niet gepubliceerd"; the tables per province carry
-  the remainder as a row of its own, so that they still add up to the national total.
+* **Tour figures** (:func:`tour`, from the read models) are about public bodies and the OT's
+  own visits: published exactly and live. An organisation that asked not to be named ("niet
+  publiceren") is counted in national totals only: it is left out of every figure per
+  province, per gemeente and on the maps, and shown as "niet gepubliceerd"; the tables per
+  province carry the remainder as a row of its own, so that they still add up to the
+  national total.
 * **Figures about people** (aftercare, and what voorgesprekken record about incidents and
   themes) exist only as frozen releases (:mod:`reporting.domain.release`):
   :func:`release_tables` shows one as stored.
@@ -24,7 +26,10 @@ from typing import Any
 
 from ontour.contracts.intake import OrganisatieSoort, TourStatus
 from ontour.formatting import format_datum
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from reporting import repository
+from reporting.config import Settings
 from reporting.domain.disclosure import render, render_percentage, to_json
 from reporting.domain.funnel import StageRecord, funnel
 from reporting.domain.quarters import month_label
@@ -194,6 +199,29 @@ def tour_figures(
         headline.rows.append([goal, target_sessions])
         headline.rows.append(["verwacht bij het huidige tempo", expected.projected_total])
     return [headline, *tables]
+
+
+async def tour(
+    session: AsyncSession, settings: Settings, *, period: Period, province: str | None,
+    today: date,
+) -> list[Table]:  # fmt: skip
+    """The tour's figures as the read models hold them now."""
+    return tour_figures(
+        await repository.all_rows(session, RmOrganisation),
+        await repository.all_rows(session, RmVoorgesprek),
+        await repository.all_rows(session, RmSession),
+        period=period, province=province, today=today, tour_start=settings.tour_start,
+        tour_end=settings.tour_end, target_sessions=settings.target_sessions,
+    )  # fmt: skip
+
+
+async def provinces(session: AsyncSession) -> dict[str, str]:
+    """The provinces in the current register: code and name."""
+    return {
+        row.code: row.name
+        for row in await repository.all_rows(session, RmOrganisation)
+        if row.kind == "provincie" and row.valid_until is None
+    }
 
 
 def _coverage_tables(

@@ -1,4 +1,8 @@
-"""Request and response bodies of scheduling's API (Dutch descriptions: they reach users)."""
+"""Request and response bodies of scheduling's API (Dutch descriptions: they reach users).
+
+The pages validate their forms with the same models: this edge module sits beside ``api/``
+so that the pages need not import the API.
+"""
 
 from __future__ import annotations
 

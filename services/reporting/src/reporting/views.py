@@ -1,0 +1,103 @@
+"""What the API and the pages of reporting share at the edge: reading a period and a province
+from a request (422 naming the field), the tour's tables as a request sees them (cached until
+a newer event, with whether dead letters make them incomplete) and the release a request
+names. Both edges call this; neither calls the other. The figures themselves are computed in
+:mod:`reporting.usecases.figures`.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+from fastapi import Request
+from ontour.clock import today
+from ontour.db import Sessions
+from ontour.messaging.deadletters import count_dead_letters
+from ontour.web.problems import Problem, invalid
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from reporting import metrics, repository
+from reporting.domain.quarters import Quarter
+from reporting.domain.release import Release
+from reporting.usecases import figures, releases
+from reporting.usecases.figures import Period, Table
+
+CACHE_SECONDS = 5.0
+
+
+def period_of(van: date | None, tot: date | None) -> Period:
+    if van and tot and tot < van:
+        raise invalid("tot", "de einddatum ligt voor de begindatum")
+    return Period(van, tot)
+
+
+async def known_province(session: AsyncSession, province: str | None) -> str | None:
+    """``province`` when the register knows it, else a 422 naming the provinces it knows."""
+    if province is None:
+        return None
+    provinces = await figures.provinces(session)
+    if province not in provinces:
+        listed = ", ".join(f"{code} ({name})" for code, name in sorted(provinces.items()))
+        raise invalid("provincie", f"onbekende provincie; bekend zijn: {listed or 'geen'}")
+    return province
+
+
+async def tour_tables(
+    request: Request, sessions: Sessions, period: Period, province: str | None
+) -> tuple[list[Table], dict[str, Any]]:
+    """The tour's tables, computed again when a newer tour event was processed (the read
+    models change with events only) and at least every ``CACHE_SECONDS`` (a rebuild swaps the
+    tables without a newer event)."""
+    settings = request.app.state.runtime.settings
+    cache: dict[tuple[Any, ...], tuple[float, list[Table]]] = request.app.state.__dict__.setdefault(
+        "figures_cache", {}
+    )
+    async with sessions() as session:
+        province = await known_province(session, province)
+        updated = await repository.last_event_at(session)
+        key = (period, province, updated, today())
+        cached = cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            tables = cached[1]
+        else:
+            with metrics.figures_seconds.labels("tour").time():
+                tables = await figures.tour(
+                    session, settings, period=period, province=province, today=today()
+                )
+            if len(cache) > 256:
+                cache.clear()
+            cache[key] = (time.monotonic(), tables)
+    try:
+        js = request.app.state.runtime.broker.connection.jetstream()
+        parked = await count_dead_letters(js, "reporting")
+        metrics.dead_letters.set(parked)
+        incomplete = parked > 0
+    except Exception:  # no broker: the figures stand, their completeness is unknown
+        incomplete = True
+    meta = {"bijgewerkt_tot": updated.isoformat() if updated else None, "onvolledig": incomplete}
+    return tables, meta
+
+
+async def available(session: AsyncSession) -> str:
+    ids = [r.quarter.id for r in await releases.published(session)]
+    return ", ".join(ids) if ids else "nog geen"
+
+
+async def find(session: AsyncSession, release_id: str | None) -> Release:
+    """The release ``release_id`` (the newest when None); 422/404 naming the ones there are."""
+    released = {r.quarter.id: r for r in await releases.published(session)}
+    if release_id is None:
+        if not released:
+            raise Problem(404, "Er is nog geen kwartaal vrijgegeven.")
+        return released[max(released)]
+    try:
+        quarter = Quarter.parse(release_id.replace("Q", "K"))
+    except ValueError:
+        raise invalid("vrijgave", f"geen kwartaal zoals 2026-K3; vrijgegeven zijn: "
+                                  f"{await available(session)}") from None  # fmt: skip
+    if quarter.id not in released:
+        raise Problem(404, f"{quarter.id} is niet vrijgegeven; vrijgegeven zijn: "
+                           f"{await available(session)}.")  # fmt: skip
+    return released[quarter.id]
