@@ -10,9 +10,8 @@ from typing import Annotated, TypeVar
 import nats
 import typer
 from ontour.clock import today
-from ontour.db import create_engine
+from ontour.db import Sessions, create_engine, session_factory
 from ontour.messaging import replay
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reporting.config import Settings
 from reporting.domain.audit import audit_releases
@@ -31,12 +30,11 @@ def reporting() -> None:
     """Rapportage: read models en vrijgaven."""
 
 
-def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def _with_sessions(settings: Settings, work: Callable[[Sessions], Awaitable[T]]) -> T:
     async def run() -> T:
         engine = create_engine(settings.db_url, pool_size=2)
         try:
-            async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-                return await work(session)
+            return await work(session_factory(engine))
         finally:
             await engine.dispose()
 
@@ -66,18 +64,18 @@ def release_command(
     """Geef de cijfers over personen vrij tot en met een kwartaal (elk kwartaal één keer)."""
     settings, until = Settings(), _quarter(kwartaal)
 
-    async def work(session: AsyncSession) -> list[releases.Outcome]:
+    async def work(sessions: Sessions) -> list[releases.Outcome]:
         client = await nats.connect(settings.nats_url)
         try:
             return await releases.release(
-                session, client.jetstream(), settings, until,
+                sessions, client.jetstream(), settings, until,
                 by=f"opdrachtregel ({getpass.getuser()})", today=today(), dry_run=proefrun,
             )  # fmt: skip
         finally:
             await client.close()
 
     try:
-        outcomes = _with_session(settings, work)
+        outcomes = _with_sessions(settings, work)
     except (releases.NotDue, releases.NotCaughtUp) as refusal:
         typer.echo(f"Niet vrijgegeven: {refusal}.", err=True)
         raise typer.Exit(1) from None
@@ -105,10 +103,11 @@ def audit_command(
     waarde die met alles wat gepubliceerd is te rijmen is."""
     settings = Settings()
 
-    async def read(session: AsyncSession) -> tuple[list[Release], list[YearView]]:
-        return await releases.published(session), await releases.published_years(session)
+    async def read(sessions: Sessions) -> tuple[list[Release], list[YearView]]:
+        async with sessions() as session:
+            return await releases.published(session), await releases.published_years(session)
 
-    published, years = _with_session(settings, read)
+    published, years = _with_sessions(settings, read)
     wanted = _quarter(kwartaal) if kwartaal else None
     rows = audit_releases(published, only=wanted, years=years)
     typer.echo(f"{'cel':<90} {'teken':>5} {'interval':>10}  beschermd")

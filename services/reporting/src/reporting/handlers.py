@@ -1,9 +1,10 @@
 """Reporting's event consumers: every service's events into the read models, idempotently.
 
 Three durable consumers, one per producing stream. What each event changes is decided in
-:mod:`reporting.domain.projection` (the same for a rebuild); every event also moves
-"bijgewerkt tot" to its time. An event reporting cannot read is dead-lettered by the
-consumer (and the dashboard then says its numbers may be incomplete).
+:mod:`reporting.domain.projection` and applied by :mod:`reporting.usecases.read_models` (the
+same for a rebuild); every event also moves "bijgewerkt tot" to its time. An event reporting
+cannot read is dead-lettered by the consumer (and the dashboard then says its numbers may be
+incomplete).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.streams import stream_for
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from reporting import repository
 from reporting.domain.projection import CHANGES
+from reporting.usecases import read_models
 
 consumers = [
     # In stream order (the default), as a rebuild replays.
@@ -27,8 +28,7 @@ consumers = [
 
 
 async def project(session: AsyncSession, envelope: CloudEvent, data: Any) -> None:
-    change = CHANGES[type(data)](data, envelope.time)
-    await repository.project(session, [change], envelope.time)
+    await read_models.project(session, [(data, envelope.time)])
 
 
 for _consumer in consumers:

@@ -37,10 +37,9 @@ async def _run(runtime: Runtime, settings: Settings) -> bool:
     """One attempt; False when it should be tried again soon."""
     try:
         js = runtime.broker.connection.jetstream()
-        async with runtime.sessions() as session, session.begin():
-            outcomes = await releases.release_due(
-                session, js, settings, by="dagelijkse taak", today=today()
-            )
+        outcomes = await releases.release_due(
+            runtime.sessions, js, settings, by="dagelijkse taak", today=today()
+        )
     except releases.NotCaughtUp as waiting:
         log.info("release postponed", reason=str(waiting))
         return False

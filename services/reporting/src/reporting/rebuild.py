@@ -1,8 +1,8 @@
 """``ontour reporting rebuild``: replay every stream from the start into fresh read models and
 swap them in while the live projection keeps running (:mod:`ontour.messaging.replay`).
 
-The replay applies the changes of the live projection itself
-(:mod:`reporting.domain.projection`, so a rebuild gives exactly the live numbers), a batch per
+The replay applies the events as the live projection does
+(:mod:`reporting.usecases.read_models`, so a rebuild gives exactly the live numbers), a batch per
 transaction with one read and one write per table. Every change is idempotent (highest
 revision wins, a case keeps its earliest moments), so the catch-up after the swap may apply
 again what the live projection wrote into the old tables.
@@ -13,15 +13,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from nats.js import JetStreamContext
+from ontour.events import EventData
 from ontour.messaging import replay
 from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.replay import BATCH, RebuildReport, Tally, in_schema, readable_events
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reporting import repository
-from reporting.domain.projection import CHANGES, Change
 from reporting.handlers import consumers
 from reporting.models import READ_MODELS, RmState
+from reporting.usecases import read_models
 
 TABLES = [*(table.value for table in READ_MODELS), RmState.__tablename__]
 
@@ -32,19 +32,16 @@ async def _replay(
 ) -> tuple[int, int]:  # fmt: skip
     """Apply ``first``..``last`` of the consumer's stream; (applied, skipped unreadable)."""
     tally = Tally()
-    batch: list[Change] = []
-    newest: datetime | None = None
+    batch: list[tuple[EventData, datetime]] = []
 
     async def flush() -> None:
         async with in_schema(engine, schema) as session:
-            assert newest is not None
-            await repository.project(session, batch, newest)
+            await read_models.project(session, batch)
         batch.clear()
 
     async for envelope, data in readable_events(js, consumer.stream, first, last, tally):
         if type(data) in consumer.handlers:
-            batch.append(CHANGES[type(data)](data, envelope.time))
-            newest = envelope.time if newest is None else max(newest, envelope.time)
+            batch.append((data, envelope.time))
         if len(batch) >= BATCH:
             await flush()
     if batch:

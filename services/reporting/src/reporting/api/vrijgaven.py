@@ -204,11 +204,10 @@ async def release_now(
         return []
     js = runtime.broker.connection.jetstream()
     try:
-        async with runtime.sessions() as session, session.begin():
-            outcomes = await releases.release(
-                session, js, settings, until, by=f"coördinator {principal.subject}", today=day,
-                dry_run=body.proefrun,
-            )  # fmt: skip
+        outcomes = await releases.release(
+            runtime.sessions, js, settings, until, by=f"coördinator {principal.subject}",
+            today=day, dry_run=body.proefrun,
+        )  # fmt: skip
     except releases.NotDue as refusal:
         raise invalid("tot", str(refusal)) from None
     except releases.NotCaughtUp as waiting:

@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 from nats.js import JetStreamContext
 from ontour.clock import AMSTERDAM
+from ontour.db import Sessions, transaction
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -139,7 +140,7 @@ def release_calendar(settings: Settings, today: date) -> list[Quarter]:
 
 
 async def release(
-    session: AsyncSession,
+    sessions: Sessions,
     js: JetStreamContext | None,
     settings: Settings,
     until: Quarter,
@@ -148,12 +149,27 @@ async def release(
     today: date,
     dry_run: bool = False,
 ) -> list[Outcome]:
-    """Release every quarter up to ``until`` that is not released yet, in order.
+    """Release every quarter up to ``until`` that is not released yet, in order, in one
+    transaction.
 
     Idempotent: a released quarter is reported as such and left alone. With ``dry_run``,
     nothing is stored and the releases that would be made are returned. Raises
     :class:`NotDue` when ``until`` is not due yet, :class:`NotCaughtUp` while events wait.
     """
+    async with transaction(sessions) as session:
+        return await _release(session, js, settings, until, by=by, today=today, dry_run=dry_run)
+
+
+async def _release(
+    session: AsyncSession,
+    js: JetStreamContext | None,
+    settings: Settings,
+    until: Quarter,
+    *,
+    by: str,
+    today: date,
+    dry_run: bool,
+) -> list[Outcome]:
     due = release_calendar(settings, today)
     if until not in due:
         if until < first_quarter(settings):
@@ -200,14 +216,14 @@ async def release(
 
 
 async def release_due(
-    session: AsyncSession, js: JetStreamContext | None, settings: Settings, *, by: str,
+    sessions: Sessions, js: JetStreamContext | None, settings: Settings, *, by: str,
     today: date,
 ) -> list[Outcome]:  # fmt: skip
     """What the daily job does: release every due quarter (nothing when none is due)."""
     due = release_calendar(settings, today)
     if not due:
         return []
-    return await release(session, js, settings, due[-1], by=by, today=today)
+    return await release(sessions, js, settings, due[-1], by=by, today=today)
 
 
 def next_run(now: datetime, at: time) -> datetime:
