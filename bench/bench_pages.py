@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from ontour.clock import today
 from ontour.devstack.demo import load_demo
 from ontour.devstack.idp import fetch_id_token
@@ -264,6 +265,23 @@ async def run_load(config: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU seconds (user + system) so far of each part of the system, with its children
+    (PostgreSQL's backends): less sensitive to other work on the machine than latency."""
+    used: dict[str, float] = {}
+    for process in stack.processes:
+        try:
+            parent = psutil.Process(process.popen.pid)
+            total = 0.0
+            for each in [parent, *parent.children(recursive=True)]:
+                times = each.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+        except psutil.NoSuchProcess:  # restarted meanwhile: the figure would be wrong
+            continue
+        used[process.name] = total
+    return used
+
+
 async def volumes(stack: Stack) -> dict[str, int]:
     """How much data the pages work on."""
 
@@ -301,11 +319,31 @@ async def run() -> dict[str, Any]:
             "iterations": ITERATIONS,
             "targets": targets(today()),
         }
+        cpu_before = cpu_seconds(stack)
         measured = await run_load(config)
+        cpu_after = cpu_seconds(stack)
+        measured["cpu_seconds"] = {
+            name: round(cpu_after[name] - before, 2)
+            for name, before in cpu_before.items()
+            if name in cpu_after
+        }
     finally:
         await asyncio.to_thread(stack.stop)
         shutil.rmtree(home, ignore_errors=True)
     return report(measured, config, demo, demo_seconds, settle_seconds, data, load_before)
+
+
+def cpu_per_request(cpu: dict[str, float], pages: dict[str, Any]) -> dict[str, float]:
+    """Each service's CPU milliseconds per request it answered (its own process only)."""
+    answered: dict[str, int] = {}
+    for page in pages.values():
+        service = page["path"].split("/")[1]
+        answered[service] = answered.get(service, 0) + page["requests"]
+    return {
+        service: round(cpu[service] * 1000 / count, 1)
+        for service, count in answered.items()
+        if service in cpu and count
+    }
 
 
 def report(
@@ -338,6 +376,15 @@ def report(
         f"{measured['seconds']:.1f} s ({total / measured['seconds']:.0f}/s); load generator "
         f"CPU {measured['load_generator_cpu_seconds']:.1f} s",
     ]
+    cpu = measured.get("cpu_seconds", {})
+    per_request = cpu_per_request(cpu, pages)
+    if cpu:
+        summary.append(
+            "CPU per request: "
+            + ", ".join(f"{name} {ms} ms" for name, ms in per_request.items())
+            + "; CPU in all: "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu.items())
+        )
     for name, page in pages.items():
         line = (
             f"{name}: p50 {page['p50_ms']} ms, p95 {page['p95_ms']} ms, p99 {page['p99_ms']} ms,"
@@ -366,6 +413,8 @@ def report(
         "seconds": round(measured["seconds"], 1),
         "floor_p95_ms": floor,
         "pages": pages,
+        "cpu_seconds": cpu,
+        "cpu_ms_per_request": per_request,
     }
 
 

@@ -59,6 +59,16 @@ async def cases_in_queue(session: AsyncSession, peer_id: str | None = None) -> l
     return list((await session.exec(query)).all())
 
 
+async def open_cases(session: AsyncSession) -> list[CaseRow]:
+    """The cases not closed or withdrawn, longest waiting first."""
+    query = (
+        select(CaseRow)
+        .where(col(CaseRow.status).in_([status.value for status in workflow.OPEN]))
+        .order_by(col(CaseRow.requested_at))
+    )
+    return list((await session.exec(query)).all())
+
+
 async def waiting_cases(session: AsyncSession) -> list[CaseRow]:
     """The cases without a peer yet, longest waiting first."""
     query = (

@@ -24,7 +24,7 @@ from ontour.web.rendering import PageRenderer
 
 from reporting import kaart
 from reporting.api.cijfers import period_of, tour_tables
-from reporting.api.vrijgaven import find
+from reporting.api.vrijgaven import pick
 from reporting.dependencies import SettingsDep
 from reporting.domain.disclosure import legend, render, render_percentage
 from reporting.domain.release import Release
@@ -140,11 +140,12 @@ async def dashboard(
     show_aftercare = principal.has(Role.COORDINATOR, Role.MINISTERIE)
     if show_aftercare:
         async with sessions() as session:
-            released = await releases.published(session)
-            released_on = {d.id: d.decided_at.date() for d in await releases.decisions(session)}
+            found = await releases.decisions(session)
             complete_years = [view.year for view in await releases.published_years(session)]
-            if released:
-                release = await find(session, params.get("vrijgave") or None)
+        released = releases.published_of(found)
+        released_on = {d.id: d.decided_at.date() for d in found}
+        if released:
+            release = pick(released, params.get("vrijgave") or None)
         if release is not None:
             previous = next((r for r in reversed(released) if r.quarter < release.quarter), None)
             cards += _aftercare_cards(release, previous)

@@ -100,14 +100,19 @@ class Uitkomst(BaseModel):
     reden: str | None = Field(description="Waarom geweigerd.")
 
 
-async def available(session: AsyncSession) -> str:
-    ids = [r.quarter.id for r in await releases.published(session)]
+def available(published: list[Release]) -> str:
+    ids = [r.quarter.id for r in published]
     return ", ".join(ids) if ids else "nog geen"
 
 
 async def find(session: AsyncSession, release_id: str | None) -> Release:
     """The release ``release_id`` (the newest when None); 422/404 naming the ones there are."""
-    released = {r.quarter.id: r for r in await releases.published(session)}
+    return pick(await releases.published(session), release_id)
+
+
+def pick(published: list[Release], release_id: str | None) -> Release:
+    """:func:`find` among releases already read."""
+    released = {r.quarter.id: r for r in published}
     if release_id is None:
         if not released:
             raise Problem(404, "Er is nog geen kwartaal vrijgegeven.")
@@ -116,10 +121,10 @@ async def find(session: AsyncSession, release_id: str | None) -> Release:
         quarter = Quarter.parse(release_id.replace("Q", "K"))
     except ValueError:
         raise invalid("vrijgave", f"geen kwartaal zoals 2026-K3; vrijgegeven zijn: "
-                                  f"{await available(session)}") from None  # fmt: skip
+                                  f"{available(published)}") from None  # fmt: skip
     if quarter.id not in released:
         raise Problem(404, f"{quarter.id} is niet vrijgegeven; vrijgegeven zijn: "
-                           f"{await available(session)}.")  # fmt: skip
+                           f"{available(published)}.")  # fmt: skip
     return released[quarter.id]
 
 
@@ -151,10 +156,11 @@ async def _body(session: AsyncSession, release_id: str | None) -> Vrijgave:
 async def newest(sessions: SessionsDep, van: NoPeriod = None, tot: NoPeriod = None) -> Vrijgave:
     async with sessions() as session:
         if van is not None or tot is not None:
+            published = await releases.published(session)
             raise invalid(
                 "van" if van is not None else "tot",
                 "cijfers over personen bestaan alleen per vrijgegeven kwartaal; vrijgegeven "
-                f"zijn: {await available(session)} (/reporting/api/v1/nazorg/vrijgaven/<id>)",
+                f"zijn: {available(published)} (/reporting/api/v1/nazorg/vrijgaven/<id>)",
             )
         return await _body(session, None)
 
