@@ -23,7 +23,7 @@ from ontour.web.api import PrincipalDep
 from ontour.web.rendering import PageRenderer
 
 from reporting import kaart
-from reporting.api.cijfers import period_of, tour_tables
+from reporting.api.cijfers import cached_tour_tables, period_of, tour_tables
 from reporting.api.vrijgaven import pick
 from reporting.dependencies import SettingsDep
 from reporting.domain.disclosure import legend, render, render_percentage
@@ -74,8 +74,8 @@ async def _tour_cards(request: Request, sessions: Any, tour: list[Table]) -> lis
     day = today()
     recent = Period(day - timedelta(days=TREND_DAYS - 1), day)
     earlier = Period(day - timedelta(days=2 * TREND_DAYS - 1), day - timedelta(days=TREND_DAYS))
-    now, _ = await tour_tables(request, sessions, recent, None)
-    before, _ = await tour_tables(request, sessions, earlier, None)
+    now, _ = await cached_tour_tables(request, sessions, recent, None)
+    before, _ = await cached_tour_tables(request, sessions, earlier, None)
 
     def count(tables: list[Table], label: str) -> int:
         value = _value(tables, "kerncijfers", label)

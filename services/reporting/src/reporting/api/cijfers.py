@@ -7,7 +7,7 @@ a province. Figures about people are in :mod:`reporting.api.vrijgaven`, as relea
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -77,9 +77,26 @@ async def known_province(session: Any, province: str | None) -> str | None:
 async def tour_tables(
     request: Request, sessions: Any, period: Period, province: str | None
 ) -> tuple[list[Table], dict[str, Any]]:
-    """The tour's tables, computed again when a newer tour event was processed (the read
-    models change with events only) and at least every ``CACHE_SECONDS`` (a rebuild swaps the
-    tables without a newer event)."""
+    """The tour's tables (:func:`cached_tour_tables`) with when they were last updated and
+    whether they may be incomplete (events parked as dead letters)."""
+    tables, updated = await cached_tour_tables(request, sessions, period, province)
+    try:
+        js = request.app.state.runtime.broker.connection.jetstream()
+        parked = await count_dead_letters(js, "reporting")
+        metrics.dead_letters.set(parked)
+        incomplete = parked > 0
+    except Exception:  # no broker: the figures stand, their completeness is unknown
+        incomplete = True
+    meta = {"bijgewerkt_tot": updated.isoformat() if updated else None, "onvolledig": incomplete}
+    return tables, meta
+
+
+async def cached_tour_tables(
+    request: Request, sessions: Any, period: Period, province: str | None
+) -> tuple[list[Table], datetime | None]:
+    """The tour's tables and the moment of the newest event in them, computed again when a
+    newer tour event was processed (the read models change with events only) and at least
+    every ``CACHE_SECONDS`` (a rebuild swaps the tables without a newer event)."""
     settings = request.app.state.runtime.settings
     cache: dict[tuple[Any, ...], tuple[float, list[Table]]] = request.app.state.__dict__.setdefault(
         "figures_cache", {}
@@ -104,15 +121,7 @@ async def tour_tables(
             if len(cache) > 256:
                 cache.clear()
             cache[key] = (time.monotonic(), tables)
-    try:
-        js = request.app.state.runtime.broker.connection.jetstream()
-        parked = await count_dead_letters(js, "reporting")
-        metrics.dead_letters.set(parked)
-        incomplete = parked > 0
-    except Exception:  # no broker: the figures stand, their completeness is unknown
-        incomplete = True
-    meta = {"bijgewerkt_tot": updated.isoformat() if updated else None, "onvolledig": incomplete}
-    return tables, meta
+    return tables, updated
 
 
 @router.get(
