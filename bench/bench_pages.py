@@ -327,9 +327,12 @@ async def run() -> dict[str, Any]:
             for name, before in cpu_before.items()
             if name in cpu_after
         }
-    finally:
+    except BaseException:
+        print(f"the system's logs are kept in {home / 'logs'}", flush=True)
         await asyncio.to_thread(stack.stop)
-        shutil.rmtree(home, ignore_errors=True)
+        raise
+    await asyncio.to_thread(stack.stop)
+    shutil.rmtree(home, ignore_errors=True)
     return report(measured, config, demo, demo_seconds, settle_seconds, data, load_before)
 
 
