@@ -4,6 +4,8 @@ are in tests/test_intake_pages_browser.py)."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from intake import pages
 from intake.app import service as intake
 from ontour.i18n import untranslated_messages
 from ontour.testing.plugin import running_service, scalar
+from sqlalchemy import text
 
 HTML = {"Accept": "text/html"}
 FORM = {
@@ -61,6 +64,31 @@ async def test_a_voorgesprek_entered_on_the_form_is_saved(site):
     organisation = await site.get("/intake/organisaties/GM0363")
     assert "sessie gewenst" in organisation.text
     assert "Voorgesprek gehouden op 4 maart 2025" in organisation.text
+
+
+async def test_the_form_offers_every_current_organisation_by_name_and_no_ended_one(site):
+    async with site.app.state.runtime.sessions() as session:
+        await session.execute(
+            text("UPDATE organisation SET valid_until = '2021-01-01' WHERE cbs_code = 'GM0014'")
+        )
+        await session.commit()
+    form = await site.get("/intake/voorgesprekken/nieuw", params={"organisatie": "GM0363"})
+    offered = re.findall(r'<option value="((?:GM|PV)\d+)"( selected)?>([^<]*)</option>', form.text)
+    async with site.app.state.runtime.sessions() as session:
+        current = (
+            await session.execute(
+                text(
+                    "SELECT cbs_code, name FROM organisation WHERE valid_until IS NULL "
+                    "ORDER BY name, cbs_code"
+                )
+            )
+        ).all()
+    assert len(current) > 300 and "GM0014" not in {code for code, _ in current}
+    # Every current organisation by name (the register's order), the ended one not.
+    assert [(code, html.unescape(label)) for code, _, label in offered] == [
+        (code, f"{name} ({code})") for code, name in current
+    ]
+    assert ("GM0363", " selected", "Amsterdam (GM0363)") in offered
 
 
 async def test_a_form_with_errors_keeps_every_value_and_names_the_fields(site):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date, format_time
@@ -43,7 +44,21 @@ def format_datum(value: Any, format: str = "long") -> str:
     """
     if value is None or value == "":
         return ""
-    return str(format_date(_as_date(value), format=format, locale=LOCALE))
+    return _babel_date(_as_date(value), format)
+
+
+# Babel takes tens of microseconds per date or number; a page lists hundreds, mostly the
+# same few. The answer depends on the value (and its type) and the format only.
+@lru_cache(maxsize=8192)
+def _babel_date(day: date, format: str) -> str:
+    return str(format_date(day, format=format, locale=LOCALE))
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _babel_number(value: Any, pattern: str | None) -> str:
+    if pattern is None:
+        return str(format_decimal(value, locale=LOCALE))
+    return str(format_decimal(Decimal(str(value)), format=pattern, locale=LOCALE))
 
 
 def format_tijd(value: Any) -> str:
@@ -71,9 +86,8 @@ def format_getal(value: Any, decimals: int | None = None) -> str:
     if value is None or value == "":
         return ""
     if decimals is None:
-        return str(format_decimal(value, locale=LOCALE))
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return str(format_decimal(Decimal(str(value)), format=pattern, locale=LOCALE))
+        return _babel_number(value, None)
+    return _babel_number(value, "#,##0" + ("." + "0" * decimals if decimals > 0 else ""))
 
 
 def format_procent(value: Any, decimals: int = 0) -> str:

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import holidays
 
 _SATURDAY = 5
+SHIFTS_REMEMBERED = 50_000  # answers of shift() kept per calendar
 
 
 class WorkingCalendar:
@@ -25,6 +26,9 @@ class WorkingCalendar:
     def __init__(self, *, liberation_day_every_year: bool = False) -> None:
         self._holidays = holidays.country_holidays("NL", language="nl")
         self._liberation_day_every_year = liberation_day_every_year
+        # shift() answers: a queue computes the deadline of hundreds of cases per page,
+        # mostly from the same few days.
+        self._shifted: dict[tuple[date, int], date] = {}
 
     def holiday(self, day: date) -> str | None:
         """The Dutch name of the public holiday on ``day``, if any."""
@@ -39,6 +43,15 @@ class WorkingCalendar:
     def shift(self, day: date, working_days: int) -> date:
         """The day ``working_days`` working days after ``day`` (before it when negative);
         ``day`` itself for zero."""
+        key = (day, working_days)
+        found = self._shifted.get(key)
+        if found is None:
+            if len(self._shifted) >= SHIFTS_REMEMBERED:
+                self._shifted.clear()
+            found = self._shifted[key] = self._shift(day, working_days)
+        return found
+
+    def _shift(self, day: date, working_days: int) -> date:
         step = timedelta(days=1 if working_days > 0 else -1)
         for _ in range(abs(working_days)):
             day += step

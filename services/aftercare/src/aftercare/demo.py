@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 from ontour.clock import today
+from ontour.devstack.tour_calendar import SCALED_YEARS, demo_scale
 
 from aftercare.domain.vocabulary import CaseOutcome, IncidentCategory, Referral, RequesterRole
 
@@ -156,24 +157,27 @@ def _request(rng: random.Random, role: RequesterRole, received: datetime) -> dic
     }
 
 
-def _days_before(rng: random.Random) -> list[int]:
+def _days_before(rng: random.Random, scale: int) -> list[int]:
     """When the requests came in (days before today): more lately, as the programme grew,
-    and a dozen in the last weeks (the coordinator's queue)."""
-    count = sum(ROLES.values())
+    and a dozen in the last weeks (the coordinator's queue). At a larger scale
+    (``ONTOUR_DEMO_SCALE``) ``scale`` times the older requests over five years."""
+    count = sum(ROLES.values()) * scale
+    days = DAYS if scale == 1 else SCALED_YEARS * 365
     recent = [1, 1, 2, 3] + [rng.randint(4, 28) for _ in range(RECENT - 4)]
-    older = [int(29 + (DAYS - 29) * (1 - rng.random()) ** 1.3) for _ in range(count - RECENT)]
+    older = [int(29 + (days - 29) * (1 - rng.random()) ** 1.3) for _ in range(count - RECENT)]
     return sorted(recent + older, reverse=True)
 
 
-def plan(today: date, seed: int = SEED) -> list[Case]:
+def plan(today: date, seed: int = SEED, scale: int | None = None) -> list[Case]:
     """Every request with the moments of its steps (naive: Dutch time); only steps before
     today's midnight are taken."""
+    scale = demo_scale() if scale is None else scale
     rng = random.Random(seed)
-    roles = [role for role, count in ROLES.items() for _ in range(count)]
+    roles = [role for role, count in ROLES.items() for _ in range(count * scale)]
     rng.shuffle(roles)
     midnight = datetime.combine(today, time())
     cases = []
-    for role, days in zip(roles, _days_before(rng), strict=True):
+    for role, days in zip(roles, _days_before(rng, scale), strict=True):
         received = _during_day(today - timedelta(days=days), rng)
         case = Case(_request(rng, role, received), received)
         # Most are matched within a day or two, first contact mostly the same or next day;
@@ -307,7 +311,8 @@ def load(client: httpx.Client) -> str:
     )
     open_ = sum(n for s, n in statuses.items() if s not in ("afgesloten", "ingetrokken"))
     return (
-        f"{len(PEERS)} peers, {len(cases)} nazorgverzoeken over twee jaar "
+        f"{len(PEERS)} peers, {len(cases)} nazorgverzoeken over "
+        f"{'twee' if demo_scale() == 1 else 'vijf'} jaar "
         f"({statuses['afgesloten']} afgesloten, {statuses['ingetrokken']} ingetrokken, "
         f"{open_} open)"
     )

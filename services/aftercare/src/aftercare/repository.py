@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, text, update
+from sqlalchemy.orm import load_only
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,11 +52,34 @@ async def case_by_token(session: AsyncSession, status_token_hash: str) -> CaseRo
     return (await session.exec(query)).first()
 
 
+# What the queue shows of a case and needs for its service level and alerts: not the
+# encrypted personal fields nor the case's further history (half the cost of a whole row).
+QUEUE_COLUMNS = (
+    "id", "reference", "status", "role", "incident_categories", "gender_wish", "requested_at",
+    "peer_id", "proposed_peer_id", "version", "contacted_at", "declined_by",
+)  # fmt: skip
+
+
 async def cases_in_queue(session: AsyncSession, peer_id: str | None = None) -> list[CaseRow]:
-    """Every case (or a peer's), longest waiting first."""
-    query = select(CaseRow).order_by(col(CaseRow.requested_at))
+    """Every case (or a peer's), longest waiting first, with only :data:`QUEUE_COLUMNS`
+    loaded (another attribute would be a lazy load, which an async session refuses)."""
+    query = (
+        select(CaseRow)
+        .options(load_only(*(getattr(CaseRow, name) for name in QUEUE_COLUMNS)))
+        .order_by(col(CaseRow.requested_at))
+    )
     if peer_id is not None:
         query = query.where(col(CaseRow.peer_id) == peer_id)
+    return list((await session.exec(query)).all())
+
+
+async def open_cases(session: AsyncSession) -> list[CaseRow]:
+    """The cases not closed or withdrawn, longest waiting first."""
+    query = (
+        select(CaseRow)
+        .where(col(CaseRow.status).in_([status.value for status in workflow.OPEN]))
+        .order_by(col(CaseRow.requested_at))
+    )
     return list((await session.exec(query)).all())
 
 

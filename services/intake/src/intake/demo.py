@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import httpx
 from ontour.clock import today as clock_today
-from ontour.devstack.tour_calendar import RECENT_DAYS, Visit, resumes, visits
+from ontour.devstack.tour_calendar import RECENT_DAYS, VISITS, Visit, resumes, visits
 from ontour.formatting import format_datum
 
 from intake.reference_data import load_register
@@ -128,14 +128,19 @@ def _spreadsheet(bodies: list[dict[str, object]]) -> str:
 def _organisations(rng: random.Random, tour: list[Visit], codes: list[str]) -> list[str]:
     """Every visited organisation once, some twice (a new council after the elections, say),
     never twice on one day."""
-    visited = rng.sample(codes, ORGANISATIONS)
-    order = visited + rng.sample(visited, len(tour) - ORGANISATIONS)
+    # A scaled demo (``ONTOUR_DEMO_SCALE``) visits every organisation, most several times.
+    visited = rng.sample(codes, min(len(codes), ORGANISATIONS * len(tour) // VISITS))
+    again = len(tour) - len(visited)
+    repeated = (
+        rng.sample(visited, again) if again <= len(visited) else rng.choices(visited, k=again)
+    )
+    order = visited + repeated
     rng.shuffle(order)
     seen: set[tuple[str, date]] = set()
     spare = iter(c for c in codes if c not in set(visited))
     for n, visit in enumerate(tour):
         if (order[n], visit.held_on) in seen:
-            order[n] = next(spare)
+            order[n] = next(spare, None) or next(c for c in codes if (c, visit.held_on) not in seen)
         seen.add((order[n], visit.held_on))
     return order
 

@@ -158,10 +158,8 @@ def _form_context(form: FormState, **extra: Any) -> dict[str, Any]:
 
 async def _organisation_options(sessions: Sessions) -> list[tuple[str, str]]:
     async with sessions() as session:
-        rows, _ = await repository.list_organisations(
-            session, repository.OrganisationFilter(), offset=0, limit=None
-        )
-    return [(r.cbs_code, f"{r.name} ({r.cbs_code})") for r in rows if r.valid_until is None]
+        names = await repository.current_organisation_names(session)
+    return [(code, f"{name} ({code})") for code, name in names]
 
 
 def _validate(form: FormState) -> tuple[VoorgesprekContent | None, FormState]:

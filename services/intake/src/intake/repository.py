@@ -298,6 +298,17 @@ async def list_organisations(
     return list(page.all()), total
 
 
+async def current_organisation_names(session: AsyncSession) -> list[tuple[str, str]]:
+    """(CBS code, name) of every organisation that has not ended, by name, then code: the
+    form's choices (two columns, not whole rows: the form renders them on every visit)."""
+    query = (
+        select(col(OrganisationRow.cbs_code), col(OrganisationRow.name))
+        .where(col(OrganisationRow.valid_until).is_(None))
+        .order_by(col(OrganisationRow.name), col(OrganisationRow.cbs_code))
+    )
+    return [(code, name) for code, name in (await session.exec(query)).all()]
+
+
 async def get_organisation(session: AsyncSession, cbs_code: str) -> OrganisationRow | None:
     return await session.get(OrganisationRow, cbs_code)
 

@@ -28,7 +28,7 @@ from reporting.domain.disclosure import legend, render, render_percentage
 from reporting.domain.release import Release
 from reporting.usecases import releases
 from reporting.usecases.figures import Period, Table, release_tables
-from reporting.views import find, period_of, tour_tables
+from reporting.views import cached_tour_tables, period_of, pick, tour_tables
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -73,8 +73,8 @@ async def _tour_cards(request: Request, sessions: Any, tour: list[Table]) -> lis
     day = today()
     recent = Period(day - timedelta(days=TREND_DAYS - 1), day)
     earlier = Period(day - timedelta(days=2 * TREND_DAYS - 1), day - timedelta(days=TREND_DAYS))
-    now, _ = await tour_tables(request, sessions, recent, None)
-    before, _ = await tour_tables(request, sessions, earlier, None)
+    now, _ = await cached_tour_tables(request, sessions, recent, None)
+    before, _ = await cached_tour_tables(request, sessions, earlier, None)
 
     def count(tables: list[Table], label: str) -> int:
         value = _value(tables, "kerncijfers", label)
@@ -139,11 +139,12 @@ async def dashboard(
     show_aftercare = principal.has(Role.COORDINATOR, Role.MINISTERIE)
     if show_aftercare:
         async with sessions() as session:
-            released = await releases.published(session)
-            released_on = {d.id: d.decided_at.date() for d in await releases.decisions(session)}
+            found = await releases.decisions(session)
             complete_years = [view.year for view in await releases.published_years(session)]
-            if released:
-                release = await find(session, params.get("vrijgave") or None)
+        released = releases.published_of(found)
+        released_on = {d.id: d.decided_at.date() for d in found}
+        if released:
+            release = pick(released, params.get("vrijgave") or None)
         if release is not None:
             previous = next((r for r in reversed(released) if r.quarter < release.quarter), None)
             cards += _aftercare_cards(release, previous)

@@ -8,7 +8,7 @@ names. Both edges call this; neither calls the other. The figures themselves are
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import Request
@@ -47,9 +47,26 @@ async def known_province(session: AsyncSession, province: str | None) -> str | N
 async def tour_tables(
     request: Request, sessions: Sessions, period: Period, province: str | None
 ) -> tuple[list[Table], dict[str, Any]]:
-    """The tour's tables, computed again when a newer tour event was processed (the read
-    models change with events only) and at least every ``CACHE_SECONDS`` (a rebuild swaps the
-    tables without a newer event)."""
+    """The tour's tables (:func:`cached_tour_tables`) with when they were last updated and
+    whether they may be incomplete (events parked as dead letters)."""
+    tables, updated = await cached_tour_tables(request, sessions, period, province)
+    try:
+        js = request.app.state.runtime.broker.connection.jetstream()
+        parked = await count_dead_letters(js, "reporting")
+        metrics.dead_letters.set(parked)
+        incomplete = parked > 0
+    except Exception:  # no broker: the figures stand, their completeness is unknown
+        incomplete = True
+    meta = {"bijgewerkt_tot": updated.isoformat() if updated else None, "onvolledig": incomplete}
+    return tables, meta
+
+
+async def cached_tour_tables(
+    request: Request, sessions: Sessions, period: Period, province: str | None
+) -> tuple[list[Table], datetime | None]:
+    """The tour's tables and the moment of the newest event in them, computed again when a
+    newer tour event was processed (the read models change with events only) and at least
+    every ``CACHE_SECONDS`` (a rebuild swaps the tables without a newer event)."""
     settings = request.app.state.runtime.settings
     cache: dict[tuple[Any, ...], tuple[float, list[Table]]] = request.app.state.__dict__.setdefault(
         "figures_cache", {}
@@ -69,25 +86,22 @@ async def tour_tables(
             if len(cache) > 256:
                 cache.clear()
             cache[key] = (time.monotonic(), tables)
-    try:
-        js = request.app.state.runtime.broker.connection.jetstream()
-        parked = await count_dead_letters(js, "reporting")
-        metrics.dead_letters.set(parked)
-        incomplete = parked > 0
-    except Exception:  # no broker: the figures stand, their completeness is unknown
-        incomplete = True
-    meta = {"bijgewerkt_tot": updated.isoformat() if updated else None, "onvolledig": incomplete}
-    return tables, meta
+    return tables, updated
 
 
-async def available(session: AsyncSession) -> str:
-    ids = [r.quarter.id for r in await releases.published(session)]
+def available(published: list[Release]) -> str:
+    ids = [r.quarter.id for r in published]
     return ", ".join(ids) if ids else "nog geen"
 
 
 async def find(session: AsyncSession, release_id: str | None) -> Release:
     """The release ``release_id`` (the newest when None); 422/404 naming the ones there are."""
-    released = {r.quarter.id: r for r in await releases.published(session)}
+    return pick(await releases.published(session), release_id)
+
+
+def pick(published: list[Release], release_id: str | None) -> Release:
+    """:func:`find` among releases already read."""
+    released = {r.quarter.id: r for r in published}
     if release_id is None:
         if not released:
             raise Problem(404, "Er is nog geen kwartaal vrijgegeven.")
@@ -96,8 +110,8 @@ async def find(session: AsyncSession, release_id: str | None) -> Release:
         quarter = Quarter.parse(release_id.replace("Q", "K"))
     except ValueError:
         raise invalid("vrijgave", f"geen kwartaal zoals 2026-K3; vrijgegeven zijn: "
-                                  f"{await available(session)}") from None  # fmt: skip
+                                  f"{available(published)}") from None  # fmt: skip
     if quarter.id not in released:
         raise Problem(404, f"{quarter.id} is niet vrijgegeven; vrijgegeven zijn: "
-                           f"{await available(session)}.")  # fmt: skip
+                           f"{available(published)}.")  # fmt: skip
     return released[quarter.id]

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 from ontour.clock import today as clock_today
-from ontour.devstack.tour_calendar import EVENINGS, in_recess, visits
+from ontour.devstack.tour_calendar import EVENINGS, demo_scale, in_recess, visits
 
 API = "/scheduling/api/v1"
 SEED = 2022
@@ -131,7 +131,9 @@ def load(client: httpx.Client) -> str:
     _team(client, rng, today)
     # intake's demo requests arrive over NATS: wait until they are in.
     expected = sum(v.wish == "ja" for v in visits(today))
-    requests = _wait(client, f"{API}/verzoeken", lambda b: len(b) >= expected, WAIT_SECONDS)
+    requests = _wait(
+        client, f"{API}/verzoeken", lambda b: len(b) >= expected, WAIT_SECONDS * demo_scale()
+    )
     held = _history(client, requests, today)
     started = client.post(f"{API}/planningen", json={"time_limit_seconds": PLANNER_SECONDS})
     started.raise_for_status()

@@ -9,6 +9,7 @@ use the same calendar, so the demo is the same on every day it is generated for.
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -75,6 +76,28 @@ def planning_window(today: date) -> tuple[date, date]:
 VISITS = 230  # voorgesprekken held since mid-2022
 RECENT = 30  # of which in the last ten weeks: their session wishes lie ahead
 RECENT_DAYS = 70
+# ``ONTOUR_DEMO_SCALE=N`` (benchmarks): the tour over the last five years, with N times the
+# older voorgesprekken (the recent ones, whose wishes the planner plans, stay as they are);
+# aftercare likewise receives N times the requests over five years.
+SCALE = "ONTOUR_DEMO_SCALE"
+SCALED_YEARS = 5
+
+
+def demo_scale() -> int:
+    """The demo's scale: 1 (the default) is the tour since mid-2022 as a team runs it."""
+    scale = int(os.environ.get(SCALE) or 1)
+    if scale < 1:
+        raise ValueError(f"{SCALE} must be 1 or more, not {scale}")
+    return scale
+
+
+def tour_start(today: date, scale: int) -> date:
+    """Since mid-2022; at a larger scale five years back from ``today``."""
+    if scale == 1:
+        return TOUR_START
+    return today.replace(year=today.year - SCALED_YEARS, day=min(today.day, 28))
+
+
 EVENINGS = ("maandag", "dinsdag", "woensdag", "donderdag")
 
 
@@ -100,12 +123,15 @@ def _wish_period(rng: random.Random, held_on: date, today: date, recent: bool) -
     return start, end
 
 
-def visits(today: date, seed: int = 2022) -> list[Visit]:
+def visits(today: date, seed: int = 2022, scale: int | None = None) -> list[Visit]:
     """The tour up to yesterday: about half say yes to a session (the recent ones mostly),
-    by season; always the same for the same ``today``."""
+    by season; always the same for the same ``today`` (and scale, default
+    :func:`demo_scale`)."""
+    scale = demo_scale() if scale is None else scale
     rng = random.Random(seed)
     recent_from = today - timedelta(days=RECENT_DAYS)
-    days = draw_days(rng, TOUR_START, recent_from - timedelta(days=1), VISITS - RECENT)
+    first = tour_start(today, scale)
+    days = draw_days(rng, first, recent_from - timedelta(days=1), (VISITS - RECENT) * scale)
     days += draw_days(rng, recent_from, today - timedelta(days=1), RECENT)
     tour = []
     for held_on in days:

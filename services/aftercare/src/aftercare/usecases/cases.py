@@ -215,7 +215,10 @@ class QueueSummary:
 
 
 async def queue_summary(sessions: Sessions, now: datetime, policy: SlaPolicy) -> QueueSummary:
-    rows = await queue(sessions)
+    # Only open cases wait or have alerts due: the closed ones (most, after a few years)
+    # need not be read on every page.
+    async with sessions() as session:
+        rows = await repository.open_cases(session)
     return QueueSummary(
         waiting=sum(row.status == CaseStatus.AANGEVRAAGD for row in rows),
         at_risk=sum(bool(alerts(row, now, policy)) for row in rows),

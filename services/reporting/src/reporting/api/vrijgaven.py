@@ -129,10 +129,11 @@ async def _body(session: AsyncSession, release_id: str | None) -> Vrijgave:
 async def newest(sessions: SessionsDep, van: NoPeriod = None, tot: NoPeriod = None) -> Vrijgave:
     async with sessions() as session:
         if van is not None or tot is not None:
+            published = await releases.published(session)
             raise invalid(
                 "van" if van is not None else "tot",
                 "cijfers over personen bestaan alleen per vrijgegeven kwartaal; vrijgegeven "
-                f"zijn: {await available(session)} (/reporting/api/v1/nazorg/vrijgaven/<id>)",
+                f"zijn: {available(published)} (/reporting/api/v1/nazorg/vrijgaven/<id>)",
             )
         return await _body(session, None)
 

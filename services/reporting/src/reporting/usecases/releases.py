@@ -93,9 +93,14 @@ async def decisions(session: AsyncSession) -> list[RmRelease]:
 
 async def published(session: AsyncSession) -> list[Release]:
     """The released quarters, oldest first."""
+    return published_of(await decisions(session))
+
+
+def published_of(found: list[RmRelease]) -> list[Release]:
+    """The released quarters among ``found`` decisions, in their order."""
     return [
         from_document(row.content)
-        for row in await decisions(session)
+        for row in found
         if row.status == RELEASED and row.content is not None
     ]
 
