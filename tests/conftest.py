@@ -30,7 +30,9 @@ def stack_on_free_ports(home: Path, postgres_server_url: str, **fields: Any) -> 
         idp_port=free_port(),
         frontdoor_port=free_port(),
         environment="test",
-        **fields,
+        # Several stacks start at once on two shared cores (pytest-xdist): a bound for a part
+        # that never gets ready, not a start-up target.
+        **{"ready_timeout": 300.0, **fields},
     )
     try:
         running.start()

@@ -47,7 +47,13 @@ def test_the_form_works_without_javascript(page_without_js, base_url):
     assert page.get_by_role("heading", name="Uw verzoek is ontvangen").is_visible()
 
 
-def test_the_coordinator_queue_and_case_page_are_accessible(page, base_url):
+def test_the_coordinator_queue_and_case_page_are_accessible(new_page, page, base_url):
+    # A request of its own: the queue must show it whatever ran before on this stack.
+    office_holder = new_page()
+    office_holder.goto(f"{base_url}/aftercare/")
+    fill_in(office_holder)
+    office_holder.get_by_role("button", name="Verstuur mijn verzoek").click()
+    assert office_holder.get_by_role("heading", name="Uw verzoek is ontvangen").is_visible()
     sign_in(page, base_url, "coordinator")
     page.goto(f"{base_url}/aftercare/wachtrij")
     assert page.get_by_role("heading", name="Wachtrij nazorg").is_visible()

@@ -108,6 +108,8 @@ class Stack:
     # ``<prefix><service>``, so a second stack can share one PostgreSQL server.
     services: Sequence[str] = field(default_factory=service_names)
     database_prefix: str = ""
+    # How long start() waits for every part to be ready before it gives up.
+    ready_timeout: float = 90.0
     nats_port: int = NATS_PORT
     nats_monitor_port: int = NATS_MONITOR_PORT
     postgres_port: int = POSTGRES_PORT
@@ -209,7 +211,7 @@ class Stack:
         }
         caddyfile = root / "deploy" / "caddy" / "Caddyfile"
         self.supervisor.add(partial(start_caddy, caddyfile, logs / "caddy.log", caddy_env))
-        self._wait_ready(self.services)
+        self._wait_ready(self.services, self.ready_timeout)
         return {"nats": nats_url, "database": server_url}
 
     def _ports(self, first: int) -> list[int]:
