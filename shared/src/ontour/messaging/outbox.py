@@ -19,7 +19,8 @@ from typing import Any
 
 import asyncpg
 from faststream.nats import NatsBroker
-from opentelemetry import propagate, trace
+from opentelemetry import context as otel_context
+from opentelemetry import propagate
 from sqlalchemy import Column, DateTime, Index, LargeBinary, bindparam, insert, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import JSONB
@@ -32,7 +33,7 @@ from ontour.events import CloudEvent, EventData
 from ontour.messaging.streams import stream_for
 from ontour.observability import metrics
 from ontour.observability.logging import get_logger
-from ontour.observability.tracing import current_trace_headers, tracer
+from ontour.observability.tracing import current_trace_headers
 
 NOTIFY_CHANNEL = "ontour_outbox"
 log = get_logger(__name__)
@@ -101,8 +102,10 @@ async def enqueue_many(session: AsyncSession, events: list[EventData]) -> list[C
         return []
     wrapped = [CloudEvent.wrap(data) for data in events]
     trace_headers = current_trace_headers()
-    # A core INSERT: no ORM unit-of-work bookkeeping for rows nobody reads back.
-    await session.execute(
+    # A core INSERT on the session's connection (its transaction): no ORM bulk-insert or
+    # unit-of-work bookkeeping for rows nobody reads back.
+    connection = await session.connection()
+    await connection.execute(
         insert(OutboxMessage),
         [
             {
@@ -117,7 +120,7 @@ async def enqueue_many(session: AsyncSession, events: list[EventData]) -> list[C
         ],
     )
     # Delivered to the relay's LISTEN at commit, never for a rolled-back transaction.
-    await session.execute(_NOTIFY)
+    await connection.execute(_NOTIFY)
     return wrapped
 
 
@@ -211,13 +214,11 @@ class OutboxRelay:
             return len(sent)
 
     async def _publish(self, row: Any) -> None:
-        parent = propagate.extract(row.trace_headers)
-        with tracer.start_as_current_span(
-            f"{row.subject} publish",
-            context=parent,
-            kind=trace.SpanKind.PRODUCER,
-            attributes={"messaging.message.id": str(row.id)},
-        ):
+        # The broker's telemetry middleware makes the PRODUCER span (and puts its context
+        # in the headers); with the producing request's context current, that span joins
+        # the request's trace. (A span of our own around it would be a second, empty one.)
+        token = otel_context.attach(propagate.extract(row.trace_headers))
+        try:
             await self._broker.publish(
                 row.payload,
                 row.subject,
@@ -228,6 +229,8 @@ class OutboxRelay:
                 stream=self._stream,
                 timeout=self._publish_timeout,
             )
+        finally:
+            otel_context.detach(token)
         metrics.events_published.labels(self._service, row.event_type).inc()
 
     def _after_publish(self, row: Any) -> None:
