@@ -73,7 +73,7 @@ SERVICE = "intake"
 STREAM = stream_for(SERVICE)
 SUBJECT = VoorgesprekGehouden.nats_subject()
 
-EVENTS = int(os.environ.get("BENCH_BACKBONE_EVENTS", "3000"))
+EVENTS = int(os.environ.get("BENCH_BACKBONE_EVENTS", "2000"))
 WARMUP = 300
 PRODUCERS = 4
 RATE = float(os.environ.get("BENCH_BACKBONE_RATE", "200"))
