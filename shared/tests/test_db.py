@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
-from ontour.db import asyncpg_dsn, ensure_database
+from ontour.db import asyncpg_dsn, create_engine, ensure_database
+from ontour.testing.plugin import eventually
+from sqlalchemy import text
 
 
 async def test_replicas_starting_together_each_find_their_database(database_url) -> None:
@@ -15,3 +17,29 @@ async def test_replicas_starting_together_each_find_their_database(database_url)
     await asyncio.gather(*(ensure_database(url) for _ in range(6)))
     conn = await asyncpg.connect(asyncpg_dsn(url))
     await conn.close()
+
+
+async def test_a_connection_the_server_closed_is_not_handed_out_again(database_url) -> None:
+    # The pool keeps connections; when the server ends them (a restart, an administrator's
+    # pg_terminate_backend), the next unit of work gets a new one instead of an error.
+    url = database_url("closed")
+    await ensure_database(url)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            pooled = (await conn.get_raw_connection()).driver_connection
+        admin = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await admin.close()
+        await eventually(lambda: _closed(pooled))  # a wait, not the claim
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one() != pid
+    finally:
+        await engine.dispose()
+
+
+async def _closed(connection: asyncpg.Connection) -> bool:
+    return connection.is_closed()

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Column, DateTime, Text, text
+from sqlalchemy import Column, DateTime, Text, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import Field
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,7 +27,18 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=5)
+    # Never hand out a connection the server has closed (a restart, a terminated backend),
+    # as pool_pre_ping would, but without its three round trips per checkout (BEGIN, a
+    # query, ROLLBACK on asyncpg): asyncpg has seen the socket close. A connection that
+    # dies unnoticed fails its first statement, and the pool drops it then.
+    event.listen(engine.sync_engine, "checkout", _refuse_closed)
+    return engine
+
+
+def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    if record.driver_connection.is_closed():
+        raise DisconnectionError("connection closed by the server")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

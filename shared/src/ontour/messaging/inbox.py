@@ -24,13 +24,16 @@ class ProcessedEvent(SQLModel, table=True):
     )
 
 
+_CLAIM = text(
+    "INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :event_id) "
+    "ON CONFLICT DO NOTHING RETURNING 1"
+)
+
+
 async def claim(session: AsyncSession, consumer: str, event_id: uuid.UUID) -> bool:
     """Record the event as processed; False when it already was (a duplicate)."""
-    result = await session.execute(
-        text(
-            "INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :event_id) "
-            "ON CONFLICT DO NOTHING RETURNING 1"
-        ),
-        {"consumer": consumer, "event_id": event_id},
-    )
+    # On the session's connection (same transaction): a core statement needs no ORM
+    # execution machinery.
+    connection = await session.connection()
+    result = await connection.execute(_CLAIM, {"consumer": consumer, "event_id": event_id})
     return result.first() is not None
