@@ -44,8 +44,10 @@ from ontour.devstack.servers import free_port, start_nats, start_postgres
 from ontour.events import CloudEvent
 from ontour.messaging.replay import stream_messages
 from ontour.messaging.streams import stream_for
+from ontour.service import settings_as
 from ontour.testing.plugin import eventually, running_service, scalar
 from reporting.app import service as reporting
+from reporting.config import Settings
 from reporting.rebuild import rebuild
 from reporting.usecases import releases
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -169,7 +171,7 @@ async def release_due(api: Any) -> tuple[int, float]:
     started = time.perf_counter()
     async with runtime.sessions() as session, session.begin():
         outcomes = await releases.release_due(
-            session, runtime.broker.connection.jetstream(), releases.settings_of(runtime),
+            session, runtime.broker.connection.jetstream(), settings_as(runtime, Settings),
             by="bench", today=today(),
         )  # fmt: skip
     return len(outcomes), time.perf_counter() - started
