@@ -17,6 +17,7 @@ The inbox is left alone: it records what the live consumers have seen, not the p
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -168,6 +169,10 @@ async def rebuild(
         return {c.stream: (await js.stream_info(c.stream)).state.last_seq for c in consumers}
 
     events = skipped = 0
+    # What lives before the replay is left out of the collector's full passes meanwhile: every
+    # batch moves thousands of short-lived objects up to the oldest generation, and each full
+    # pass would walk the whole process again (measured: a third of the replay's CPU).
+    gc.freeze()
     try:
         replayed = await last_sequences()
         for consumer in consumers:
@@ -190,6 +195,7 @@ async def rebuild(
             await connection.execute(text(f"DROP SCHEMA {REPLACED} CASCADE"))
             await connection.execute(text(f"DROP SCHEMA {SHADOW} CASCADE"))
     finally:
+        gc.unfreeze()
         await client.close()
     return RebuildReport(events, skipped, time.perf_counter() - started)
 
