@@ -55,7 +55,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 EVENTS = int(os.environ.get("BENCH_REPORTING_EVENTS", "100000"))
 FIVE_YEARS = int(os.environ.get("BENCH_REPORTING_FIVE_YEARS", "4000"))
 REQUESTS = int(os.environ.get("BENCH_REPORTING_REQUESTS", "100"))
-GOAL_EVENTS_PER_SECOND = 5000
+GOAL_OF_RAW_READ = 0.60  # issue 18: the rebuild at >= 60 % of the raw read of the same stream
 GOAL_P95_MS = 100.0
 
 
@@ -218,12 +218,13 @@ async def run() -> dict[str, Any]:
         postgres.stop()
         shutil.rmtree(home, ignore_errors=True)
     raw_rate = EVENTS / raw_seconds
+    ratio = report.events_per_second / raw_rate
     goals = [
         {
-            "name": f"rebuild throughput ({EVENTS:,} events)",
-            "target": f">= {GOAL_EVENTS_PER_SECOND:,}/s",
-            "measured": f"{report.events_per_second:,.0f}/s",
-            "met": report.events_per_second >= GOAL_EVENTS_PER_SECOND,
+            "name": f"rebuild vs raw read of the same stream ({EVENTS:,} events)",
+            "target": f">= {GOAL_OF_RAW_READ:.0%} of {raw_rate:,.0f}/s",
+            "measured": f"{report.events_per_second:,.0f}/s = {ratio:.0%}",
+            "met": ratio >= GOAL_OF_RAW_READ,
         },
         {
             "name": f"GET /tour p95 (five years: {FIVE_YEARS:,} voorgesprekken)",
@@ -243,8 +244,9 @@ async def run() -> dict[str, Any]:
         f"{EVENTS:,} events published in {publish_seconds:.1f} s",
         f"raw read of the stream (the limit): {raw_rate:,.0f} events/s",
         f"rebuild: {report.events:,} events in {report.seconds:.1f} s = "
-        f"{report.events_per_second:,.0f} events/s ({report.events_per_second / raw_rate:.0%} "
-        "of the raw read)",
+        f"{report.events_per_second:,.0f} events/s",
+        f"rebuild / raw read: {ratio:.0%} (doel >= {GOAL_OF_RAW_READ:.0%}): "
+        + ("gehaald" if ratio >= GOAL_OF_RAW_READ else "niet gehaald"),
         f"GET /tour: p50 {tour['p50_ms']} ms, p95 {tour['p95_ms']} ms",
         f"release of {released} quarters (with the audit of each against the earlier ones and "
         f"the year views): {release_seconds:.1f} s",
@@ -257,6 +259,7 @@ async def run() -> dict[str, Any]:
         "events": EVENTS,
         "raw_events_per_second": round(raw_rate),
         "rebuild_events_per_second": round(report.events_per_second),
+        "rebuild_of_raw_read": round(ratio, 3),
         "tour": tour,
         "nazorg": aftercare,
         "release_seconds": round(release_seconds, 1),

@@ -5,6 +5,7 @@ pure fold and through ``repository.project`` on a real PostgreSQL (with "bijgewe
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 import uuid
 from collections.abc import Iterator
@@ -39,12 +40,14 @@ from ontour.contracts.scheduling import (
     SessieVoorgesteld,
 )
 from ontour.db import create_engine, ensure_database, migrate, session_factory
-from ontour.events import EventData
-from reporting import repository
+from ontour.events import CloudEvent, EventData
+from ontour.messaging.replay import create_shadow
+from reporting import handlers, repository
 from reporting.app import service as reporting
 from reporting.domain.projection import CHANGES, Change, Table, apply_all
 from reporting.models import READ_MODELS, RmState
-from sqlalchemy import delete, select
+from reporting.rebuild import TABLES
+from sqlalchemy import delete, select, text
 
 AT = datetime(2025, 3, 1, 9, tzinfo=UTC)
 Story = list[tuple[EventData, datetime]]  # one aggregate's events, in the order they happened
@@ -265,3 +268,57 @@ def test_any_order_through_postgres_gives_the_in_order_row(database, story: Stor
     assert {k: row[k] for k in want if k not in skip} == {
         k: v for k, v in want.items() if k not in skip
     }
+
+
+# --- the rebuild's load (folded per batch, new rows by COPY) against the live handler -------------
+
+
+async def _tables(engine: Any, schema: str) -> dict[str, list[tuple[Any, ...]]]:
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    async with engine.connect() as connection:
+        for table in READ_MODELS:
+            found = await connection.execute(text(f"SELECT * FROM {schema}.{table.value}"))
+            tables[table.value] = sorted(map(tuple, found), key=repr)
+    return tables
+
+
+async def _handler_and_load(
+    engine: Any, stream: Story, batches: list[int]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The read models after the live handler took ``stream`` one event at a time, and after
+    :func:`repository.load` took it in batches of the given sizes into fresh tables."""
+    sessions = session_factory(engine)
+    async with engine.begin() as connection:
+        for table in TABLES:
+            await connection.execute(text(f"DELETE FROM {table}"))
+        await create_shadow(connection, "fastpath", TABLES)
+    for event, at in stream:
+        async with sessions() as session, session.begin():
+            await handlers.project(session, CloudEvent.wrap(event, time=at), event)
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        todo = changes(stream)
+        for size in itertools.cycle(batches):
+            if not todo:
+                break
+            await repository.load(driver, "fastpath", todo[:size])
+            todo = todo[size:]
+    return await _tables(engine, "public"), await _tables(engine, "fastpath")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(stories, min_size=1, max_size=6), st.data())
+def test_the_rebuilds_load_gives_what_the_live_handler_gives(database, drawn: list[Story], data):
+    """Several aggregates' events interleaved out of order, some delivered twice, folded in
+    batches (a row's events split over batches, so later ones meet the rows loaded before)
+    and loaded by COPY and upsert: row for row what the handler gives one event at a time."""
+    loop, engine = database
+    events = [event for story in drawn for event in story]
+    stream = [events[n] for n in data.draw(st.permutations(range(len(events))))]
+    for n in data.draw(st.lists(st.integers(0, len(stream) - 1), max_size=3)):
+        stream.insert(data.draw(st.integers(n, len(stream))), stream[n])  # redelivered later
+    batches = data.draw(st.lists(st.integers(1, 5), min_size=1, max_size=4))
+    live, loaded = loop.run_until_complete(_handler_and_load(engine, stream, batches))
+    assert loaded == live

@@ -156,13 +156,11 @@ class UnreadableEvent(Exception):
 def parse_event(raw: bytes) -> tuple[CloudEvent, EventData]:
     """Parse and validate a message from the bus, or raise :class:`UnreadableEvent`."""
     try:
-        document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UnreadableEvent(f"malformed JSON: {exc.__class__.__name__}") from exc
-    try:
-        envelope = CloudEvent.model_validate(document)
-    except ValidationError as exc:
-        raise UnreadableEvent(f"invalid CloudEvents envelope: {_fields(exc)}") from exc
+        # The envelope straight from the bytes (pydantic parses the JSON itself); only a
+        # message that fails this is parsed step by step, to say why.
+        envelope = CloudEvent.model_validate_json(raw)
+    except ValidationError:
+        envelope = _envelope(raw)
     model = registered_contracts().get(envelope.type)
     if model is None:
         raise UnreadableEvent(f"unknown event type or version: {envelope.type}")
@@ -170,6 +168,18 @@ def parse_event(raw: bytes) -> tuple[CloudEvent, EventData]:
         return envelope, model.model_validate(envelope.data)
     except ValidationError as exc:
         raise UnreadableEvent(f"payload does not match {envelope.type}: {_fields(exc)}") from exc
+
+
+def _envelope(raw: bytes) -> CloudEvent:
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UnreadableEvent(f"malformed JSON: {exc.__class__.__name__}") from exc
+    try:
+        envelope = CloudEvent.model_validate(document)
+    except ValidationError as exc:
+        raise UnreadableEvent(f"invalid CloudEvents envelope: {_fields(exc)}") from exc
+    return envelope  # valid as a document, yet not straight from the bytes
 
 
 def _fields(exc: ValidationError) -> str:

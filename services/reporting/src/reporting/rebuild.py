@@ -1,15 +1,19 @@
 """``ontour reporting rebuild``: replay every stream from the start into fresh read models and
 swap them in while the live projection keeps running (:mod:`ontour.messaging.replay`).
 
-The replay applies the events as the live projection does
-(:mod:`reporting.usecases.read_models`, so a rebuild gives exactly the live numbers), a batch per
-transaction with one read and one write per table. Every change is idempotent (highest
-revision wins, a case keeps its earliest moments), so the catch-up after the swap may apply
-again what the live projection wrote into the old tables.
+The replay applies the changes of the live projection itself
+(:mod:`reporting.domain.projection`, so a rebuild gives exactly the live numbers). Into the
+fresh tables, which nothing else writes, it loads a batch at a time with the driver itself
+(:func:`reporting.repository.load`: rows folded in memory, new ones by ``COPY``) while the
+next batch is read; the catch-up after the swap goes through the live consumers'
+:func:`reporting.usecases.read_models.project`. Every change is idempotent (highest revision wins, a
+case keeps its earliest moments), so the catch-up may apply again what the live projection
+wrote into the old tables.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from nats.js import JetStreamContext
@@ -19,6 +23,8 @@ from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.replay import BATCH, RebuildReport, Tally, in_schema, readable_events
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from reporting import repository
+from reporting.domain.projection import CHANGES, Change, Table
 from reporting.handlers import consumers
 from reporting.models import READ_MODELS, RmState
 from reporting.usecases import read_models
@@ -31,6 +37,8 @@ async def _replay(
     schema: str | None,
 ) -> tuple[int, int]:  # fmt: skip
     """Apply ``first``..``last`` of the consumer's stream; (applied, skipped unreadable)."""
+    if schema is not None:
+        return await _load(engine, js, consumer, first, last, schema)
     tally = Tally()
     batch: list[tuple[EventData, datetime]] = []
 
@@ -46,6 +54,43 @@ async def _replay(
             await flush()
     if batch:
         await flush()
+    return tally.applied, tally.skipped
+
+
+async def _load(
+    engine: AsyncEngine, js: JetStreamContext, consumer: EventConsumer, first: int, last: int,
+    schema: str,
+) -> tuple[int, int]:  # fmt: skip
+    """Load ``first``..``last`` of the consumer's stream into the fresh tables of ``schema``,
+    writing one batch while reading the next (in order, and never more than one ahead)."""
+    tally = Tally()
+    batch: list[Change] = []
+    newest: datetime | None = None  # of the tour's events, as the live projection keeps it
+    writing: asyncio.Task[None] | None = None
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        try:
+            async for envelope, data in readable_events(js, consumer.stream, first, last, tally):
+                if type(data) not in consumer.handlers:
+                    continue
+                change = CHANGES[type(data)](data, envelope.time)
+                batch.append(change)
+                if change.table is not Table.CASE:
+                    newest = envelope.time if newest is None else max(newest, envelope.time)
+                if len(batch) >= BATCH:
+                    if writing is not None:
+                        await writing
+                    writing = asyncio.create_task(repository.load(driver, schema, batch))
+                    batch = []
+            if writing is not None:
+                await writing
+            await repository.load(driver, schema, batch)
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()
+    if newest is not None:
+        async with in_schema(engine, schema) as session:
+            await repository.saw_event(session, newest)
     return tally.applied, tally.skipped
 
 

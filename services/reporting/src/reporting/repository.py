@@ -6,13 +6,17 @@ are read, folded and written in as few statements as a batch allows.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache, lru_cache
 from typing import Any
 
+import asyncpg
 from sqlalchemy import func, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,14 +30,18 @@ from reporting.models import READ_MODELS, RmRelease, RmState
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext(:name))"
 
 
-async def project(session: AsyncSession, changes: Sequence[Change], at: datetime) -> None:
-    """Apply ``changes`` (in order) and move "bijgewerkt tot" to ``at`` if that is later:
-    per table one read of the rows concerned and one write of the rows changed."""
+def _by_table(changes: Sequence[Change]) -> list[tuple[Table, list[Change]]]:
     by_table: dict[Table, list[Change]] = defaultdict(list)
     for change in changes:
         by_table[change.table].append(change)
-    for table in sorted(by_table, key=lambda t: t.value):
-        model, table_changes = READ_MODELS[table], by_table[table]
+    return sorted(by_table.items(), key=lambda item: item[0].value)
+
+
+async def project(session: AsyncSession, changes: Sequence[Change], at: datetime) -> None:
+    """Apply ``changes`` (in order) and move "bijgewerkt tot" to ``at`` if that is later:
+    per table one read of the rows concerned and one write of the rows changed."""
+    for table, table_changes in _by_table(changes):
+        model = READ_MODELS[table]
         (key,) = model.__table__.primary_key.columns
         with metrics.projection_seconds.labels(table.value).time():
             await session.execute(text(_LOCK), {"name": f"reporting:{table.value}"})
@@ -50,6 +58,75 @@ async def project(session: AsyncSession, changes: Sequence[Change], at: datetime
     if any(change.table is not Table.CASE for change in changes):
         await saw_event(session, at)
         metrics.saw_event(at)
+
+
+async def load(connection: asyncpg.Connection, schema: str, changes: Sequence[Change]) -> None:
+    """Apply ``changes`` (in order) to the tables of ``schema`` that a rebuild fills and
+    nothing else writes (so no lock): the same fold as :func:`project`, per table one read of
+    the rows already there, the new rows by ``COPY`` and the others by one upsert."""
+    for table, table_changes in _by_table(changes):
+        shape = _Shape.of(READ_MODELS[table])
+        keys = list({change.key for change in table_changes})
+        found = await connection.fetch(shape.select.format(schema=schema), keys)
+        rows = {row[shape.key]: dict(row) for row in found}
+        changed = projection.apply_all(rows, table_changes)
+        new = [shape.record(row, key) for key, row in changed.items() if key not in rows]
+        if new:
+            await connection.copy_records_to_table(
+                table.value, records=new, columns=shape.columns, schema_name=schema
+            )
+        if len(new) < len(changed):
+            await connection.executemany(
+                shape.upsert.format(schema=schema),
+                [shape.record(row, key) for key, row in changed.items() if key in rows],
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """How :func:`load` reads and writes one read model with asyncpg itself."""
+
+    key: str
+    columns: list[str]
+    defaults: dict[str, Any]
+    jsonb: frozenset[str]
+    select: str
+    upsert: str
+
+    @classmethod
+    @cache
+    def of(cls, model: Any) -> _Shape:
+        table = model.__table__
+        (key,) = (c.name for c in table.primary_key.columns)
+        columns = [c.name for c in table.columns]
+        names = ", ".join(f'"{c}"' for c in columns)
+        updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c != key)
+        values = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
+        into = f"{{schema}}.{table.name}"  # the names are ours, never input
+        return cls(
+            key=key, columns=columns, defaults=_defaults(model),
+            jsonb=frozenset(c.name for c in table.columns if isinstance(c.type, JSONB)),
+            select=f'SELECT * FROM {into} WHERE "{key}" = ANY($1)',  # noqa: S608
+            upsert=f"INSERT INTO {into} ({names}) VALUES ({values}) "  # noqa: S608
+            f'ON CONFLICT ("{key}") DO UPDATE SET {updates}',
+        )  # fmt: skip
+
+    def record(self, row: dict[str, Any], key: Any) -> tuple[Any, ...]:
+        """The row as the table's columns in order (a tombstone's missing ones by default)."""
+        full = {**self.defaults, **row, self.key: key}
+        return tuple(_json(full[c]) if c in self.jsonb else full[c] for c in self.columns)
+
+
+def _json(value: Any) -> str:
+    # The driver takes JSONB as text (the engine's codec). A read model's JSON values are
+    # small flat dicts (per column its revision, per role a count) with few distinct
+    # contents, so each content is encoded once.
+    return _encoded(tuple(value.items()))
+
+
+@lru_cache(maxsize=4096)
+def _encoded(items: tuple[tuple[str, Any], ...]) -> str:
+    return json.dumps(dict(items))
 
 
 def _defaults(model: Any) -> dict[str, Any]:
