@@ -5,11 +5,12 @@ availability (also without JavaScript)."""
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 from browser_support import sign_in
+from ontour.clock import today
 from ontour.testing.browser import assert_accessible
 
 pytestmark = pytest.mark.browser
@@ -31,7 +32,7 @@ def tom_in_the_team(base_url, as_role):
             f"{base_url}/scheduling/api/v1/teamleden", json=member, headers=coordinator
         )
         assert response.status_code in (201, 409), response.text
-    start = date.today() + timedelta(days=14)
+    start = today() + timedelta(days=14)
     voorgesprek = {
         "organisation_code": "GM0599", "status": "gehouden", "held_on": "2025-05-01",
         "mode": "online", "session_wish": "ja",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from ontour.clock import today
 from ontour.testing.plugin import events_on_bus, scalar
 from openpyxl import load_workbook
 
@@ -204,7 +205,7 @@ async def test_withdrawing_the_session_wish_withdraws_the_request(api, nats_url)
         ({"organisation_code": "GM9999"}, "organisation_code", "geen organisatie"),
         ({"organisation_code": "Utrecht"}, "organisation_code", "formaat"),
         (
-            {"held_on": (date.today() + timedelta(days=3)).isoformat()},
+            {"held_on": (today() + timedelta(days=3)).isoformat()},
             "held_on",
             "toekomst",
         ),

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from ontour.clock import today
 from ontour.testing.delivery import wait_caught_up
 from ontour.testing.plugin import eventually
 from scheduling import handlers as scheduling_handlers
 
 API = "/scheduling/api/v1"
-START = date.today() + timedelta(days=14)
+START = today() + timedelta(days=14)
 # Mondays to Fridays of a fortnight from START: the wished period of every request.
 PERIOD = {"start": START.isoformat(), "end": (START + timedelta(days=27)).isoformat()}
 TEAM = [

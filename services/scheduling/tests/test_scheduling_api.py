@@ -14,6 +14,7 @@ import nats
 import pytest
 from icalendar import Calendar
 from intake import handlers as intake_handlers
+from ontour.clock import today
 from ontour.events import CloudEvent
 from ontour.testing.delivery import wait_caught_up
 from ontour.testing.plugin import events_on_bus, scalar
@@ -396,7 +397,7 @@ async def test_a_session_held_before_the_planner_knew_of_it_is_recorded_after_th
         "participants": 31, "evaluation_score": 9, "follow_up_wishes": ["materiaal"],
     }  # fmt: skip
     for wrong, field in (
-        ({"on": (date.today() + timedelta(days=1)).isoformat()}, "on"),
+        ({"on": (today() + timedelta(days=1)).isoformat()}, "on"),
         ({"members": ["onbekend.teamlid"]}, "members"),
         ({"request_id": "00000000-0000-4000-8000-000000000001"}, "request_id"),
     ):
