@@ -238,7 +238,16 @@ async def _reset_streams(url: str) -> None:
             name = info.config.name or ""
             with suppress(nats.js.errors.NotFoundError):
                 await js.delete_stream(name)
-        await ensure_streams(js, update=True)
+        # nats-server removes a deleted stream's files after answering: creating it again at
+        # once can fail with "error creating store for stream" (10049) until they are gone.
+        for attempt in range(50):
+            try:
+                await ensure_streams(js, update=True)
+                break
+            except nats.js.errors.ServerError as refused:
+                if refused.err_code != 10049 or attempt == 49:
+                    raise
+                await asyncio.sleep(0.1)
     finally:
         await nc.close()
 
