@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aftercare import pages, peer_pages
+from aftercare import pages, peer_pages, statement_pages
 from aftercare.app import service as aftercare
 from aftercare.domain.service_level import AMSTERDAM
 from ontour.i18n import untranslated_messages
@@ -28,7 +28,7 @@ FORM = {
 
 
 def test_every_text_of_the_pages_has_dutch():
-    modules = [Path(pages.__file__), Path(peer_pages.__file__)]
+    modules = [Path(m.__file__) for m in (pages, peer_pages, statement_pages)]
     missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, modules)
     assert not missing, missing
 
