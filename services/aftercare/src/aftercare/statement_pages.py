@@ -7,6 +7,7 @@ and their peer's, with the requester's consent. Each request calls a use case of
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import date, time
 from typing import Any
 
@@ -116,9 +117,9 @@ def _label(name: str) -> str:
 
 
 async def _submitted(request: Request) -> FormState:
-    """The posted form; a body over the limit is refused whole (413), nothing is kept."""
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > MAX_BODY_BYTES or len(await request.body()) > MAX_BODY_BYTES:
+    """The posted form; a body declared over the limit is refused whole (413), nothing is
+    kept (one sent in chunks meets the service's own body limit, and then the field limits)."""
+    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
         raise Problem(413, "Uw verklaring is te groot om op te slaan; maak de teksten korter.")
     return await FormState.from_request(request, lists=["incident_categories"])
 
@@ -153,21 +154,22 @@ def _render(
     return pages.render(request, "aftercare/statement_form.html", context, status_code=status_code)
 
 
-def _pdf(draft: Draft) -> Response:
+async def _pdf(reading: Awaitable[Draft]) -> Response:
     """The saved draft as PDF, once it holds what the police need."""
-    if not draft.saved:
-        raise Problem(409, "Sla de verklaring eerst op; daarna kunt u haar downloaden.")
-    statement = draft.statement
-    missing = rules.missing_for_pdf(statement)
-    if missing:
+    try:
+        draft = await reading
+    except statements.NotPrintable as refused:
+        if not refused.missing:
+            raise Problem(409, "Sla de verklaring eerst op; daarna kunt u haar downloaden.") \
+                from None  # fmt: skip
         raise Problem(
             422,
             "Vul eerst in wat de politie nodig heeft: "
-            + ", ".join(_label(name) for name in missing) + ".",
-            invalid_params=[{"name": name, "reason": "is verplicht"} for name in missing],
-        )  # fmt: skip
+            + ", ".join(_label(name) for name in refused.missing) + ".",
+            invalid_params=[{"name": name, "reason": "is verplicht"} for name in refused.missing],
+        ) from None  # fmt: skip
     return Response(
-        statement_pdf(statement),
+        statement_pdf(draft.statement),
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{PDF_NAME}"',
@@ -223,10 +225,11 @@ async def requester_save(
 async def requester_pdf(
     request: Request, token: str, sessions: SessionsDep, cipher: CipherDep, keys: CaseKeysDep
 ) -> Response:
-    draft = await statements.open_for_requester(
-        sessions, caller_of(request), cipher, keys, token, action="downloaden"
+    return await _pdf(
+        statements.open_for_requester(
+            sessions, caller_of(request), cipher, keys, token, printing=True
+        )
     )
-    return _pdf(draft)
 
 
 @router.post("/status/{token}/verklaring/delen", response_class=HTMLResponse)
@@ -296,7 +299,6 @@ async def peer_pdf(
     case_id: uuid.UUID, sessions: SessionsDep, cipher: CipherDep, keys: CaseKeysDep,
     caller: CallerDep,
 ) -> Response:  # fmt: skip
-    draft = await statements.open_for_peer(
-        sessions, caller, cipher, keys, case_id, action="downloaden"
+    return await _pdf(
+        statements.open_for_peer(sessions, caller, cipher, keys, case_id, printing=True)
     )
-    return _pdf(draft)

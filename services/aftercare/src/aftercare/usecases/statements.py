@@ -34,6 +34,15 @@ DELETED_ELSEWHERE = (
 )
 
 
+class NotPrintable(Exception):
+    """The draft cannot be printed yet: not saved (``missing`` empty) or without what the
+    police need (``missing`` names those fields)."""
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        super().__init__(", ".join(missing) or "not saved")
+        self.missing = missing
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     """A case's statement as its viewer sees it: saved (``version`` > 0) or a fresh start
@@ -92,12 +101,18 @@ async def _requester_case(sessions: Sessions, token: str) -> CaseRow:
 
 
 async def _read(
-    work: UnitOfWork, cipher: FieldCipher, keys: CaseKeys, case_id: uuid.UUID, action: str
+    work: UnitOfWork, cipher: FieldCipher, keys: CaseKeys, case_id: uuid.UUID, printing: bool
 ) -> Draft:
+    """The draft, its view audited: "lezen", or "downloaden" when it is printed (only a
+    saved draft with what the police need: else :class:`NotPrintable`, and no view)."""
     row = await cases.locked_case(work.session, case_id, None)
     stored = await work.session.get(StatementRow, case_id)
     draft = _draft(row, stored, await _key(cipher, keys, case_id))
-    await work.audit(action, AUDITED, str(case_id))
+    if printing and not draft.saved:
+        raise NotPrintable(())
+    if printing and (missing := rules.missing_for_pdf(draft.statement)):
+        raise NotPrintable(missing)
+    await work.audit("downloaden" if printing else "lezen", AUDITED, str(case_id))
     return draft
 
 
@@ -141,12 +156,12 @@ async def _write(
 
 async def open_for_requester(
     sessions: Sessions, caller: Caller, cipher: FieldCipher, keys: CaseKeys, token: str,
-    *, action: str = "lezen",
+    *, printing: bool = False,
 ) -> Draft:  # fmt: skip
     """The requester's draft (or a fresh one from what they told us); the view is audited."""
     row = await _requester_case(sessions, token)
     async with unit_of_work(sessions, caller) as work:
-        return await _read(work, cipher, keys, row.id, action)
+        return await _read(work, cipher, keys, row.id, printing)
 
 
 async def save_for_requester(
@@ -212,12 +227,12 @@ async def _shared_with(work: UnitOfWork, case_id: uuid.UUID) -> None:
 
 async def open_for_peer(
     sessions: Sessions, caller: Caller, cipher: FieldCipher, keys: CaseKeys,
-    case_id: uuid.UUID, *, action: str = "lezen",
+    case_id: uuid.UUID, *, printing: bool = False,
 ) -> Draft:  # fmt: skip
     """The draft the requester shares with this peer; the view is audited."""
     async with unit_of_work(sessions, caller) as work:
         await _shared_with(work, case_id)
-        return await _read(work, cipher, keys, case_id, action)
+        return await _read(work, cipher, keys, case_id, printing)
 
 
 async def save_for_peer(
