@@ -8,9 +8,7 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
-from aftercare.app import service as aftercare
-from ontour.testing.plugin import running_service, scalar
+from ontour.testing.plugin import scalar
 from pypdf import PdfReader
 from sqlalchemy import text
 
@@ -48,22 +46,6 @@ ENTRIES = {
     "domicile": "organisatie",
     "organisation_address": "Stadhuisplein 1, 3511 AA Utrecht",
 }
-
-
-@pytest.fixture
-async def site(nats_url, database_url, idp_url, bearer):
-    async with running_service(
-        aftercare,
-        nats_url=nats_url,
-        database_url=database_url("aftercare"),
-        idp_url=idp_url,
-        headers={**bearer("coordinator"), "Accept": "application/json"},
-        session_cookie_secure=False,  # the test client speaks plain http: keep the CSRF cookie
-    ) as client:
-        peer = {"id": "tom.teamlid", "name": "Tom Bakker", "background": "oud-wethouder",
-                "gender": "man"}  # fmt: skip
-        assert (await client.post(f"{API}/peers", json=peer)).status_code == 201
-        yield client
 
 
 async def requested(site) -> tuple[str, str]:
@@ -156,7 +138,8 @@ async def test_limits_refuse_the_whole_statement_in_dutch(site):
     assert await scalar(site, "SELECT count(*) FROM aftercare_statement") == 0  # nothing kept
     missing = await saved(site, path, {**ENTRIES, "place": "", "organisation_address": ""})
     assert missing.status_code == 303  # an incomplete draft may be kept, not printed
-    refused = await site.get(f"{path}/verklaring.pdf", headers={"Authorization": ""})
+    public_api = {"Authorization": "", "Accept": "application/json"}
+    refused = await site.get(f"{path}/verklaring.pdf", headers=public_api)
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("application/problem+json")
     problem = refused.json()

@@ -7,7 +7,8 @@ and their peer's, with the requester's consent. Each request calls a use case of
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
@@ -124,21 +125,47 @@ async def _submitted(request: Request) -> FormState:
     return await FormState.from_request(request, lists=["incident_categories"])
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a draft's page is: the requester's under their status link (``token``), or the
+    peer's."""
+
+    url: str
+    save_url: str
+    token: str | None = None
+
+    @property
+    def peer_view(self) -> bool:
+        return self.token is None
+
+
+def _requester_place(token: str) -> Place:
+    url = f"/aftercare/status/{token}/verklaring"
+    return Place(url, url, token)
+
+
+def _peer_place(case_id: uuid.UUID) -> Place:
+    url = f"/aftercare/verzoeken/{case_id}/verklaring"
+    return Place(url, f"{url}/opslaan")
+
+
 def _render(
-    request: Request, draft: Draft, form: FormState, *, action: str, pdf_url: str,
-    peer_view: bool, token: str | None = None, status_code: int = 200, saved: bool = False,
+    request: Request, draft: Draft, place: Place, form: FormState | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
+    form = form or _form_of(draft)
     rows = max(_screenshot_rows(form), len(draft.statement.screenshots)) + EMPTY_SCREENSHOT_ROWS
     statement = draft.statement
     context = {
         "draft": draft,
         "form": form,
         "labels": rules.LABELS,
-        "action": action,
-        "pdf_url": pdf_url,
-        "peer_view": peer_view,
-        "token": token,
-        "saved": saved,
+        "action": place.save_url,
+        "own_url": place.url,
+        "pdf_url": f"{place.url}.pdf",
+        "peer_view": place.peer_view,
+        "token": place.token,
+        "saved": request.query_params.get("opgeslagen") == "ja",
         "screenshot_rows": range(min(rows, rules.MAX_SCREENSHOTS)),
         "incidents": [(c.value, c.value) for c in IncidentCategory],
         "ongoing": [("ja", "ja"), ("nee", "nee"), ("", "weet ik niet")],
@@ -152,6 +179,24 @@ def _render(
         "plain_text": rules.plain_text(statement),
     }
     return pages.render(request, "aftercare/statement_form.html", context, status_code=status_code)
+
+
+async def _save(
+    request: Request,
+    place: Place,
+    reopen: Callable[[], Awaitable[Draft]],
+    store: Callable[[Statement, int], Awaitable[int]],
+) -> Response:
+    """Store what the form holds; with an error nothing is stored and the form comes back
+    (422) with what was typed and a Dutch summary of what to change."""
+    form = await _submitted(request)
+    version = form.version()
+    statement, errors = _parsed(form)
+    errors = errors or rules.violations(statement, clock.today())
+    if errors:
+        return _render(request, await reopen(), place, FormState(form.values, errors), 422)
+    await store(statement, version)
+    return RedirectResponse(f"{place.url}?opgeslagen=ja#opgeslagen", 303)
 
 
 async def _pdf(reading: Awaitable[Draft]) -> Response:
@@ -178,15 +223,7 @@ async def _pdf(reading: Awaitable[Draft]) -> Response:
     )
 
 
-def _refused_form(form: FormState, errors: dict[str, str]) -> FormState:
-    return FormState(form.values, errors)
-
-
 # --- the requester, under their status link -----------------------------------------------------
-
-
-def _own(token: str) -> str:
-    return f"/aftercare/status/{token}/verklaring"
 
 
 @router.get("/status/{token}/verklaring", response_class=HTMLResponse)
@@ -194,10 +231,7 @@ async def requester_page(
     request: Request, token: str, sessions: SessionsDep, cipher: CipherDep, keys: CaseKeysDep
 ) -> HTMLResponse:
     draft = await statements.open_for_requester(sessions, caller_of(request), cipher, keys, token)
-    return _render(
-        request, draft, _form_of(draft), action=_own(token), pdf_url=f"{_own(token)}.pdf",
-        peer_view=False, token=token, saved=request.query_params.get("opgeslagen") == "ja",
-    )  # fmt: skip
+    return _render(request, draft, _requester_place(token))
 
 
 @router.post("/status/{token}/verklaring", response_class=HTMLResponse)
@@ -205,20 +239,13 @@ async def requester_save(
     request: Request, token: str, sessions: SessionsDep, cipher: CipherDep, keys: CaseKeysDep,
     caller: CallerDep,
 ) -> Response:  # fmt: skip
-    form = await _submitted(request)
-    version = form.version()
-    statement, errors = _parsed(form)
-    errors = errors or rules.violations(statement, clock.today())
-    if errors:
-        draft = await statements.open_for_requester(sessions, caller, cipher, keys, token)
-        return _render(
-            request, draft, _refused_form(form, errors), action=_own(token),
-            pdf_url=f"{_own(token)}.pdf", peer_view=False, token=token, status_code=422,
-        )  # fmt: skip
-    await statements.save_for_requester(
-        sessions, caller, cipher, keys, token, statement, expected_version=version
-    )
-    return RedirectResponse(f"{_own(token)}?opgeslagen=ja#opgeslagen", 303)
+    return await _save(
+        request, _requester_place(token),
+        lambda: statements.open_for_requester(sessions, caller, cipher, keys, token),
+        lambda statement, version: statements.save_for_requester(
+            sessions, caller, cipher, keys, token, statement, expected_version=version
+        ),
+    )  # fmt: skip
 
 
 @router.get("/status/{token}/verklaring.pdf")
@@ -241,7 +268,7 @@ async def requester_share(
     await statements.share_with_peer(
         sessions, caller, token, share, expected_version=form.version()
     )
-    return RedirectResponse(f"{_own(token)}#delen", 303)
+    return RedirectResponse(f"{_requester_place(token).url}#delen", 303)
 
 
 @router.post("/status/{token}/verklaring/wissen", response_class=HTMLResponse)
@@ -256,21 +283,13 @@ async def requester_delete(
 # --- the peer, with the requester's consent -------------------------------------------------------
 
 
-def _peer(case_id: uuid.UUID) -> str:
-    return f"/aftercare/verzoeken/{case_id}/verklaring"
-
-
 @router.get("/verzoeken/{case_id}/verklaring", response_class=HTMLResponse)
 async def peer_page(
     request: Request, case_id: uuid.UUID, sessions: SessionsDep, cipher: CipherDep,
     keys: CaseKeysDep, caller: CallerDep,
 ) -> HTMLResponse:  # fmt: skip
     draft = await statements.open_for_peer(sessions, caller, cipher, keys, case_id)
-    return _render(
-        request, draft, _form_of(draft), action=f"{_peer(case_id)}/opslaan",
-        pdf_url=f"{_peer(case_id)}.pdf", peer_view=True,
-        saved=request.query_params.get("opgeslagen") == "ja",
-    )  # fmt: skip
+    return _render(request, draft, _peer_place(case_id))
 
 
 @router.post("/verzoeken/{case_id}/verklaring/opslaan", response_class=HTMLResponse)
@@ -278,20 +297,13 @@ async def peer_save(
     request: Request, case_id: uuid.UUID, sessions: SessionsDep, cipher: CipherDep,
     keys: CaseKeysDep, caller: CallerDep,
 ) -> Response:  # fmt: skip
-    form = await _submitted(request)
-    version = form.version()
-    statement, errors = _parsed(form)
-    errors = errors or rules.violations(statement, clock.today())
-    if errors:
-        draft = await statements.open_for_peer(sessions, caller, cipher, keys, case_id)
-        return _render(
-            request, draft, _refused_form(form, errors), action=f"{_peer(case_id)}/opslaan",
-            pdf_url=f"{_peer(case_id)}.pdf", peer_view=True, status_code=422,
-        )  # fmt: skip
-    await statements.save_for_peer(
-        sessions, caller, cipher, keys, case_id, statement, expected_version=version
-    )
-    return RedirectResponse(f"{_peer(case_id)}?opgeslagen=ja#opgeslagen", 303)
+    return await _save(
+        request, _peer_place(case_id),
+        lambda: statements.open_for_peer(sessions, caller, cipher, keys, case_id),
+        lambda statement, version: statements.save_for_peer(
+            sessions, caller, cipher, keys, case_id, statement, expected_version=version
+        ),
+    )  # fmt: skip
 
 
 @router.get("/verzoeken/{case_id}/verklaring.pdf")
