@@ -294,10 +294,12 @@ def _prepare_statement(client: httpx.Client, case: Case) -> None:
     """The requester, without an account, saves a statement from their status link (the
     story pre-filled, a fictional place and town hall) and shares it with their peer."""
     url = f"/aftercare/status/{case.token}/verklaring"
-    public = {"Authorization": "", "Accept": "text/html"}
-    form = client.get(url, headers=public)
+    form = client.get(url, headers={"Authorization": "", "Accept": "text/html"})
     form.raise_for_status()
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    # As a browser would: its CSRF cookie back (Secure behind https, so httpx would not).
+    cookie = "; ".join(f"{name}={value}" for name, value in form.cookies.items())
+    public = {"Authorization": "", "Accept": "text/html", "Cookie": cookie}
     entries = {
         "csrf_token": token[1] if token else "",
         "version": "0",
