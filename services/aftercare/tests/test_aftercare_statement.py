@@ -50,9 +50,7 @@ def test_a_new_statement_starts_from_what_the_requester_told_us():
     assert start.happened_on == date(2026, 11, 2) and start.still_ongoing is False
     assert start.incident_categories == (IncidentCategory.INTIMIDATIE_THUIS,)
     # The organisation's address protects the home address: that is where it starts.
-    assert start.domicile == Domicile.ORGANISATIE and not start.online
-    assert prefilled(story=None, happened_on=None, still_ongoing=None,
-                     incident_categories=["doxing"]).online  # fmt: skip
+    assert start.domicile == Domicile.ORGANISATIE and start.organisation_address == ""
 
 
 def test_the_police_need_when_where_what_and_the_chosen_address():

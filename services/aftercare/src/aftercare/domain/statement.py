@@ -11,7 +11,7 @@ to the police themselves.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
 from typing import Any
@@ -40,7 +40,6 @@ NOTHING_SENT = (
     "Dit is een concept voor uzelf. On Tour stuurt niets naar de politie of naar iemand anders: "
     "u neemt het mee naar het politiebureau of plakt de tekst in het formulier op politie.nl."
 )
-ONLINE = frozenset({IncidentCategory.ONLINE_INTIMIDATIE, IncidentCategory.DOXING})
 MAX_SCREENSHOTS = 20
 # The most characters each field may hold; a screenshot's description counts per screenshot.
 LIMITS: Mapping[str, int] = {
@@ -98,13 +97,6 @@ class Statement:
     earlier_reports: str = ""
     domicile: Domicile = Domicile.ORGANISATIE
     organisation_address: str = ""
-
-    @property
-    def online(self) -> bool:
-        """Online intimidation: the platform, accounts, links and screenshots matter."""
-        return bool(ONLINE & set(self.incident_categories)) or any(
-            (self.platform, self.account_names, self.links, self.screenshots)
-        )
 
 
 def prefilled(
@@ -259,8 +251,7 @@ def from_record(record: Mapping[str, Any]) -> Statement:
         return date.fromisoformat(value) if value else None
 
     at = record.get("happened_at")
-    return replace(
-        Statement(),
+    return Statement(
         incident_categories=tuple(IncidentCategory(c) for c in record["incident_categories"]),
         happened_on=day(record.get("happened_on")),
         happened_at=time.fromisoformat(at) if at else None,
