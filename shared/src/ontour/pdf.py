@@ -4,10 +4,15 @@ What a document checker asks of a PDF, as far as fpdf2 can give it: an embedded 
 every Dutch diacritic (Lato, SIL Open Font License, ``fonts/``), a title shown by the
 reader, language ``nl-NL``, PDF 1.7, and an outline whose headings are tagged as headings.
 fpdf2 cannot tag paragraphs and tables, so a document made here is not PDF/UA.
+
+A letter the font lacks (an emoji, a Chinese character) is drawn as an empty box; fpdf2's
+warning about it quotes those letters of the text, which may be personal (a statement about
+a threat), so that warning never reaches a log.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,6 +25,13 @@ SIDE_MARGIN, TOP_MARGIN, BOTTOM_MARGIN = 20.0, 18.0, 20.0  # mm; A4 is 210 x 297
 AUTHOR = "Ondersteuningsteam Weerbaar Bestuur"
 
 Document = TypeVar("Document", bound=FPDF)
+
+
+def _not_quoting_the_text(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Font %s is missing the following glyphs")
+
+
+logging.getLogger("fpdf.output").addFilter(_not_quoting_the_text)
 
 
 def new_document(
