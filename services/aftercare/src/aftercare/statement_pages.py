@@ -20,6 +20,7 @@ from ontour.web.api import CallerDep, CipherDep
 from ontour.web.caller import caller_of
 from ontour.web.forms import FormState
 from ontour.web.problems import Problem
+from starlette.concurrency import run_in_threadpool
 
 from aftercare.dependencies import CaseKeysDep
 from aftercare.domain import statement as rules
@@ -213,8 +214,9 @@ async def _pdf(reading: Awaitable[Draft]) -> Response:
             + ", ".join(_label(name) for name in refused.missing) + ".",
             invalid_params=[{"name": name, "reason": "is verplicht"} for name in refused.missing],
         ) from None  # fmt: skip
+    # Up to a second of CPU for a statement at every limit: not on the event loop.
     return Response(
-        statement_pdf(draft.statement),
+        await run_in_threadpool(statement_pdf, draft.statement),
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{PDF_NAME}"',
