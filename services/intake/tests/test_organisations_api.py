@@ -198,6 +198,10 @@ async def test_a_coordinator_sets_and_clears_not_published_with_history(api, nat
             "successor_code": None,
             "tour_status": None,
             "not_published": flag,
+            "aggression_protocol": None,
+            "officials_reporting_point": None,
+            "police_liaison": None,
+            "domicile_arrangements": None,
         }
         for flag in (True, False)
     ]
