@@ -244,7 +244,9 @@ PROTOCOL_FORM = {
 
 async def test_a_coordinator_records_the_arrangements_on_the_organisation_page(site, bearer):
     page = await site.get("/intake/organisaties/GM0014")
-    assert "Afspraken tegen agressie" in page.text and "Nog geen antwoorden vastgelegd." in page.text
+    assert (
+        "Afspraken tegen agressie" in page.text and "Nog geen antwoorden vastgelegd." in page.text
+    )
     path = "/intake/organisaties/GM0014/protocol"
     saved = await site.post(path, data=PROTOCOL_FORM)
     assert saved.status_code == 303, saved.text
@@ -274,7 +276,9 @@ async def test_the_arrangements_form_names_what_is_wrong_and_saves_nothing(site)
     failed = await site.post(path, data=wrong)
     assert failed.status_code == 422
     assert 'href="#police_liaison"' in failed.text
-    assert "Heeft de organisatie een vast contactpersoon bij de politie? is verplicht" in failed.text
+    assert (
+        "Heeft de organisatie een vast contactpersoon bij de politie? is verplicht" in failed.text
+    )
     future = await site.post(path, data={**PROTOCOL_FORM, "since": "2999-01-01"})
     assert future.status_code == 422 and "de datum ligt in de toekomst" in future.text
     assert 'value="2999-01-01"' in future.text  # nothing lost

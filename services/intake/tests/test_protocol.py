@@ -23,7 +23,9 @@ MARCH, SEPTEMBER, TODAY = date(2026, 3, 4), date(2026, 9, 1), date(2026, 12, 7)
 def test_a_first_answer_is_a_change_from_nothing():
     changes = protocol.record({}, {Veld.AGGRESSION_PROTOCOL: NEE}, MARCH, today=TODAY)
     assert changes == [
-        protocol.ProtocolChange(Veld.AGGRESSION_PROTOCOL, None, ProtocolStand(answer=NEE, since=MARCH))
+        protocol.ProtocolChange(
+            Veld.AGGRESSION_PROTOCOL, None, ProtocolStand(answer=NEE, since=MARCH)
+        )
     ]
     assert protocol.summary(changes[0]) == (
         "Agressieprotocol: niet vastgelegd → nee (vanaf 4 maart 2026)"

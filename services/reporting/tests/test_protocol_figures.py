@@ -43,9 +43,11 @@ async def test_the_shares_per_province_then_and_now(api):
     figures = (await api.get(f"{API}/tour")).json()
     melden = table(figures, "melden-helpt-per-provincie")
     assert melden["kolommen"][:4] == [
-        "provincie", "organisaties met een voorgesprek",
-        "agressieprotocol bij het voorgesprek: aantal", "agressieprotocol bij het voorgesprek: aandeel",
-    ]  # fmt: skip
+        "provincie",
+        "organisaties met een voorgesprek",
+        "agressieprotocol bij het voorgesprek: aantal",
+        "agressieprotocol bij het voorgesprek: aandeel",
+    ]
     rows = {row[0]: values(row) for row in melden["rijen"]}
     # Groningen: GM0014 had a protocol at its voorgesprek and has it now; its reporting point
     # too. Utrecht: GM0344 adopted a protocol after its voorgesprek; PV26 answered nothing.

@@ -360,16 +360,23 @@ async def _protocol_section(
     history = await repository.protocol_history_of(session, row.cbs_code)
     return {
         "current": [
-            (protocol.PROTOCOL_LABELS[t].capitalize(),
-             current[t].answer.value if t in current else pages.gettext(N_("not recorded")),
-             current[t].since if t in current else None)
+            (
+                protocol.PROTOCOL_LABELS[t].capitalize(),
+                current[t].answer.value if t in current else pages.gettext(N_("not recorded")),
+                current[t].since if t in current else None,
+            )
             for t in PROTOCOL_FIELDS
-        ],  # fmt: skip
+        ],
         "history": [
-            (protocol.PROTOCOL_LABELS[OrganisatieVeld(h.topic)].capitalize(), h.answer, h.since,
-             h.recorded_by, h.recorded_at)
+            (
+                protocol.PROTOCOL_LABELS[OrganisatieVeld(h.topic)].capitalize(),
+                h.answer,
+                h.since,
+                h.recorded_by,
+                h.recorded_at,
+            )
             for h in history
-        ],  # fmt: skip
+        ],
         "form": FormState(values, form.errors if form else {}),
         "labels": _protocol_labels(),
         "fields": [t.value for t in PROTOCOL_FIELDS],

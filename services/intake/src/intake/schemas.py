@@ -360,7 +360,9 @@ class ProtocolHistorieItem(BaseModel):
     topic: OrganisatieVeld = Field(description="De vraag (het veld van het antwoord).")
     answer: ProtocolAntwoord = Field(description="ja, nee of onbekend.")
     since: date = Field(description="Vanaf wanneer het antwoord geldt.")
-    voorgesprek_id: uuid.UUID | None = Field(description="Het voorgesprek, als het daar werd gegeven.")
+    voorgesprek_id: uuid.UUID | None = Field(
+        description="Het voorgesprek, als het daar werd gegeven."
+    )
     recorded_by: str = Field(description="Wie het vastlegde.")
     recorded_at: datetime = Field(description="Wanneer het werd vastgelegd.")
 
@@ -374,9 +376,7 @@ class ProtocolPublic(BaseModel):
     officials_reporting_point: ProtocolStand | None = Field(
         description="Meldpunt voor ambtsdragers."
     )
-    police_liaison: ProtocolStand | None = Field(
-        description="Vast contactpersoon bij de politie."
-    )
+    police_liaison: ProtocolStand | None = Field(description="Vast contactpersoon bij de politie.")
     domicile_arrangements: ProtocolStand | None = Field(
         description="Afspraken over domiciliekeuze."
     )

@@ -196,9 +196,10 @@ async def set_publication(
 
 async def _protocol(session: AsyncSession, row: OrganisationRow) -> ProtocolPublic:
     history = await repository.protocol_history_of(session, row.cbs_code)
+    current = protocol.storable(protocol.stored(row.protocol))
     return ProtocolPublic.model_validate({
         "cbs_code": row.cbs_code, "version": row.version,
-        **{t.value: None for t in PROTOCOL_FIELDS}, **protocol.storable(protocol.stored(row.protocol)),
+        **{t.value: None for t in PROTOCOL_FIELDS}, **current,
         "history": [h.model_dump() for h in history],
     })  # fmt: skip
 

@@ -84,7 +84,9 @@ def record(
                 f"{format_datum(before.since)}; een nieuw antwoord geldt vanaf die dag of later",
                 "since",
             )
-        changes.append(ProtocolChange(topic, before, ProtocolStand(answer=answers[topic], since=since)))
+        changes.append(
+            ProtocolChange(topic, before, ProtocolStand(answer=answers[topic], since=since))
+        )
     return changes
 
 
@@ -97,4 +99,6 @@ def summary(change: ProtocolChange) -> str:
     """The change as the timeline says it (Dutch)."""
     label = PROTOCOL_LABELS[change.topic].capitalize()
     was = change.before.answer.value if change.before else "niet vastgelegd"
-    return f"{label}: {was} → {change.after.answer.value} (vanaf {format_datum(change.after.since)})"
+    return (
+        f"{label}: {was} → {change.after.answer.value} (vanaf {format_datum(change.after.since)})"
+    )

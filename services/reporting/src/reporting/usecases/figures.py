@@ -30,8 +30,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reporting import repository
 from reporting.config import Settings
-from reporting.domain.disclosure import render, render_percentage, to_json
 from reporting.domain import protocol
+from reporting.domain.disclosure import render, render_percentage, to_json
 from reporting.domain.funnel import StageRecord, funnel
 from reporting.domain.quarters import month_label
 from reporting.domain.release import Release, YearView
