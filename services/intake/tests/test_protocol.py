@@ -11,6 +11,7 @@ from ontour.application.errors import Refused
 from ontour.contracts.intake import OrganisatieGewijzigd, ProtocolAntwoord, ProtocolStand
 from ontour.contracts.intake import OrganisatieVeld as Veld
 from ontour.testing.plugin import events_on_bus, scalar
+from test_organisations_api import assert_invalid
 
 API = "/intake/api/v1/organisaties"
 JA, NEE, ONBEKEND = ProtocolAntwoord.JA, ProtocolAntwoord.NEE, ProtocolAntwoord.ONBEKEND
@@ -155,12 +156,7 @@ async def test_bad_answers_are_a_dutch_problem_and_nothing_is_saved(api, body, f
     if body["since"] is None:
         del body["since"]
     response = await api.put(f"{API}/GM0014/protocol", json=body)
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    params = response.json()["invalidParams"]
-    assert [p["name"] for p in params] == [field]
-    if reason:
-        assert params[0]["reason"] == reason
+    assert_invalid(response, field, reason)
     assert (await api.get(f"{API}/GM0014")).json()["version"] == 1
     assert await scalar(api, "SELECT count(*) FROM protocol_answer") == 0
     assert await scalar(api, "SELECT count(*) FROM timeline_entry") == 0
