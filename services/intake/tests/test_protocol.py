@@ -183,3 +183,28 @@ async def test_recording_needs_the_version_and_a_coordinator(api, bearer):
     assert teamlid.status_code == 403
     assert (await api.get(path, headers=bearer("teamlid"))).status_code == 200
     assert await scalar(api, "SELECT count(*) FROM protocol_answer") == 0
+
+
+# --- the contract ---------------------------------------------------------------------------------
+
+
+async def test_the_asyncapi_document_describes_the_arrangements(api):
+    document = (await api.get("/intake/asyncapi.json")).json()
+    schemas = document["components"]["schemas"]
+    changed = schemas["OrganisatieGewijzigd"]["properties"]
+    for field in ANSWERS:
+        assert changed[field]["description"], field
+    assert set(changed["changed_fields"]["items"]["$ref"].split("/")[-1:]) == {"OrganisatieVeld"}
+    assert set(ANSWERS) <= set(schemas["OrganisatieVeld"]["enum"])
+    stand = schemas["ProtocolStand"]["properties"]
+    assert all(prop.get("description") for prop in stand.values())
+
+
+def test_an_event_of_before_the_arrangements_still_reads():
+    """Optional fields with a default: an organisatie.gewijzigd.v1 of before still parses."""
+    old = {
+        "organisation_code": "GM0014", "changed_fields": ["tour_status"], "valid_until": None,
+        "successor_code": None, "tour_status": "sessie gepland",
+    }  # fmt: skip
+    parsed = OrganisatieGewijzigd.model_validate(old)
+    assert parsed.aggression_protocol is None and parsed.domicile_arrangements is None
