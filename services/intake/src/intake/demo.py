@@ -47,6 +47,7 @@ ARRANGEMENTS = {
     "police_liaison": (0.55, 0.3), "domicile_arrangements": (0.2, 0.4),
 }  # fmt: skip
 IMPROVED = 0.35
+ATTEMPTS = 5
 
 
 def _voorgesprek(rng: random.Random, code: str, visit: Visit, today: date) -> dict[str, object]:
@@ -109,12 +110,17 @@ def _record_arrangements(
 ) -> None:
     path = f"{API}/organisaties/{code}"
     for since, said in answers:
-        current = client.get(path)
-        current.raise_for_status()
-        client.put(
-            f"{path}/protocol", json={**said, "since": since.isoformat()},
-            headers={"If-Match": current.headers["ETag"]},
-        ).raise_for_status()  # fmt: skip
+        # Scheduling's sessions move the tour status meanwhile: on a 409, read it again.
+        for _ in range(ATTEMPTS):
+            current = client.get(path)
+            current.raise_for_status()
+            recorded = client.put(
+                f"{path}/protocol", json={**said, "since": since.isoformat()},
+                headers={"If-Match": current.headers["ETag"]},
+            )  # fmt: skip
+            if recorded.status_code != 409:
+                break
+        recorded.raise_for_status()
 
 
 def _planned(rng: random.Random, code: str, offset: int, today: date) -> dict[str, object]:
