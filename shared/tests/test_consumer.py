@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import nats
@@ -130,3 +131,30 @@ async def test_a_redriven_dead_letter_is_processed_once_the_cause_is_fixed(nats_
         await wait_processed(harness.consumer, 2, nats_url=nats_url)  # the redriven copy
         assert await harness.applied_count() == 1
         assert await dead_letters(nats_url, "test-redrive") == []
+
+
+async def test_the_messages_of_one_fetch_are_handled_one_after_the_other_in_stream_order(
+    nats_url, db_url
+):
+    running: list[str] = []
+    order: list[str] = []
+    overlapped: list[str] = []
+
+    async def slow(session, envelope, event):
+        if running:
+            overlapped.append(str(envelope.id))
+        running.append(str(envelope.id))
+        await asyncio.sleep(0.02)  # a handler awaiting its database
+        await record_applied(session, envelope, event)
+        order.append(str(envelope.id))
+        running.remove(str(envelope.id))
+
+    events = [CloudEvent.wrap(held(code)) for code in ("GM0014", "GM0034", "GM0037", "GM0047")]
+    for event in events:  # all waiting before the consumer starts: one fetch brings them all
+        await publish_event(nats_url, event)
+    consumer = make_consumer("in-order", slow)
+    consumer.fetch_size = 10
+    async with consumer_on(nats_url, db_url, consumer):
+        await wait_processed(consumer, len(events), nats_url=nats_url)
+    assert overlapped == []
+    assert order == [str(event.id) for event in events]

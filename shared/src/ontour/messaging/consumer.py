@@ -17,16 +17,22 @@ subscription's :meth:`EventConsumer.process` only carries the decision out.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats.subscriber.usecases.stream_pull_subscriber import PullStreamSubscriber
+from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import DeliverPolicy
+from nats.js.errors import ServiceUnavailableError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -89,10 +95,10 @@ class EventConsumer:
     max_attempts: int = 5
     backoff: Sequence[float] = DEFAULT_BACKOFF
     ack_wait_seconds: float = 30.0
-    # FastStream handles the messages of one fetch concurrently: 1 keeps the stream's order.
-    # A consumer that converges in any order may fetch more, saying why where it does so.
-    # (Replicas sharing a durable still overtake each other: handlers must converge anyway.)
-    batch_size: int = 1
+    # At most this many messages per fetch (one round trip to the server), handled one after
+    # the other in stream order (:class:`InOrderPullSubscriber`). Replicas sharing a durable
+    # still overtake each other: handlers must converge anyway.
+    fetch_size: int = 50
     _broker: NatsBroker | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -142,17 +148,20 @@ class EventConsumer:
 
         types = ", ".join(model.event_type() for model in self.handlers)
 
-        @broker.subscriber(
+        subscriber = broker.subscriber(
             self.subject,
             stream=JStream(self.stream, declare=False),
             durable=self.durable,
             config=self.consumer_config(),
-            pull_sub=PullSub(batch_size=self.batch_size, timeout=5.0),
+            pull_sub=PullSub(batch_size=self.fetch_size, timeout=5.0),
             ack_policy=AckPolicy.MANUAL,
             decoder=the_message,
             title=self.durable,
             description=f"Durable consumer {self.durable} of {self.stream}: {types}",
         )
+        in_order(subscriber)
+
+        @subscriber
         async def handle(msg: Any) -> None:
             await self.process(bytes(msg.body), msg, sessions)
 
@@ -251,3 +260,50 @@ class EventConsumer:
         await msg.reject()
         metrics.events_dead_lettered.labels(self.service, self.durable, kind).inc()
         log.warning("event parked as dead letter", consumer=self.durable, reason=reason)
+
+
+class InOrderPullSubscriber(PullStreamSubscriber):
+    """FastStream's pull subscriber, but the messages of one fetch are handled one after the
+    other, in stream order (FastStream starts them all at once).
+
+    One fetch round trip brings whatever is waiting, up to ``batch_size``: under load that is
+    one round trip for many messages instead of one each, and an idle consumer still gets a
+    new message as soon as it arrives (the fetch returns on the first). Every message goes
+    through the subscriber's full path (middlewares with the consumer span, handler, ack).
+    """
+
+    __slots__ = ()
+
+    async def _consume_pull(self, cb: Callable[[Msg], Coroutine[Any, Any, Any]]) -> None:
+        assert self.subscription is not None
+        while self.running:
+            messages: list[Msg] = []
+            with contextlib.suppress(
+                NatsTimeoutError, ConnectionClosedError, ServiceUnavailableError
+            ):
+                messages = await self.subscription.fetch(
+                    batch=self.pull_sub.batch_size, timeout=self.pull_sub.timeout
+                )
+            for handled, message in enumerate(messages):
+                if not self.running:
+                    await _give_back(messages[handled:])
+                    break
+                try:
+                    await cb(message)
+                except BaseException:
+                    await _give_back(messages[handled + 1 :])
+                    raise
+
+
+async def _give_back(messages: list[Msg]) -> None:
+    """Fetched but not handled (the subscriber stops): redeliver now, not after ack_wait."""
+    for message in messages:
+        with contextlib.suppress(Exception):
+            await message.nak()
+
+
+def in_order(subscriber: Any) -> None:
+    """Make a subscriber FastStream created for a ``PullSub`` handle its fetches in order."""
+    if type(subscriber) is not PullStreamSubscriber:  # FastStream changed its classes
+        raise TypeError(f"expected FastStream's PullStreamSubscriber, got {type(subscriber)}")
+    subscriber.__class__ = InOrderPullSubscriber
