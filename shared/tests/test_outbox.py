@@ -11,7 +11,7 @@ from faststream.nats import NatsBroker
 from intake.app import service as intake
 from ontour.messaging.outbox import OutboxRelay
 from ontour.messaging.streams import stream_for
-from ontour.testing.plugin import running_service
+from ontour.testing.plugin import eventually, running_service
 from sqlalchemy import text
 
 
@@ -139,3 +139,43 @@ async def test_a_broker_restart_mid_flow_loses_nothing(nats_server, database_url
         await reporting_caught_up(api, stats)
         assert await held_count(stats) == 10
         assert await unsent(api.app.state.runtime.engine) == 0
+
+
+async def test_the_relay_wakes_at_the_commit_not_at_its_safety_poll(
+    nats_url, database_url, relay_broker, idp_url, bearer
+):
+    async with running_service(
+        intake,
+        nats_url=nats_url,
+        idp_url=idp_url,
+        headers=bearer("coordinator"),
+        database_url=database_url("intake"),
+        outbox_relay_enabled=False,
+    ) as api:
+        engine = api.app.state.runtime.engine
+        await settle_organisation(api, engine, relay_broker)
+        before = await stream_messages(nats_url)
+        relay = OutboxRelay(engine, relay_broker, "intake", safety_poll_seconds=3600)
+        task = asyncio.create_task(relay.run())
+        try:
+            await eventually(lambda: _listening(engine))
+            response = await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
+            assert response.status_code == 201
+            # Only the commit's notification can wake it within the hour.
+            await eventually(lambda: _more_on_the_stream(nats_url, before))
+            assert await unsent(engine) == 0
+        finally:
+            relay.stop()
+            await task
+
+
+async def _listening(engine) -> bool:
+    async with engine.connect() as conn:
+        listeners = await conn.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %ontour_outbox%'")
+        )
+        return bool(listeners.scalar_one())
+
+
+async def _more_on_the_stream(nats_url: str, before: int) -> bool:
+    return await stream_messages(nats_url) > before

@@ -23,7 +23,7 @@ import asyncpg
 from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
-from sqlalchemy import Column, DateTime, Index, LargeBinary, insert, text
+from sqlalchemy import Column, DateTime, Index, LargeBinary, func, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
@@ -87,7 +87,7 @@ class UnsentEvent:
     trace_headers: dict[str, str]
 
 
-_NOTIFY = text(f"NOTIFY {NOTIFY_CHANNEL}")
+_INSERT_AND_NOTIFY = insert(OutboxMessage).returning(func.pg_notify(NOTIFY_CHANNEL, ""))
 
 
 async def enqueue(session: AsyncSession, data: EventData) -> CloudEvent:
@@ -103,10 +103,12 @@ async def enqueue_many(session: AsyncSession, events: list[EventData]) -> list[C
     wrapped = [CloudEvent.wrap(data) for data in events]
     trace_headers = current_trace_headers()
     # A core INSERT on the session's connection (its transaction): no ORM bulk-insert or
-    # unit-of-work bookkeeping for rows nobody reads back.
+    # unit-of-work bookkeeping for rows nobody reads back. Its RETURNING notifies the relay
+    # (delivered to its LISTEN at commit, once per transaction, never for a rolled-back
+    # one): no round trip of its own for a NOTIFY.
     connection = await session.connection()
     await connection.execute(
-        insert(OutboxMessage),
+        _INSERT_AND_NOTIFY,
         [
             {
                 "id": event.id,
@@ -119,8 +121,6 @@ async def enqueue_many(session: AsyncSession, events: list[EventData]) -> list[C
             for event, data in zip(wrapped, events, strict=True)
         ],
     )
-    # Delivered to the relay's LISTEN at commit, never for a rolled-back transaction.
-    await connection.execute(_NOTIFY)
     return wrapped
 
 
