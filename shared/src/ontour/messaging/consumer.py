@@ -3,16 +3,19 @@
 Per message:
 1. parse and validate the CloudEvent; unreadable (malformed JSON, unknown type or
    version, wrong payload) -> parked at once with its reason;
-2. in one transaction: claim the event in the inbox and run the handler;
+2. in one transaction: claim the event in the inbox and run the handler (the messages of
+   one fetch share that transaction, in stream order; see :meth:`EventConsumer.handle_many`
+   for what a failing handler does to the others: nothing);
 3. ack after the commit. On an error: nack with back-off until ``max_attempts``, then park.
 
 Parking publishes the original bytes to ``ontour.deadletter.<service>.<consumer>`` with the
 reason in headers and waits for the PubAck before terminating the original, so a poison
 message is never dropped and never blocks the consumer.
 
-Steps 1-2 and the decision of step 3 are :meth:`EventConsumer.handle`, which needs no
-broker (tests deliver events with it directly, ``ontour.testing.delivery``); the
-subscription's :meth:`EventConsumer.process` only carries the decision out.
+Steps 1-2 and the decision of step 3 are :meth:`EventConsumer.handle` (``handle_many`` for
+a fetch), which needs no broker (tests deliver events with it directly,
+``ontour.testing.delivery``); the subscription's :meth:`EventConsumer.process` only makes
+the consumer spans and carries the decisions out.
 """
 
 from __future__ import annotations
