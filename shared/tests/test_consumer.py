@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import nats
@@ -12,6 +13,7 @@ from ontour.messaging.consumer import EventConsumer
 from ontour.messaging.deadletters import list_dead_letters, redrive
 from ontour.messaging.streams import stream_for
 from ontour.testing.delivery import wait_processed
+from sqlalchemy import text
 
 
 def make_consumer(name: str, handler=record_applied, max_attempts: int = 3) -> EventConsumer:
@@ -130,3 +132,70 @@ async def test_a_redriven_dead_letter_is_processed_once_the_cause_is_fixed(nats_
         await wait_processed(harness.consumer, 2, nats_url=nats_url)  # the redriven copy
         assert await harness.applied_count() == 1
         assert await dead_letters(nats_url, "test-redrive") == []
+
+
+async def test_the_messages_of_one_fetch_are_handled_one_after_the_other_in_stream_order(
+    nats_url, db_url
+):
+    running: list[str] = []
+    order: list[str] = []
+    overlapped: list[str] = []
+
+    async def slow(session, envelope, event):
+        if running:
+            overlapped.append(str(envelope.id))
+        running.append(str(envelope.id))
+        await asyncio.sleep(0.02)  # a handler awaiting its database
+        await record_applied(session, envelope, event)
+        order.append(str(envelope.id))
+        running.remove(str(envelope.id))
+
+    events = [CloudEvent.wrap(held(code)) for code in ("GM0014", "GM0034", "GM0037", "GM0047")]
+    for event in events:  # all waiting before the consumer starts: one fetch brings them all
+        await publish_event(nats_url, event)
+    consumer = make_consumer("in-order", slow)
+    consumer.fetch_size = 10
+    async with consumer_on(nats_url, db_url, consumer):
+        await wait_processed(consumer, len(events), nats_url=nats_url)
+    assert overlapped == []
+    assert order == [str(event.id) for event in events]
+
+
+async def test_the_messages_of_one_fetch_are_handled_in_one_transaction(nats_url, db_url):
+    transactions: list[int] = []
+
+    async def in_transaction(session, envelope, event):
+        transactions.append(int((await session.execute(text("SELECT txid_current()"))).scalar()))
+        await record_applied(session, envelope, event)
+
+    events = [CloudEvent.wrap(held(code)) for code in ("GM0014", "GM0034", "GM0037")]
+    for event in events:  # all waiting before the consumer starts: one fetch brings them all
+        await publish_event(nats_url, event)
+    async with consumer_on(nats_url, db_url, make_consumer("one-commit", in_transaction)) as h:
+        await wait_processed(h.consumer, len(events), nats_url=nats_url)
+        assert await h.applied_count() == 3
+    assert len(transactions) == 3 and len(set(transactions)) == 1
+
+
+async def test_a_handler_failing_halfway_a_fetch_costs_the_others_nothing(nats_url, db_url):
+    calls: dict[str, int] = {}
+
+    async def fails_for_one(session, envelope, event):
+        calls[event.organisation_code] = calls.get(event.organisation_code, 0) + 1
+        if event.organisation_code == "GM0666":
+            raise RuntimeError("boom")
+        await record_applied(session, envelope, event)
+
+    codes = ("GM0014", "GM0666", "GM0034")
+    for code in codes:  # one fetch: the failing one between two good ones
+        await publish_event(nats_url, CloudEvent.wrap(held(code)))
+    consumer = make_consumer("halfway", fails_for_one, max_attempts=2)
+    async with consumer_on(nats_url, db_url, consumer) as harness:
+        await wait_processed(harness.consumer, 3, nats_url=nats_url)
+        assert await harness.applied_count() == 2
+        [letter] = await dead_letters(nats_url, "test-halfway")
+    assert letter.reason == "handler failed 2 times: RuntimeError"
+    # The one before it ran again (its first transaction was undone with the failure); the
+    # failing one then ran first in a transaction of its own, as it would have alone (so
+    # twice in its first delivery), and once in its second; the one after it once.
+    assert calls == {"GM0014": 2, "GM0666": 3, "GM0034": 1}

@@ -11,7 +11,7 @@ from faststream.nats import NatsBroker
 from intake.app import service as intake
 from ontour.messaging.outbox import OutboxRelay
 from ontour.messaging.streams import stream_for
-from ontour.testing.plugin import running_service
+from ontour.testing.plugin import eventually, running_service
 from sqlalchemy import text
 
 
@@ -57,6 +57,22 @@ async def drain(relay: OutboxRelay) -> int:
 
 
 @pytest.fixture
+async def intake_without_relay(nats_url, database_url, relay_broker, idp_url, bearer):
+    """Intake with its relay off, settled: the API, its engine and the stream's count."""
+    async with running_service(
+        intake,
+        nats_url=nats_url,
+        idp_url=idp_url,
+        headers=bearer("coordinator"),
+        database_url=database_url("intake"),
+        outbox_relay_enabled=False,
+    ) as api:
+        engine = api.app.state.runtime.engine
+        await settle_organisation(api, engine, relay_broker)
+        yield api, engine, await stream_messages(nats_url)
+
+
+@pytest.fixture
 async def relay_broker(nats_url):
     broker = NatsBroker(nats_url, logger=None)
     await broker.connect()
@@ -94,31 +110,21 @@ async def test_a_relay_killed_between_publish_and_mark_loses_nothing_and_applies
 
 
 async def test_two_relays_on_one_database_publish_every_event_exactly_once(
-    nats_url, database_url, relay_broker, idp_url, bearer
+    nats_url, relay_broker, intake_without_relay
 ):
-    async with running_service(
-        intake,
-        nats_url=nats_url,
-        idp_url=idp_url,
-        headers=bearer("coordinator"),
-        database_url=database_url("intake"),
-        outbox_relay_enabled=False,
-    ) as api:
-        engine = api.app.state.runtime.engine
-        await settle_organisation(api, engine, relay_broker)
-        before = await stream_messages(nats_url)
-        for _ in range(60):
-            await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
-        # Small batches so both relays really interleave on the same rows.
-        first = OutboxRelay(engine, relay_broker, "intake", batch_size=5)
-        second = OutboxRelay(engine, relay_broker, "intake", batch_size=5)
+    api, engine, before = intake_without_relay
+    for _ in range(60):
+        await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
+    # Small batches so both relays really interleave on the same rows.
+    first = OutboxRelay(engine, relay_broker, "intake", batch_size=5)
+    second = OutboxRelay(engine, relay_broker, "intake", batch_size=5)
 
-        shares = await asyncio.gather(drain(first), drain(second))
-        assert sum(shares) == 60
-        assert all(shares), "both relays took part"
-        assert await unsent(engine) == 0
-        # Exactly once between them: no publish was even attempted twice.
-        assert await stream_messages(nats_url) == before + 60
+    shares = await asyncio.gather(drain(first), drain(second))
+    assert sum(shares) == 60
+    assert all(shares), "both relays took part"
+    assert await unsent(engine) == 0
+    # Exactly once between them: no publish was even attempted twice.
+    assert await stream_messages(nats_url) == before + 60
 
 
 async def test_a_broker_restart_mid_flow_loses_nothing(nats_server, database_url, idp_url, bearer):
@@ -139,3 +145,33 @@ async def test_a_broker_restart_mid_flow_loses_nothing(nats_server, database_url
         await reporting_caught_up(api, stats)
         assert await held_count(stats) == 10
         assert await unsent(api.app.state.runtime.engine) == 0
+
+
+async def test_the_relay_wakes_at_the_commit_not_at_its_safety_poll(
+    nats_url, relay_broker, intake_without_relay
+):
+    api, engine, before = intake_without_relay
+    relay = OutboxRelay(engine, relay_broker, "intake", safety_poll_seconds=3600)
+    task = asyncio.create_task(relay.run())
+    try:
+        await eventually(lambda: _listening(engine))
+        response = await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
+        assert response.status_code == 201
+        # Only the commit's notification can wake it within the hour.
+        await eventually(lambda: _more_on_the_stream(nats_url, before))
+        assert await unsent(engine) == 0
+    finally:
+        relay.stop()
+        await task
+
+
+async def _listening(engine) -> bool:
+    async with engine.connect() as conn:
+        listeners = await conn.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %ontour_outbox%'")
+        )
+        return bool(listeners.scalar_one())
+
+
+async def _more_on_the_stream(nats_url: str, before: int) -> bool:
+    return await stream_messages(nats_url) > before

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,11 +23,10 @@ import asyncpg
 from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
-from sqlalchemy import Column, DateTime, Index, LargeBinary, bindparam, insert, text, update
-from sqlalchemy import select as sa_select
+from sqlalchemy import Column, DateTime, Index, LargeBinary, func, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ontour.db import asyncpg_dsn, session_factory
@@ -64,30 +65,29 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
 
 
+# The relay's statements, on the pooled connection's asyncpg driver (prepared once per
+# connection by asyncpg's statement cache): the relay reads a few columns and marks ids, it
+# needs neither the ORM nor SQLAlchemy's execution layer, which cost more than the publish.
 _UNSENT = (
-    sa_select(
-        col(OutboxMessage.id),
-        col(OutboxMessage.subject),
-        col(OutboxMessage.event_type),
-        col(OutboxMessage.payload),
-        col(OutboxMessage.trace_headers),
-    )
-    .where(col(OutboxMessage.sent_at).is_(None))
-    .order_by(col(OutboxMessage.created_at))
-    .limit(bindparam("limit"))
-    .with_for_update(skip_locked=True)
+    "SELECT id, subject, event_type, payload, trace_headers::text FROM outbox "
+    "WHERE sent_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED"
 )
-_SENT = (
-    update(OutboxMessage)
-    .where(col(OutboxMessage.id).in_(bindparam("ids", expanding=True)))
-    .values(sent_at=bindparam("now"))
-)
-_FAILED = (
-    update(OutboxMessage)
-    .where(col(OutboxMessage.id) == bindparam("id"))
-    .values(attempts=col(OutboxMessage.attempts) + 1, last_error=bindparam("error"))
-)
-_NOTIFY = text(f"NOTIFY {NOTIFY_CHANNEL}")
+_SENT = "UPDATE outbox SET sent_at = $2 WHERE id = ANY($1::uuid[])"
+_FAILED = "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1"
+
+
+@dataclass(frozen=True, slots=True)
+class UnsentEvent:
+    """An outbox row the relay is publishing."""
+
+    id: uuid.UUID
+    subject: str
+    event_type: str
+    payload: bytes
+    trace_headers: dict[str, str]
+
+
+_INSERT_AND_NOTIFY = insert(OutboxMessage).returning(func.pg_notify(NOTIFY_CHANNEL, ""))
 
 
 async def enqueue(session: AsyncSession, data: EventData) -> CloudEvent:
@@ -103,10 +103,12 @@ async def enqueue_many(session: AsyncSession, events: list[EventData]) -> list[C
     wrapped = [CloudEvent.wrap(data) for data in events]
     trace_headers = current_trace_headers()
     # A core INSERT on the session's connection (its transaction): no ORM bulk-insert or
-    # unit-of-work bookkeeping for rows nobody reads back.
+    # unit-of-work bookkeeping for rows nobody reads back. Its RETURNING notifies the relay
+    # (delivered to its LISTEN at commit, once per transaction, never for a rolled-back
+    # one): no round trip of its own for a NOTIFY.
     connection = await session.connection()
     await connection.execute(
-        insert(OutboxMessage),
+        _INSERT_AND_NOTIFY,
         [
             {
                 "id": event.id,
@@ -119,8 +121,6 @@ async def enqueue_many(session: AsyncSession, events: list[EventData]) -> list[C
             for event, data in zip(wrapped, events, strict=True)
         ],
     )
-    # Delivered to the relay's LISTEN at commit, never for a rolled-back transaction.
-    await connection.execute(_NOTIFY)
     return wrapped
 
 
@@ -192,28 +192,40 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows; returns how many were confirmed by JetStream."""
-        # Core statements: the relay reads a few columns and marks ids, it needs no ORM
-        # identity map or unit of work (which cost more than the publish itself).
-        async with self._engine.begin() as conn:
-            rows = (await conn.execute(_UNSENT, {"limit": self._batch_size})).all()
-            # Publish the batch concurrently (one PubAck round-trip, not one per row), then
-            # mark in outbox order up to the first failure: the rest is retried, and
-            # JetStream drops the re-publish of anything that was in fact stored.
-            results = await asyncio.gather(
-                *(self._publish(row) for row in rows), return_exceptions=True
-            )
-            sent: list[uuid.UUID] = []
-            for row, result in zip(rows, results, strict=True):
-                if isinstance(result, BaseException):
-                    await conn.execute(_FAILED, {"id": row.id, "error": result.__class__.__name__})
-                    break
-                self._after_publish(row)
-                sent.append(row.id)
-            if sent:
-                await conn.execute(_SENT, {"ids": sent, "now": datetime.now(UTC)})
-            return len(sent)
+        async with self._engine.connect() as pooled:
+            conn: asyncpg.Connection = (await pooled.get_raw_connection()).driver_connection
+            async with conn.transaction():
+                return await self._relay_batch(conn)
 
-    async def _publish(self, row: Any) -> None:
+    async def _relay_batch(self, conn: asyncpg.Connection) -> int:
+        rows = [
+            UnsentEvent(
+                row["id"],
+                row["subject"],
+                row["event_type"],
+                row["payload"],
+                json.loads(row["trace_headers"]),
+            )
+            for row in await conn.fetch(_UNSENT, self._batch_size)
+        ]
+        # Publish the batch concurrently (one PubAck round-trip, not one per row), then
+        # mark in outbox order up to the first failure: the rest is retried, and
+        # JetStream drops the re-publish of anything that was in fact stored.
+        results = await asyncio.gather(
+            *(self._publish(row) for row in rows), return_exceptions=True
+        )
+        sent: list[uuid.UUID] = []
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                await conn.execute(_FAILED, row.id, result.__class__.__name__)
+                break
+            self._after_publish(row)
+            sent.append(row.id)
+        if sent:
+            await conn.execute(_SENT, sent, datetime.now(UTC))
+        return len(sent)
+
+    async def _publish(self, row: UnsentEvent) -> None:
         # The broker's telemetry middleware makes the PRODUCER span (and puts its context
         # in the headers); with the producing request's context current, that span joins
         # the request's trace. (A span of our own around it would be a second, empty one.)
@@ -233,7 +245,7 @@ class OutboxRelay:
             otel_context.detach(token)
         metrics.events_published.labels(self._service, row.event_type).inc()
 
-    def _after_publish(self, row: Any) -> None:
+    def _after_publish(self, row: UnsentEvent) -> None:
         """Seam between the PubAck and the mark (tests crash the relay here)."""
 
     async def _housekeeping(self) -> None:
