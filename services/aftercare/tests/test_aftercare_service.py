@@ -393,8 +393,12 @@ async def test_marker_strings_are_nowhere_but_in_ciphertext(api, nats_url, after
     await api.post(
         f"{API}/verzoeken/{case_id}/koppeling", json={"peer_id": "fatima.teamlid", "version": 1}
     )
+    # The police's registration number of an aangifte: stored upper case, sealed too.
+    aangifte = {"kind": "aangifte", "status": "afgerond", "registration_number": f"PL-{MARK}"}
+    steps = f"{API}/verzoeken/{case_id}/vervolgstappen"
+    assert (await api.post(steps, json=aangifte)).status_code == 204
     await api.get(f"/aftercare/verzoeken/{case_id}", headers={"Accept": "text/html"})
-    events = await events_on_bus(nats_url, "ontour.aftercare.>", 2)
+    events = await events_on_bus(nats_url, "ontour.aftercare.>", 3)
     dump = await pg_dump(aftercare_db)
     logs = capfd.readouterr()
     for where, content in [
@@ -403,10 +407,13 @@ async def test_marker_strings_are_nowhere_but_in_ciphertext(api, nats_url, after
         ("logs", logs.out + logs.err),
     ]:
         # Also as pg_dump writes a bytea (hex), such as the outbox's events.
-        for form in (MARK, MARK.lower(), MARK.encode().hex(), MARK.lower().encode().hex()):
-            assert form not in content, f"marker found in {where}"
+        for marker in (MARK, MARK.lower(), MARK.upper()):
+            for form in (marker, marker.encode().hex()):
+                assert form not in content, f"marker found in {where}"
     # ... while the data is really there, encrypted: the coordinator can read it.
     assert MARK in (await api.get(f"{API}/verzoeken/{case_id}")).json()["name"]
+    [step] = (await api.get(steps)).json()
+    assert step["registration_number"] == f"PL-{MARK.upper()}"
     uuid.UUID(case_id)
 
 

@@ -18,6 +18,7 @@ access = AccessTable(
         "POST /aftercare/aanvraag": PUBLIC,
         "GET /aftercare/status/{token}": PUBLIC,
         "POST /aftercare/status/{token}/intrekken": PUBLIC,
+        "POST /aftercare/status/{token}/vervolgstappen": PUBLIC,
         f"POST {API}/verzoeken": PUBLIC,
         f"GET {API}/verzoeken": {C},
         f"GET {API}/verzoeken/{{case_id}}": {C, T},
@@ -28,6 +29,8 @@ access = AccessTable(
         f"POST {API}/verzoeken/{{case_id}}/start": {C, T},
         f"POST {API}/verzoeken/{{case_id}}/afsluiting": {C, T},
         f"POST {API}/verzoeken/{{case_id}}/wissen": {C},
+        f"GET {API}/verzoeken/{{case_id}}/vervolgstappen": {C, T},
+        f"POST {API}/verzoeken/{{case_id}}/vervolgstappen": {C, T},
         f"GET {API}/peers": {C},
         f"POST {API}/peers": {C},
         f"GET {API}/peers/{{peer_id}}": {C, T},
@@ -42,5 +45,6 @@ access = AccessTable(
         "GET /aftercare/mijn-nazorg": {C, T},
         "GET /aftercare/verzoeken/{case_id}": {C, T},
         "POST /aftercare/verzoeken/{case_id}/{step}": {C, T},
+        "POST /aftercare/verzoeken/{case_id}/vervolgstappen/vastleggen": {C, T},
     }
 )

@@ -39,7 +39,7 @@ from aftercare.domain.vocabulary import CaseStatus
 from aftercare.keystore import CaseKeys, field_context
 from aftercare.models import CaseRow, StepChangeRow, StepRow
 from aftercare.usecases import step_changes
-from aftercare.usecases.cases import AUDITED, _linked, _token_hash, locked_case
+from aftercare.usecases.cases import AUDITED, _found, _linked, _token_hash, locked_case
 
 REGISTRATION = "registration_number"  # the sealed field of a step
 _NO_KEY = "De gegevens van dit verzoek worden gewist; er kan niets meer bij."
@@ -115,9 +115,7 @@ async def steps_of_case(
     may see the case's personal data, and reading one is audited."""
     viewer = caller.signed_in
     async with unit_of_work(sessions, caller) as work:
-        row = await repository.get_case(work.session, case_id)
-        if row is None:
-            return []
+        row = await _found(work.session, case_id)
         _linked(viewer, row, "U ziet alleen de nazorgverzoeken die aan u zijn gekoppeld.")
         steps = await _steps_of(work.session, case_id)
         numbers: dict[uuid.UUID, str | None] = {}
