@@ -24,7 +24,7 @@ from ontour.messaging.replay import BATCH, RebuildReport, Tally, in_schema, read
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reporting import repository
-from reporting.domain.projection import CHANGES, Change, Table
+from reporting.domain.projection import ABOUT_PEOPLE, CHANGES, Change
 from reporting.handlers import consumers
 from reporting.models import READ_MODELS, RmState
 from reporting.usecases import read_models
@@ -75,7 +75,7 @@ async def _load(
                     continue
                 change = CHANGES[type(data)](data, envelope.time)
                 batch.append(change)
-                if change.table is not Table.CASE:
+                if change.table not in ABOUT_PEOPLE:
                     newest = envelope.time if newest is None else max(newest, envelope.time)
                 if len(batch) >= BATCH:
                     if writing is not None:

@@ -117,7 +117,15 @@ _EXAMPLE: dict[str, Any] = {
 class NazorgAangevraagd(CaseEvent):
     """An office holder asked for peer aftercare."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**_EXAMPLE, "already_reported": False}]}
+    )
+
+    already_reported: bool | None = Field(
+        default=None,
+        description="Whether the requester had already reported it (a melding or aangifte) "
+        "before asking for help (with consent; absent from events of older releases).",
+    )
 
 
 @contract(service="aftercare", aggregate="nazorg", name="gematcht", version=1)

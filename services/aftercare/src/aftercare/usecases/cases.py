@@ -306,7 +306,8 @@ async def submit(
         best = (await _proposal_for(session, row)).best
         row.proposed_peer_id = best.peer_id if best else None
         session.add(row)
-        work.enqueue(event(NazorgAangevraagd, row, row.requested_at))
+        reported = bool(row.reported)
+        work.enqueue(event(NazorgAangevraagd, row, row.requested_at, already_reported=reported))
         await work.audit("aanmaken", AUDITED, str(case_id))
     return row, token
 
