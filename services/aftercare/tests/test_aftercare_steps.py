@@ -142,3 +142,29 @@ def test_the_reminder_says_which_step_and_since_when():
     assert alert is not None
     assert alert.recipient.value == "peer"
     assert "woningscan" in alert.message and "02-12-2025" in alert.message
+
+
+# --- the checklist ---------------------------------------------------------------------------
+
+
+def test_every_stage_has_a_default_checklist_and_an_own_list_replaces_it():
+    from aftercare.domain.checklist import DEFAULTS, STAGES, checklist
+    from aftercare.domain.vocabulary import CaseStatus
+
+    assert all(DEFAULTS[stage] for stage in STAGES)
+    assert any("aangifte" in item for item in DEFAULTS[CaseStatus.CONTACT_GELEGD])
+    own = {"lopend": ["Bel na twee weken."]}
+    assert checklist(CaseStatus.LOPEND, own) == ("Bel na twee weken.",)
+    assert checklist(CaseStatus.GEMATCHT, own) == DEFAULTS[CaseStatus.GEMATCHT]
+    assert checklist(CaseStatus.INGETROKKEN, own) == ()
+
+
+def test_a_checklist_is_typed_one_item_per_line_and_kept_short():
+    from aftercare.domain.checklist import MAX_ITEMS, items_of
+
+    assert items_of("  Bel terug \n\n Vraag naar aangifte ") == ("Bel terug", "Vraag naar aangifte")
+    assert items_of("   ") == ()
+    for too_much in ("\n".join(["punt"] * (MAX_ITEMS + 1)), "x" * 301):
+        with pytest.raises(Refused) as refused:
+            items_of(too_much)
+        assert refused.value.field == "items"

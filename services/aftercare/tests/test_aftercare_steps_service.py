@@ -171,3 +171,28 @@ async def test_erasure_takes_the_steps_and_their_history_along(api, bearer):
     assert await scalar(api, "SELECT count(*) FROM aftercare_step") == 0
     assert await scalar(api, "SELECT count(*) FROM aftercare_step_change") == 0
     assert (await api.get(steps_of(case_id))).status_code == 410
+
+
+async def test_the_coordinator_changes_a_checklist_and_a_peer_cannot(api, bearer):
+    case_id = await linked_to_tom(api, bearer)  # matched: the stage "gematcht"
+    tom = {**bearer("teamlid"), "Accept": "text/html"}
+    page = await api.get(f"/aftercare/verzoeken/{case_id}", headers=tom)
+    assert "Wat u nu kunt aanbieden" in page.text and "Neem binnen de termijn" in page.text
+    form = await api.get("/aftercare/checklists", headers={"Accept": "text/html"})
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)[1]
+    own = {"csrf_token": csrf, "stage": "gematcht", "items": "Bel dezelfde dag nog.\n"}
+    refused = await api.post("/aftercare/checklists", data=own, headers=tom)
+    assert refused.status_code == 403
+    too_long = await api.post("/aftercare/checklists", data={**own, "items": "x" * 400},
+                              headers={"Accept": "text/html"})  # fmt: skip
+    assert too_long.status_code == 422 and "hoogstens 300 tekens" in too_long.text
+    assert await scalar(api, "SELECT count(*) FROM aftercare_checklist") == 0
+    saved = await api.post("/aftercare/checklists", data=own, headers={"Accept": "text/html"})
+    assert saved.status_code == 303
+    page = await api.get(f"/aftercare/verzoeken/{case_id}", headers=tom)
+    assert "Bel dezelfde dag nog." in page.text and "Neem binnen de termijn" not in page.text
+    assert await scalar(api, "SELECT changed_by FROM aftercare_checklist") == "carla.coordinator"
+    back = await api.post("/aftercare/checklists", data={**own, "items": ""},
+                          headers={"Accept": "text/html"})  # fmt: skip
+    assert back.status_code == 303
+    assert await scalar(api, "SELECT count(*) FROM aftercare_checklist") == 0

@@ -43,6 +43,8 @@ access = AccessTable(
         "GET /aftercare/peers/{peer_id}": {C},
         "POST /aftercare/peers/{peer_id}": {C},
         "GET /aftercare/mijn-nazorg": {C, T},
+        "GET /aftercare/checklists": {C},
+        "POST /aftercare/checklists": {C},
         "GET /aftercare/verzoeken/{case_id}": {C, T},
         "POST /aftercare/verzoeken/{case_id}/{step}": {C, T},
         "POST /aftercare/verzoeken/{case_id}/vervolgstappen/vastleggen": {C, T},

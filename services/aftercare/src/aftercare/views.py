@@ -22,11 +22,12 @@ from ontour.web.problems import Problem, invalid
 from aftercare.dependencies import case_keys, settings
 from aftercare.domain.service_level import AMSTERDAM, Alert, SlaPolicy
 from aftercare.domain.steps import REQUESTER_KINDS, ForgoneReason, StepKind, StepStatus
+from aftercare.domain.vocabulary import CaseStatus
 from aftercare.models import CaseRow, ErasedCaseRow
 from aftercare.ratelimit import RateLimiter, client_of
 from aftercare.schemas import Aanvraag, Kandidaat, Voorstel
 from aftercare.step_schemas import Vervolgstap, VervolgstapIn, Wijziging
-from aftercare.usecases import cases, erasure, step_changes, steps
+from aftercare.usecases import cases, checklists, erasure, step_changes, steps
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -272,6 +273,7 @@ async def case_steps(
         "steps": await steps_of_case(sessions, request, caller, cipher, case["id"]),
         "step_reminders": [alert.message for alert in stalled.get(case["id"], ())],
         "step_choices": step_choices(requester=False),
+        "checklist": await checklists.checklist_of(sessions, CaseStatus(case["status"])),
     }
 
 
