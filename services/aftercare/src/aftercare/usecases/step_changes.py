@@ -58,7 +58,8 @@ async def record(
         await session.flush()
         revision = step.version
     else:
-        values = {"status": change.status.value, "reason": reason, "changed_at": now}
+        values: dict[str, object] = {"status": change.status.value, "reason": reason,
+                                     "changed_at": now}  # fmt: skip
         if sealed is not None:
             values["registration_number_enc"] = sealed
         revision = await save(session, step, **values)
