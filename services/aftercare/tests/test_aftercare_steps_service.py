@@ -7,8 +7,15 @@ erasure taking them along."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import test_aftercare_service as service_tests
+from aftercare.app import service as aftercare
+from alembic import command
+from alembic.config import Config
+from ontour.db import create_engine, ensure_database
 from ontour.testing.plugin import events_on_bus, scalar
 from sqlalchemy import text
 from test_aftercare_service import API, ask, case_id_of
@@ -196,3 +203,49 @@ async def test_the_coordinator_changes_a_checklist_and_a_peer_cannot(api, bearer
                           headers={"Accept": "text/html"})  # fmt: skip
     assert back.status_code == 303
     assert await scalar(api, "SELECT count(*) FROM aftercare_checklist") == 0
+
+
+async def test_migration_0005_turns_the_referrals_of_closed_cases_into_proposed_steps(database_url):
+    """The referrals a case was closed with become steps proposed by the peer, dated when the
+    case was closed; the column stays for the release before (expand first)."""
+    url = database_url("aftercare")
+    await ensure_database(url)
+    engine = create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(aftercare.migrations))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+
+    def upgrade_to(revision: str) -> Callable[[Any], None]:
+        def run(connection: Any) -> None:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+        return run
+
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade_to("0004"))
+            await connection.execute(text(
+                "INSERT INTO aftercare_case (id, reference, statistics_id, status, role, "
+                "gender_wish, wants_same_background, language, consent_handling, "
+                "consent_share_with_peer, consent_statistics, requested_at, closed_at, "
+                "referrals) VALUES (gen_random_uuid(), 'NZ-AAAA-BBBB', gen_random_uuid(), "
+                "'afgesloten', 'raadslid', 'geen voorkeur', false, 'nl', true, true, true, "
+                "'2025-03-01T09:00Z', '2025-04-01T09:00Z', "
+                "ARRAY['politie/aangifte', 'psychologische hulp', 'werkgever/griffie'])"
+            ))  # fmt: skip
+            await connection.run_sync(upgrade_to("0005"))
+            steps = (await connection.execute(text(
+                "SELECT s.kind, s.status, s.changed_at, c.actor FROM aftercare_step s "
+                "JOIN aftercare_step_change c ON c.step_id = s.id ORDER BY s.kind"
+            ))).all()  # fmt: skip
+            kept = await connection.scalar(text("SELECT referrals FROM aftercare_case"))
+    finally:
+        await engine.dispose()
+    closed = datetime(2025, 4, 1, 9, tzinfo=UTC)
+    assert [tuple(step) for step in steps] == [
+        ("aangifte", "voorgesteld", closed, "peer"),
+        ("melding", "voorgesteld", closed, "peer"),
+        ("psychologische hulp", "voorgesteld", closed, "peer"),
+    ]
+    assert len(kept) == 3
