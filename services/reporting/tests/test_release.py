@@ -28,6 +28,7 @@ from reporting.domain.release import (
     year_view,
 )
 from reporting.domain.release_document import from_document, to_document
+from reporting.usecases.figures import release_tables
 
 K3 = Quarter(2026, 3)
 SMALL = Suppressed(Reason.SMALL_COUNT)
@@ -212,6 +213,10 @@ def test_the_steps_requests_led_to_and_the_reasons_for_letting_them_go_are_relea
     assert headline[share + "een aangifte bij de politie"] == pytest.approx(0.3)
     assert headline[share + "een beveiligingsadvies"] == Suppressed(Reason.DERIVED)
     assert unprotected([release]) == []
+    # Shown as percentages, where the released aftercare figures are shown (page, PDF).
+    [shown] = [t for t in release_tables(release) if t.name == "nazorg-kerncijfers"]
+    shares = {n for n, row in enumerate(shown.rows) if str(row[0]).startswith("aandeel")}
+    assert len(shares) == 4 and shares <= shown.percentage_rows
 
 
 def test_time_to_first_contact_is_released_by_whether_the_requester_had_reported():
