@@ -249,3 +249,11 @@ async def test_migration_0005_turns_the_referrals_of_closed_cases_into_proposed_
         ("psychologische hulp", "voorgesteld", closed, "peer"),
     ]
     assert len(kept) == 3
+
+
+async def test_the_request_event_says_whether_the_requester_had_already_reported(api, nats_url):
+    await ask(api, reported=["aangifte"])
+    await ask(api, reported=["melding"], consent_statistics=False)
+    first, second = await events_on_bus(nats_url, "ontour.aftercare.nazorg.aangevraagd.v1", 2)
+    assert first["data"]["already_reported"] is True
+    assert second["data"]["already_reported"] is None  # without consent: nothing but the step
