@@ -19,6 +19,12 @@ access = AccessTable(
         "GET /aftercare/status/{token}": PUBLIC,
         "POST /aftercare/status/{token}/intrekken": PUBLIC,
         "POST /aftercare/status/{token}/vervolgstappen": PUBLIC,
+        # The statement draft: the requester's own (the link's secret is the key) ...
+        "GET /aftercare/status/{token}/verklaring": PUBLIC,
+        "POST /aftercare/status/{token}/verklaring": PUBLIC,
+        "GET /aftercare/status/{token}/verklaring.pdf": PUBLIC,
+        "POST /aftercare/status/{token}/verklaring/delen": PUBLIC,
+        "POST /aftercare/status/{token}/verklaring/wissen": PUBLIC,
         f"POST {API}/verzoeken": PUBLIC,
         f"GET {API}/verzoeken": {C},
         f"GET {API}/verzoeken/{{case_id}}": {C, T},
@@ -48,5 +54,9 @@ access = AccessTable(
         "GET /aftercare/verzoeken/{case_id}": {C, T},
         "POST /aftercare/verzoeken/{case_id}/{step}": {C, T},
         "POST /aftercare/verzoeken/{case_id}/vervolgstappen/vastleggen": {C, T},
+        # ... and their peer's, only with the requester's consent (checked per case).
+        "GET /aftercare/verzoeken/{case_id}/verklaring": {C, T},
+        "POST /aftercare/verzoeken/{case_id}/verklaring/opslaan": {C, T},
+        "GET /aftercare/verzoeken/{case_id}/verklaring.pdf": {C, T},
     }
 )

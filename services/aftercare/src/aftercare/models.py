@@ -35,6 +35,7 @@ __all__ = [
     "OutboxMessage",
     "PeerRow",
     "ProcessedEvent",
+    "StatementRow",
     "StepChangeRow",
     "StepRow",
     "metadata",
@@ -100,6 +101,25 @@ class ErasedCaseRow(SQLModel, table=True):
     reference: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
     erased_at: datetime = timestamp_field(nullable=False)
     reason: str
+
+
+class StatementRow(SQLModel, table=True):
+    """A case's statement draft (verklaring), one sealed document under the case's key;
+    deleting the case deletes it (the foreign key cascades)."""
+
+    __tablename__ = "aftercare_statement"
+
+    case_id: uuid.UUID = Field(
+        sa_column=Column(
+            Uuid, ForeignKey("aftercare_case.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    content_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The peer the requester shares this draft with (None: not shared); a new peer does not
+    # inherit it.
+    shared_with_peer_id: str | None = None
+    updated_at: datetime = timestamp_field(nullable=False)
+    version: int = 1
 
 
 class PeerRow(SQLModel, table=True):
