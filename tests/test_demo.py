@@ -90,6 +90,15 @@ def check_agenda(base_url: str, headers: dict[str, str], on: date) -> None:
     assert f"DTSTART;TZID=Europe/Amsterdam:{confirmed['on'].replace('-', '')}" in calendar
 
 
+def melden_helpt_total(base_url: str, headers: dict[str, str]) -> list[Any]:
+    """The total row of Melden helpt: organisations, then per question at the voorgesprek
+    and now (count, share)."""
+    figures = httpx.get(f"{base_url}/reporting/api/v1/tour", headers=headers).json()
+    [table] = [t for t in figures["tabellen"] if t["naam"] == "melden-helpt-per-provincie"]
+    total = [row for row in table["rijen"] if row[0] == "totaal"]
+    return [cell["waarde"] for cell in total[0][1:]] if total else []
+
+
 def test_demo_fills_every_service_relative_to_today(stack, base_url, tmp_path, as_role):
     ministry, coordinator = as_role("ministerie"), as_role("coordinator")
     on = today()
@@ -120,6 +129,11 @@ def test_demo_fills_every_service_relative_to_today(stack, base_url, tmp_path, a
     tour = httpx.get(f"{base_url}/reporting/api/v1/tour", headers=ministry).json()
     assert held_count(base_url, ministry) >= before + 230
     assert suppressed_cells(tour["tabellen"]) == []
+    # Every visited organisation's arrangements, some improved since its voorgesprek.
+    while (not (total := melden_helpt_total(base_url, ministry)) or total[0] < 200
+           or total[3] <= total[1]) and time.monotonic() < deadline + 20:  # fmt: skip
+        time.sleep(0.2)
+    assert total[0] >= 200 and 0 < total[1] < total[3] < total[0], total
     assert load_demo(tmp_path, base_url, stack.issuer) == [
         "Demodata was al geladen (make reset om opnieuw te beginnen)."
     ]

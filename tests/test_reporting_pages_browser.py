@@ -52,6 +52,9 @@ def test_the_ministry_sees_the_dashboard_with_tables_and_charts(page, base_url):
     assert page.get_by_role("heading", name="Tour (actueel)").is_visible()
     assert page.get_by_role("heading", name=re.compile(r"^Nazorg \(per kwartaal")).is_visible()
     assert page.get_by_role("table", name="Kerncijfers van de tour").is_visible()
+    assert page.get_by_role("heading", name="Melden helpt: afspraken tegen agressie").is_visible()
+    melden = page.get_by_role("table", name=re.compile(r"^Melden helpt: organisaties met een"))
+    assert melden.get_by_role("columnheader", name="agressieprotocol nu: aandeel").is_visible()
     assert page.get_by_role("img", name="Kaart: hoe ver de tour per gemeente is").is_visible()
     provinces = page.get_by_role("img", name="Kaart: aandeel van de gemeenten met een"
                                  " voorgesprek, per provincie")  # fmt: skip

@@ -234,3 +234,70 @@ async def test_the_not_published_form_names_what_is_wrong(site):
     assert "Publicatie in de tourcijfers is verplicht" in wrong.text
     assert 'value="' + "x" * 201 + '"' in wrong.text  # nothing lost
     assert await scalar(site, "SELECT count(*) FROM timeline_entry") == 0
+
+
+PROTOCOL_FORM = {
+    "aggression_protocol": "nee", "officials_reporting_point": "ja", "police_liaison": "onbekend",
+    "domicile_arrangements": "nee", "since": "2025-03-04", "version": "1",
+}  # fmt: skip
+
+
+async def test_a_coordinator_records_the_arrangements_on_the_organisation_page(site, bearer):
+    page = await site.get("/intake/organisaties/GM0014")
+    assert (
+        "Afspraken tegen agressie" in page.text and "Nog geen antwoorden vastgelegd." in page.text
+    )
+    path = "/intake/organisaties/GM0014/protocol"
+    saved = await site.post(path, data=PROTOCOL_FORM)
+    assert saved.status_code == 303, saved.text
+    assert saved.headers["location"] == "/intake/organisaties/GM0014?vastgelegd=1#protocol"
+    page = await site.get(saved.headers["location"])
+    assert "De antwoorden zijn opgeslagen" in page.text
+    assert "Agressieprotocol: niet vastgelegd → nee (vanaf 4 maart 2025)" in page.text
+    assert 'name="aggression_protocol" value="nee" checked' in page.text.replace("\n", " ")
+    assert await scalar(site, "SELECT count(*) FROM protocol_answer") == 4
+
+    changed = {**PROTOCOL_FORM, "aggression_protocol": "ja", "since": "2026-01-05", "version": "2"}
+    assert (await site.post(path, data=changed)).status_code == 303
+    page = await site.get("/intake/organisaties/GM0014")
+    assert "Agressieprotocol: nee → ja (vanaf 5 januari 2026)" in page.text
+    assert await scalar(site, "SELECT count(*) FROM protocol_answer") == 5
+
+    tom = {**bearer("teamlid"), **HTML}
+    as_teamlid = await site.get("/intake/organisaties/GM0014", headers=tom)
+    assert "Vastgelegd door" in as_teamlid.text and f'action="{path}"' not in as_teamlid.text
+    refused = await site.post(path, data={**changed, "version": "3"}, headers=tom)
+    assert refused.status_code == 403
+
+
+async def test_the_arrangements_form_names_what_is_wrong_and_saves_nothing(site):
+    path = "/intake/organisaties/GM0014/protocol"
+    wrong = {**PROTOCOL_FORM, "police_liaison": "", "since": "2999-01-01"}
+    failed = await site.post(path, data=wrong)
+    assert failed.status_code == 422
+    assert 'href="#police_liaison"' in failed.text
+    assert (
+        "Heeft de organisatie een vast contactpersoon bij de politie? is verplicht" in failed.text
+    )
+    future = await site.post(path, data={**PROTOCOL_FORM, "since": "2999-01-01"})
+    assert future.status_code == 422 and "de datum ligt in de toekomst" in future.text
+    assert 'value="2999-01-01"' in future.text  # nothing lost
+    assert await scalar(site, "SELECT count(*) FROM protocol_answer") == 0
+
+
+async def test_the_voorgesprek_page_records_the_answers_given_there(site):
+    created = await site.post(
+        "/intake/voorgesprekken/nieuw",
+        data={"organisation_code": "GM0014", "status": "gehouden", "held_on": "2025-03-04",
+              "mode": "online", "teamleden": "tom.teamlid"},
+    )  # fmt: skip
+    assert created.status_code == 303, created.text
+    voorgesprek = created.headers["location"].split("?")[0]
+    page = await site.get(voorgesprek)
+    assert "Afspraken tegen agressie" in page.text and 'value="2025-03-04"' in page.text
+    saved = await site.post(f"{voorgesprek}/protocol", data={**PROTOCOL_FORM, "version": "2"})
+    assert saved.status_code == 303, saved.text
+    page = await site.get(saved.headers["location"])
+    assert "De antwoorden zijn opgeslagen" in page.text
+    held_at = f"SELECT count(*) FROM protocol_answer WHERE voorgesprek_id = '{voorgesprek[-36:]}'"
+    assert await scalar(site, held_at) == 4

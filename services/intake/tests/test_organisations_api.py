@@ -198,6 +198,10 @@ async def test_a_coordinator_sets_and_clears_not_published_with_history(api, nat
             "successor_code": None,
             "tour_status": None,
             "not_published": flag,
+            "aggression_protocol": None,
+            "officials_reporting_point": None,
+            "police_liaison": None,
+            "domicile_arrangements": None,
         }
         for flag in (True, False)
     ]
@@ -257,6 +261,16 @@ async def test_only_a_coordinator_changes_not_published(api, bearer, role):
     assert (await api.get(f"{API}/GM0014")).json()["not_published"] is False
 
 
+def assert_invalid(response, field: str, reason: str | None) -> None:
+    """A 422 problem naming ``field`` only (with ``reason``, when given)."""
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    params = response.json()["invalidParams"]
+    assert [p["name"] for p in params] == [field]
+    if reason:
+        assert params[0]["reason"] == reason
+
+
 @pytest.mark.parametrize(
     ("body", "field", "reason"),
     [
@@ -270,12 +284,7 @@ async def test_only_a_coordinator_changes_not_published(api, bearer, role):
 )
 async def test_bad_input_for_not_published_is_a_dutch_problem(api, body, field, reason):
     response = await api.put(f"{API}/GM0014/publicatie", json=body)
-    assert response.status_code == 422
-    assert response.headers["content-type"].startswith("application/problem+json")
-    params = response.json()["invalidParams"]
-    assert [p["name"] for p in params] == [field]
-    if reason:
-        assert params[0]["reason"] == reason
+    assert_invalid(response, field, reason)
     assert (await api.get(f"{API}/GM0014")).json()["version"] == 1
     assert await scalar(api, "SELECT count(*) FROM timeline_entry") == 0
 

@@ -91,6 +91,10 @@ async def test_a_merger_ends_two_gemeenten_and_links_their_successor(
                 "successor_code": SUCCESSOR,
                 "tour_status": None,
                 "not_published": code == MERGED[0],
+                "aggression_protocol": None,
+                "officials_reporting_point": None,
+                "police_liaison": None,
+                "domicile_arrangements": None,
             }
         registered = await events_on_bus(nats_url, OrganisatieGeregistreerd.nats_subject(), 355)
         assert len(registered) == 355

@@ -26,9 +26,12 @@ from ontour.contracts.aftercare import (
     NazorgStapGewijzigd,
 )
 from ontour.contracts.intake import (
+    PROTOCOL_FIELDS,
     OrganisatieGeregistreerd,
     OrganisatieGewijzigd,
     OrganisatieSoort,
+    ProtocolAntwoord,
+    ProtocolStand,
     VoorgesprekGeannuleerd,
     VoorgesprekGehouden,
     VoorgesprekGepland,
@@ -45,7 +48,7 @@ from ontour.events import CloudEvent, EventData
 from ontour.messaging.replay import create_shadow
 from reporting import handlers, repository
 from reporting.app import service as reporting
-from reporting.domain.projection import CHANGES, Change, Table, apply_all
+from reporting.domain.projection import Change, Table, apply_all, changes_of
 from reporting.models import READ_MODELS, RmState
 from reporting.rebuild import TABLES
 from sqlalchemy import delete, select, text
@@ -102,6 +105,16 @@ def voorgesprek_story(draw: st.DrawFn) -> Story:
     return _in_time(events, [1] * len(events))
 
 
+# Few days, so that answers of one question and day (corrections) meet.
+@st.composite
+def protocol_answers(draw: st.DrawFn) -> dict[str, Any]:
+    stand = st.none() | st.builds(
+        ProtocolStand, answer=st.sampled_from(ProtocolAntwoord),
+        since=st.sampled_from([date(2025, 3, 4), date(2025, 6, 1)]),
+    )  # fmt: skip
+    return {topic.value: draw(stand) for topic in PROTOCOL_FIELDS}
+
+
 @st.composite
 def organisation_story(draw: st.DrawFn) -> Story:
     code = f"GM{draw(st.integers(1000, 9999))}"
@@ -117,7 +130,8 @@ def organisation_story(draw: st.DrawFn) -> Story:
     for _ in range(draw(st.integers(0, 3))):
         events.append(OrganisatieGewijzigd(organisation_code=code, changed_fields=["valid_until"],
                                            valid_until=draw(st.none() | days), successor_code=None,
-                                           not_published=draw(st.booleans())))  # fmt: skip
+                                           not_published=draw(st.booleans()),
+                                           **draw(protocol_answers())))  # fmt: skip
     # Milliseconds apart: the order of events without a revision is their time.
     gaps = draw(st.lists(st.integers(1, 1000), min_size=len(events), max_size=len(events)))
     return [(e, AT + timedelta(milliseconds=sum(gaps[: n + 1]))) for n, e in enumerate(events)]
@@ -160,7 +174,7 @@ stories = st.one_of(
 
 
 def changes(story: Story) -> list[Change]:
-    return [CHANGES[type(event)](event, at) for event, at in story]
+    return [change for event, at in story for change in changes_of(event, at)]
 
 
 def one_at_a_time(changes: list[Change]) -> dict[Any, dict[str, Any]]:
@@ -240,7 +254,7 @@ async def _project_one_at_a_time(
     """Each event in a transaction of its own, as the live consumer projects it; the row and
     "bijgewerkt tot"."""
     sessions = session_factory(engine)
-    [change] = changes(story[:1])
+    change = changes(story[:1])[0]  # the aggregate's own row (then its arrangements)
     model = READ_MODELS[change.table]
     (key,) = model.__table__.primary_key.columns
     async with sessions() as session, session.begin():  # hypothesis may draw a key again
@@ -272,7 +286,9 @@ def _required(table: Table) -> list[str]:
 def test_any_order_through_postgres_gives_the_in_order_row(database, story: Story, data):
     loop, engine = database
     order = data.draw(st.permutations(range(len(story))))
-    expected = one_at_a_time(changes(story))
+    # The row of the aggregate's own table (its arrangements: in the rebuild test below).
+    first = changes(story[:1])[0]
+    expected = {k: r for k, r in one_at_a_time(changes(story)).items() if k == first.key}
     row, stamp = loop.run_until_complete(_project_one_at_a_time(engine, [story[n] for n in order]))
     # "Bijgewerkt tot": the newest tour event's time, as in order (aftercare's do not move it).
     tour = [at for event, at in story if event.service != "aftercare"]

@@ -84,6 +84,24 @@ def held(code: str, on: date, revision: int = 1, **extra) -> VoorgesprekGehouden
     )  # fmt: skip
 
 
+def arrangements(
+    code: str, *answers: tuple[str, str], not_published: bool = False
+) -> list[OrganisatieGewijzigd]:
+    """Its arrangements changing: each answer (and its day) for the aggression protocol, the
+    reporting point "ja" from the first day on."""
+    first_day = answers[0][1]
+    point = {"answer": "ja", "since": first_day}
+    return [
+        OrganisatieGewijzigd.model_validate({
+            "organisation_code": code, "changed_fields": ["aggression_protocol"],
+            "valid_until": None, "successor_code": None,
+            "aggression_protocol": {"answer": answer, "since": since},
+            "officials_reporting_point": point, "not_published": not_published,
+        })
+        for answer, since in answers
+    ]  # fmt: skip
+
+
 def cell(figures: dict, name: str, label: str, column: int = 1) -> dict:
     return next(row[column] for row in table(figures, name)["rijen"] if row[0] == label)
 
@@ -366,7 +384,7 @@ async def read_models(api) -> dict[str, list]:
             table: sorted(map(tuple, (await session.execute(text(f"SELECT * FROM {table}")))),
                           key=repr)
             for table in ("rm_organisation", "rm_voorgesprek", "rm_session", "rm_case",
-                          "rm_state")
+                          "rm_protocol_answer", "rm_state")
         }  # fmt: skip
 
 
@@ -391,6 +409,7 @@ async def test_a_rebuild_gives_exactly_the_live_numbers(api, nats_url, database_
         held("GM0014", date(2025, 4, 9), 1, voorgesprek_id=corrected_id),  # late, older
         OrganisatieGewijzigd(organisation_code="GM0014", changed_fields=["valid_until"],
                              valid_until=date(2027, 1, 1), successor_code=None),
+        *arrangements("GM0344", ("nee", "2025-03-01"), ("ja", "2025-09-01")),
         *session_events(uuid.uuid4()),
         NazorgAangevraagd(case_id=case_id, at=now, statistics_consent=True,
                           role_category="wethouder", incident_categories=["bedreiging"]),
@@ -403,13 +422,14 @@ async def test_a_rebuild_gives_exactly_the_live_numbers(api, nats_url, database_
     await caught_up(nats_url)
     await processed(api, 9)
     # every readable event processed by the live projection
-    assert await scalar(api, "SELECT count(*) FROM inbox") == 21
+    assert await scalar(api, "SELECT count(*) FROM inbox") == 23
     live_tables = await read_models(api)
     live_tour = (await api.get(f"{API}/tour")).json()
     live_cases = await scalar(api, "SELECT count(*) FROM rm_case")
 
     report = await rebuild(api.app.state.runtime.engine, nats_url)
-    assert report.events >= 18 and report.skipped == 1
+    assert report.events >= 20 and report.skipped == 1
+    assert await scalar(api, "SELECT count(*) FROM rm_protocol_answer") == 3
     assert await read_models(api) == live_tables
     api.app.state.figures_cache.clear()  # read the rebuilt tables, not the figures of before
     assert (await api.get(f"{API}/tour")).json() == live_tour

@@ -4,8 +4,10 @@ people, generated relative to today (``ontour.clock``) so it never goes stale.
 About 230 held voorgesprekken by season (``ontour.devstack.tour_calendar``), each with themes,
 participants and a session wish (so scheduling gets session requests: the older ones it
 records as held, the recent ones it plans), follow-up actions for the recent ones, a few
-planned voorgesprekken, a note and two organisations that asked not to be named in the
-published figures; always the same for the same day (seeded).
+planned voorgesprekken, a note, two organisations that asked not to be named in the
+published figures and, for every visited organisation, its arrangements against aggression
+as told at its first voorgesprek (some improved since); always the same for the same day
+(seeded).
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ THEMES = [
 ]  # fmt: skip
 # Asked not to be named in the published figures (reporting shows them as "niet gepubliceerd").
 NOT_PUBLISHED = 2
+# Arrangements against aggression at the first voorgesprek: the chance of ja and of nee per
+# question (the rest onbekend), and the chance that a "no" became "ja" since.
+ARRANGEMENTS = {
+    "aggression_protocol": (0.35, 0.5), "officials_reporting_point": (0.25, 0.6),
+    "police_liaison": (0.55, 0.3), "domicile_arrangements": (0.2, 0.4),
+}  # fmt: skip
+IMPROVED = 0.35
+ATTEMPTS = 5
 
 
 def _voorgesprek(rng: random.Random, code: str, visit: Visit, today: date) -> dict[str, object]:
@@ -75,6 +85,42 @@ def _voorgesprek(rng: random.Random, code: str, visit: Visit, today: date) -> di
             college_takes_part=rng.random() < 0.5,
         )
     return body
+
+
+def _arrangements(
+    rng: random.Random, first_visit: date, today: date
+) -> list[tuple[date, dict[str, str]]]:
+    """What an organisation answered at its first voorgesprek and, for some, a later day on
+    which a missing arrangement was there (a protocol adopted, a reporting point opened)."""
+    said = {}
+    for question, (yes, no) in ARRANGEMENTS.items():
+        draw = rng.random()
+        said[question] = "ja" if draw < yes else "nee" if draw < yes + no else "onbekend"
+    answers = [(first_visit, said)]
+    days_since = (today - first_visit).days
+    if days_since > 30 and rng.random() < IMPROVED:
+        improved = {**said, rng.choice(["aggression_protocol", "officials_reporting_point"]): "ja"}
+        if improved != said:
+            answers.append((first_visit + timedelta(days=rng.randint(30, days_since)), improved))
+    return answers
+
+
+def _record_arrangements(
+    client: httpx.Client, code: str, answers: list[tuple[date, dict[str, str]]]
+) -> None:
+    path = f"{API}/organisaties/{code}"
+    for since, said in answers:
+        # Scheduling's sessions move the tour status meanwhile: on a 409, read it again.
+        for _ in range(ATTEMPTS):
+            current = client.get(path)
+            current.raise_for_status()
+            recorded = client.put(
+                f"{path}/protocol", json={**said, "since": since.isoformat()},
+                headers={"If-Match": current.headers["ETag"]},
+            )  # fmt: skip
+            if recorded.status_code != 409:
+                break
+        recorded.raise_for_status()
 
 
 def _planned(rng: random.Random, code: str, offset: int, today: date) -> dict[str, object]:
@@ -183,10 +229,19 @@ def load(client: httpx.Client) -> str:
             json={"not_published": True, "note": "op verzoek van de griffie"},
             headers={"If-Match": current.headers["ETag"]},
         ).raise_for_status()
+    first_visit: dict[str, date] = {}
+    for code, visit in zip(order, tour, strict=True):
+        first_visit[code] = min(visit.held_on, first_visit.get(code, visit.held_on))
+    # A generator of its own, so the voorgesprekken above stay as they were.
+    said = random.Random(SEED + 19)
+    arrangements = {code: _arrangements(said, first_visit[code], today) for code in visited}
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(lambda code: _record_arrangements(client, code, arrangements[code]),
+                      visited))  # fmt: skip
     wishes = sum(v.wish == "ja" for v in tour)
     return (
         f"{len(tour)} gehouden voorgesprekken bij {len(visited)} organisaties sinds "
         f"{format_datum(tour[0].held_on)} ({wishes} met een sessiewens; {len(history)} "
         f"geïmporteerd), "
-        f"{PLANNED} gepland"
+        f"{PLANNED} gepland, afspraken tegen agressie bij {len(arrangements)}"
     )

@@ -32,6 +32,7 @@ __all__ = [
     "OrganisationRow",
     "OutboxMessage",
     "ProcessedEvent",
+    "ProtocolAnswer",
     "TimelineEntry",
     "Voorgesprek",
     "VoorgesprekChange",
@@ -188,8 +189,30 @@ class OrganisationRow(SQLModel, table=True):
     # The organisation asked not to be named in the published tour figures (a coordinator
     # sets it; every organisatie.gewijzigd carries it).
     not_published: bool = False
+    # Its arrangements against aggression as they stand now (intake.domain.protocol: by
+    # field name, answer and since); every change is in protocol_answer, and every
+    # organisatie.gewijzigd carries these.
+    protocol: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     # Optimistic concurrency: every change bumps it; a stale edit is refused.
     version: int = 1
+
+
+class ProtocolAnswer(SQLModel, table=True):
+    """One recorded answer about an organisation's arrangements against aggression: the
+    history (nothing is ever changed or removed; the newest per question is current)."""
+
+    __tablename__ = "protocol_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_code: str = Field(
+        sa_column=Column(String(6), ForeignKey("organisation.cbs_code"), nullable=False, index=True)
+    )
+    topic: str
+    answer: str
+    since: date
+    voorgesprek_id: uuid.UUID | None = Field(default=None, foreign_key="voorgesprek.id")
+    recorded_by: str
+    recorded_at: datetime = timestamp_field(nullable=False)
 
 
 class FollowedSession(SQLModel, table=True):

@@ -14,13 +14,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from ontour.application.errors import VersionConflict
+from ontour.application.errors import Refused, VersionConflict
 from ontour.audit import Caller
 from ontour.clock import today
 from ontour.contracts.intake import (
+    PROTOCOL_FIELDS,
     DeelnemerRol,
     GespreksVorm,
     IncidentCategorie,
+    OrganisatieVeld,
+    ProtocolAntwoord,
     SessieVorm,
     SessieWens,
     Thema,
@@ -39,12 +42,13 @@ from ontour.web.rendering import PageRenderer
 from pydantic import ValidationError
 
 from intake import repository
+from intake.domain import protocol
 from intake.domain.spreadsheet import TEMPLATE
 from intake.domain.upload import FileUnreadable
 from intake.domain.voorgesprek import DomainRuleBroken, TransitionRefused, VoorgesprekContent
-from intake.models import Voorgesprek
+from intake.models import OrganisationRow, Voorgesprek
 from intake.repository import content_of
-from intake.schemas import ContactCreate, PublicatieWijziging
+from intake.schemas import ContactCreate, ProtocolWijziging, PublicatieWijziging
 from intake.usecases import contacts as contact_cases
 from intake.usecases import follow_ups, imports, voorgesprekken
 from intake.usecases import organisations as organisation_cases
@@ -239,7 +243,9 @@ async def _organisation_page(
     sessions: Sessions,
     *,
     form: FormState | None = None,
+    protocol_form: FormState | None = None,
     saved: bool = False,
+    protocol_saved: bool = False,
     status_code: int = 200,
 ) -> HTMLResponse:
     async with sessions() as session:
@@ -252,6 +258,10 @@ async def _organisation_page(
         follow_ups, _ = await repository.list_follow_ups(
             session, repository.FollowUpFilter(organisation_code=cbs_code)
         )
+        protocol_section = await _protocol_section(
+            session, row, protocol_form, action=f"/intake/organisaties/{cbs_code}/protocol",
+            saved=protocol_saved,
+        )  # fmt: skip
     # What the form shows: as it is stored, unless the user's own values came back with errors.
     current = {"not_published": "ja" if row.not_published else "nee"}
     publication = FormState({**current, **form.values}, form.errors) if form else FormState(current)
@@ -266,6 +276,7 @@ async def _organisation_page(
             "follow_ups": follow_ups,
             "publication": publication,
             "publication_labels": _publication_labels(),
+            "protocol": protocol_section,
             "saved": saved,
         },
         status_code=status_code,
@@ -274,9 +285,12 @@ async def _organisation_page(
 
 @router.get("/organisaties/{cbs_code}", response_class=HTMLResponse)
 async def organisation(
-    request: Request, cbs_code: str, sessions: SessionsDep, opgeslagen: bool = False
-) -> HTMLResponse:
-    return await _organisation_page(request, cbs_code, sessions, saved=opgeslagen)
+    request: Request, cbs_code: str, sessions: SessionsDep, opgeslagen: bool = False,
+    vastgelegd: bool = False,
+) -> HTMLResponse:  # fmt: skip
+    return await _organisation_page(
+        request, cbs_code, sessions, saved=opgeslagen, protocol_saved=vastgelegd
+    )
 
 
 @router.post("/organisaties/{cbs_code}/publicatie", response_class=HTMLResponse)
@@ -313,6 +327,127 @@ async def set_publication(
         failed = FormState({"note": form.value("note")}, {"not_published": message})
         return await _organisation_page(request, cbs_code, sessions, form=failed, status_code=409)
     return RedirectResponse(f"/intake/organisaties/{cbs_code}?opgeslagen=1#publicatie", 303)
+
+
+# --- the arrangements against aggression (organisation and voorgesprek page) ---------------------
+
+PROTOCOL_FORM_LABELS: Mapping[str, str] = {
+    "aggression_protocol": N_("Does it have an aggression protocol?"),
+    "officials_reporting_point": N_("Does it have a reporting point for office holders?"),
+    "police_liaison": N_("Does it have a fixed contact person at the police?"),
+    "domicile_arrangements": N_("Does it have arrangements on choosing a domicile address?"),
+    "since": N_("Valid from"),
+}
+
+
+def _protocol_labels() -> dict[str, str]:
+    return {name: pages.gettext(label) for name, label in PROTOCOL_FORM_LABELS.items()}
+
+
+async def _protocol_section(
+    session: Any, row: OrganisationRow, form: FormState | None, *, action: str,
+    since: Any = None, saved: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """What the section "Afspraken tegen agressie" shows: the current answers, the form
+    (filled in with them, or with what the user sent back with errors) and the history."""
+    current = protocol.stored(row.protocol)
+    values: dict[str, Any] = {
+        t.value: current[t].answer.value if t in current else "" for t in PROTOCOL_FIELDS
+    }
+    values.update(since=(since or today()).isoformat(), version=row.version)
+    if form is not None:
+        values.update(form.values)
+    history = await repository.protocol_history_of(session, row.cbs_code)
+    return {
+        "current": [
+            (
+                protocol.PROTOCOL_LABELS[t].capitalize(),
+                current[t].answer.value if t in current else pages.gettext(N_("not recorded")),
+                current[t].since if t in current else None,
+            )
+            for t in PROTOCOL_FIELDS
+        ],
+        "history": [
+            (
+                protocol.PROTOCOL_LABELS[OrganisatieVeld(h.topic)].capitalize(),
+                h.answer,
+                h.since,
+                h.recorded_by,
+                h.recorded_at,
+            )
+            for h in history
+        ],
+        "form": FormState(values, form.errors if form else {}),
+        "labels": _protocol_labels(),
+        "fields": [t.value for t in PROTOCOL_FIELDS],
+        "choices": _options(ProtocolAntwoord),
+        "action": action,
+        "saved": saved,
+    }
+
+
+async def _record_protocol(
+    request: Request, sessions: Sessions, caller: Caller, cbs_code: str,
+    voorgesprek_id: uuid.UUID | None,
+) -> FormState | None:  # fmt: skip
+    """The section's form posted: recorded (None), or the form with what is wrong."""
+    form = await FormState.from_request(request)
+    version = form.version()
+    try:
+        body = ProtocolWijziging.model_validate({
+            **{name: form.value(name) or None for name in PROTOCOL_FORM_LABELS},
+            "voorgesprek_id": voorgesprek_id, "version": version,
+        })  # fmt: skip
+    except ValidationError as error:
+        return form.with_errors(error, _protocol_labels())
+    answers = {t: getattr(body, t.value) for t in PROTOCOL_FIELDS}
+    try:
+        await organisation_cases.record_protocol(
+            sessions, caller, cbs_code, answers, since=body.since, today=today(),
+            expected_version=version, voorgesprek_id=voorgesprek_id,
+        )  # fmt: skip
+    except Refused as refused:
+        field = refused.field or "since"
+        label = _protocol_labels().get(field, field)
+        return FormState(form.values, {field: f"{label}: {refused.detail}"})
+    except VersionConflict:
+        message = pages.gettext(
+            N_(
+                "Someone else changed this organisation while you were working. The page now "
+                "shows how it stands; make your change once more."
+            )
+        )
+        return FormState({}, {"since": message})
+    return None
+
+
+@router.post("/organisaties/{cbs_code}/protocol", response_class=HTMLResponse)
+async def record_protocol(
+    request: Request, cbs_code: str, sessions: SessionsDep, caller: CallerDep
+) -> Response:
+    """The organisation page's form for the arrangements against aggression."""
+    failed = await _record_protocol(request, sessions, caller, cbs_code, None)
+    if failed is not None:
+        return await _organisation_page(
+            request, cbs_code, sessions, protocol_form=failed, status_code=422
+        )
+    return RedirectResponse(f"/intake/organisaties/{cbs_code}?vastgelegd=1#protocol", 303)
+
+
+@router.post("/voorgesprekken/{voorgesprek_id}/protocol", response_class=HTMLResponse)
+async def record_protocol_at_voorgesprek(
+    request: Request, voorgesprek_id: uuid.UUID, sessions: SessionsDep, caller: CallerDep,
+    principal: PrincipalDep,
+) -> Response:  # fmt: skip
+    """The voorgesprek page's form: the answers given in this voorgesprek."""
+    row = await _voorgesprek_row(sessions, voorgesprek_id)
+    code = row.organisation_code
+    failed = await _record_protocol(request, sessions, caller, code, voorgesprek_id)
+    if failed is not None:
+        return await _voorgesprek_page(
+            request, row, sessions, principal, protocol_form=failed, status_code=422
+        )
+    return RedirectResponse(f"/intake/voorgesprekken/{voorgesprek_id}?vastgelegd=1#protocol", 303)
 
 
 # --- the voorgesprek form ------------------------------------------------------------------------
@@ -384,14 +519,34 @@ async def voorgesprek(
     sessions: SessionsDep,
     principal: PrincipalDep,
     opgeslagen: bool = False,
+    vastgelegd: bool = False,
 ) -> HTMLResponse:
     row = await _voorgesprek_row(sessions, voorgesprek_id)
+    return await _voorgesprek_page(
+        request, row, sessions, principal, saved=opgeslagen, protocol_saved=vastgelegd
+    )
+
+
+async def _voorgesprek_page(
+    request: Request, row: Voorgesprek, sessions: Sessions, principal: Any, *,
+    saved: bool = False, protocol_form: FormState | None = None, protocol_saved: bool = False,
+    status_code: int = 200,
+) -> HTMLResponse:  # fmt: skip
+    voorgesprek_id = row.id
     async with sessions() as session:
         names = await repository.organisation_names(session, {row.organisation_code})
         history = await repository.history_of(session, voorgesprek_id)
         follow_ups, _ = await repository.list_follow_ups(
             session, repository.FollowUpFilter(voorgesprek_id=voorgesprek_id)
         )
+        organisation = await repository.get_organisation(session, row.organisation_code)
+        protocol_section = None
+        if organisation is not None and row.status == VoorgesprekStatus.GEHOUDEN:
+            protocol_section = await _protocol_section(
+                session, organisation, protocol_form,
+                action=f"/intake/voorgesprekken/{voorgesprek_id}/protocol", since=row.held_on,
+                saved=protocol_saved,
+            )  # fmt: skip
     return pages.render(
         request,
         "intake/voorgesprek.html",
@@ -401,9 +556,11 @@ async def voorgesprek(
             "organisation_name": names.get(row.organisation_code, row.organisation_code),
             "history": history,
             "follow_ups": follow_ups,
-            "saved": opgeslagen,
+            "saved": saved,
             "may_edit": voorgesprekken.may_edit(principal, row),
+            "protocol": protocol_section,
         },
+        status_code=status_code,
     )
 
 

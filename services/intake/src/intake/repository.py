@@ -23,6 +23,7 @@ from intake.models import (
     ImportRun,
     OrganisationNote,
     OrganisationRow,
+    ProtocolAnswer,
     TimelineEntry,
     Voorgesprek,
     VoorgesprekChange,
@@ -245,6 +246,17 @@ async def timeline_of(
         .where(col(TimelineEntry.organisation_code) == cbs_code)
         .order_by(col(TimelineEntry.at).desc(), col(TimelineEntry.id).desc())
         .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def protocol_history_of(session: AsyncSession, cbs_code: str) -> list[ProtocolAnswer]:
+    """Every answer recorded about the organisation's arrangements against aggression,
+    newest first."""
+    rows = await session.exec(
+        select(ProtocolAnswer)
+        .where(col(ProtocolAnswer.organisation_code) == cbs_code)
+        .order_by(col(ProtocolAnswer.recorded_at).desc(), col(ProtocolAnswer.id).desc())
     )
     return list(rows.all())
 

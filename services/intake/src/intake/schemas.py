@@ -10,7 +10,13 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, get_args
 
-from ontour.contracts.intake import OrganisationCode, TourStatus
+from ontour.contracts.intake import (
+    OrganisatieVeld,
+    OrganisationCode,
+    ProtocolAntwoord,
+    ProtocolStand,
+    TourStatus,
+)
 from ontour.web.api import EMAIL, PHONE, PRINTABLE, PaginaLinks
 from pydantic import MISSING, BaseModel, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
@@ -318,3 +324,61 @@ class ContactPublic(BaseModel):
     phone: str | None = Field(description="Telefoonnummer.")
     created_at: datetime = Field(description="Moment van vastleggen.")
     version: int = Field(description="Versie.")
+
+
+class ProtocolWijziging(BaseModel):
+    """Wat de organisatie zegt over haar afspraken tegen agressie (uit het voorgesprek), elk
+    ja, nee of onbekend, vanaf een datum. Een antwoord gelijk aan het huidige verandert niets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    aggression_protocol: ProtocolAntwoord = Field(description="Heeft zij een agressieprotocol?")
+    officials_reporting_point: ProtocolAntwoord = Field(
+        description="Heeft zij een meldpunt voor ambtsdragers?"
+    )
+    police_liaison: ProtocolAntwoord = Field(
+        description="Heeft zij een vast contactpersoon bij de politie?"
+    )
+    domicile_arrangements: ProtocolAntwoord = Field(
+        description="Heeft zij afspraken over domiciliekeuze (een ander adres dan het woonadres)?"
+    )
+    since: date = Field(
+        description="Vanaf wanneer de antwoorden gelden, meestal de datum van het voorgesprek: "
+        "niet in de toekomst en niet voor de datum van het huidige antwoord."
+    )
+    voorgesprek_id: uuid.UUID | None = Field(
+        default=None, description="Het voorgesprek waarin de antwoorden werden gegeven."
+    )
+    version: int | None = Field(default=None, description="Versie (of If-Match).")
+
+
+class ProtocolHistorieItem(BaseModel):
+    """Eén vastgelegd antwoord: wat, vanaf wanneer, wie het vastlegde en wanneer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    topic: OrganisatieVeld = Field(description="De vraag (het veld van het antwoord).")
+    answer: ProtocolAntwoord = Field(description="ja, nee of onbekend.")
+    since: date = Field(description="Vanaf wanneer het antwoord geldt.")
+    voorgesprek_id: uuid.UUID | None = Field(
+        description="Het voorgesprek, als het daar werd gegeven."
+    )
+    recorded_by: str = Field(description="Wie het vastlegde.")
+    recorded_at: datetime = Field(description="Wanneer het werd vastgelegd.")
+
+
+class ProtocolPublic(BaseModel):
+    """De afspraken van een organisatie tegen agressie: de huidige antwoorden (leeg: nooit
+    vastgelegd) en elk antwoord dat ooit werd vastgelegd (nieuwste eerst)."""
+
+    cbs_code: OrganisationCode = Field(description="CBS-code (GMxxxx of PVxx).")
+    aggression_protocol: ProtocolStand | None = Field(description="Agressieprotocol.")
+    officials_reporting_point: ProtocolStand | None = Field(
+        description="Meldpunt voor ambtsdragers."
+    )
+    police_liaison: ProtocolStand | None = Field(description="Vast contactpersoon bij de politie.")
+    domicile_arrangements: ProtocolStand | None = Field(
+        description="Afspraken over domiciliekeuze."
+    )
+    history: list[ProtocolHistorieItem] = Field(description="Elk vastgelegd antwoord.")
+    version: int = Field(description="Versie van de organisatie, voor het veilig wijzigen.")

@@ -27,6 +27,7 @@ __all__ = [
     "RmCase",
     "RmCaseStep",
     "RmOrganisation",
+    "RmProtocolAnswer",
     "RmRelease",
     "RmSession",
     "RmState",
@@ -55,6 +56,20 @@ class RmOrganisation(SQLModel, table=True):
     province_code: str
     valid_until: date | None = None
     not_published: bool = False
+    revisions: dict[str, int] = _revisions()
+
+
+class RmProtocolAnswer(SQLModel, table=True):
+    """An organisation's answer about one of its arrangements against aggression, from a
+    day on (one row per question and day; the newest day is the current answer)."""
+
+    __tablename__ = "rm_protocol_answer"
+
+    id: str = Field(primary_key=True)  # "<code> <question> <day>"
+    organisation_code: str = Field(index=True)
+    topic: str
+    since: date
+    answer: str
     revisions: dict[str, int] = _revisions()
 
 
@@ -165,5 +180,5 @@ class RmState(SQLModel, table=True):
 # writes through and a rebuild recreates (with RmState), so a new read model is added here.
 READ_MODELS: dict[Table, Any] = {
     Table(model.__tablename__): model
-    for model in (RmOrganisation, RmVoorgesprek, RmSession, RmCase, RmCaseStep)
+    for model in (RmOrganisation, RmVoorgesprek, RmSession, RmCase, RmCaseStep, RmProtocolAnswer)
 }

@@ -24,7 +24,7 @@ from ontour.messaging.replay import BATCH, RebuildReport, Tally, in_schema, read
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reporting import repository
-from reporting.domain.projection import ABOUT_PEOPLE, CHANGES, Change
+from reporting.domain.projection import ABOUT_PEOPLE, Change, changes_of
 from reporting.handlers import consumers
 from reporting.models import READ_MODELS, RmState
 from reporting.usecases import read_models
@@ -73,9 +73,9 @@ async def _load(
             async for envelope, data in readable_events(js, consumer.stream, first, last, tally):
                 if type(data) not in consumer.handlers:
                     continue
-                change = CHANGES[type(data)](data, envelope.time)
-                batch.append(change)
-                if change.table not in ABOUT_PEOPLE:
+                changes = changes_of(data, envelope.time)
+                batch += changes
+                if changes[0].table not in ABOUT_PEOPLE:
                     newest = envelope.time if newest is None else max(newest, envelope.time)
                 if len(batch) >= BATCH:
                     if writing is not None:

@@ -363,6 +363,39 @@ class OrganisatieVeld(StrEnum):
     SUCCESSOR_CODE = "successor_code"
     TOUR_STATUS = "tour_status"
     NOT_PUBLISHED = "not_published"
+    AGGRESSION_PROTOCOL = "aggression_protocol"
+    OFFICIALS_REPORTING_POINT = "officials_reporting_point"
+    POLICE_LIAISON = "police_liaison"
+    DOMICILE_ARRANGEMENTS = "domicile_arrangements"
+
+
+class ProtocolAntwoord(StrEnum):
+    """What the organisation said of one of its arrangements against aggression."""
+
+    JA = "ja"
+    NEE = "nee"
+    ONBEKEND = "onbekend"
+
+
+class ProtocolStand(BaseModel):
+    """One arrangement of an organisation against aggression: the answer and since when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    answer: ProtocolAntwoord = Field(description="ja, nee or onbekend.")
+    since: date = Field(
+        description="Day from which the answer holds (normally the day of the voorgesprek)."
+    )
+
+
+# The arrangements against aggression a coordinator records per organisation (a public
+# body's facts, not personal data), in the order the pages show them.
+PROTOCOL_FIELDS = (
+    OrganisatieVeld.AGGRESSION_PROTOCOL,
+    OrganisatieVeld.OFFICIALS_REPORTING_POINT,
+    OrganisatieVeld.POLICE_LIAISON,
+    OrganisatieVeld.DOMICILE_ARRANGEMENTS,
+)
 
 
 ProvinceCode = Annotated[str, StringConstraints(pattern=r"^PV\d{2}$")]
@@ -426,6 +459,8 @@ class OrganisatieGewijzigd(EventData):
                     "changed_fields": ["valid_until", "successor_code"],
                     "valid_until": "2027-01-01",
                     "successor_code": "GM0363",
+                    "aggression_protocol": {"answer": "ja", "since": "2025-03-04"},
+                    "officials_reporting_point": {"answer": "nee", "since": "2025-03-04"},
                 }
             ]
         }
@@ -451,6 +486,27 @@ class OrganisatieGewijzigd(EventData):
         description="Whether the organisation asked not to be named in published figures "
         "(a coordinator sets it; every change of an organisation carries its current value). "
         "Reporting then counts it in national totals only.",
+    )
+    aggression_protocol: ProtocolStand | None = Field(
+        default=None,
+        description="Whether it has an aggression protocol (agressieprotocol), and since when; "
+        "null while never recorded. Every change of an organisation carries the current answer.",
+    )
+    officials_reporting_point: ProtocolStand | None = Field(
+        default=None,
+        description="Whether it has a reporting point for office holders (meldpunt voor "
+        "ambtsdragers), and since when; null while never recorded.",
+    )
+    police_liaison: ProtocolStand | None = Field(
+        default=None,
+        description="Whether it has a fixed liaison at the police (vast contactpersoon bij de "
+        "politie), and since when; null while never recorded.",
+    )
+    domicile_arrangements: ProtocolStand | None = Field(
+        default=None,
+        description="Whether it has arrangements on choosing a domicile address other than the "
+        "home address (afspraken over domiciliekeuze), and since when; null while never "
+        "recorded.",
     )
 
     def subject_id(self) -> str:

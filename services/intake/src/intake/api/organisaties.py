@@ -1,12 +1,14 @@
 """The register of organisations: list (filtered, paged), one by its CBS code, and what a
-coordinator changes by hand (tour status, "niet publiceren"), notes and the timeline."""
+coordinator changes by hand (tour status, "niet publiceren", the arrangements against
+aggression), notes and the timeline."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
-from ontour.contracts.intake import TourStatus
+from ontour.clock import today
+from ontour.contracts.intake import PROTOCOL_FIELDS, TourStatus
 from ontour.service import SessionsDep
 from ontour.web.api import (
     PRINTABLE,
@@ -30,6 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake import repository
 from intake.api.deps import CbsCode
+from intake.domain import protocol
 from intake.domain.register import OrganisationKind
 from intake.models import OrganisationNote, OrganisationRow
 from intake.schemas import (
@@ -37,6 +40,8 @@ from intake.schemas import (
     NotitiePublic,
     OrganisatieLijst,
     OrganisatiePublic,
+    ProtocolPublic,
+    ProtocolWijziging,
     PublicatieWijziging,
     TijdlijnItem,
     TourstatusWijziging,
@@ -187,6 +192,64 @@ async def set_publication(
     )
     response.headers["ETag"] = etag(row.version)
     return row
+
+
+async def _protocol(session: AsyncSession, row: OrganisationRow) -> ProtocolPublic:
+    history = await repository.protocol_history_of(session, row.cbs_code)
+    current = protocol.storable(protocol.stored(row.protocol))
+    return ProtocolPublic.model_validate({
+        "cbs_code": row.cbs_code, "version": row.version,
+        **{t.value: None for t in PROTOCOL_FIELDS}, **current,
+        "history": [h.model_dump() for h in history],
+    })  # fmt: skip
+
+
+@router.get(
+    "/{cbs_code}/protocol",
+    response_model=ProtocolPublic,
+    responses=problem_responses(404, 422),
+    summary="Afspraken tegen agressie: de huidige antwoorden en hun geschiedenis",
+    description="Heeft de organisatie een agressieprotocol, een meldpunt voor ambtsdragers, "
+    "een vast contactpersoon bij de politie en afspraken over domiciliekeuze: elk ja, nee of "
+    "onbekend, vanaf een datum, met elk antwoord dat ooit werd vastgelegd (wie, wanneer).",
+)
+async def get_protocol(cbs_code: CbsCode, sessions: SessionsDep, response: Response) -> Any:
+    async with sessions() as session:
+        row = await _organisation_or_404(session, cbs_code)
+        found = await _protocol(session, row)
+    response.headers["ETag"] = etag(row.version)
+    return found
+
+
+@router.put(
+    "/{cbs_code}/protocol",
+    response_model=ProtocolPublic,
+    responses=problem_responses(404, 409, 422, 428),
+    summary="Leg de afspraken tegen agressie vast (uit het voorgesprek)",
+    description="De vier antwoorden (ja, nee of onbekend) met de datum vanaf wanneer zij "
+    "gelden. Elk gewijzigd antwoord komt in de geschiedenis en de tijdlijn en gaat als "
+    "`organisatie.gewijzigd` naar de andere diensten; een antwoord gelijk aan het huidige "
+    "verandert niets. De datum ligt niet in de toekomst en niet voor die van het huidige "
+    "antwoord. Met de versie (If-Match of `version`).",
+)
+async def record_protocol(
+    cbs_code: CbsCode,
+    body: ProtocolWijziging,
+    sessions: SessionsDep,
+    caller: CallerDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    expected = expected_version(if_match, body.version)
+    answers = {t: getattr(body, t.value) for t in PROTOCOL_FIELDS}
+    row = await organisations.record_protocol(
+        sessions, caller, cbs_code, answers, since=body.since, today=today(),
+        expected_version=expected, voorgesprek_id=body.voorgesprek_id,
+    )  # fmt: skip
+    async with sessions() as session:
+        found = await _protocol(session, row)
+    response.headers["ETag"] = etag(row.version)
+    return found
 
 
 @router.get(

@@ -4,17 +4,17 @@ A coordinator by hand (tour status, "niet publiceren", a note), a voorgesprek (t
 status it leads to), a session in scheduling and the register import all change organisations
 through here. Every ``organisatie.gewijzigd`` intake emits is built by :func:`changed` from
 the row as it is after the change, so each one carries the organisation's current
-``not_published``.
+``not_published`` and arrangements against aggression.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from ontour.application.errors import NotFound
+from ontour.application.errors import NotFound, Refused
 from ontour.application.unit_of_work import (
     Caller,
     UnitOfWork,
@@ -25,6 +25,7 @@ from ontour.application.unit_of_work import (
 from ontour.contracts.intake import (
     OrganisatieGewijzigd,
     OrganisatieVeld,
+    ProtocolAntwoord,
     SessieWens,
     TourStatus,
     VoorgesprekStatus,
@@ -34,13 +35,20 @@ from ontour.db import Sessions
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake import repository
+from intake.domain import protocol
 from intake.domain.tour_status import (
     FollowedSession,
     VoorgesprekState,
     derive_tour_status,
     follow_sessions,
 )
-from intake.models import OrganisationNote, OrganisationRow, TimelineEntry
+from intake.models import (
+    OrganisationNote,
+    OrganisationRow,
+    ProtocolAnswer,
+    TimelineEntry,
+    Voorgesprek,
+)
 
 # The lock a change of an organisation takes on its row: FOR NO KEY UPDATE, which waits for
 # another change but not for rows that merely reference the organisation (their foreign key
@@ -64,14 +72,20 @@ def changed(row: OrganisationRow, fields: Iterable[str]) -> OrganisatieGewijzigd
         successor_code=row.successor_code,
         tour_status=TourStatus(row.tour_status) if OrganisatieVeld.TOUR_STATUS in names else None,
         not_published=row.not_published,
+        **protocol.stored(row.protocol),
     )
 
 
 async def update(
-    session: AsyncSession, cbs_code: str, values: Mapping[str, Any]
+    session: AsyncSession,
+    cbs_code: str,
+    values: Mapping[str, Any],
+    fields: Iterable[str] | None = None,
 ) -> OrganisatieGewijzigd:
-    """Write ``values`` (column: value, bumping the version); the event that announces it."""
-    return changed(await repository.update_organisation(session, cbs_code, values), values)
+    """Write ``values`` (column: value, bumping the version); the event that announces it
+    (the columns written, unless ``fields`` names what changed)."""
+    row = await repository.update_organisation(session, cbs_code, values)
+    return changed(row, values if fields is None else fields)
 
 
 async def _change(
@@ -250,6 +264,51 @@ async def set_publication(
             actor=actor, object_id=row.cbs_code,
         )  # fmt: skip
         await _change(work, row.cbs_code, {"not_published": not_published}, entry)
+        return True
+
+    return await _by_hand(sessions, caller, cbs_code, expected_version, step)
+
+
+async def record_protocol(
+    sessions: Sessions,
+    caller: Caller,
+    cbs_code: str,
+    answers: Mapping[OrganisatieVeld, ProtocolAntwoord],
+    *,
+    since: date,
+    today: date,
+    expected_version: int,
+    voorgesprek_id: uuid.UUID | None = None,
+) -> OrganisationRow:
+    """Record what the organisation said of its arrangements against aggression (from
+    ``since``, at the voorgesprek ``voorgesprek_id`` when given): each changed answer goes
+    into the history and on the timeline, the current answers onto the organisation and into
+    one ``organisatie.gewijzigd`` naming the questions that changed. An answer equal to the
+    current one changes nothing; a day in the future or before the current answer's day is
+    refused (:func:`intake.domain.protocol.record`), and then nothing is saved."""
+
+    async def step(work: UnitOfWork, row: OrganisationRow, actor: str) -> bool:
+        if voorgesprek_id is not None:
+            held = await work.session.get(Voorgesprek, voorgesprek_id)
+            if held is None or held.organisation_code != row.cbs_code:
+                raise Refused("geen voorgesprek met deze organisatie", "voorgesprek_id")
+        current = protocol.stored(row.protocol)
+        changes = protocol.record(current, answers, since, today=today)
+        if not changes:
+            return False
+        for change in changes:
+            work.session.add(ProtocolAnswer(
+                organisation_code=row.cbs_code, topic=change.topic.value,
+                answer=change.after.answer.value, since=change.after.since,
+                voorgesprek_id=voorgesprek_id, recorded_by=actor,
+            ))  # fmt: skip
+            work.session.add(_entry(
+                row.cbs_code, kind="protocol", summary=protocol.summary(change), actor=actor,
+                object_id=str(voorgesprek_id) if voorgesprek_id else row.cbs_code,
+            ))  # fmt: skip
+        values = {"protocol": protocol.storable(protocol.after(current, changes))}
+        fields = [change.topic.value for change in changes]
+        work.enqueue(await update(work.session, row.cbs_code, values, fields))
         return True
 
     return await _by_hand(sessions, caller, cbs_code, expected_version, step)

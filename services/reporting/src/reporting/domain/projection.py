@@ -1,9 +1,9 @@
 """How each event changes the read models: pure functions, no I/O.
 
-An event becomes one or more :class:`Change`\\ s; a change applied to the row it concerns
-(``None`` while that row does not exist) gives the row after it. The live consumers apply the
-changes of one event, a rebuild those of a whole batch to rows read once: the same functions,
-so a rebuild gives exactly the live numbers.
+An event becomes one or more :class:`Change`\\ s (:func:`changes_of`); a change applied to
+the row it concerns (``None`` while that row does not exist) gives the row after it. The live
+consumers apply the changes of one event, a rebuild those of a whole batch to rows read once:
+the same functions, so a rebuild gives exactly the live numbers.
 
 Every change is idempotent and commutes with the other changes of its row, so the events of
 one aggregate give the same row in whatever order they arrive (a redelivery or two replicas
@@ -36,6 +36,7 @@ from ontour.contracts.aftercare import (
     NazorgStapGewijzigd,
 )
 from ontour.contracts.intake import (
+    PROTOCOL_FIELDS,
     OrganisatieGeregistreerd,
     OrganisatieGewijzigd,
     VoorgesprekGeannuleerd,
@@ -62,6 +63,7 @@ class Table(StrEnum):
     SESSION = "rm_session"
     CASE = "rm_case"
     CASE_STEP = "rm_case_step"
+    PROTOCOL_ANSWER = "rm_protocol_answer"
 
 
 ABOUT_PEOPLE = frozenset({Table.CASE, Table.CASE_STEP})
@@ -196,6 +198,23 @@ def _changed(e: OrganisatieGewijzigd, at: datetime) -> Change:
     return Change(Table.ORGANISATION, e.organisation_code, Kind.SET, values, _in_order_of(at))
 
 
+def _protocol_answers(e: OrganisatieGewijzigd, at: datetime) -> list[Change]:
+    """The arrangements against aggression an organisation's change carries: one row per
+    question and day an answer holds from (intake lets history only move forward, so every
+    answer ever recorded came on some event as the current one). The same question and day
+    answered again (a correction) keeps the latest event's answer."""
+    changes = []
+    for topic in PROTOCOL_FIELDS:
+        stand = getattr(e, topic.value)
+        if stand is None:
+            continue
+        key = f"{e.organisation_code} {topic.value} {stand.since.isoformat()}"
+        values = {"organisation_code": e.organisation_code, "topic": topic.value,
+                  "since": stand.since, "answer": stand.answer.value}  # fmt: skip
+        changes.append(Change(Table.PROTOCOL_ANSWER, key, Kind.SET, values, _in_order_of(at)))
+    return changes
+
+
 def _voorgesprek_planned(e: VoorgesprekGepland, _: datetime) -> Change:
     values = {"organisation_code": e.organisation_code, "status": "gepland",
               "held_on": e.planned_on}  # fmt: skip
@@ -283,3 +302,12 @@ CHANGES: dict[type[EventData], Callable[[Any, datetime], Change]] = {
     NazorgGewist: _case("erased"),
     NazorgStapGewijzigd: _step_changed,
 }
+
+
+def changes_of(data: EventData, at: datetime) -> list[Change]:
+    """Every change one event makes: the row of :data:`CHANGES` and, for an organisation's
+    change, one row per arrangement against aggression it carries."""
+    changes = [CHANGES[type(data)](data, at)]
+    if isinstance(data, OrganisatieGewijzigd):
+        changes += _protocol_answers(data, at)
+    return changes

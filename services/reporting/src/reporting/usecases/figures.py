@@ -18,7 +18,7 @@ A table is a title, column names and rows whose cells are counts, statistics or 
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,12 +30,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reporting import repository
 from reporting.config import Settings
+from reporting.domain import protocol
 from reporting.domain.disclosure import render, render_percentage, to_json
 from reporting.domain.funnel import StageRecord, funnel
 from reporting.domain.quarters import month_label
 from reporting.domain.release import Release, YearView
 from reporting.domain.statistics import RegisteredOrganisation, coverage, forecast, median, p90
-from reporting.models import RmOrganisation, RmSession, RmVoorgesprek
+from reporting.models import RmOrganisation, RmProtocolAnswer, RmSession, RmVoorgesprek
 
 NOT_PUBLISHED = "niet gepubliceerd"
 NOT_DIVIDED = "niet uitgesplitst (organisaties die niet genoemd willen worden)"
@@ -206,13 +207,67 @@ async def tour(
     today: date,
 ) -> list[Table]:  # fmt: skip
     """The tour's figures as the read models hold them now."""
-    return tour_figures(
-        await repository.all_rows(session, RmOrganisation),
-        await repository.all_rows(session, RmVoorgesprek),
-        await repository.all_rows(session, RmSession),
+    organisations = await repository.all_rows(session, RmOrganisation)
+    voorgesprekken = await repository.all_rows(session, RmVoorgesprek)
+    tables = tour_figures(
+        organisations, voorgesprekken, await repository.all_rows(session, RmSession),
         period=period, province=province, today=today, tour_start=settings.tour_start,
         tour_end=settings.tour_end, target_sessions=settings.target_sessions,
     )  # fmt: skip
+    answers = await repository.all_rows(session, RmProtocolAnswer)
+    tables.append(protocol_table(organisations, voorgesprekken, answers, period, province))
+    return tables
+
+
+PROTOCOL_TABLE = "melden-helpt-per-provincie"
+
+
+def protocol_table(
+    organisations: Sequence[RmOrganisation], voorgesprekken: Sequence[RmVoorgesprek],
+    answers: Sequence[RmProtocolAnswer], period: Period, province: str | None,
+) -> Table:  # fmt: skip
+    """Melden helpt (:mod:`reporting.domain.protocol`): of the organisations with a
+    voorgesprek in the period, how many have an agressieprotocol and a meldpunt voor
+    ambtsdragers, at their (first) voorgesprek and now; per province for the organisations
+    that may be named, the others in a row of their own, and the total."""
+    columns = ["provincie", "organisaties met een voorgesprek"]
+    for name in protocol.COUNTED.values():
+        columns += [f"{name} bij het voorgesprek: aantal", f"{name} bij het voorgesprek: aandeel",
+                    f"{name} nu: aantal", f"{name} nu: aandeel"]  # fmt: skip
+    table = Table(
+        PROTOCOL_TABLE, "Melden helpt: organisaties met een agressieprotocol en met een meldpunt"
+        " voor ambtsdragers, bij hun voorgesprek en nu", columns,
+        percentages=frozenset(range(3, len(columns), 2)),
+    )  # fmt: skip
+    by_code = {o.code: o for o in organisations}
+    names = {o.code: o.name for o in organisations if o.kind == "provincie"}
+    first: dict[str, date] = {}
+    for v in voorgesprekken:
+        if v.status == "gehouden" and v.organisation_code in by_code:
+            first[v.organisation_code] = min(v.held_on, first.get(v.organisation_code, v.held_on))
+    counted = {
+        v.organisation_code for v in voorgesprekken
+        if v.status == "gehouden" and v.held_on in period and v.organisation_code in by_code
+        and (province is None or (by_code[v.organisation_code].province_code == province
+                                  and not by_code[v.organisation_code].not_published))
+    }  # fmt: skip
+    rows = [protocol.Answer(a.organisation_code, a.topic, a.since, a.answer) for a in answers]
+    groups: dict[str, set[str]] = defaultdict(set)
+    for code in counted:
+        organisation = by_code[code]
+        label = NOT_DIVIDED if organisation.not_published else organisation.province_code
+        groups[label].add(code)
+    ordered = sorted((g for g in groups if g != NOT_DIVIDED), key=lambda c: names.get(c, c))
+    for label, codes in [*((names.get(g, g), groups[g]) for g in ordered),
+                         *([(NOT_DIVIDED, groups[NOT_DIVIDED])] if NOT_DIVIDED in groups else []),
+                         *([("totaal", counted)] if counted else [])]:  # fmt: skip
+        found = protocol.tally({code: first[code] for code in codes}, rows)
+        row: list[Any] = [label, found.organisations]
+        for topic in protocol.COUNTED:
+            row += [found.then[topic], _share(found.then[topic], found.organisations),
+                    found.now[topic], _share(found.now[topic], found.organisations)]  # fmt: skip
+        table.rows.append(row)
+    return table
 
 
 async def provinces(session: AsyncSession) -> dict[str, str]:

@@ -14,7 +14,7 @@ from ontour.events import EventData
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reporting import repository
-from reporting.domain.projection import CHANGES
+from reporting.domain.projection import changes_of
 
 
 async def project(session: AsyncSession, events: Sequence[tuple[EventData, datetime]]) -> None:
@@ -22,5 +22,5 @@ async def project(session: AsyncSession, events: Sequence[tuple[EventData, datet
     newest of them."""
     if not events:
         return
-    changes = [CHANGES[type(data)](data, at) for data, at in events]
+    changes = [change for data, at in events for change in changes_of(data, at)]
     await repository.project(session, changes, max(at for _, at in events))
