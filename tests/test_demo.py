@@ -44,7 +44,8 @@ def check_aftercare(base_url: str, headers: dict[str, str], on: date) -> None:
     """Two years of requests in every stage, most closed with an outcome, the last weeks'
     open: the coordinator's queue is not empty."""
     cases = httpx.get(f"{base_url}/aftercare/api/v1/verzoeken", headers=headers).json()
-    assert 55 <= len(cases) <= 65
+    # 60 of the demo's, and the few the aftercare browser tests ask for on a stack they share.
+    assert 55 <= len(cases) <= 70
     received = sorted(datetime.fromisoformat(c["requested_at"]).date() for c in cases)
     assert (on - received[0]).days > 600 and (on - received[-1]).days <= 3
     roles = Counter(c["role"] for c in cases)

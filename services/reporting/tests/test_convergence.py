@@ -23,6 +23,7 @@ from ontour.contracts.aftercare import (
     NazorgGematcht,
     NazorgGewist,
     NazorgIngetrokken,
+    NazorgStapGewijzigd,
 )
 from ontour.contracts.intake import (
     PROTOCOL_FIELDS,
@@ -152,7 +153,24 @@ def case_story(draw: st.DrawFn) -> Story:
     return [(step(**base, at=at), at) for step, at in zip(steps, moments, strict=True) if step]
 
 
-stories = st.one_of(session_story(), voorgesprek_story(), organisation_story(), case_story())
+@st.composite
+def step_story(draw: st.DrawFn) -> Story:
+    """A step of a case: proposed, requested, then done or let go (any may be skipped)."""
+    base = {"case_id": draw(st.uuids()), "kind": draw(st.sampled_from(["melding", "aangifte"]))}
+    statuses = [s for s in ("voorgesteld", "aangevraagd") if draw(st.booleans())]
+    end = draw(st.sampled_from([None, "afgerond", "afgezien"]))
+    statuses += [end] if end else []
+    events = [
+        NazorgStapGewijzigd(**base, at=AT + timedelta(days=n), status=status, revision=n + 1,
+                            reason="te veel gedoe" if status == "afgezien" else None)
+        for n, status in enumerate(statuses or ["voorgesteld"])
+    ]  # fmt: skip
+    return [(e, e.at) for e in events]
+
+
+stories = st.one_of(
+    session_story(), voorgesprek_story(), organisation_story(), case_story(), step_story()
+)
 
 
 def changes(story: Story) -> list[Change]:
@@ -179,7 +197,7 @@ def without(rows: dict[Any, dict[str, Any]], names: set[str]) -> dict[Any, dict[
     return {key: {k: v for k, v in row.items() if k not in names} for key, row in rows.items()}
 
 
-AGGREGATES = [session_story, voorgesprek_story, organisation_story, case_story]
+AGGREGATES = [session_story, voorgesprek_story, organisation_story, case_story, step_story]
 
 
 @pytest.mark.parametrize("aggregate", AGGREGATES, ids=lambda a: a.__name__)

@@ -14,6 +14,7 @@ from ontour.contracts.aftercare import (
     NazorgContactGelegd,
     NazorgGematcht,
     NazorgGewist,
+    NazorgStapGewijzigd,
 )
 from ontour.contracts.intake import VoorgesprekGeannuleerd, VoorgesprekGehouden
 from ontour.contracts.scheduling import SessieGepland, SessieVerplaatst
@@ -148,3 +149,23 @@ def test_a_batch_gives_exactly_what_the_events_give_one_at_a_time(sequence, batc
 
 def test_every_table_the_projection_writes_has_its_read_model():
     assert set(READ_MODELS) == set(Table)
+
+
+def test_a_step_keeps_its_latest_revision_and_no_moment():
+    def step(status: str, revision: int, reason: str | None = None) -> NazorgStapGewijzigd:
+        return NazorgStapGewijzigd(case_id=IDS[1], at=AT + timedelta(days=revision),
+                                   kind="aangifte", status=status, reason=reason,
+                                   revision=revision)  # fmt: skip
+
+    let_go = step("afgezien", 3, "angst voor gevolgen")
+    late = [change(step("voorgesteld", 1)), change(let_go), change(step("aangevraagd", 2))]
+    [row] = one_at_a_time(late).values()
+    assert (row["kind"], row["status"], row["reason"]) == ("aangifte", "afgezien",
+                                                           "angst voor gevolgen")  # fmt: skip
+    assert not any(isinstance(value, datetime | date) for value in row.values())
+
+
+def test_a_request_says_whether_its_requester_had_already_reported():
+    requested = NazorgAangevraagd(case_id=IDS[2], at=AT, statistics_consent=True,
+                                  role_category="raadslid", already_reported=False)  # fmt: skip
+    assert one_at_a_time([change(requested)])[IDS[2]]["already_reported"] is False

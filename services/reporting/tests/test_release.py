@@ -14,7 +14,9 @@ from reporting.domain.disclosure import Reason, Suppressed
 from reporting.domain.quarters import Quarter
 from reporting.domain.release import (
     ENDINGS,
+    FORGONE,
     INCIDENTS,
+    LED_TO,
     MERGED,
     REFERRALS,
     ROLES,
@@ -26,6 +28,7 @@ from reporting.domain.release import (
     year_view,
 )
 from reporting.domain.release_document import from_document, to_document
+from reporting.usecases.figures import release_tables
 
 K3 = Quarter(2026, 3)
 SMALL = Suppressed(Reason.SMALL_COUNT)
@@ -179,16 +182,75 @@ def test_voorgesprek_themes_are_protected_against_the_public_count():
     assert unprotected([release]) == []
 
 
+# --- follow-up steps -------------------------------------------------------------------------
+
+
+def test_the_steps_requests_led_to_and_the_reasons_for_letting_them_go_are_released():
+    ended = date(2026, 8, 3)
+    cases = [
+        *(case(date(2026, 7, 1), ended_on=ended, outcome="doorverwezen",
+               steps=(("aangifte", "afgerond", None), ("melding", "afgerond", None)))
+          for _ in range(6)),
+        *(case(date(2026, 7, 2), ended_on=ended, outcome="nazorg afgerond",
+               steps=(("aangifte", "afgezien", "angst voor gevolgen"),
+                      ("beveiligingsadvies", "aangevraagd", None)))
+          for _ in range(6)),
+        *(case(date(2026, 7, 3), ended_on=ended, outcome="nazorg afgerond") for _ in range(8)),
+    ]  # fmt: skip
+    release = build_release(K3, cases, [], [], 5)
+    assert list(rows(release, "nazorg-vervolgstappen")) == [
+        *LED_TO.values(),
+        "afgesloten of ingetrokken (totaal)",
+    ]
+    led_to = rows(release, "nazorg-vervolgstappen")
+    assert led_to["een aangifte bij de politie"] == 6
+    assert led_to["een beveiligingsadvies"] == SMALL  # requested, not (yet) received: 0
+    assert led_to["afgesloten of ingetrokken (totaal)"] == 20
+    reasons = rows(release, "nazorg-afgezien")
+    assert list(reasons)[:-1] == FORGONE and reasons["angst voor gevolgen"] == 6
+    headline = rows(release, "nazorg-kerncijfers")
+    share = "aandeel afgesloten of ingetrokken verzoeken dat leidde tot "
+    assert headline[share + "een aangifte bij de politie"] == pytest.approx(0.3)
+    assert headline[share + "een beveiligingsadvies"] == Suppressed(Reason.DERIVED)
+    assert unprotected([release]) == []
+    # Shown as percentages, where the released aftercare figures are shown (page, PDF).
+    [shown] = [t for t in release_tables(release) if t.name == "nazorg-kerncijfers"]
+    shares = {n for n, row in enumerate(shown.rows) if str(row[0]).startswith("aandeel")}
+    assert len(shares) == 4 and shares <= shown.percentage_rows
+
+
+def test_time_to_first_contact_is_released_by_whether_the_requester_had_reported():
+    def contacted(reported: bool, waited: int) -> CaseFacts:
+        return case(date(2026, 7, 1), contacted_on=date(2026, 7, 1) + timedelta(days=waited),
+                    days_to_contact=waited, already_reported=reported)  # fmt: skip
+
+    cases = [*(contacted(True, 1) for _ in range(5)), *(contacted(False, 3) for _ in range(4))]
+    lead_times = rows(build_release(K3, cases, [], [], 5), "nazorg-doorlooptijden")
+    had = "eerste contact, mediaan, wie vóór het verzoek al had gemeld of aangifte gedaan"
+    assert lead_times[had] == 1.0
+    # Four observations: below the threshold, hidden.
+    assert lead_times["eerste contact, mediaan, wie dat nog niet had gedaan"] == Suppressed(
+        Reason.FEW_OBSERVATIONS
+    )
+
+
 # --- property tests ---------------------------------------------------------------------------
 
+STEPS = [
+    ("melding", "afgerond", None), ("aangifte", "afgerond", None),
+    ("aangifte", "afgezien", "angst voor gevolgen"), ("woningscan", "afgezien", "te veel gedoe"),
+    ("beveiligingsadvies", "afgezien", "anders"),
+]  # fmt: skip
+
 cases_in = st.builds(
-    lambda offset, role, incidents, ended, outcome, referrals, contact: CaseFacts(
+    lambda offset, role, incidents, ended, outcome, referrals, contact, steps: CaseFacts(
         role=role, incidents=tuple(incidents), wants_woman=offset % 3 == 0,
         requested_on=date(2025, 1, 1) + timedelta(days=offset),
         ended_on=date(2025, 1, 1) + timedelta(days=offset + 20) if ended else None,
         withdrawn=outcome is None and ended, outcome=outcome, referrals=tuple(referrals),
         contacted_on=date(2025, 1, 1) + timedelta(days=offset + 1),
-        within_service_level=contact, days_to_contact=1,
+        within_service_level=contact, days_to_contact=1, already_reported=contact,
+        steps=tuple(steps),
     ),
     st.integers(0, 364),
     st.sampled_from(ROLES),
@@ -197,6 +259,7 @@ cases_in = st.builds(
     st.sampled_from([*ENDINGS[:4], None]),
     st.lists(st.sampled_from(REFERRALS), max_size=2, unique=True),
     st.sampled_from([True, False, None]),
+    st.lists(st.sampled_from(STEPS), max_size=2, unique_by=lambda step: step[0]),
 )  # fmt: skip
 voorgesprekken_in = st.builds(
     lambda offset, themes, incidents: VoorgesprekFacts(

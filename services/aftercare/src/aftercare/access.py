@@ -18,6 +18,7 @@ access = AccessTable(
         "POST /aftercare/aanvraag": PUBLIC,
         "GET /aftercare/status/{token}": PUBLIC,
         "POST /aftercare/status/{token}/intrekken": PUBLIC,
+        "POST /aftercare/status/{token}/vervolgstappen": PUBLIC,
         # The statement draft: the requester's own (the link's secret is the key) ...
         "GET /aftercare/status/{token}/verklaring": PUBLIC,
         "POST /aftercare/status/{token}/verklaring": PUBLIC,
@@ -34,6 +35,8 @@ access = AccessTable(
         f"POST {API}/verzoeken/{{case_id}}/start": {C, T},
         f"POST {API}/verzoeken/{{case_id}}/afsluiting": {C, T},
         f"POST {API}/verzoeken/{{case_id}}/wissen": {C},
+        f"GET {API}/verzoeken/{{case_id}}/vervolgstappen": {C, T},
+        f"POST {API}/verzoeken/{{case_id}}/vervolgstappen": {C, T},
         f"GET {API}/peers": {C},
         f"POST {API}/peers": {C},
         f"GET {API}/peers/{{peer_id}}": {C, T},
@@ -46,8 +49,11 @@ access = AccessTable(
         "GET /aftercare/peers/{peer_id}": {C},
         "POST /aftercare/peers/{peer_id}": {C},
         "GET /aftercare/mijn-nazorg": {C, T},
+        "GET /aftercare/checklists": {C},
+        "POST /aftercare/checklists": {C},
         "GET /aftercare/verzoeken/{case_id}": {C, T},
         "POST /aftercare/verzoeken/{case_id}/{step}": {C, T},
+        "POST /aftercare/verzoeken/{case_id}/vervolgstappen/vastleggen": {C, T},
         # ... and their peer's, only with the requester's consent (checked per case).
         "GET /aftercare/verzoeken/{case_id}/verklaring": {C, T},
         "POST /aftercare/verzoeken/{case_id}/verklaring/opslaan": {C, T},

@@ -16,3 +16,9 @@ class Settings(ServiceSettings):
     requests_per_client_per_hour: int = Field(
         default=10, ge=1, le=1000, description="Public form: requests per client per hour."
     )
+    step_reminder_working_days: int = Field(
+        default=10,
+        ge=1,
+        le=60,
+        description="A follow-up step that stands still this many working days reminds the peer.",
+    )

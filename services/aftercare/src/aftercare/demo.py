@@ -7,7 +7,10 @@ happened, so a peer's capacity holds at every moment (an old case is closed befo
 is matched). The moments lie before today's midnight, so what is done is the same at any
 time of day. The last weeks' requests are still open; a few recent ones are withdrawn (now,
 through the requester's status link), and a few requesters under way prepare a statement for
-the police (verklaring) from their status link and share it with their peer.
+the police (verklaring) from their status link and share it with their peer. Once contacted,
+a requester took follow-up steps (a melding, an aangifte, a beveiligingsadvies, a woningscan)
+or let them go for a reason; the peer records them (now: a step keeps no earlier moment), so
+the releases count them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import httpx
 from ontour.clock import today
 from ontour.devstack.tour_calendar import SCALED_YEARS, demo_scale
 
+from aftercare.domain.steps import ForgoneReason, StepKind, StepStatus
 from aftercare.domain.vocabulary import CaseOutcome, IncidentCategory, Referral, RequesterRole
 
 API = "/aftercare/api/v1"
@@ -98,6 +102,7 @@ class Case:
     override: str | None = None
     withdraw: bool = False
     started: bool = True  # after first contact the case is under way ("lopend")
+    follow_up: list[dict[str, Any]] = field(default_factory=list)  # steps, as the API takes
     reference: str = ""
     id: str = ""
     token: str = ""
@@ -160,6 +165,40 @@ def _request(rng: random.Random, role: RequesterRole, received: datetime) -> dic
     }
 
 
+# Per step: the chance someone took it, the chance it was done (else still requested), and
+# the chance someone let it go instead (with the weights of the reasons).
+FOLLOW_UP = {
+    StepKind.MELDING: (0.45, 0.9, 0.15),
+    StepKind.AANGIFTE: (0.3, 0.8, 0.25),
+    StepKind.BEVEILIGINGSADVIES: (0.2, 0.6, 0.1),
+    StepKind.WONINGSCAN: (0.1, 0.5, 0.1),
+}
+REASONS = {
+    ForgoneReason.GEEN_VERTROUWEN: 3,
+    ForgoneReason.TE_VEEL_GEDOE: 3,
+    ForgoneReason.ANGST_VOOR_GEVOLGEN: 4,
+    ForgoneReason.ANDERS: 1,
+}
+
+
+def _follow_up(rng: random.Random) -> list[dict[str, Any]]:
+    """The follow-up steps of one contacted request (fictional registration numbers)."""
+    steps: list[dict[str, Any]] = []
+    for kind, (taken, done, let_go) in FOLLOW_UP.items():
+        draw = rng.random()
+        if draw < taken:
+            status = StepStatus.AFGEROND if rng.random() < done else StepStatus.AANGEVRAAGD
+            step: dict[str, Any] = {"kind": kind.value, "status": status.value}
+            if kind is StepKind.AANGIFTE and status is StepStatus.AFGEROND:
+                step["registration_number"] = f"PL0000-DEMO-{rng.randint(10000, 99999)}"
+            steps.append(step)
+        elif draw < taken + let_go:
+            reason = rng.choices(list(REASONS), weights=list(REASONS.values()))[0]
+            steps.append({"kind": kind.value, "status": StepStatus.AFGEZIEN.value,
+                          "reason": reason.value})  # fmt: skip
+    return steps
+
+
 def _days_before(rng: random.Random, scale: int) -> list[int]:
     """When the requests came in (days before today): more lately, as the programme grew,
     and a dozen in the last weeks (the coordinator's queue). At a larger scale
@@ -178,6 +217,7 @@ def plan(today: date, seed: int = SEED, scale: int | None = None) -> list[Case]:
     rng = random.Random(seed)
     roles = [role for role, count in ROLES.items() for _ in range(count * scale)]
     rng.shuffle(roles)
+    follow_up = random.Random(seed + 1)  # apart: the requests stay what they were
     midnight = datetime.combine(today, time())
     cases = []
     for role, days in zip(roles, _days_before(rng, scale), strict=True):
@@ -204,6 +244,7 @@ def plan(today: date, seed: int = SEED, scale: int | None = None) -> list[Case]:
         case.matched = matched if matched < midnight else None
         case.contacted = contacted if case.matched and contacted < midnight else None
         case.closed = closed if case.contacted and closed < midnight else None
+        case.follow_up = _follow_up(follow_up) if case.contacted else []
         cases.append(case)
     still_open = [c for c in cases if c.closed is None][:-2]  # the newest two stay
     for case in rng.sample(still_open, min(WITHDRAWN, len(still_open))):
@@ -290,6 +331,12 @@ def _in_order(client: httpx.Client, pool: ThreadPoolExecutor, cases: list[Case])
     catch_up()
 
 
+def _record_follow_up(client: httpx.Client, case: Case) -> None:
+    for step in case.follow_up:
+        if case.matched is not None:  # else no peer had room: it still waits
+            _post(client, f"{case.id}/vervolgstappen", step)
+
+
 def _prepare_statement(client: httpx.Client, case: Case) -> None:
     """The requester, without an account, saves a statement from their status link (the
     story pre-filled, a fictional place and town hall) and shares it with their peer."""
@@ -330,6 +377,7 @@ def load(client: httpx.Client) -> str:
         for case in cases:
             case.id = ids[case.reference]
         _in_order(client, pool, cases)
+        list(pool.map(lambda case: _record_follow_up(client, case), cases))
     for case in cases:
         if case.withdraw:
             withdrawn = client.post(f"/aftercare/status/{case.token}/intrekken")

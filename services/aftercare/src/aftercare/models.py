@@ -16,17 +16,28 @@ from datetime import date, datetime
 from ontour.db import text_list_field, timestamp_field
 from ontour.messaging.inbox import ProcessedEvent
 from ontour.messaging.outbox import OutboxMessage
-from sqlalchemy import Column, DateTime, ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlmodel import Field, SQLModel
 
 metadata = SQLModel.metadata
 __all__ = [
     "CaseRow",
+    "ChecklistRow",
     "ErasedCaseRow",
     "OutboxMessage",
     "PeerRow",
     "ProcessedEvent",
     "StatementRow",
+    "StepChangeRow",
+    "StepRow",
     "metadata",
 ]
 
@@ -131,3 +142,52 @@ class PeerRow(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True))
     )
     version: int = 1
+
+
+class StepRow(SQLModel, table=True):
+    """A step of a case (:mod:`aftercare.domain.steps`); goes with its case at erasure."""
+
+    __tablename__ = "aftercare_step"
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_aftercare_step_case_kind"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    case_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("aftercare_case.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str
+    status: str
+    reason: str | None = None
+    # The police's registration number of an aangifte, sealed with the case's key.
+    registration_number_enc: bytes | None = Field(
+        default=None, sa_column=Column(LargeBinary, nullable=True)
+    )
+    changed_at: datetime = timestamp_field(nullable=False)
+    version: int = 1
+
+
+class StepChangeRow(SQLModel, table=True):
+    """The history of a step: every status it had, who recorded it and when."""
+
+    __tablename__ = "aftercare_step_change"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    step_id: uuid.UUID = Field(
+        sa_column=Column(
+            Uuid, ForeignKey("aftercare_step.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    status: str
+    reason: str | None = None
+    actor: str
+    at: datetime = timestamp_field(nullable=False)
+
+
+class ChecklistRow(SQLModel, table=True):
+    """The coordinator's own text of a stage's checklist, replacing the default."""
+
+    __tablename__ = "aftercare_checklist"
+
+    stage: str = Field(primary_key=True)
+    items: list[str] = text_list_field()
+    changed_by: str
+    changed_at: datetime = timestamp_field(nullable=False)

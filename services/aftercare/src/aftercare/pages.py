@@ -145,7 +145,8 @@ async def status_page(request: Request, token: str, sessions: SessionsDep) -> HT
     row = await cases.by_status_link(sessions, token)
     if row is None:
         raise Problem(404, DEAD_LINK)
-    return pages.render(request, "aftercare/status.html", {"row": row, "token": token})
+    context = {"row": row, "token": token, **await views.status_steps(sessions, row)}
+    return pages.render(request, "aftercare/status.html", context)
 
 
 @router.post("/status/{token}/intrekken", response_class=HTMLResponse)
@@ -213,8 +214,10 @@ async def case_page(
     sessions: SessionsDep,
     cipher: CipherDep,
     principal: PrincipalDep,
+    caller: CallerDep,
 ) -> HTMLResponse:
     case = await views.case_view(sessions, request, cipher, case_id)
+    followed_up = await views.case_steps(sessions, request, caller, cipher, case)
     proposal = await views.proposal(sessions, case_id) if is_coordinator(principal) else None
     peer_options = []
     if proposal is not None and proposal.best is not None:
@@ -234,6 +237,7 @@ async def case_page(
             "outcomes": _options(CaseOutcome),
             "referrals": _options(Referral),
             "statuses": CaseStatus,
+            **followed_up,
         },
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,11 +20,14 @@ from ontour.web.caller import caller_of
 from ontour.web.problems import Problem, invalid
 
 from aftercare.dependencies import case_keys, settings
-from aftercare.domain.service_level import AMSTERDAM, SlaPolicy
+from aftercare.domain.service_level import AMSTERDAM, Alert, SlaPolicy
+from aftercare.domain.steps import REQUESTER_KINDS, ForgoneReason, StepKind, StepStatus
+from aftercare.domain.vocabulary import CaseStatus
 from aftercare.models import CaseRow, ErasedCaseRow
 from aftercare.ratelimit import RateLimiter, client_of
 from aftercare.schemas import Aanvraag, Kandidaat, Voorstel
-from aftercare.usecases import cases, erasure
+from aftercare.step_schemas import Vervolgstap, VervolgstapIn, Wijziging
+from aftercare.usecases import cases, checklists, erasure, step_changes, steps
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -99,12 +102,14 @@ def status_url(request: Request, token: str) -> str:
     return f"{base}/aftercare/status/{token}"
 
 
-def _queue_item(row: CaseRow, policy_: SlaPolicy, now: datetime) -> dict[str, Any]:
+def _queue_item(
+    row: CaseRow, policy_: SlaPolicy, now: datetime, step_alerts: Sequence[Alert] = ()
+) -> dict[str, Any]:
     due, sla = cases.service_level(row, now, policy_)
     return {
         "alerts": [
             {"kind": a.kind.value, "recipient": a.recipient.value, "message": a.message}
-            for a in cases.alerts(row, now, policy_)
+            for a in (*cases.alerts(row, now, policy_), *step_alerts)
         ],
         "id": row.id,
         "reference": row.reference,
@@ -125,7 +130,16 @@ def _queue_item(row: CaseRow, policy_: SlaPolicy, now: datetime) -> dict[str, An
 async def queue(sessions: Any, request: Request, peer: str | None = None) -> list[dict[str, Any]]:
     rows = await cases.queue(sessions, peer)
     now = datetime.now(UTC)
-    return [_queue_item(row, policy(request), now) for row in rows]
+    stalled = await _step_reminders(sessions, request, [row.id for row in rows], now)
+    return [_queue_item(row, policy(request), now, stalled.get(row.id, ())) for row in rows]
+
+
+async def _step_reminders(
+    sessions: Any, request: Request, case_ids: list[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, list[Alert]]:
+    """The reminders for follow-up steps that stand still, per case."""
+    working_days = settings(request).step_reminder_working_days
+    return await steps.reminders(sessions, case_ids, now, working_days)
 
 
 def erased(tombstone: ErasedCaseRow) -> Problem:
@@ -146,8 +160,10 @@ async def case_view(
     keys = await case_keys(request)
     with gone_if_erased():
         row, details = await cases.read_case(sessions, caller_of(request), cipher, keys, case_id)
+    now = datetime.now(UTC)
+    stalled = await _step_reminders(sessions, request, [row.id], now)
     return {
-        **_queue_item(row, policy(request), datetime.now(UTC)),
+        **_queue_item(row, policy(request), now, stalled.get(row.id, ())),
         "name": details.name if details else None,
         "email": details.email if details else None,
         "phone": details.phone if details else None,
@@ -200,3 +216,69 @@ async def erase_on_request(
     """Erase a case on request (again: nothing to do)."""
     keys = await case_keys(request)
     await erasure.erase_on_request(sessions, caller_of(request), keys, case_id, expected)
+
+
+# --- follow-up steps ------------------------------------------------------------------------------
+
+
+def step_choices(*, requester: bool) -> dict[str, list[tuple[str, str]]]:
+    """The options of the step form: a requester records only their own steps, and never
+    proposes one."""
+    kinds = [k for k in StepKind if not requester or k in REQUESTER_KINDS]
+    statuses = [s for s in StepStatus if not requester or s is not StepStatus.VOORGESTELD]
+    return {
+        "kinds": [(k.value, k.value) for k in kinds],
+        "statuses": [(s.value, s.value) for s in statuses],
+        "reasons": [(r.value, r.value) for r in ForgoneReason],
+    }
+
+
+def step_input(body: VervolgstapIn) -> step_changes.StepInput:
+    return step_changes.StepInput(body.kind, body.status, body.reason, body.registration_number)
+
+
+def _vervolgstap(step: steps.Step) -> Vervolgstap:
+    return Vervolgstap(
+        kind=step.kind, status=step.status, reason=step.reason, changed_at=step.changed_at,
+        registration_number=step.registration_number,
+        history=[Wijziging(status=s, reason=r, actor=a, at=at) for s, r, a, at in step.history],
+    )  # fmt: skip
+
+
+async def steps_of_case(
+    sessions: Any, request: Request, caller: Caller, cipher: Any, case_id: uuid.UUID
+) -> list[Vervolgstap]:
+    """A case's steps for its peer or a coordinator (a registration number read is audited)."""
+    keys = await case_keys(request)
+    with gone_if_erased():
+        found = await steps.steps_of_case(sessions, caller, cipher, keys, case_id)
+    return [_vervolgstap(step) for step in found]
+
+
+async def record_step(
+    sessions: Any, request: Request, caller: Caller, cipher: Any, case_id: uuid.UUID,
+    body: VervolgstapIn,
+) -> None:  # fmt: skip
+    keys = await case_keys(request)
+    with gone_if_erased():
+        await steps.record_step(sessions, caller, cipher, keys, case_id, step_input(body))
+
+
+async def case_steps(
+    sessions: Any, request: Request, caller: Caller, cipher: Any, case: dict[str, Any]
+) -> dict[str, Any]:
+    """What the case page shows of the follow-up steps: the steps, their reminders, the form."""
+    stalled = await _step_reminders(sessions, request, [case["id"]], datetime.now(UTC))
+    return {
+        "steps": await steps_of_case(sessions, request, caller, cipher, case["id"]),
+        "step_reminders": [alert.message for alert in stalled.get(case["id"], ())],
+        "step_choices": step_choices(requester=False),
+        "checklist": await checklists.checklist_of(sessions, CaseStatus(case["status"])),
+    }
+
+
+async def status_steps(sessions: Any, row: CaseRow) -> dict[str, Any]:
+    """What the status page shows of the follow-up steps (no registration number)."""
+    found = await steps.steps_by_status_link(sessions, row)
+    return {"steps": [_vervolgstap(step) for step in found],
+            "step_choices": step_choices(requester=True)}  # fmt: skip

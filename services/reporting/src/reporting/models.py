@@ -25,6 +25,7 @@ __all__ = [
     "OutboxMessage",
     "ProcessedEvent",
     "RmCase",
+    "RmCaseStep",
     "RmOrganisation",
     "RmProtocolAnswer",
     "RmRelease",
@@ -125,6 +126,21 @@ class RmCase(SQLModel, table=True):
     days_to_match: int | None = None
     days_to_contact: int | None = None
     erased: bool = False
+    already_reported: bool | None = None
+
+
+class RmCaseStep(SQLModel, table=True):
+    """A step of a consented aftercare request (a melding, an aangifte, a referral...): its
+    status and why it was let go; no moments."""
+
+    __tablename__ = "rm_case_step"
+
+    id: str = Field(primary_key=True)  # reporting.domain.projection.step_key
+    case_id: uuid.UUID = Field(index=True)  # the statistics id
+    kind: str
+    status: str
+    reason: str | None = None
+    revisions: dict[str, int] = _revisions()
 
 
 class RmRelease(SQLModel, table=True):
@@ -164,5 +180,5 @@ class RmState(SQLModel, table=True):
 # writes through and a rebuild recreates (with RmState), so a new read model is added here.
 READ_MODELS: dict[Table, Any] = {
     Table(model.__tablename__): model
-    for model in (RmOrganisation, RmVoorgesprek, RmSession, RmCase, RmProtocolAnswer)
+    for model in (RmOrganisation, RmVoorgesprek, RmSession, RmCase, RmCaseStep, RmProtocolAnswer)
 }

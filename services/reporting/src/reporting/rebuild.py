@@ -24,7 +24,7 @@ from ontour.messaging.replay import BATCH, RebuildReport, Tally, in_schema, read
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reporting import repository
-from reporting.domain.projection import Change, Table, changes_of
+from reporting.domain.projection import ABOUT_PEOPLE, Change, changes_of
 from reporting.handlers import consumers
 from reporting.models import READ_MODELS, RmState
 from reporting.usecases import read_models
@@ -75,7 +75,7 @@ async def _load(
                     continue
                 changes = changes_of(data, envelope.time)
                 batch += changes
-                if changes[0].table is not Table.CASE:
+                if changes[0].table not in ABOUT_PEOPLE:
                     newest = envelope.time if newest is None else max(newest, envelope.time)
                 if len(batch) >= BATCH:
                     if writing is not None:

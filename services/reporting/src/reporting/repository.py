@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reporting import metrics
 from reporting.domain import projection
-from reporting.domain.projection import Change, Table
+from reporting.domain.projection import ABOUT_PEOPLE, Change, Table
 from reporting.models import READ_MODELS, RmRelease, RmState
 
 # One table's read-fold-write at a time: live replicas and a rebuild's catch-up may project
@@ -55,7 +55,7 @@ async def project(session: AsyncSession, changes: Sequence[Change], at: datetime
         metrics.rows_projected.labels(table.value).inc(len(changed))
     # "Bijgewerkt tot" follows the tour only: a stamp that moved with aftercare events would
     # tell whoever watches it when someone asked for help.
-    if any(change.table is not Table.CASE for change in changes):
+    if any(change.table not in ABOUT_PEOPLE for change in changes):
         await saw_event(session, at)
         metrics.saw_event(at)
 

@@ -117,7 +117,15 @@ _EXAMPLE: dict[str, Any] = {
 class NazorgAangevraagd(CaseEvent):
     """An office holder asked for peer aftercare."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**_EXAMPLE, "already_reported": False}]}
+    )
+
+    already_reported: bool | None = Field(
+        default=None,
+        description="Whether the requester had already reported it (a melding or aangifte) "
+        "before asking for help (with consent; absent from events of older releases).",
+    )
 
 
 @contract(service="aftercare", aggregate="nazorg", name="gematcht", version=1)
@@ -170,3 +178,72 @@ class NazorgGewist(CaseEvent):
     """The case's personal data was destroyed (on request or at the end of retention)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+
+
+class StepKind(StrEnum):
+    """What a requester can do after the incident, tracked as a step of the case: the
+    referrals (:class:`Referral`) and what an office holder does themself."""
+
+    MELDING = "melding"  # reported to the griffie or the employer
+    AANGIFTE = "aangifte"  # filed with the police
+    # Under the Regeling beveiligingsmaatregelen decentrale bestuurders.
+    BEVEILIGINGSADVIES = "beveiligingsadvies"
+    WONINGSCAN = "woningscan"
+    PSYCHOLOGISCHE_HULP = "psychologische hulp"
+    JURIDISCH_ADVIES = "juridisch advies"
+
+
+class StepStatus(StrEnum):
+    """Where a step is; see :mod:`aftercare.domain.steps`."""
+
+    VOORGESTELD = "voorgesteld"
+    AANGEVRAAGD = "aangevraagd"
+    AFGEROND = "afgerond"
+    AFGEZIEN = "afgezien"
+
+
+class ForgoneReason(StrEnum):
+    """Why a requester let a step go (only with status ``afgezien``)."""
+
+    GEEN_VERTROUWEN = "geen vertrouwen dat het helpt"
+    TE_VEEL_GEDOE = "te veel gedoe"
+    ANGST_VOOR_GEVOLGEN = "angst voor gevolgen"
+    ANDERS = "anders"
+
+
+@contract(service="aftercare", aggregate="nazorg", name="stap-gewijzigd", version=1)
+class NazorgStapGewijzigd(EventData):
+    """A step of a case (a melding, an aangifte, a referral...) was recorded or changed.
+
+    Published only when the requester consented to anonymous statistics, and then with
+    nothing but the step: no registration number, no text, no person.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_id": CASE_EXAMPLE_ID,
+                    "at": "2025-03-11T14:00:00Z",
+                    "kind": "aangifte",
+                    "status": "afgezien",
+                    "reason": "angst voor gevolgen",
+                    "revision": 2,
+                }
+            ]
+        }
+    )
+
+    case_id: uuid.UUID = Field(description="Pseudonymous id of the case, for statistics only.")
+    at: datetime = Field(description="When the step changed (UTC).")
+    kind: StepKind = Field(description="Which step; a case has at most one of each kind.")
+    status: StepStatus = Field(description="The step's status after the change.")
+    reason: ForgoneReason | None = Field(
+        default=None, description="Why the step was let go (only with status afgezien)."
+    )
+    revision: int = Field(
+        ge=1, description="The step's revision: a higher one is a later state of the step."
+    )
+
+    def subject_id(self) -> str:
+        return str(self.case_id)

@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from aftercare.api import peers, verzoeken
+from aftercare.api import peers, vervolgstappen, verzoeken
 
 router = APIRouter()
 router.include_router(verzoeken.router)
 router.include_router(peers.router)
+router.include_router(vervolgstappen.router)

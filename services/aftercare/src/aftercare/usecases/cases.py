@@ -47,6 +47,7 @@ from aftercare.domain.vocabulary import (
 )
 from aftercare.keystore import CaseKeys, field_context
 from aftercare.models import CaseRow, ErasedCaseRow
+from aftercare.usecases.step_changes import propose_referrals
 
 MISSING = "Dit verzoek bestaat niet."
 AUDITED = "nazorgverzoek"  # the object type of a case in the audit log
@@ -305,7 +306,8 @@ async def submit(
         best = (await _proposal_for(session, row)).best
         row.proposed_peer_id = best.peer_id if best else None
         session.add(row)
-        work.enqueue(event(NazorgAangevraagd, row, row.requested_at))
+        reported = bool(row.reported)
+        work.enqueue(event(NazorgAangevraagd, row, row.requested_at, already_reported=reported))
         await work.audit("aanmaken", AUDITED, str(case_id))
     return row, token
 
@@ -433,6 +435,7 @@ async def close(
             referrals=[r.value for r in chosen],
         )  # fmt: skip
         work.enqueue(event(NazorgAfgesloten, row, at, outcome=outcome, referrals=chosen))
+        await propose_referrals(work, row, chosen)
         await work.audit("afsluiten", AUDITED, str(case_id))
 
 

@@ -11,7 +11,8 @@ can invert them). Each column keeps the value of the highest revision that set i
 organisation events have no revision, and their time orders them instead. A change whose row
 is missing (a cancellation before the planning it cancels) leaves a tombstone: the row with
 just that change's columns, invisible to the figures until the row's own event completes it.
-A case keeps the earliest of each of its days. Aftercare cases are kept only with
+A case keeps the earliest of each of its days; its steps (one row per case and kind) are
+ordered by the step's own revision. Aftercare cases are kept only with
 statistics consent, as days (no moments), and coarsened to months once the case is erased:
 nothing finer than what a release publishes.
 """
@@ -32,6 +33,7 @@ from ontour.contracts.aftercare import (
     NazorgGematcht,
     NazorgGewist,
     NazorgIngetrokken,
+    NazorgStapGewijzigd,
 )
 from ontour.contracts.intake import (
     PROTOCOL_FIELDS,
@@ -60,7 +62,13 @@ class Table(StrEnum):
     VOORGESPREK = "rm_voorgesprek"
     SESSION = "rm_session"
     CASE = "rm_case"
+    CASE_STEP = "rm_case_step"
     PROTOCOL_ANSWER = "rm_protocol_answer"
+
+
+ABOUT_PEOPLE = frozenset({Table.CASE, Table.CASE_STEP})
+"""Tables whose changes must not move "bijgewerkt tot": it would tell whoever watches it when
+someone asked for help or took a step."""
 
 
 class Kind(StrEnum):
@@ -119,7 +127,10 @@ def _fold_case(row: Row | None, values: Mapping[str, Any]) -> Row | None:
 
 
 _DAYS = ("requested_on", "matched_on", "contacted_on", "ended_on")
-_CATEGORIES = ("role", "incidents", "wants_woman", "within_service_level", "outcome", "referrals")
+_CATEGORIES = (
+    "role", "incidents", "wants_woman", "within_service_level", "outcome", "referrals",
+    "already_reported",
+)  # fmt: skip
 _NEW_CASE: Row = {
     **dict.fromkeys(_DAYS), **dict.fromkeys(_CATEGORIES), "incidents": [], "referrals": [],
     "withdrawn": False, "erased": False, "days_to_match": None, "days_to_contact": None,
@@ -163,6 +174,8 @@ def _case_values(e: CaseEvent, step: str) -> Row:
         values["erased"] = True
     if isinstance(e, NazorgContactGelegd):
         values["within_service_level"] = e.within_service_level
+    if isinstance(e, NazorgAangevraagd):
+        values["already_reported"] = e.already_reported
     if isinstance(e, NazorgAfgesloten):
         values["outcome"] = e.outcome.value if e.outcome else None
         values["referrals"] = [r.value for r in e.referrals]
@@ -257,6 +270,18 @@ def _case(step: str) -> Callable[[CaseEvent, datetime], Change]:
     return change
 
 
+def step_key(case_id: Any, kind: str) -> str:
+    """The key of a case's step in its read model."""
+    return f"{case_id}|{kind}"
+
+
+def _step_changed(e: NazorgStapGewijzigd, _: datetime) -> Change:
+    # Published only under statistics consent, and with nothing but the step: no moment kept.
+    values = {"case_id": e.case_id, "kind": e.kind.value, "status": e.status.value,
+              "reason": e.reason.value if e.reason else None}  # fmt: skip
+    return Change(Table.CASE_STEP, step_key(e.case_id, e.kind.value), Kind.SET, values, e.revision)
+
+
 # Every event reporting projects, with what it changes given the event and its time.
 CHANGES: dict[type[EventData], Callable[[Any, datetime], Change]] = {
     OrganisatieGeregistreerd: _registered,
@@ -275,6 +300,7 @@ CHANGES: dict[type[EventData], Callable[[Any, datetime], Change]] = {
     NazorgAfgesloten: _case("closed"),
     NazorgIngetrokken: _case("withdrawn"),
     NazorgGewist: _case("erased"),
+    NazorgStapGewijzigd: _step_changed,
 }
 
 

@@ -29,7 +29,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ontour.contracts.aftercare import CaseOutcome, IncidentCategory, Referral, RequesterRole
+from ontour.contracts.aftercare import (
+    CaseOutcome,
+    ForgoneReason,
+    IncidentCategory,
+    Referral,
+    RequesterRole,
+    StepKind,
+    StepStatus,
+)
 from ontour.contracts.intake import Thema
 
 from reporting.domain.attacker import (
@@ -77,6 +85,16 @@ class CaseFacts:
     referrals: tuple[str, ...] = ()
     days_to_match: int | None = None
     days_to_contact: int | None = None
+    already_reported: bool | None = None  # a melding or aangifte before asking for help
+    steps: tuple[tuple[str, str, str | None], ...] = ()  # (kind, status, reason) per step
+
+    def led_to(self, kind: str) -> bool:
+        """Whether the request led to this step: done (``afgerond``)."""
+        return any(k == kind and status == StepStatus.AFGEROND for k, status, _ in self.steps)
+
+    def let_go_because(self) -> set[str]:
+        """Why steps of this request were let go (each reason once)."""
+        return {r for _, status, r in self.steps if status == StepStatus.AFGEZIEN and r}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +158,13 @@ ENDINGS = [*_vocabulary(CaseOutcome), WITHDRAWN]
 REFERRALS = _vocabulary(Referral)
 THEMES = _vocabulary(Thema)
 CONTACT = ["binnen de termijn", "buiten de termijn", "onbekend"]
+# The steps a release counts the requests of that led to them, with their row labels.
+LED_TO = {
+    StepKind.MELDING.value: "een melding (bij griffie of werkgever)",
+    StepKind.AANGIFTE.value: "een aangifte bij de politie",
+    StepKind.BEVEILIGINGSADVIES.value: "een beveiligingsadvies",
+}
+FORGONE = _vocabulary(ForgoneReason)
 WISH = ["vraagt een vrouw als peer"]
 
 
@@ -278,6 +303,29 @@ def _tables(
         exclusive=False,
         merged=set(),
     )
+    q.breakdown(
+        "nazorg-vervolgstappen",
+        "Afgesloten of ingetrokken verzoeken die leidden tot ... (een verzoek kan tot meer leiden)",
+        "vervolgstap",
+        list(LED_TO.values()),
+        Counter(label for c in ended for kind, label in LED_TO.items() if c.led_to(kind)),
+        ended_total,
+        "afgesloten of ingetrokken (totaal)",
+        exclusive=False,
+        merged=set(),
+    )
+    q.breakdown(
+        "nazorg-afgezien",
+        "Afgesloten of ingetrokken verzoeken waarin van een vervolgstap werd afgezien, naar "
+        "reden (een verzoek kan er meer hebben)",
+        "reden",
+        FORGONE,
+        Counter(r for c in ended for r in c.let_go_because()),
+        ended_total,
+        "afgesloten of ingetrokken (totaal)",
+        exclusive=False,
+        merged=merged("nazorg-afgezien"),
+    )
     q.breakdown("nazorg-eerste-contact", "Eerste contact binnen de termijn", "eerste contact",
                 CONTACT, Counter(CONTACT[0] if c.within_service_level else CONTACT[1]
                                  if c.within_service_level is False else CONTACT[2]
@@ -332,7 +380,8 @@ def _statistics(
         return [float(v) for v in values if v is not None]
 
     to_match = days(c.days_to_match for c in cases if c.matched_on in quarter)
-    to_contact = days(c.days_to_contact for c in cases if c.contacted_on in quarter)
+    contacted = [c for c in cases if c.contacted_on in quarter]
+    to_contact = days(c.days_to_contact for c in contacted)
     name = "nazorg-doorlooptijden"
     found: dict[str, Statistic] = {
         key(quarter, name, "koppeling-mediaan"): protect_statistic(median, to_match, threshold),
@@ -340,11 +389,21 @@ def _statistics(
         key(quarter, name, "contact-mediaan"): protect_statistic(median, to_contact, threshold),
         key(quarter, name, "contact-p90"): protect_statistic(p90, to_contact, threshold),
     }
+    # Whether those who had reported before asking for help wait longer or shorter.
+    for group, reported in (("al-gemeld", True), ("niet-gemeld", False)):
+        waited = days(c.days_to_contact for c in contacted if c.already_reported is reported)
+        found[key(quarter, name, f"contact-mediaan-{group}")] = protect_statistic(
+            median, waited, threshold
+        )
     lead_times = TableShape(name, "Doorlooptijden in dagen (van verzoek tot ...)", "", (
         Row("koppeling aan een peer, mediaan", key(quarter, name, "koppeling-mediaan")),
         Row("koppeling aan een peer, p90", key(quarter, name, "koppeling-p90")),
         Row("eerste contact, mediaan", key(quarter, name, "contact-mediaan")),
         Row("eerste contact, p90", key(quarter, name, "contact-p90")),
+        Row("eerste contact, mediaan, wie vóór het verzoek al had gemeld of aangifte gedaan",
+            key(quarter, name, "contact-mediaan-al-gemeld")),
+        Row("eerste contact, mediaan, wie dat nog niet had gedaan",
+            key(quarter, name, "contact-mediaan-niet-gemeld")),
     ))  # fmt: skip
     total = cells[key(quarter, "nazorg", REQUESTS)]
     online = cells.get(key(quarter, "nazorg-per-incident", IncidentCategory.ONLINE_INTIMIDATIE))
@@ -353,12 +412,32 @@ def _statistics(
         share(online, total) if online is not None and total != 0
         else Suppressed(Reason.DERIVED, threshold)
     )  # fmt: skip
+    shares = _step_shares(quarter, cells, threshold)
+    found.update({cell: value for _, cell, value in shares})
     headline = TableShape("nazorg-kerncijfers", f"Kerncijfers nazorg, {quarter.label}", "", (
         Row("nazorgverzoeken (met toestemming voor statistiek)", key(quarter, "nazorg", REQUESTS)),
         Row("aandeel over online intimidatie", online_share),
         Row("tijd tot eerste contact, mediaan (dagen)", key(quarter, name, "contact-mediaan")),
+        *(Row(f"aandeel afgesloten of ingetrokken verzoeken dat leidde tot {label}", cell)
+          for label, cell, _ in shares),
     ))  # fmt: skip
     return headline, lead_times, found
+
+
+def _step_shares(
+    quarter: Quarter, cells: Mapping[str, Cell], threshold: int
+) -> list[tuple[str, str, Statistic]]:
+    """The share of the requests ended this quarter that led to each step of
+    :data:`LED_TO`: (its label, its cell, the share), hidden when either count is."""
+    ended = cells[key(quarter, "nazorg", ENDED)]
+    found = []
+    for label in LED_TO.values():
+        led_to = cells[key(quarter, "nazorg-vervolgstappen", label)]
+        value = (
+            share(led_to, ended) if ended != 0 else Suppressed(Reason.DERIVED, threshold)
+        )  # fmt: skip
+        found.append((label, key(quarter, "nazorg-kerncijfers", f"aandeel-{label}"), value))
+    return found
 
 
 def _protect(q: _Quarter, earlier: Sequence[Release], threshold: int) -> dict[str, Cell]:
@@ -462,7 +541,8 @@ class YearView:
 
 YEAR_TABLES = (
     "nazorg-per-functie", "nazorg-per-incident", "nazorg-peer-voorkeur", "nazorg-afloop",
-    "nazorg-doorverwijzingen", "nazorg-eerste-contact", "voorgesprekken-themas",
+    "nazorg-doorverwijzingen", "nazorg-vervolgstappen", "nazorg-afgezien",
+    "nazorg-eerste-contact", "voorgesprekken-themas",
     "voorgesprekken-incidenten",
 )  # fmt: skip
 

@@ -391,7 +391,7 @@ def release_tables(release: Release) -> list[Table]:
         for number, row in enumerate(shape.rows):
             value = release.cell(row.cell)
             table.rows.append([row.label, value])
-            if row.cell.endswith("aandeel-online"):
+            if row.cell.rsplit("|", 1)[-1].startswith("aandeel-"):  # a share: a percentage
                 table.percentage_rows = table.percentage_rows | {number}
         tables.append(table)
     return tables

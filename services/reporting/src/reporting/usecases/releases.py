@@ -12,6 +12,8 @@ next run); a released quarter never changes.
 
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -42,7 +44,7 @@ from reporting.domain.release_document import (
     year_to_document,
 )
 from reporting.handlers import consumers
-from reporting.models import RmCase, RmRelease, RmVoorgesprek, RmYear
+from reporting.models import RmCase, RmCaseStep, RmRelease, RmVoorgesprek, RmYear
 
 log = structlog.get_logger()
 RELEASED, REFUSED = "vrijgegeven", "geweigerd"
@@ -65,6 +67,9 @@ class Outcome:
 
 
 async def case_facts(session: AsyncSession) -> list[CaseFacts]:
+    steps: dict[uuid.UUID, list[tuple[str, str, str | None]]] = defaultdict(list)
+    for step in await repository.all_rows(session, RmCaseStep):
+        steps[step.case_id].append((step.kind, step.status, step.reason))
     return [
         CaseFacts(
             role=row.role, incidents=tuple(row.incidents), wants_woman=row.wants_woman,
@@ -72,7 +77,8 @@ async def case_facts(session: AsyncSession) -> list[CaseFacts]:
             contacted_on=row.contacted_on, within_service_level=row.within_service_level,
             ended_on=row.ended_on, withdrawn=row.withdrawn, outcome=row.outcome,
             referrals=tuple(row.referrals), days_to_match=row.days_to_match,
-            days_to_contact=row.days_to_contact,
+            days_to_contact=row.days_to_contact, already_reported=row.already_reported,
+            steps=tuple(sorted(steps.get(row.id, ()))),
         )
         for row in await repository.all_rows(session, RmCase)
     ]  # fmt: skip

@@ -6,7 +6,7 @@ the requester shares it with is the peer named in ``shared_with_peer_id`` (their
 consent for this draft, apart from the request's consent to share).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from ontour.migration_columns import moment
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

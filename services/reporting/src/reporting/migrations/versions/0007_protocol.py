@@ -3,7 +3,7 @@ one row per question and day an answer holds from. Filled by the consumer from n
 a rebuild from the whole stream (the events before this feature carry no answers).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
