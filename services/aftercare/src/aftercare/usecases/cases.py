@@ -98,7 +98,7 @@ class Details:
     notes: str | None
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -134,7 +134,7 @@ async def _not_there(session: AsyncSession, case_id: uuid.UUID) -> NoReturn:
     raise Erased(tombstone)
 
 
-async def _found(session: AsyncSession, case_id: uuid.UUID) -> CaseRow:
+async def found_case(session: AsyncSession, case_id: uuid.UUID) -> CaseRow:
     row = await repository.get_case(session, case_id)
     if row is None:
         await _not_there(session, case_id)
@@ -151,7 +151,7 @@ async def locked_case(
         await _not_there(session, case_id)
 
 
-def _linked(viewer: Principal, row: CaseRow, reason: str) -> None:
+def ensure_linked(viewer: Principal, row: CaseRow, reason: str) -> None:
     """A coordinator handles every case, a peer only the cases linked to them."""
     if not (viewer.has(Role.COORDINATOR) or row.peer_id == viewer.subject):
         raise Forbidden(reason)
@@ -163,8 +163,8 @@ def _linked(viewer: Principal, row: CaseRow, reason: str) -> None:
 async def linked_case(sessions: Sessions, caller: Caller, case_id: uuid.UUID) -> CaseRow:
     """A case the caller handles (no personal fields)."""
     async with sessions() as session:
-        row = await _found(session, case_id)
-    _linked(caller.signed_in, row, "Dit nazorgverzoek is niet aan u gekoppeld.")
+        row = await found_case(session, case_id)
+    ensure_linked(caller.signed_in, row, "Dit nazorgverzoek is niet aan u gekoppeld.")
     return row
 
 
@@ -179,8 +179,8 @@ async def read_case(
     requester's consent to share); reading them is audited."""
     viewer = caller.signed_in
     async with unit_of_work(sessions, caller) as work:
-        row = await _found(work.session, case_id)
-        _linked(viewer, row, "U ziet alleen de nazorgverzoeken die aan u zijn gekoppeld.")
+        row = await found_case(work.session, case_id)
+        ensure_linked(viewer, row, "U ziet alleen de nazorgverzoeken die aan u zijn gekoppeld.")
         shared = viewer.has(Role.COORDINATOR) or row.consent_share_with_peer
         details = await _details(cipher, keys, row) if shared else None
         if details is not None:
@@ -230,7 +230,7 @@ async def by_status_link(sessions: Sessions, token: str) -> CaseRow | None:
     """The case behind a status link's secret; None when the link does not (or no longer)
     work."""
     async with sessions() as session:
-        return await repository.case_by_token(session, _token_hash(token))
+        return await repository.case_by_token(session, token_hash(token))
 
 
 async def _proposal_for(session: AsyncSession, row: CaseRow) -> Proposal:
@@ -240,7 +240,7 @@ async def _proposal_for(session: AsyncSession, row: CaseRow) -> Proposal:
 async def proposal(sessions: Sessions, case_id: uuid.UUID) -> tuple[Proposal, Candidate | None]:
     """The proposal for a case's peer, and whom it proposes now (not who declined)."""
     async with sessions() as session:
-        row = await _found(session, case_id)
+        row = await found_case(session, case_id)
         found = await _proposal_for(session, row)
     return found, found.next_candidate(row.declined_by)
 
@@ -277,7 +277,7 @@ async def submit(
     row = CaseRow(
         id=case_id,
         reference=_reference(),
-        status_token_hash=_token_hash(token),
+        status_token_hash=token_hash(token),
         status=CaseStatus.AANGEVRAAGD.value,
         role=form.role.value,
         incident_categories=[c.value for c in form.incident_categories],
@@ -443,7 +443,7 @@ async def withdraw(sessions: Sessions, token: str) -> bool:
     """The requester withdraws through their status link; False when the link does not (or
     no longer) work. Not audited: the requester has no account, the event records it."""
     async with unit_of_work(sessions) as work:
-        row = await repository.case_by_token(work.session, _token_hash(token))
+        row = await repository.case_by_token(work.session, token_hash(token))
         if row is None:
             return False
         now = datetime.now(UTC)

@@ -39,7 +39,7 @@ from aftercare.domain.vocabulary import CaseStatus
 from aftercare.keystore import CaseKeys, field_context
 from aftercare.models import CaseRow, StepChangeRow, StepRow
 from aftercare.usecases import step_changes
-from aftercare.usecases.cases import AUDITED, _found, _linked, _token_hash, locked_case
+from aftercare.usecases.cases import AUDITED, ensure_linked, found_case, locked_case, token_hash
 
 REGISTRATION = "registration_number"  # the sealed field of a step
 _NO_KEY = "De gegevens van dit verzoek worden gewist; er kan niets meer bij."
@@ -115,8 +115,8 @@ async def steps_of_case(
     may see the case's personal data, and reading one is audited."""
     viewer = caller.signed_in
     async with unit_of_work(sessions, caller) as work:
-        row = await _found(work.session, case_id)
-        _linked(viewer, row, "U ziet alleen de nazorgverzoeken die aan u zijn gekoppeld.")
+        row = await found_case(work.session, case_id)
+        ensure_linked(viewer, row, "U ziet alleen de nazorgverzoeken die aan u zijn gekoppeld.")
         steps = await _steps_of(work.session, case_id)
         numbers: dict[uuid.UUID, str | None] = {}
         sealed = [step for step in steps if step.registration_number_enc is not None]
@@ -185,7 +185,7 @@ async def record_step(
     """The peer or a coordinator records a step (or changes it)."""
     async with unit_of_work(sessions, caller) as work:
         row = await locked_case(work.session, case_id, None)
-        _linked(caller.signed_in, row, "Dit nazorgverzoek is niet aan u gekoppeld.")
+        ensure_linked(caller.signed_in, row, "Dit nazorgverzoek is niet aan u gekoppeld.")
         sealed = await _sealed_number(cipher, keys, row, given)
         await step_changes.record(work, row, given, _actor(caller), sealed)
         await work.audit("stap vastleggen", AUDITED, str(case_id), {"stap": given.kind.value})
@@ -202,7 +202,7 @@ async def record_step_by_status_link(
     not (or no longer) work. Not audited: the requester has no account, the step's history
     says who."""
     async with unit_of_work(sessions) as work:
-        found = await repository.case_by_token(work.session, _token_hash(token))
+        found = await repository.case_by_token(work.session, token_hash(token))
         if found is None:
             return False
         row = await locked_case(work.session, found.id, None)
