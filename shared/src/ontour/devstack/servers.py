@@ -235,19 +235,26 @@ def start_caddy(caddyfile: Path, log_path: Path, env: dict[str, str]) -> Managed
     )
 
 
-def _uvicorn(target: str, port: int) -> list[str]:
+# Longer than Caddy keeps an idle connection to a service (deploy/caddy/Caddyfile, 60 s): the
+# proxy, not the service, ends an idle connection, so no request is sent on a closing one.
+KEEP_ALIVE_SECONDS = 75
+
+
+def uvicorn_command(target: str, port: int) -> list[str]:
     return [
         *(sys.executable, "-m", "uvicorn", target, "--factory"),
         *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
-        *("--timeout-graceful-shutdown", "20"),
+        *("--timeout-graceful-shutdown", "20", "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)),
         *("--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"),
     ]
 
 
 def start_service(name: str, port: int, log_path: Path, env: dict[str, str]) -> ManagedProcess:
-    return spawn(name, _uvicorn(f"{name}.app:create_app", port), log_path, env=env)
+    return spawn(name, uvicorn_command(f"{name}.app:create_app", port), log_path, env=env)
 
 
 def start_frontdoor(port: int, log_path: Path, env: dict[str, str]) -> ManagedProcess:
     env = {**env, "ONTOUR_HTTP_PORT": str(port)}
-    return spawn("frontdoor", _uvicorn("ontour.frontdoor:create_app", port), log_path, env=env)
+    return spawn(
+        "frontdoor", uvicorn_command("ontour.frontdoor:create_app", port), log_path, env=env
+    )
