@@ -196,17 +196,17 @@ def nats_url(request: pytest.FixtureRequest) -> str:
     (to stop or restart it), else one server for the run, emptied before each test."""
     given = os.environ.get("ONTOUR_TEST_NATS_URL")
     if given:
-        asyncio.run(_reset_streams(given))
+        asyncio.run(reset_streams(given))
         return given
     if BACKEND == "testcontainers":
         container_url: str = request.getfixturevalue("_nats_container")
-        asyncio.run(_reset_streams(container_url))
+        asyncio.run(reset_streams(container_url))
         return container_url
     if "nats_server" in request.fixturenames:
         server: NatsServer = request.getfixturevalue("nats_server")
         return server.url
     shared: NatsServer = request.getfixturevalue("_shared_nats_server")
-    asyncio.run(_reset_streams(shared.url))
+    asyncio.run(reset_streams(shared.url))
     return shared.url
 
 
@@ -228,7 +228,8 @@ def _nats_container() -> Iterator[str]:
         yield container.nats_uri()
 
 
-async def _reset_streams(url: str) -> None:
+async def reset_streams(url: str) -> None:
+    """Every stream of the server at ``url`` emptied: as ``nats_url`` gives it to a test."""
     nc = await nats.connect(url)
     js = nc.jetstream()
     try:
@@ -345,6 +346,17 @@ async def clone_migrated(service: Any, database_url: str) -> None:
                 raise
             await engine.dispose()
         await admin.execute(f'CREATE DATABASE "{target.database}" TEMPLATE "{template}"')
+    finally:
+        await admin.close()
+
+
+async def copy_database(template_url: str, database_url: str) -> None:
+    """Create the database of ``database_url`` as a copy of that of ``template_url`` (which
+    its services have stopped using: PostgreSQL copies no database with a connection)."""
+    template, target = make_url(template_url), make_url(database_url)
+    admin = await asyncpg.connect(asyncpg_dsn(str(target.set(database="postgres"))))
+    try:
+        await admin.execute(f'CREATE DATABASE "{target.database}" TEMPLATE "{template.database}"')
     finally:
         await admin.close()
 
