@@ -12,7 +12,7 @@ import asyncio
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -359,6 +359,40 @@ async def copy_database(template_url: str, database_url: str) -> None:
         await admin.execute(f'CREATE DATABASE "{target.database}" TEMPLATE "{template.database}"')
     finally:
         await admin.close()
+
+
+# Per pytest worker (one PostgreSQL server): the databases a first start left, by its name.
+_first_starts: dict[str, tuple[str, ...]] = {}
+
+
+async def copies_of_first_start(
+    name: str,
+    database_url: Any,
+    prefixes: tuple[str, ...],
+    first_start: Callable[[tuple[str, ...]], Awaitable[None]],
+) -> tuple[str, ...]:
+    """New databases (one per prefix) that are copies of what ``first_start`` left.
+
+    ``first_start(urls)`` runs once per worker, on new databases (e.g. a service's start that
+    loads its reference data, and what its consumers make of the events); it must leave
+    them unused and the streams clean. Each call then costs a copy of each database."""
+    if name not in _first_starts:
+        templates = tuple(database_url(f"first_{prefix}") for prefix in prefixes)
+        await first_start(templates)
+        _first_starts[name] = templates
+    copies = tuple(database_url(prefix) for prefix in prefixes)
+    for template, copy in zip(_first_starts[name], copies, strict=True):
+        await copy_database(template, copy)
+    return copies
+
+
+async def wait_outbox_sent(api: Any) -> None:
+    """Until the running service's relay has published (and marked) every outbox row."""
+
+    async def all_sent() -> bool:
+        return bool(await scalar(api, "SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
+
+    await eventually(all_sent)
 
 
 async def _drop_templates(server_url: str) -> None:
