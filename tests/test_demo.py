@@ -57,6 +57,17 @@ def check_aftercare(base_url: str, headers: dict[str, str], on: date) -> None:
     recent = [c for c in cases if (on - datetime.fromisoformat(c["requested_at"]).date()).days < 14]
     assert recent and all(c["status"] != "afgesloten" for c in recent)
     assert sum(c["service_level"] == "gehaald" for c in cases) > len(cases) / 2
+    # A few requesters under way prepared a statement for the police and share it with
+    # their peer (the audit trail says so; the statement itself only its peer can read).
+    under_way = [c for c in cases if c["status"] in ("contact gelegd", "lopend")]
+    shared = [
+        c for c in under_way
+        if any(entry["action"] == "delen" for entry in httpx.get(
+            f"{base_url}/aftercare/api/v1/audit", headers=headers,
+            params={"objectType": "verklaring", "objectId": c["id"]},
+        ).json())
+    ]  # fmt: skip
+    assert len(shared) == 3, shared
 
 
 def check_agenda(base_url: str, headers: dict[str, str], on: date) -> None:

@@ -7,12 +7,10 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
-from aftercare import pages, peer_pages
-from aftercare.app import service as aftercare
+from aftercare import pages, peer_pages, statement_pages
 from aftercare.domain.service_level import AMSTERDAM
 from ontour.i18n import untranslated_messages
-from ontour.testing.plugin import running_service, scalar
+from ontour.testing.plugin import scalar
 
 ANONYMOUS = {"Accept": "text/html", "Authorization": ""}
 FORM = {
@@ -28,28 +26,9 @@ FORM = {
 
 
 def test_every_text_of_the_pages_has_dutch():
-    modules = [Path(pages.__file__), Path(peer_pages.__file__)]
+    modules = [Path(m.__file__) for m in (pages, peer_pages, statement_pages)]
     missing = untranslated_messages(pages.LOCALE, pages.TEMPLATES, modules)
     assert not missing, missing
-
-
-@pytest.fixture
-async def site(nats_url, database_url, idp_url, bearer):
-    async with running_service(
-        aftercare,
-        nats_url=nats_url,
-        database_url=database_url("aftercare"),
-        idp_url=idp_url,
-        headers={**bearer("coordinator"), "Accept": "text/html"},
-        session_cookie_secure=False,  # the test client speaks plain http: keep the CSRF cookie
-    ) as client:
-        await client.post(
-            "/aftercare/api/v1/peers",
-            json={"id": "tom.teamlid", "name": "Tom Bakker", "background": "oud-wethouder",
-                  "gender": "man"},
-            headers={"Accept": "application/json"},
-        )  # fmt: skip
-        yield client
 
 
 async def csrf(site, path: str = "/aftercare/") -> str:

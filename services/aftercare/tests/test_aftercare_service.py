@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -387,13 +388,59 @@ async def test_retention_erases_cases_closed_long_enough_ago(api, nats_url, afte
     assert (await api.get(f"{API}/verzoeken/{recent}")).status_code == 200
 
 
-async def test_marker_strings_are_nowhere_but_in_ciphertext(api, nats_url, aftercare_db, capfd):
-    case_id = await case_id_of(api, (await ask(api))["reference"])
+# The statement draft's fields, each with the marker (the screenshot's description too).
+DRAFT = {
+    "happened_on": "2026-11-30",
+    "place": f"Plaats {MARK}",
+    "what_happened": f"Verklaring {MARK}",
+    "platform": f"Platform {MARK}",
+    "account_names": f"@account{MARK}",
+    "links": f"https://example.org/{MARK}",
+    "screenshot-0-description": f"Schermafbeelding {MARK}",
+    "screenshot-0-taken_on": "2026-11-30",
+    "witnesses": f"Getuige {MARK}",
+    "still_ongoing": "ja",
+    "earlier_reports": f"Registratienummer {MARK}",
+    "domicile": "organisatie",
+    "organisation_address": f"Stadhuisplein {MARK}",
+}
+
+
+async def prepare_statement(api, status_url: str) -> None:
+    """The requester saves a draft full of markers, shares it, downloads it; the peer reads
+    it and downloads it too."""
+    path = "/aftercare/status/" + status_url.rsplit("/", 1)[1] + "/verklaring"
+    public = {"Accept": "text/html", "Authorization": ""}
+    form = await api.get(path, headers=public)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)[1]
+    for action, data in [
+        ("", {**DRAFT, "version": "0"}),
+        ("/delen", {"share": "ja", "version": "1"}),
+    ]:
+        sent = await api.post(f"{path}{action}", data={**data, "csrf_token": token},
+                              headers=public)  # fmt: skip
+        assert sent.status_code == 303, sent.text
+    assert (await api.get(f"{path}.pdf", headers=public)).status_code == 200
+
+
+async def test_marker_strings_are_nowhere_but_in_ciphertext(
+    api, nats_url, aftercare_db, capfd, bearer
+):
+    # Tom, the development IdP's teamlid, is to be the peer: not of the same council.
+    received = await ask(api, organisation_code="GM0014", gender_wish="geen voorkeur")
+    case_id = await case_id_of(api, received["reference"])
     await api.get(f"{API}/verzoeken/{case_id}")  # a read: audited, decrypted, logged
-    await api.post(
-        f"{API}/verzoeken/{case_id}/koppeling", json={"peer_id": "fatima.teamlid", "version": 1}
+    linked = await api.post(
+        f"{API}/verzoeken/{case_id}/koppeling",
+        json={"peer_id": "tom.teamlid", "version": 1, "override_reason": "kent de gemeente"},
     )
+    assert linked.status_code == 204, linked.text
     await api.get(f"/aftercare/verzoeken/{case_id}", headers={"Accept": "text/html"})
+    await prepare_statement(api, received["status_url"])
+    peer = {**bearer("teamlid"), "Accept": "text/html"}
+    own = f"/aftercare/verzoeken/{case_id}/verklaring"
+    assert MARK in (await api.get(own, headers=peer)).text  # there, for whom may see it
+    assert (await api.get(f"{own}.pdf", headers=peer)).status_code == 200
     events = await events_on_bus(nats_url, "ontour.aftercare.>", 2)
     dump = await pg_dump(aftercare_db)
     logs = capfd.readouterr()

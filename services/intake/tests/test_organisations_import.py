@@ -127,17 +127,19 @@ async def test_an_invalid_file_changes_nothing(tmp_path, nats_url, database_url,
 
 
 async def test_a_trial_run_shows_the_plan_and_changes_nothing(
-    tmp_path, nats_url, database_url, idp_url, bearer
+    tmp_path, nats_url, database_url, idp_url, bearer, monkeypatch
 ):
+    # Without --geldig-vanaf the list holds from today in the Netherlands (ontour.clock), which
+    # ONTOUR_TODAY moves: the machine's own date would be a day off between 23:00 and 24:00 UTC.
+    monkeypatch.setenv("ONTOUR_TODAY", "2027-01-01")
     url = database_url("intake")
     source = tmp_path / "gemeenten-2027.csv"
     source.write_text(list_2027(), encoding="utf-8")
     async with running_service(
         intake, nats_url=nats_url, database_url=url, idp_url=idp_url, headers=bearer("coordinator")
     ) as api:
-        result = await run_import(
-            str(source), "--geldig-vanaf", "2027-01-01", "--proef", "--database-url", url
-        )
+        result = await run_import(str(source), "--proef", "--database-url", url)
         assert result.exit_code == 0, result.output
+        assert "Lijst per 2027-01-01:" in result.output
         assert "2 beëindigd" in result.output and "Proef: er is niets veranderd." in result.output
         assert await scalar(api, "SELECT count(*) FROM organisation") == 354

@@ -18,6 +18,12 @@ access = AccessTable(
         "POST /aftercare/aanvraag": PUBLIC,
         "GET /aftercare/status/{token}": PUBLIC,
         "POST /aftercare/status/{token}/intrekken": PUBLIC,
+        # The statement draft: the requester's own (the link's secret is the key) ...
+        "GET /aftercare/status/{token}/verklaring": PUBLIC,
+        "POST /aftercare/status/{token}/verklaring": PUBLIC,
+        "GET /aftercare/status/{token}/verklaring.pdf": PUBLIC,
+        "POST /aftercare/status/{token}/verklaring/delen": PUBLIC,
+        "POST /aftercare/status/{token}/verklaring/wissen": PUBLIC,
         f"POST {API}/verzoeken": PUBLIC,
         f"GET {API}/verzoeken": {C},
         f"GET {API}/verzoeken/{{case_id}}": {C, T},
@@ -42,5 +48,9 @@ access = AccessTable(
         "GET /aftercare/mijn-nazorg": {C, T},
         "GET /aftercare/verzoeken/{case_id}": {C, T},
         "POST /aftercare/verzoeken/{case_id}/{step}": {C, T},
+        # ... and their peer's, only with the requester's consent (checked per case).
+        "GET /aftercare/verzoeken/{case_id}/verklaring": {C, T},
+        "POST /aftercare/verzoeken/{case_id}/verklaring/opslaan": {C, T},
+        "GET /aftercare/verzoeken/{case_id}/verklaring.pdf": {C, T},
     }
 )

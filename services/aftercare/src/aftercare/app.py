@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from ontour.crypto import FieldCipher
 from ontour.service import Runtime, Service
 
-from aftercare import pages, peer_pages
+from aftercare import pages, peer_pages, statement_pages
 from aftercare.access import access
 from aftercare.api import router
 from aftercare.config import Settings
@@ -27,7 +27,7 @@ service = Service(
     settings_factory=Settings,
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
-    page_routers=[pages.router, peer_pages.router],
+    page_routers=[pages.router, peer_pages.router, statement_pages.router],
     templates=pages.TEMPLATES,
     locale=pages.LOCALE,
     consumers=consumers,

@@ -6,12 +6,14 @@ an outcome, each step at its own moment. The steps of all requests run in the or
 happened, so a peer's capacity holds at every moment (an old case is closed before a new one
 is matched). The moments lie before today's midnight, so what is done is the same at any
 time of day. The last weeks' requests are still open; a few recent ones are withdrawn (now,
-through the requester's status link).
+through the requester's status link), and a few requesters under way prepare a statement for
+the police (verklaring) from their status link and share it with their peer.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ DAYS = 730  # two years back
 WITHDRAWN = 3
 RECENT = 12  # requests in the last four weeks
 WORKERS = 4  # calls at once where their order does not matter
+STATEMENTS = 3  # requesters under way who prepare a statement and share it with their peer
 PEERS = [
     {"id": "fatima.teamlid", "name": "Fatima El Amrani", "background": "oud-burgemeester",
      "gender": "vrouw", "capacity": 3, "expertise": ["online intimidatie", "doxing"],
@@ -287,6 +290,34 @@ def _in_order(client: httpx.Client, pool: ThreadPoolExecutor, cases: list[Case])
     catch_up()
 
 
+def _prepare_statement(client: httpx.Client, case: Case) -> None:
+    """The requester, without an account, saves a statement from their status link (the
+    story pre-filled, a fictional place and town hall) and shares it with their peer."""
+    url = f"/aftercare/status/{case.token}/verklaring"
+    form = client.get(url, headers={"Authorization": "", "Accept": "text/html"})
+    form.raise_for_status()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    # As a browser would: its CSRF cookie back (Secure behind https, so httpx would not).
+    cookie = "; ".join(f"{name}={value}" for name, value in form.cookies.items())
+    public = {"Authorization": "", "Accept": "text/html", "Cookie": cookie}
+    entries = {
+        "csrf_token": token[1] if token else "",
+        "version": "0",
+        "happened_on": case.body["happened_on"],
+        "place": "Fictief voorbeeld: na afloop van de raadsvergadering, bij het gemeentehuis",
+        "what_happened": case.body["story"],
+        "incident_categories": case.body["incident_categories"],
+        "still_ongoing": "ja" if case.body["still_ongoing"] else "nee",
+        "domicile": "organisatie",
+        "organisation_address": "Fictief: Raadhuisplein 1, 1234 AB Voorbeeld",
+    }
+    for path, data in [("", entries), ("/delen", {"share": "ja", "version": "1"})]:
+        sent = client.post(f"{url}{path}", data={"csrf_token": entries["csrf_token"], **data},
+                           headers=public)  # fmt: skip
+        if sent.status_code != 303:
+            sent.raise_for_status()
+
+
 def load(client: httpx.Client) -> str:
     for peer in PEERS:
         response = client.post(f"{API}/peers", json=peer)
@@ -304,6 +335,9 @@ def load(client: httpx.Client) -> str:
             withdrawn = client.post(f"/aftercare/status/{case.token}/intrekken")
             if withdrawn.status_code != 303:
                 withdrawn.raise_for_status()
+    under_way = [c for c in cases if c.contacted and not c.closed and not c.withdraw]
+    for case in under_way[-STATEMENTS:]:
+        _prepare_statement(client, case)
     # Only this demo's requests: on a system already in use the queue holds others too.
     references = {case.reference for case in cases}
     statuses = Counter(

@@ -16,11 +16,19 @@ from datetime import date, datetime
 from ontour.db import text_list_field, timestamp_field
 from ontour.messaging.inbox import ProcessedEvent
 from ontour.messaging.outbox import OutboxMessage
-from sqlalchemy import Column, DateTime, LargeBinary, String
+from sqlalchemy import Column, DateTime, ForeignKey, LargeBinary, String, Uuid
 from sqlmodel import Field, SQLModel
 
 metadata = SQLModel.metadata
-__all__ = ["CaseRow", "ErasedCaseRow", "OutboxMessage", "PeerRow", "ProcessedEvent", "metadata"]
+__all__ = [
+    "CaseRow",
+    "ErasedCaseRow",
+    "OutboxMessage",
+    "PeerRow",
+    "ProcessedEvent",
+    "StatementRow",
+    "metadata",
+]
 
 
 class CaseRow(SQLModel, table=True):
@@ -82,6 +90,25 @@ class ErasedCaseRow(SQLModel, table=True):
     reference: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
     erased_at: datetime = timestamp_field(nullable=False)
     reason: str
+
+
+class StatementRow(SQLModel, table=True):
+    """A case's statement draft (verklaring), one sealed document under the case's key;
+    deleting the case deletes it (the foreign key cascades)."""
+
+    __tablename__ = "aftercare_statement"
+
+    case_id: uuid.UUID = Field(
+        sa_column=Column(
+            Uuid, ForeignKey("aftercare_case.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    content_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The peer the requester shares this draft with (None: not shared); a new peer does not
+    # inherit it.
+    shared_with_peer_id: str | None = None
+    updated_at: datetime = timestamp_field(nullable=False)
+    version: int = 1
 
 
 class PeerRow(SQLModel, table=True):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from ontour import clock
 from ontour.db import create_engine, session_factory
 from ontour.devstack.stack import POSTGRES_PORT
 from ontour.devstack.stack import database_url as service_database_url
@@ -62,7 +63,7 @@ def import_command(
         str | None,
         typer.Option(
             "--geldig-vanaf",
-            help="Ingangsdatum van de lijst (JJJJ-MM-DD); standaard vandaag.",
+            help="Ingangsdatum van de lijst (JJJJ-MM-DD); standaard vandaag (in Nederland).",
         ),
     ] = None,
     proef: Annotated[
@@ -84,7 +85,7 @@ def import_command(
 ) -> None:
     """Lees de lijst van een nieuw jaar in: herindelingen worden beëindigd en gekoppeld."""
     try:
-        valid_from = date.fromisoformat(geldig_vanaf) if geldig_vanaf else date.today()
+        valid_from = date.fromisoformat(geldig_vanaf) if geldig_vanaf else clock.today()
     except ValueError:
         typer.echo(f"--geldig-vanaf: '{geldig_vanaf}' is geen datum (JJJJ-MM-DD).", err=True)
         raise typer.Exit(2) from None

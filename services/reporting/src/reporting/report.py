@@ -2,11 +2,10 @@
 fit to attach to a letter to parliament. Built from the same published tables as the
 dashboard, so it can show nothing the disclosure rule did not let through.
 
-What a document checker asks of such an attachment, as far as fpdf2 can give it: an embedded
-font with every Dutch diacritic (Lato, SIL Open Font License, ``fonts/``), a title shown
-by the reader, language ``nl-NL``, PDF 1.7, an outline whose headings are tagged as headings
-and charts tagged as figures with a text alternative. fpdf2 cannot tag paragraphs and tables
-(so this is not PDF/UA); the tables carry every number of the charts.
+The document's setup (Lato embedded, title, ``nl-NL``, PDF 1.7, headings tagged as headings) is
+the common one of :mod:`ontour.pdf`; charts are tagged as figures with a text alternative.
+fpdf2 cannot tag paragraphs and tables (so this is not PDF/UA); the tables carry every number
+of the charts.
 """
 
 from __future__ import annotations
@@ -14,23 +13,28 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 
-from fpdf import FPDF, FontFace, TextStyle, ViewerPreferences
+from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout
 from ontour.formatting import format_datum, format_datumtijd
+from ontour.pdf import (
+    BLUE,
+    FONT,
+    GREY,
+    PagedDocument,
+    heading,
+    keep_with_next,
+    new_document,
+    paragraph,
+)
 
 from reporting.domain.quarters import Quarter
 from reporting.domain.release import Release
 from reporting.usecases.figures import Table, release_tables
 
-FONT = "Lato"
-FONTS = Path(__file__).parent / "fonts"
 # A list of all 342 gemeenten belongs on the dashboard and in the exports, not in a letter.
 ONLY_ONLINE = frozenset({"bereik-per-gemeente"})
 CHARTED = frozenset({"voorgesprekken-per-maand", "sessies-per-maand", "nazorg-per-maand"})
-BLUE, GREY = (21, 66, 115), (90, 90, 90)
-SIDE_MARGIN, TOP_MARGIN, BOTTOM_MARGIN = 20.0, 18.0, 20.0  # mm; A4 is 210 x 297
 CELL_PADDING = 1.5  # mm
 SENDER = "Ondersteuningsteam Weerbaar Bestuur – On Tour"
 TOO_FEW = (
@@ -68,71 +72,25 @@ TWO_KINDS = (
 )
 
 
-class _Report(FPDF):
-    def header(self) -> None:
-        self.set_y(10)
-        self.set_font(FONT, "", 8)
-        self.set_text_color(*BLUE)
-        self.cell(0, 5, SENDER, align="R")
-        self.set_text_color(0, 0, 0)
-        self.set_y(TOP_MARGIN)
-
-    def footer(self) -> None:
-        self.set_y(-15)
-        self.set_font(FONT, "", 8)
-        self.set_text_color(*GREY)
-        self.cell(0, 4, f"Pagina {self.page_no()} van {{nb}}", align="C")
-        self.set_text_color(0, 0, 0)
+class _Report(PagedDocument):
+    sender = SENDER
 
 
 def _new_report(quarter: Quarter) -> _Report:
-    pdf = _Report(format="A4")
-    pdf.pdf_version = "1.7"  # the version PDF/UA builds on; fpdf2 writes 1.3 unless asked
-    pdf.set_title(f"Voortgangsrapportage On Tour – {quarter.label}")
-    pdf.set_subject(f"Tourcijfers en vrijgave van cijfers over personen, {quarter.label}")
-    pdf.set_author("Ondersteuningsteam Weerbaar Bestuur")
-    pdf.set_lang("nl-NL")
-    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
-    pdf.add_font(FONT, "", FONTS / "Lato-Regular.ttf")
-    pdf.add_font(FONT, "B", FONTS / "Lato-Bold.ttf")
-    pdf.set_margins(SIDE_MARGIN, TOP_MARGIN, SIDE_MARGIN)
-    pdf.set_auto_page_break(auto=True, margin=BOTTOM_MARGIN)
-    pdf.set_section_title_styles(
-        TextStyle(FONT, "B", 18, BLUE, b_margin=2),
-        TextStyle(FONT, "B", 14, BLUE, t_margin=4, b_margin=2),
-        TextStyle(FONT, "B", 11, (0, 0, 0), t_margin=3, b_margin=1),
+    return new_document(
+        _Report,
+        title=f"Voortgangsrapportage On Tour – {quarter.label}",
+        subject=f"Tourcijfers en vrijgave van cijfers over personen, {quarter.label}",
     )
-    return pdf
-
-
-def _heading(pdf: FPDF, text: str, level: int) -> None:
-    """A heading in the outline and in the structure tree. fpdf2 tags a section title as a
-    figure without alternative text, which a screen reader announces as an image and a PDF/UA
-    checker rejects: it becomes the heading it is (H1 to H3). fpdf2's structure tree is not
-    public API; uv.lock pins fpdf2 and the tests read the tags back with poppler."""
-    pdf.start_section(text, level=level)
-    pdf.struct_builder.doc_struct_elem.k[-1].s = f"/H{level + 1}"
-
-
-def _paragraph(pdf: FPDF, text: str, size: float = 10) -> None:
-    pdf.set_font(FONT, "", size)
-    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-
-
-def _keep_with_next(pdf: FPDF, height: float) -> None:
-    """A heading stays with what follows it: a new page when ``height`` mm does not fit."""
-    if pdf.get_y() + height > pdf.page_break_trigger:
-        pdf.add_page()
 
 
 def _table(pdf: FPDF, table: Table) -> None:
     """Headings wrap between words inside their column; labels take the room that is left."""
     rows = table.rendered()
-    _keep_with_next(pdf, 12 + 6 * min(4, len(rows) + 1))
-    _heading(pdf, table.title, level=2)
+    keep_with_next(pdf, 12 + 6 * min(4, len(rows) + 1))
+    heading(pdf, table.title, level=2)
     if not rows:
-        _paragraph(pdf, "Geen cijfers voor deze periode.")
+        paragraph(pdf, "Geen cijfers voor deze periode.")
         return
     widths = _column_widths(pdf, table.columns, rows)
     pdf.set_font(FONT, "", 9)
@@ -192,8 +150,8 @@ def _chart(pdf: FPDF, table: Table) -> None:
     months = _counts(table)
     shown = [n for _, n, _ in months if n is not None]
     height, label = 32.0, 4.0
-    _keep_with_next(pdf, 12 + height + 2 * label)
-    _heading(pdf, f"{table.title}: grafiek", level=2)
+    keep_with_next(pdf, 12 + height + 2 * label)
+    heading(pdf, f"{table.title}: grafiek", level=2)
     if not shown:
         pdf.set_draw_color(*GREY)
         pdf.set_text_color(*GREY)
@@ -253,30 +211,30 @@ def quarterly_report(
     released (or a note that it is not released yet), after a page on the two kinds."""
     pdf = _new_report(quarter)
     pdf.add_page()
-    _heading(pdf, f"Voortgangsrapportage On Tour – {quarter.label}", level=0)
-    _paragraph(pdf, f"Periode: {_period(quarter.first_day, quarter.last_day)}. "
+    heading(pdf, f"Voortgangsrapportage On Tour – {quarter.label}", level=0)
+    paragraph(pdf, f"Periode: {_period(quarter.first_day, quarter.last_day)}. "
                + (f"Tourcijfers bijgewerkt tot {format_datumtijd(updated)}." if updated
                   else "Nog geen tourcijfers verwerkt."), size=11)  # fmt: skip
-    _paragraph(pdf,
+    paragraph(pdf,
         "Het Ondersteuningsteam Weerbaar Bestuur bezoekt gemeenteraden en Provinciale Staten "
         "(eerst een voorgesprek, dan een sessie) en biedt nazorg door ervaren collega's aan "
         "ambtsdragers die zijn bedreigd of geïntimideerd. Deze rapportage geeft de cijfers van "
         f"het {quarter.label}: eerst de tour, dan de vrijgegeven cijfers over personen.",
     )  # fmt: skip
-    _heading(pdf, "Twee soorten cijfers", level=1)
-    for heading, text in TWO_KINDS:
-        _heading(pdf, heading, level=2)
-        _paragraph(pdf, text)
-    _paragraph(pdf, "Bron van het register van gemeenten en provincies: CBS, Kadaster "
+    heading(pdf, "Twee soorten cijfers", level=1)
+    for title, text in TWO_KINDS:
+        heading(pdf, title, level=2)
+        paragraph(pdf, text)
+    paragraph(pdf, "Bron van het register van gemeenten en provincies: CBS, Kadaster "
                "(CC BY 4.0). Het bereik per gemeente staat op het dashboard en in de exports.",
                size=9)  # fmt: skip
     pdf.add_page()
-    _heading(pdf, f"Tour: {quarter.label}", level=1)
+    heading(pdf, f"Tour: {quarter.label}", level=1)
     _figures(pdf, tour)
     pdf.add_page()
-    _heading(pdf, f"Cijfers over personen: vrijgave {quarter.id}", level=1)
+    heading(pdf, f"Cijfers over personen: vrijgave {quarter.id}", level=1)
     if release is None:
-        _paragraph(pdf, f"Het {quarter.label} is nog niet vrijgegeven: dat gebeurt na afloop van "
+        paragraph(pdf, f"Het {quarter.label} is nog niet vrijgegeven: dat gebeurt na afloop van "
                    "het kwartaal en een bezinktijd van 10 werkdagen.")  # fmt: skip
     else:
         _figures(pdf, release_tables(release))
