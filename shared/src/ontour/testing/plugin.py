@@ -354,9 +354,19 @@ async def copy_database(template_url: str, database_url: str) -> None:
     """Create the database of ``database_url`` as a copy of that of ``template_url`` (which
     its services have stopped using: PostgreSQL copies no database with a connection)."""
     template, target = make_url(template_url), make_url(database_url)
+    statement = f'CREATE DATABASE "{target.database}" TEMPLATE "{template.database}"'
     admin = await asyncpg.connect(asyncpg_dsn(str(target.set(database="postgres"))))
     try:
-        await admin.execute(f'CREATE DATABASE "{target.database}" TEMPLATE "{template.database}"')
+        # The backend of a connection just closed may still be ending ("source database is
+        # being accessed by other users") for a moment.
+        for attempt in range(50):
+            try:
+                await admin.execute(statement)
+                return
+            except asyncpg.exceptions.ObjectInUseError:
+                if attempt == 49:
+                    raise
+                await asyncio.sleep(0.1)
     finally:
         await admin.close()
 
