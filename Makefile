@@ -21,12 +21,14 @@ help:
 	@echo "make screenshots - schermafbeeldingen voor de README (docs/schermafbeeldingen/)"
 	@echo "make reset   - wis alle lokale data (.ontour/)"
 
-# Bootstraps uv with pip when it is missing, then installs exactly the lockfile.
+# Bootstraps uv with pip when it is missing, then installs exactly the lockfile, compiled to
+# bytecode: every Python process (a service, a test worker, a command) then reads .pyc files
+# instead of compiling its imports anew, also where PYTHONDONTWRITEBYTECODE is set.
 install: $(BIN)/.installed
 
 $(BIN)/.installed: uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	python3 -m uv sync --frozen --all-packages
+	python3 -m uv sync --frozen --all-packages --compile-bytecode
 	@touch $@
 
 # Needs Node.js 20 and npm; installs exactly the lockfile.
@@ -41,8 +43,11 @@ up: install
 demo: install
 	ONTOUR_DEMO=1 $(BIN)/ontour up
 
+# The tests start many Python processes (workers, services, stacks, commands): with
+# PYTHONDONTWRITEBYTECODE set, each compiled the project's sources and the test modules
+# (pytest's assertion rewriting) anew. Here Python writes them to __pycache__ once.
 test: install $(SPECTRAL)
-	$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 lint: install $(SPECTRAL)
 	$(BIN)/ruff check .

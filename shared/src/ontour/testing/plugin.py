@@ -12,7 +12,7 @@ import asyncio
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -196,17 +196,17 @@ def nats_url(request: pytest.FixtureRequest) -> str:
     (to stop or restart it), else one server for the run, emptied before each test."""
     given = os.environ.get("ONTOUR_TEST_NATS_URL")
     if given:
-        asyncio.run(_reset_streams(given))
+        asyncio.run(reset_streams(given))
         return given
     if BACKEND == "testcontainers":
         container_url: str = request.getfixturevalue("_nats_container")
-        asyncio.run(_reset_streams(container_url))
+        asyncio.run(reset_streams(container_url))
         return container_url
     if "nats_server" in request.fixturenames:
         server: NatsServer = request.getfixturevalue("nats_server")
         return server.url
     shared: NatsServer = request.getfixturevalue("_shared_nats_server")
-    asyncio.run(_reset_streams(shared.url))
+    asyncio.run(reset_streams(shared.url))
     return shared.url
 
 
@@ -228,7 +228,8 @@ def _nats_container() -> Iterator[str]:
         yield container.nats_uri()
 
 
-async def _reset_streams(url: str) -> None:
+async def reset_streams(url: str) -> None:
+    """Every stream of the server at ``url`` emptied: as ``nats_url`` gives it to a test."""
     nc = await nats.connect(url)
     js = nc.jetstream()
     try:
@@ -347,6 +348,61 @@ async def clone_migrated(service: Any, database_url: str) -> None:
         await admin.execute(f'CREATE DATABASE "{target.database}" TEMPLATE "{template}"')
     finally:
         await admin.close()
+
+
+async def copy_database(template_url: str, database_url: str) -> None:
+    """Create the database of ``database_url`` as a copy of that of ``template_url`` (which
+    its services have stopped using: PostgreSQL copies no database with a connection)."""
+    template, target = make_url(template_url), make_url(database_url)
+    statement = f'CREATE DATABASE "{target.database}" TEMPLATE "{template.database}"'
+    admin = await asyncpg.connect(asyncpg_dsn(str(target.set(database="postgres"))))
+    try:
+        # The backend of a connection just closed may still be ending ("source database is
+        # being accessed by other users") for a moment.
+        for attempt in range(50):
+            try:
+                await admin.execute(statement)
+                return
+            except asyncpg.exceptions.ObjectInUseError:
+                if attempt == 49:
+                    raise
+                await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+
+
+# Per pytest worker (one PostgreSQL server): the databases a first start left, by its name.
+_first_starts: dict[str, tuple[str, ...]] = {}
+
+
+async def copies_of_first_start(
+    name: str,
+    database_url: Any,
+    prefixes: tuple[str, ...],
+    first_start: Callable[[tuple[str, ...]], Awaitable[None]],
+) -> tuple[str, ...]:
+    """New databases (one per prefix) that are copies of what ``first_start`` left.
+
+    ``first_start(urls)`` runs once per worker, on new databases (e.g. a service's start that
+    loads its reference data, and what its consumers make of the events); it must leave
+    them unused and the streams clean. Each call then costs a copy of each database."""
+    if name not in _first_starts:
+        templates = tuple(database_url(f"first_{prefix}") for prefix in prefixes)
+        await first_start(templates)
+        _first_starts[name] = templates
+    copies = tuple(database_url(prefix) for prefix in prefixes)
+    for template, copy in zip(_first_starts[name], copies, strict=True):
+        await copy_database(template, copy)
+    return copies
+
+
+async def wait_outbox_sent(api: Any) -> None:
+    """Until the running service's relay has published (and marked) every outbox row."""
+
+    async def all_sent() -> bool:
+        return bool(await scalar(api, "SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
+
+    await eventually(all_sent)
 
 
 async def _drop_templates(server_url: str) -> None:

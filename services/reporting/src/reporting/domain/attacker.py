@@ -20,7 +20,7 @@ A hidden cell is **protected** when its interval has at least two values and, fo
 smallest possible value is 0: otherwise the attacker knows the cell exactly, or knows that at
 least one person is in it — for aftercare, that someone of that role asked for help.
 
-HiGHS (through ``scipy.optimize.milp``) solves each bound, as a linear program first and as an
+HiGHS (``highspy``) solves each bound, as a linear program first and as an
 integer one only when the linear optimum is fractional; cells are only solved together with
 the cells they are linked to (a connected component of the relations), so an audit of many
 releases stays a series of small problems.
@@ -33,7 +33,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+
+# The bare binding: highspy's ``Highs`` subclass registers Python callbacks when it is made,
+# which logs HiGHS's banner before its output can be switched off and calls into Python
+# during every solve.
+from highspy._core import HighsModelStatus, HighsVarType, _Highs
 
 from reporting.domain.disclosure import Cell, Reason, Suppressed
 
@@ -175,7 +179,7 @@ class _Problem:
                     if other in self.hidden and other not in self.component:
                         self.component[other] = number
                         stack.append(other)
-        self._models: dict[int, tuple[list[str], LinearConstraint | None, Bounds]] = {}
+        self._models: dict[int, _Component] = {}
 
     def hidden_near(self, around: Iterable[str]) -> list[str]:
         """The hidden cells in the components of ``around`` (or of their hidden neighbours)."""
@@ -187,7 +191,7 @@ class _Problem:
                     numbers.add(self.component[cell])
         return [key for key in self.cells if self.component.get(key) in numbers]
 
-    def _model(self, number: int) -> tuple[list[str], LinearConstraint | None, Bounds]:
+    def _model(self, number: int) -> _Component:
         if number not in self._models:
             variables = [k for k in self.cells if self.component.get(k) == number]
             index = {key: i for i, key in enumerate(variables)}
@@ -209,9 +213,15 @@ class _Problem:
                 high.append(-constant if relation.sense is not Sense.AT_LEAST else np.inf)
             markers = [self.cells[key] for key in variables]
             ranges = [bounds_of(m) for m in markers if isinstance(m, Suppressed)]
-            bounds = Bounds([r[0] for r in ranges], [r[1] for r in ranges])
-            constraint = LinearConstraint(np.array(rows), low, high) if rows else None
-            self._models[number] = (variables, constraint, bounds)
+            self._models[number] = _Component(
+                variables,
+                index,
+                np.array(rows).reshape(len(rows), len(variables)),
+                np.array(low, dtype=float),
+                np.array(high, dtype=float),
+                np.array([r[0] for r in ranges], dtype=float),
+                np.array([r[1] for r in ranges], dtype=float),
+            )
         return self._models[number]
 
     def interval(self, key: str) -> Interval:
@@ -227,9 +237,9 @@ class _Problem:
         protected by a solution with 0 in it (or, when it is 0, one above 0), any other
         hidden cell by a solution with another value than the true one. Such a solution
         found before is tried first (``witnesses``): it usually still fits."""
-        variables, constraint, bounds = self._model(self.component[key])
+        model = self._model(self.component[key])
         earlier = witnesses.get(key)
-        if earlier is not None and _fits(variables, constraint, bounds, earlier, truth):
+        if earlier is not None and model.fits(earlier, truth):
             return True
         true_value = truth[key]
         directions = (
@@ -237,7 +247,7 @@ class _Problem:
             else (1.0,) if reason is Reason.SMALL_COUNT else (1.0, -1.0)
         )  # fmt: skip
         for direction in directions:
-            value, solution = self._solve(key, direction)
+            value, solution = model.solve(key, direction)
             if value is None and direction > 0:
                 raise Inconsistent(f"the published cells contradict their relations around {key}")
             proves = value is None or (
@@ -246,47 +256,122 @@ class _Problem:
             )  # fmt: skip
             if proves:
                 if solution is not None:
-                    witnesses[key] = dict(zip(variables, solution, strict=True))
+                    witnesses[key] = dict(zip(model.variables, solution, strict=True))
                 return True
         return False
 
     def _bound(self, key: str, direction: float) -> int | None:
-        return self._solve(key, direction)[0]
+        return self._model(self.component[key]).solve(key, direction)[0]
 
-    def _solve(self, key: str, direction: float) -> tuple[int | None, list[int] | None]:
+
+class _Component:
+    """The integer program of one connected component: its hidden cells (``variables``), one
+    row per relation (``matrix`` between ``row_low`` and ``row_high``) and each cell's range.
+
+    One HiGHS instance per component holds the program; a bound changes only the objective
+    (and the integrality, when the relaxation is fractional), so HiGHS starts from the
+    previous optimal basis instead of from scratch."""
+
+    def __init__(
+        self, variables: list[str], index: dict[str, int], matrix: np.ndarray,
+        row_low: np.ndarray, row_high: np.ndarray, low: np.ndarray, high: np.ndarray,
+    ) -> None:  # fmt: skip
+        self.variables = variables
+        self.index = index
+        self.matrix = matrix
+        self.row_low, self.row_high = row_low, row_high
+        self.low, self.high = low, high
+        self._highs: _Highs | None = None
+
+    def fits(self, solution: Mapping[str, int], truth: Mapping[str, int]) -> bool:
+        """Whether ``solution`` (completed from ``truth``) is consistent with the problem now."""
+        values = [solution.get(v, truth.get(v)) for v in self.variables]
+        if any(value is None for value in values):
+            return False
+        x = np.array(values, dtype=float)
+        if np.any(x < self.low) or np.any(x > self.high):
+            return False
+        product = self.matrix @ x
+        return bool(
+            np.all(product >= self.row_low - 1e-9) and np.all(product <= self.row_high + 1e-9)
+        )
+
+    def solve(self, key: str, direction: float) -> tuple[int | None, list[int] | None]:
         """The least value of ``key`` (``direction`` 1) or the greatest (-1) with a solution
         that has it; None when infeasible (least) or unbounded (greatest)."""
-        variables, constraint, bounds = self._model(self.component[key])
-        objective = np.zeros(len(variables))
-        objective[variables.index(key)] = direction
-        options = {"constraints": constraint} if constraint is not None else {}
-        # The linear relaxation first: these sums mostly have whole-number corners, and a
-        # whole-number optimum of the relaxation is the integer optimum (3-4 times faster).
-        found = milp(objective, integrality=np.zeros(len(variables)), bounds=bounds, **options)
-        if found.x is not None and not np.allclose(found.x, np.round(found.x), atol=1e-7):
-            found = milp(objective, integrality=np.ones(len(variables)), bounds=bounds, **options)
-        # HiGHS reports an unbounded maximum as "unbounded" or as "infeasible or unbounded".
-        if found.fun is None or found.x is None:
+        highs = self._solver()
+        column = self.index[key]
+        highs.changeColCost(column, direction)
+        try:
+            # The linear relaxation first: these sums mostly have whole-number corners, and a
+            # whole-number optimum of the relaxation is the integer optimum (3-4 times faster).
+            x = self._run(highs)
+            if x is not None and not np.allclose(x, np.round(x), atol=1e-7):
+                x = self._with_integrality(highs, HighsVarType.kInteger)
+        finally:
+            highs.changeColCost(column, 0.0)
+        if x is None:
             return None, None
-        return round(direction * found.fun), [round(x) for x in found.x]
+        return round(x[column]), [round(value) for value in x]
+
+    def _solver(self) -> _Highs:
+        if self._highs is None:
+            highs = _Highs()
+            # Before anything else: HiGHS logs (its banner too) until told not to.
+            highs.setOptionValue("output_flag", False)
+            count = len(self.variables)
+            highs.addVars(count, self.low, self.high)
+            rows = _sparse_rows(self.matrix)
+            highs.addRows(len(self.row_low), self.row_low, self.row_high, *rows)
+            self._highs = highs
+        return self._highs
+
+    def _with_integrality(self, highs: _Highs, kind: HighsVarType) -> np.ndarray | None:
+        count = len(self.variables)
+        columns = np.arange(count, dtype=np.int32)
+        highs.changeColsIntegrality(count, columns, np.full(count, kind))
+        try:
+            return self._run(highs)
+        finally:
+            continuous = np.full(count, HighsVarType.kContinuous)
+            highs.changeColsIntegrality(count, columns, continuous)
+
+    @staticmethod
+    def _run(highs: _Highs) -> np.ndarray | None:
+        highs.run()
+        status = highs.getModelStatus()
+        if status == HighsModelStatus.kOptimal:
+            return np.array(highs.getSolution().col_value)
+        # HiGHS reports an unbounded maximum as "unbounded" or as "infeasible or unbounded".
+        if status in _NO_OPTIMUM:
+            return None
+        raise RuntimeError(f"HiGHS could not solve the audit: {highs.modelStatusToString(status)}")
+
+
+_NO_OPTIMUM = {
+    HighsModelStatus.kInfeasible,
+    HighsModelStatus.kUnbounded,
+    HighsModelStatus.kUnboundedOrInfeasible,
+}
+
+
+def _sparse_rows(matrix: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """``matrix`` row-wise as HiGHS takes it: nonzeros, row starts, columns, values."""
+    starts: list[int] = []
+    columns: list[int] = []
+    values: list[float] = []
+    for row in matrix:
+        starts.append(len(columns))
+        [nonzero] = np.nonzero(row)
+        columns.extend(nonzero)
+        values.extend(row[nonzero])
+    return (
+        len(columns),
+        np.array(starts, dtype=np.int32),
+        np.array(columns, dtype=np.int32),
+        np.array(values, dtype=float),
+    )
 
 
 Witnesses = dict[str, dict[str, int]]
 """Per hidden cell, a solution that showed it protected (a cache for :func:`first_unprotected`)."""
-
-
-def _fits(
-    variables: Sequence[str], constraint: LinearConstraint | None, bounds: Bounds,
-    solution: Mapping[str, int], truth: Mapping[str, int],
-) -> bool:  # fmt: skip
-    """Whether ``solution`` (completed from ``truth``) is consistent with the problem now."""
-    values = [solution.get(v, truth.get(v)) for v in variables]
-    if any(value is None for value in values):
-        return False
-    x = np.array(values, dtype=float)
-    if np.any(x < bounds.lb) or np.any(x > bounds.ub):
-        return False
-    if constraint is None:
-        return True
-    product = constraint.A @ x
-    return bool(np.all(product >= constraint.lb - 1e-9) and np.all(product <= constraint.ub + 1e-9))
