@@ -95,7 +95,8 @@ def _table(pdf: FPDF, table: Table) -> None:
     widths = _column_widths(pdf, table.columns, rows)
     pdf.set_font(FONT, "", 9)
     with pdf.table(
-        width=sum(widths),
+        # The widths may add up to a rounding error more than the page, which fpdf2 refuses.
+        width=min(sum(widths), pdf.epw),
         align="LEFT",
         col_widths=widths,
         text_align=("LEFT", *(["RIGHT"] * (len(widths) - 1))),
