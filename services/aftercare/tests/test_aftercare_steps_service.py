@@ -127,6 +127,20 @@ async def test_the_referrals_of_a_closed_case_become_proposed_steps(api, bearer)
         assert response.status_code == 204, response.text
     found = {s["kind"]: s["status"] for s in (await api.get(steps_of(case_id))).json()}
     assert found == {"aangifte": "afgerond", "melding": "voorgesteld"}  # what was, stays
+    # Proposed by whoever closed the case: here the coordinator.
+    other = await linked_to_tom(api, bearer)
+    closing = {"outcome": "doorverwezen", "version": 4, "referrals": ["werkgever/griffie"]}
+    for step, body in [
+        ("contact", {"mode": "telefoon", "version": 2}),
+        ("start", {"version": 3}),
+        ("afsluiting", closing),
+    ]:
+        response = await api.post(f"{API}/verzoeken/{other}/{step}", json=body)  # coordinator
+        assert response.status_code == 204, response.text
+    [proposed] = (await api.get(steps_of(other))).json()
+    assert [(h["status"], h["actor"]) for h in proposed["history"]] == [
+        ("voorgesteld", "coördinator")
+    ]
 
 
 async def test_a_step_that_stands_still_reminds_the_peer(api, bearer):

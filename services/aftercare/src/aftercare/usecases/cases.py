@@ -47,7 +47,7 @@ from aftercare.domain.vocabulary import (
 )
 from aftercare.keystore import CaseKeys, field_context
 from aftercare.models import CaseRow, ErasedCaseRow
-from aftercare.usecases.step_changes import propose_referrals
+from aftercare.usecases.step_changes import actor_of, propose_referrals
 
 MISSING = "Dit verzoek bestaat niet."
 AUDITED = "nazorgverzoek"  # the object type of a case in the audit log
@@ -435,7 +435,7 @@ async def close(
             referrals=[r.value for r in chosen],
         )  # fmt: skip
         work.enqueue(event(NazorgAfgesloten, row, at, outcome=outcome, referrals=chosen))
-        await propose_referrals(work, row, chosen)
+        await propose_referrals(work, row, chosen, actor_of(caller))
         await work.audit("afsluiten", AUDITED, str(case_id))
 
 

@@ -1,6 +1,6 @@
 """Writing one change of a step, inside a use case's unit of work: for the step use cases
-(:mod:`aftercare.usecases.steps`) and for closing a case, whose referrals become steps the
-peer proposes (:mod:`aftercare.usecases.cases`)."""
+(:mod:`aftercare.usecases.steps`) and for closing a case, whose referrals become steps
+proposed by whoever closes it (:mod:`aftercare.usecases.cases`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ontour.application.unit_of_work import UnitOfWork, save
+from ontour.audit import Caller
+from ontour.auth.principal import Role
 from ontour.contracts.aftercare import NazorgStapGewijzigd
 from sqlmodel import col, select
 
@@ -73,11 +75,18 @@ async def record(
         work.enqueue(announced)
 
 
-async def propose_referrals(work: UnitOfWork, row: CaseRow, referrals: Iterable[Referral]) -> None:
-    """The referrals of a case being closed, as steps the peer proposes (a step that is
-    there already stays as it is)."""
+def actor_of(caller: Caller) -> Actor:
+    """Who a signed-in caller records a step as."""
+    return Actor.COORDINATOR if caller.signed_in.has(Role.COORDINATOR) else Actor.PEER
+
+
+async def propose_referrals(
+    work: UnitOfWork, row: CaseRow, referrals: Iterable[Referral], actor: Actor
+) -> None:
+    """The referrals of a case being closed, as steps proposed by whoever closes it (a step
+    that is there already stays as it is)."""
     query = select(StepRow.kind).where(col(StepRow.case_id) == row.id)
     present = set((await work.session.exec(query)).all())
     for kind in dict.fromkeys(KIND_OF_REFERRAL[referral] for referral in referrals):
         if kind.value not in present:
-            await record(work, row, StepInput(kind, StepStatus.VOORGESTELD), Actor.PEER)
+            await record(work, row, StepInput(kind, StepStatus.VOORGESTELD), actor)

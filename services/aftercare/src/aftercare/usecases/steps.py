@@ -58,10 +58,6 @@ class Step:
     registration_number: str | None = None
 
 
-def _actor(caller: Caller) -> Actor:
-    return Actor.COORDINATOR if caller.signed_in.has(Role.COORDINATOR) else Actor.PEER
-
-
 async def _steps_of(session: AsyncSession, case_id: uuid.UUID) -> list[StepRow]:
     query = select(StepRow).where(col(StepRow.case_id) == case_id).order_by(col(StepRow.kind))
     return list((await session.exec(query)).all())
@@ -187,7 +183,7 @@ async def record_step(
         row = await locked_case(work.session, case_id, None)
         ensure_linked(caller.signed_in, row, "Dit nazorgverzoek is niet aan u gekoppeld.")
         sealed = await _sealed_number(cipher, keys, row, given)
-        await step_changes.record(work, row, given, _actor(caller), sealed)
+        await step_changes.record(work, row, given, step_changes.actor_of(caller), sealed)
         await work.audit("stap vastleggen", AUDITED, str(case_id), {"stap": given.kind.value})
 
 
