@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ontour import clock
 from ontour.service import SessionsDep
 from ontour.web.api import CallerDep, CipherDep
-from ontour.web.caller import caller_of
 from ontour.web.forms import FormState
 from ontour.web.problems import Problem
 from starlette.concurrency import run_in_threadpool
@@ -230,9 +229,10 @@ async def _pdf(reading: Awaitable[Draft]) -> Response:
 
 @router.get("/status/{token}/verklaring", response_class=HTMLResponse)
 async def requester_page(
-    request: Request, token: str, sessions: SessionsDep, cipher: CipherDep, keys: CaseKeysDep
-) -> HTMLResponse:
-    draft = await statements.open_for_requester(sessions, caller_of(request), cipher, keys, token)
+    request: Request, token: str, sessions: SessionsDep, cipher: CipherDep, keys: CaseKeysDep,
+    caller: CallerDep,
+) -> HTMLResponse:  # fmt: skip
+    draft = await statements.open_for_requester(sessions, caller, cipher, keys, token)
     return _render(request, draft, _requester_place(token))
 
 
@@ -252,12 +252,10 @@ async def requester_save(
 
 @router.get("/status/{token}/verklaring.pdf")
 async def requester_pdf(
-    request: Request, token: str, sessions: SessionsDep, cipher: CipherDep, keys: CaseKeysDep
+    token: str, sessions: SessionsDep, cipher: CipherDep, keys: CaseKeysDep, caller: CallerDep
 ) -> Response:
     return await _pdf(
-        statements.open_for_requester(
-            sessions, caller_of(request), cipher, keys, token, printing=True
-        )
+        statements.open_for_requester(sessions, caller, cipher, keys, token, printing=True)
     )
 
 
