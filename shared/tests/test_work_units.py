@@ -29,3 +29,29 @@ def test_a_module_is_one_unit_unless_spread_and_whole_system_modules_come_first(
     order = [line for line in listed.outlines if "::" in line]
     assert order[0] == "test_b.py::test_whole"
     assert len(order) == 5
+
+
+def test_pytest_xdist_keeps_a_modules_tests_on_one_worker(pytester):
+    # The markers alone prove nothing: pytest-xdist must also act on them. With pytest 9.2
+    # it silently did not (pytest-dev/pytest-xdist#1386), and a module's fixtures (its
+    # running services) started again on every worker that got one of its tests.
+    report = (
+        "pathlib.Path('ran', request.node.name)"
+        ".write_text(request.module.__name__ + ' ' + os.environ['PYTEST_XDIST_WORKER'])\n"
+    )
+    pytester.mkdir("ran")
+    pytester.makepyfile(
+        test_a="import os, pathlib\n"
+        + "".join(f"def test_{n}(request):\n    {report}" for n in range(6)),
+        test_b="import os, pathlib\nimport pytest\n@pytest.mark.parametrize('n', range(12))\n"
+        f"def test_each(request, n):\n    {report}",
+    )
+    result = pytester.runpytest_subprocess(
+        *("-p", "ontour.testing.plugin", "-p", "no:cacheprovider"),
+        *("-n", "2", "--dist", "loadgroup"),
+    )
+    result.assert_outcomes(passed=18)
+    ran = [path.read_text().split() for path in (pytester.path / "ran").iterdir()]
+    assert len(ran) == 18
+    for module in ("test_a", "test_b"):
+        assert len({worker for name, worker in ran if name == module}) == 1, sorted(ran)

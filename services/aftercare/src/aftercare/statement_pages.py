@@ -26,7 +26,6 @@ from aftercare.domain import statement as rules
 from aftercare.domain.statement import Domicile, Screenshot, Statement
 from aftercare.domain.vocabulary import IncidentCategory
 from aftercare.pages import pages
-from aftercare.statement_pdf import statement_pdf
 from aftercare.usecases import statements
 from aftercare.usecases.statements import Draft
 
@@ -213,6 +212,10 @@ async def _pdf(reading: Awaitable[Draft]) -> Response:
             + ", ".join(_label(name) for name in refused.missing) + ".",
             invalid_params=[{"name": name, "reason": "is verplicht"} for name in refused.missing],
         ) from None  # fmt: skip
+    # Imported here, not at the top: only this download needs it, and every process start (and
+    # every rolling restart) would pay for loading it (tests/test_import_cost.py).
+    from aftercare.statement_pdf import statement_pdf
+
     # Up to a second of CPU for a statement at every limit: not on the event loop.
     return Response(
         await run_in_threadpool(statement_pdf, draft.statement),

@@ -10,6 +10,7 @@ import contextlib
 import ctypes
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -38,10 +39,38 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
 
 
+# Ports handed out by free_port() in this process: a server may bind its port seconds later.
+_handed_out: set[int] = set()
+_LOWEST_PORT = 10_000
+
+
+def ephemeral_ports() -> range:
+    """The kernel's range for the local end of outgoing connections (Linux default)."""
+    low, high = 32768, 60999
+    with contextlib.suppress(OSError, ValueError):
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    return range(low, high + 1)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port for a server started later, never one the kernel gives to outgoing
+    connections: a port from that range (what binding to port 0 returns) can be taken by
+    any client's connection before the server binds it ("address already in use")."""
+    ephemeral = ephemeral_ports()
+    candidates = [
+        p for p in range(_LOWEST_PORT, 65536) if p not in ephemeral and p not in _handed_out
+    ]
+    pick = random.SystemRandom()
+    for _ in range(200):
+        port = pick.choice(candidates)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("geen vrije poort gevonden")
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:

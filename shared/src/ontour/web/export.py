@@ -16,9 +16,6 @@ from enum import Enum
 from typing import Any, Literal
 
 from fastapi import Request, Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -98,6 +95,12 @@ def to_csv(table: ExportTable) -> bytes:
 
 
 def to_xlsx(table: ExportTable) -> bytes:
+    # Imported here, not at the top: only this request needs it, and every process start
+    # (and every rolling restart) would pay for loading it (tests/test_import_cost.py).
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=table.title[:31])
     header = []

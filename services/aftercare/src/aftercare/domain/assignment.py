@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from aftercare.domain.matching import (
     DEFAULT_WEIGHTS,
@@ -103,6 +102,10 @@ def assign_batch(
     feasible = np.isfinite(benefit)
     largest = float(benefit[feasible].max()) if feasible.any() else 0.0
     unassigned = np.full((len(requests), len(requests)), 1 + len(requests) * largest)
+    # Imported here, not at the top: only a batch assignment needs it, and every process start
+    # (and every rolling restart) would pay for loading it (tests/test_import_cost.py).
+    from scipy.optimize import linear_sum_assignment
+
     rows, columns = linear_sum_assignment(np.hstack([-benefit, unassigned]))
     return {
         requests[row].case_id: (

@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 from ontour.application.errors import Refused
-from openpyxl import load_workbook
 
 from intake.domain.rows import read_csv_text
 
@@ -52,6 +51,10 @@ def _xlsx_records(data: bytes) -> list[list[str]]:
     rows and columns are counted while streaming, because a declaration may be missing or
     wrong (read-only openpyxl would even stop at a declared size that is too small).
     """
+    # Imported here, not at the top: only an uploaded spreadsheet needs it, and every process start
+    # (and every rolling restart) would pay for loading it (tests/test_import_cost.py).
+    from openpyxl import load_workbook
+
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:

@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field
 
 from reporting.api import vrijgaven
 from reporting.domain.quarters import Quarter
-from reporting.report import quarterly_report
 from reporting.usecases import releases
 from reporting.usecases.figures import Period, release_tables
 from reporting.views import find, period_of, tour_tables
@@ -109,6 +108,10 @@ async def quarterly(
     tour, meta = await tour_tables(request, sessions, period, None)
     async with sessions() as session:
         released = {r.quarter: r for r in await releases.published(session)}
+    # Imported here, not at the top: only this download needs it, and every process start (and
+    # every rolling restart) would pay for loading it (tests/test_import_cost.py).
+    from reporting.report import quarterly_report
+
     body = quarterly_report(
         quarter=quarter, tour=tour, release=released.get(quarter), updated=meta["bijgewerkt_tot"]
     )

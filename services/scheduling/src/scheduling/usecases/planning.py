@@ -32,7 +32,6 @@ from scheduling import repository
 from scheduling.calendar_rows import sequence_after
 from scheduling.config import Settings
 from scheduling.domain.model import Assignment, FixedSession, PlanningProblem
-from scheduling.domain.planner import Progress, plan, replan
 from scheduling.domain.result import Plan
 from scheduling.domain.summary import PlanSummary
 from scheduling.models import PlannerRun, SessionRequestRow, SessionRow
@@ -202,6 +201,10 @@ async def solve_run(
     ``smallest_change`` the proposed sessions that still hold stay as they are."""
     loop = asyncio.get_running_loop()
     cancel = runs.cancels.setdefault(run_id, threading.Event())
+
+    # Imported here, not at the top: only a planner run needs it, and every process start (and
+    # every rolling restart) would pay for loading it (tests/test_import_cost.py).
+    from scheduling.domain.planner import Progress, plan, replan
 
     def report(progress: Progress) -> None:
         snapshot = {
