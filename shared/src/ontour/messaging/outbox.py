@@ -182,8 +182,10 @@ class OutboxRelay:
                     await self._housekeeping(own)
                     backoff = 0.1
                     if published < self._batch_size:
+                        # (asyncio.timeout: no task per wait, as wait_for would make)
                         with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._wake.wait(), self._safety_poll)
+                            async with asyncio.timeout(self._safety_poll):
+                                await self._wake.wait()
                         self._wake.clear()
                 except Exception as exc:  # broker or database away: wait, then try again
                     current = asyncio.current_task()
@@ -227,9 +229,16 @@ class OutboxRelay:
         # mark in outbox order up to the first failure: the rest is retried, and
         # JetStream drops the re-publish of anything that was in fact stored.
         js = self._broker.connection.jetstream()
-        results = await asyncio.gather(
-            *(self._publish(js, row) for row in rows), return_exceptions=True
-        )
+        results: list[BaseException | None]
+        if len(rows) == 1:  # most wake-ups at a steady rate: no task for the one publish
+            try:
+                results = [await self._publish(js, rows[0])]
+            except Exception as exc:
+                results = [exc]
+        else:
+            results = await asyncio.gather(
+                *(self._publish(js, row) for row in rows), return_exceptions=True
+            )
         sent: list[uuid.UUID] = []
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
