@@ -232,7 +232,8 @@ class OutboxRelay:
         results: list[BaseException | None]
         if len(rows) == 1:  # most wake-ups at a steady rate: no task for the one publish
             try:
-                results = [await self._publish(js, rows[0])]
+                await self._publish(js, rows[0])
+                results = [None]
             except Exception as exc:
                 results = [exc]
         else:
