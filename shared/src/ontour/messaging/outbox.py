@@ -5,8 +5,10 @@ The :class:`OutboxRelay` publishes unsent rows to JetStream with ``Nats-Msg-Id``
 and marks them sent only after the PubAck. A crash at any point loses nothing: an unmarked
 row is published again (JetStream drops the duplicate inside its window; the consumers'
 inbox drops it after). The relay wakes on ``NOTIFY`` at commit, with a slow poll as a safety
-net, and rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several relays can share one
-database. Sent rows are kept for a retention period so events can be re-driven.
+net, on a database connection of its own (not the service's pool), and rows are claimed
+with ``FOR UPDATE SKIP LOCKED`` so several relays can share one database. Each publish has a
+PRODUCER span in the trace of the request that wrote the row. Sent rows are kept for a
+retention period so events can be re-driven.
 """
 
 from __future__ import annotations
