@@ -6,8 +6,9 @@ ports in a temporary directory. The two paths run one after the other:
 
 - outbox (the production path), as :class:`ontour.service.Service` wires it: the producer
   process writes a business row and its outbox row in one transaction
-  (:func:`ontour.messaging.outbox.enqueue`), and its :class:`OutboxRelay` publishes through a
-  FastStream :class:`NatsBroker` with the production telemetry middleware; the consumer
+  (:func:`ontour.messaging.outbox.enqueue`), and its :class:`OutboxRelay` (on a connection
+  of its own) publishes with the nats-py client of the FastStream :class:`NatsBroker`, a
+  PRODUCER span per event; the consumer
   process's :class:`EventConsumer` (production settings: up to ``fetch_size`` messages per
   fetch, in stream order) claims each event in its inbox and writes one row, the messages of
   one fetch in one transaction, then acks each. Every guarantee is on: outbox, inbox, dead

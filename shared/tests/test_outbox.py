@@ -9,10 +9,11 @@ import pytest
 from backbone_support import VOORGESPREK, held_count, intake_and_reporting, reporting_caught_up
 from faststream.nats import NatsBroker
 from intake.app import service as intake
-from ontour.messaging.outbox import OutboxRelay
+from ontour.messaging.outbox import RELAY_APPLICATION_NAME, OutboxRelay
 from ontour.messaging.streams import stream_for
 from ontour.testing.plugin import eventually, running_service
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 
 class CrashBetweenPublishAndMark(Exception):
@@ -159,16 +160,55 @@ async def test_the_relay_wakes_at_the_commit_not_at_its_safety_poll(
         assert response.status_code == 201
         # Only the commit's notification can wake it within the hour.
         await eventually(lambda: _more_on_the_stream(nats_url, before))
-        assert await unsent(engine) == 0
+        await eventually(lambda: _none_unsent(engine))  # marked just after the PubAck
     finally:
         relay.stop()
         await task
 
 
+async def test_the_relay_publishes_while_the_service_holds_every_pooled_connection(
+    nats_url, relay_broker, intake_without_relay
+):
+    api, engine, before = intake_without_relay
+    response = await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
+    assert response.status_code == 201
+    # A service whose pool (one connection here) its requests have all checked out.
+    busy = create_async_engine(
+        engine.url.render_as_string(hide_password=False),
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=1,
+    )
+    try:
+        async with busy.connect() as held:
+            await held.execute(text("SELECT 1"))
+            relay = OutboxRelay(busy, relay_broker, "intake")
+            task = asyncio.create_task(relay.run())
+            try:
+                await eventually(lambda: _more_on_the_stream(nats_url, before))
+                await eventually(lambda: _none_unsent(engine))
+            finally:
+                relay.stop()
+                await task
+    finally:
+        await busy.dispose()
+
+
+async def _none_unsent(engine) -> bool:
+    return await unsent(engine) == 0
+
+
 async def _listening(engine) -> bool:
+    """The relay's own connection LISTENs and has finished its first batch (idle, its
+    last statement no longer the LISTEN): from here only a notification can wake it."""
     async with engine.connect() as conn:
         listeners = await conn.execute(
-            text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %ontour_outbox%'")
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name "
+                "AND datname = current_database() AND state = 'idle' "
+                "AND query NOT LIKE 'LISTEN%'"
+            ),
+            {"name": RELAY_APPLICATION_NAME},
         )
         return bool(listeners.scalar_one())
 

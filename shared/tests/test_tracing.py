@@ -35,14 +35,17 @@ async def test_one_trace_from_the_request_to_the_consumer(
 
         await eventually(lambda: _async(bool(spans_of_kind(SpanKind.CONSUMER))))
         assert spans_of_kind(SpanKind.SERVER), "the HTTP request is in the trace"
-        producers = spans_of_kind(SpanKind.PRODUCER)
-        assert any("ontour.intake.voorgesprek.gehouden.v1" in s.name for s in producers)
-        [consumer] = [
-            s
-            for s in spans_of_kind(SpanKind.CONSUMER)
-            if "ontour.intake.voorgesprek.gehouden.v1" in s.name
-        ]
+        subject = "ontour.intake.voorgesprek.gehouden.v1"
+        # One PRODUCER span for the event: the relay's publish, a child of the request's
+        # trace, and the consumer's span its child.
+        [publish] = [s for s in spans_of_kind(SpanKind.PRODUCER) if subject in s.name]
+        assert publish.name == f"{subject} publish"
+        assert publish.attributes["messaging.system"] == "nats"
+        assert publish.attributes["messaging.destination.name"] == subject
+        assert publish.attributes["messaging.operation"] == "publish"
+        [consumer] = [s for s in spans_of_kind(SpanKind.CONSUMER) if subject in s.name]
         assert consumer.parent is not None
+        assert consumer.parent.span_id == publish.context.span_id
 
 
 async def _async(value):

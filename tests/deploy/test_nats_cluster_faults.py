@@ -23,6 +23,7 @@ from typing import Any
 import nats
 import pytest
 from intake.app import service as intake
+from nats.js import JetStreamContext
 from nats_cluster_support import (
     CLUSTER_NODES,
     NatsCluster,
@@ -33,7 +34,7 @@ from nats_cluster_support import (
 from ontour.contracts.intake import VoorgesprekGehouden
 from ontour.db import create_engine, session_factory
 from ontour.messaging.consumer import EventConsumer
-from ontour.messaging.outbox import OutboxMessage, OutboxRelay, enqueue_many
+from ontour.messaging.outbox import OutboxRelay, UnsentEvent, enqueue_many
 from ontour.messaging.streams import DEAD_LETTER_STREAM, stream_for
 from ontour.testing.plugin import clone_migrated, eventually
 from reporting.app import service as reporting
@@ -57,8 +58,8 @@ class TimedRelay(OutboxRelay):
         super().__init__(*args, **kwargs)
         self.acked_at: list[float] = []
 
-    async def _publish(self, row: OutboxMessage) -> None:
-        await super()._publish(row)
+    async def _publish(self, js: JetStreamContext, row: UnsentEvent) -> None:
+        await super()._publish(js, row)
         self.acked_at.append(time.monotonic())
 
     def connected_port(self) -> int:

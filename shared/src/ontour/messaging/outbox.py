@@ -5,8 +5,10 @@ The :class:`OutboxRelay` publishes unsent rows to JetStream with ``Nats-Msg-Id``
 and marks them sent only after the PubAck. A crash at any point loses nothing: an unmarked
 row is published again (JetStream drops the duplicate inside its window; the consumers'
 inbox drops it after). The relay wakes on ``NOTIFY`` at commit, with a slow poll as a safety
-net, and rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several relays can share one
-database. Sent rows are kept for a retention period so events can be re-driven.
+net, on a database connection of its own (not the service's pool), and rows are claimed
+with ``FOR UPDATE SKIP LOCKED`` so several relays can share one database. Each publish has a
+PRODUCER span in the trace of the request that wrote the row. Sent rows are kept for a
+retention period so events can be re-driven.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from typing import Any
 
 import asyncpg
 from faststream.nats import NatsBroker
-from opentelemetry import context as otel_context
-from opentelemetry import propagate
+from nats.js import JetStreamContext
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, StatusCode
 from sqlalchemy import Column, DateTime, Index, LargeBinary, func, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -34,9 +37,11 @@ from ontour.events import CloudEvent, EventData
 from ontour.messaging.streams import stream_for
 from ontour.observability import metrics
 from ontour.observability.logging import get_logger
-from ontour.observability.tracing import current_trace_headers
+from ontour.observability.tracing import current_trace_headers, tracer
 
 NOTIFY_CHANNEL = "ontour_outbox"
+RELAY_APPLICATION_NAME = "ontour-outbox-relay"  # the relay's own connection, as PostgreSQL shows it
+CONTENT_TYPE = "application/cloudevents+json"
 log = get_logger(__name__)
 
 
@@ -74,6 +79,8 @@ _UNSENT = (
 )
 _SENT = "UPDATE outbox SET sent_at = $2 WHERE id = ANY($1::uuid[])"
 _FAILED = "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1"
+_LAG = "SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL"
+_PURGE = "DELETE FROM outbox WHERE sent_at < $1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +146,6 @@ class OutboxRelay:
         retention: timedelta = timedelta(days=30),
     ) -> None:
         self._engine = engine
-        self._sessions = session_factory(engine)
         self._broker = broker
         self._service = service
         self._stream = stream_for(service)
@@ -158,23 +164,30 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        """Relay until stopped. Survives broker and database outages by retrying."""
-        listener: asyncpg.Connection | None = None
+        """Relay until stopped. Survives broker and database outages by retrying.
+
+        The relay has a connection of its own (not one from the service's pool): it LISTENs
+        on it and runs its batches and housekeeping on it, so a wake-up costs no pool
+        checkout, and the service's requests never wait for the relay or it for them."""
+        own: asyncpg.Connection | None = None
         backoff = 0.1
         try:
             while not self._stopping:
                 try:
-                    if listener is None or listener.is_closed():
-                        listener = await asyncpg.connect(
-                            asyncpg_dsn(self._engine.url.render_as_string(hide_password=False))
+                    if own is None or own.is_closed():
+                        own = await asyncpg.connect(
+                            asyncpg_dsn(self._engine.url.render_as_string(hide_password=False)),
+                            server_settings={"application_name": RELAY_APPLICATION_NAME},
                         )
-                        await listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-                    published = await self.relay_once()
-                    await self._housekeeping()
+                        await own.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+                    published = await self._relay_on(own)
+                    await self._housekeeping(own)
                     backoff = 0.1
                     if published < self._batch_size:
+                        # (asyncio.timeout: no task per wait, as wait_for would make)
                         with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._wake.wait(), self._safety_poll)
+                            async with asyncio.timeout(self._safety_poll):
+                                await self._wake.wait()
                         self._wake.clear()
                 except Exception as exc:  # broker or database away: wait, then try again
                     current = asyncio.current_task()
@@ -187,15 +200,19 @@ class OutboxRelay:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
         finally:
-            if listener is not None and not listener.is_closed():
-                listener.terminate()
+            if own is not None and not own.is_closed():
+                own.terminate()
 
     async def relay_once(self) -> int:
-        """Publish one batch of unsent rows; returns how many were confirmed by JetStream."""
+        """Publish one batch of unsent rows on a connection from the pool (without
+        :meth:`run`: tests, tools); returns how many were confirmed by JetStream."""
         async with self._engine.connect() as pooled:
             conn: asyncpg.Connection = (await pooled.get_raw_connection()).driver_connection
-            async with conn.transaction():
-                return await self._relay_batch(conn)
+            return await self._relay_on(conn)
+
+    async def _relay_on(self, conn: asyncpg.Connection) -> int:
+        async with conn.transaction():
+            return await self._relay_batch(conn)
 
     async def _relay_batch(self, conn: asyncpg.Connection) -> int:
         rows = [
@@ -208,12 +225,23 @@ class OutboxRelay:
             )
             for row in await conn.fetch(_UNSENT, self._batch_size)
         ]
+        if not rows:
+            return 0
         # Publish the batch concurrently (one PubAck round-trip, not one per row), then
         # mark in outbox order up to the first failure: the rest is retried, and
         # JetStream drops the re-publish of anything that was in fact stored.
-        results = await asyncio.gather(
-            *(self._publish(row) for row in rows), return_exceptions=True
-        )
+        js = self._broker.connection.jetstream()
+        results: list[BaseException | None]
+        if len(rows) == 1:  # most wake-ups at a steady rate: no task for the one publish
+            try:
+                await self._publish(js, rows[0])
+                results = [None]
+            except Exception as exc:
+                results = [exc]
+        else:
+            results = await asyncio.gather(
+                *(self._publish(js, row) for row in rows), return_exceptions=True
+            )
         sent: list[uuid.UUID] = []
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
@@ -225,50 +253,56 @@ class OutboxRelay:
             await conn.execute(_SENT, sent, datetime.now(UTC))
         return len(sent)
 
-    async def _publish(self, row: UnsentEvent) -> None:
-        # The broker's telemetry middleware makes the PRODUCER span (and puts its context
-        # in the headers); with the producing request's context current, that span joins
-        # the request's trace. (A span of our own around it would be a second, empty one.)
-        token = otel_context.attach(propagate.extract(row.trace_headers))
+    async def _publish(self, js: JetStreamContext, row: UnsentEvent) -> None:
+        # Straight to nats-py, with the PRODUCER span FastStream's telemetry middleware
+        # would make (same name and attributes), a child of the producing request's span
+        # (its context was stored with the row); the span's context goes along in the
+        # headers, so the consumer's span is its child: one trace.
+        span = tracer.start_span(
+            f"{row.subject} publish",
+            context=propagate.extract(row.trace_headers),
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": row.subject,
+                "messaging.message.conversation_id": str(row.id),
+                "messaging.operation": "publish",
+            },
+        )
         try:
-            await self._broker.publish(
-                row.payload,
+            headers = {"Nats-Msg-Id": str(row.id), "content-type": CONTENT_TYPE}
+            propagate.inject(headers, context=trace.set_span_in_context(span))
+            await js.publish(
                 row.subject,
-                headers={
-                    "Nats-Msg-Id": str(row.id),
-                    "content-type": "application/cloudevents+json",
-                },
-                stream=self._stream,
+                row.payload,
                 timeout=self._publish_timeout,
+                stream=self._stream,
+                headers=headers,
             )
+        except BaseException as exc:
+            span.record_exception(exc)
+            span.set_status(StatusCode.ERROR, exc.__class__.__name__)
+            raise
         finally:
-            otel_context.detach(token)
+            span.end()
         metrics.events_published.labels(self._service, row.event_type).inc()
 
     def _after_publish(self, row: UnsentEvent) -> None:
         """Seam between the PubAck and the mark (tests crash the relay here)."""
 
-    async def _housekeeping(self) -> None:
+    async def _housekeeping(self, conn: asyncpg.Connection) -> None:
         """Lag metrics (at most once a second) and the retention purge (hourly)."""
         now = datetime.now(UTC)
         if now - self._last_housekeeping < timedelta(seconds=1):
             return
         self._last_housekeeping = now
-        async with self._sessions() as session, session.begin():
-            stats: Any = (
-                await session.execute(
-                    text("SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL")
-                )
-            ).one()
-            metrics.outbox_lag.labels(self._service).set(stats[0])
-            oldest = (now - stats[1]).total_seconds() if stats[1] else 0.0
-            metrics.outbox_oldest_unsent_seconds.labels(self._service).set(oldest)
-            if now - self._last_purge > timedelta(hours=1):
-                await session.execute(
-                    text("DELETE FROM outbox WHERE sent_at < :cutoff"),
-                    {"cutoff": now - self._retention},
-                )
-                self._last_purge = now
+        unsent, oldest = await conn.fetchrow(_LAG)
+        metrics.outbox_lag.labels(self._service).set(unsent)
+        age = (now - oldest).total_seconds() if oldest else 0.0
+        metrics.outbox_oldest_unsent_seconds.labels(self._service).set(age)
+        if now - self._last_purge > timedelta(hours=1):
+            await conn.execute(_PURGE, now - self._retention)
+            self._last_purge = now
 
 
 async def redrive(engine: AsyncEngine, since: datetime) -> int:
