@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The tests mostly wait (on servers, events, the browser), so four pytest-xdist workers share
 # the two cores, each with its own servers and stack. A test module stays on one worker unless
-# it is marked `spread` (ontour.testing.plugin); `make test PARALLEL=` runs one after another.
-PARALLEL ?= -n 4 --dist loadgroup
+# it is marked `spread` (ontour.testing.plugin), and units start in the plugin's order (the
+# whole-system ones first; xdist would reorder them by test count, so the longest started
+# last); `make test PARALLEL=` runs one after another.
+PARALLEL ?= -n 4 --dist loadgroup --no-loadscope-reorder
 # Spectral with the NL API Design Rules ruleset (deploy/api-linter/SOURCE.md), pinned by npm.
 API_LINTER := deploy/api-linter
 SPECTRAL := $(API_LINTER)/node_modules/.bin/spectral

@@ -55,3 +55,20 @@ def test_pytest_xdist_keeps_a_modules_tests_on_one_worker(pytester):
     assert len(ran) == 18
     for module in ("test_a", "test_b"):
         assert len({worker for name, worker in ran if name == module}) == 1, sorted(ran)
+
+
+def test_the_whole_system_units_start_first_under_xdist(pytester):
+    # pytest-xdist orders work units by their number of tests unless told not to (as the
+    # Makefile does): a one-test module that starts the whole system then started last.
+    record = "open('order', 'a').write(request.node.name + '\\n')\n"
+    pytester.makepyfile(
+        test_many="".join(f"def test_small_{n}(request):\n    {record}" for n in range(5)),
+        test_whole="import pytest\n@pytest.fixture\ndef stack(): return 'the whole system'\n"
+        f"def test_whole(request, stack):\n    {record}",
+    )
+    result = pytester.runpytest_subprocess(
+        *("-p", "ontour.testing.plugin", "-p", "no:cacheprovider"),
+        *("-n", "1", "--dist", "loadgroup", "--no-loadscope-reorder"),
+    )
+    result.assert_outcomes(passed=6)
+    assert (pytester.path / "order").read_text().split()[0] == "test_whole"
