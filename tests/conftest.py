@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ import pytest
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
 from ontour.devstack.servers import free_port, start_nats
 from ontour.devstack.stack import Stack, service_names
+from ontour.testing.plugin import when_whole_system_tests_end
 
 
 @contextmanager
@@ -42,11 +43,49 @@ def stack_on_free_ports(home: Path, postgres_server_url: str, **fields: Any) -> 
         nats.stop()
 
 
+class WorkerStack:
+    """This worker's whole system, shared by its whole-system tests: started by the first one
+    that needs it, stopped when the worker moves on to the other tests (they come after all
+    of these), and started anew, on fresh databases, should one still come."""
+
+    def __init__(self, config: pytest.Config, homes: pytest.TempPathFactory, server: str) -> None:
+        self._config, self._homes, self._server = config, homes, server
+        self._running = ExitStack()
+        self._stack: Stack | None = None
+        self._starts = 0
+
+    def get(self) -> Stack:
+        if self._stack is None:
+            self._starts += 1
+            prefix = "" if self._starts == 1 else f"again{self._starts}_"
+            home = self._homes.mktemp("ontour")
+            running = stack_on_free_ports(home, self._server, database_prefix=prefix)
+            self._stack = self._running.enter_context(running)
+            when_whole_system_tests_end(self._config, self.stop)
+        return self._stack
+
+    def stop(self) -> None:
+        self._stack = None
+        self._running.close()
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str) -> Iterator[Stack]:
-    """The whole system for the suite."""
-    with stack_on_free_ports(tmp_path_factory.mktemp("ontour"), postgres_server_url) as running:
-        yield running
+def worker_stack(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_server_url: str,
+) -> Iterator[WorkerStack]:
+    pool = WorkerStack(request.config, tmp_path_factory, postgres_server_url)
+    try:
+        yield pool
+    finally:
+        pool.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(worker_stack: WorkerStack) -> Stack:
+    """The whole system (this worker's, shared with its other whole-system tests)."""
+    return worker_stack.get()
 
 
 @pytest.fixture(scope="session")
@@ -55,12 +94,12 @@ def start_stack(postgres_server_url: str) -> Callable[..., AbstractContextManage
     return partial(stack_on_free_ports, postgres_server_url=postgres_server_url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url(stack: Stack) -> str:
     return f"http://127.0.0.1:{stack.http_port}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def as_role(stack: Stack):
     """``as_role("coordinator")``: Authorization headers from the stack's development IdP."""
     cache: dict[str, dict[str, str]] = {}

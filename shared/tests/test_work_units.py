@@ -72,3 +72,27 @@ def test_the_whole_system_units_start_first_under_xdist(pytester):
     )
     result.assert_outcomes(passed=6)
     assert (pytester.path / "order").read_text().split()[0] == "test_whole"
+
+
+def test_a_workers_whole_system_stops_when_its_other_tests_begin(pytester):
+    # Four workers each kept a whole system running (a few seconds of CPU a minute) through
+    # the rest of the run, long after their last test that used it.
+    pytester.makeconftest(
+        "import pytest\n"
+        "from ontour.testing.plugin import when_whole_system_tests_end\n"
+        "running = []\n"
+        "@pytest.fixture\n"
+        "def stack(request):\n"
+        "    if not running:\n"
+        "        running.append('system')\n"
+        "        when_whole_system_tests_end(request.config, running.clear)\n"
+        "    return running\n"
+    )
+    pytester.makepyfile(
+        test_a_whole="def test_one(stack): assert stack\ndef test_two(stack): assert stack\n",
+        test_b_other="import conftest\ndef test_after(): assert conftest.running == []\n",
+        test_c_whole_again="def test_again(stack): assert stack\n",
+    )
+    pytester.runpytest("-p", "ontour.testing.plugin", "-p", "no:cacheprovider").assert_outcomes(
+        passed=4
+    )

@@ -14,12 +14,14 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import FrameType
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -39,6 +41,8 @@ from ontour.devstack.supervisor import Supervised, Supervisor
 from ontour.messaging.streams import ensure_streams_at
 from ontour.settings import METRICS_PORT_OFFSET
 
+T = TypeVar("T")
+
 SERVICE_PORTS = {"intake": 8101, "scheduling": 8102, "aftercare": 8103, "reporting": 8104}
 # Internal: /metrics of each service, on 127.0.0.1 and never behind Caddy.
 METRICS_PORTS = {name: port + METRICS_PORT_OFFSET for name, port in SERVICE_PORTS.items()}
@@ -47,6 +51,18 @@ NATS_PORT = 14222
 NATS_MONITOR_PORT = 18222
 POSTGRES_PORT = 15432
 HTTP_PORT = 8080
+
+
+def run_to_end(work: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(work)``, also from a thread whose event loop is running (a test whose
+    browser came first): then in a thread of its own (that starts no child process, whose
+    death signal is tied to the thread that started it)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(1) as other:
+        return other.submit(asyncio.run, work).result()
 
 
 def service_names() -> list[str]:
@@ -162,7 +178,7 @@ class Stack:
                 )
             )
             server_url = f"postgresql+asyncpg://postgres@127.0.0.1:{self.postgres_port}/postgres"
-        asyncio.run(ensure_streams_at(nats_url))
+        run_to_end(ensure_streams_at(nats_url))
         issuer = self.oidc_issuer
         if not issuer:
             self._require_free(self.idp_port, "de ontwikkel-IdP", "ONTOUR_OIDC_ISSUER")

@@ -76,6 +76,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     heavy_modules = {item.nodeid.split("::")[0] for item in items if heavy(item)}
     items.sort(key=lambda item: item.nodeid.split("::")[0] not in heavy_modules)
+    config.stash[_HEAVY_MODULES] = heavy_modules
+
+
+_HEAVY_MODULES = pytest.StashKey[set[str]]()
+_ON_LEAVING = pytest.StashKey[list[Callable[[], None]]]()
+
+
+def when_whole_system_tests_end(config: pytest.Config, release: Callable[[], None]) -> None:
+    """Call ``release`` (e.g. stop this worker's whole system) when the worker starts a test
+    of a module that needs no whole system. Those modules come after all whole-system ones,
+    so a worker idles no system through the rest of the run; should a whole-system test still
+    come, its fixture starts what it needs again."""
+    config.stash.setdefault(_ON_LEAVING, []).append(release)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    heavy_modules = item.config.stash.get(_HEAVY_MODULES, set())
+    if item.nodeid.split("::")[0] in heavy_modules:
+        return
+    waiting = item.config.stash.get(_ON_LEAVING, [])
+    while waiting:
+        waiting.pop()()
 
 
 @pytest.fixture
