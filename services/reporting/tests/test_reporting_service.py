@@ -143,6 +143,28 @@ async def test_tour_figures_are_exact_by_month_and_province(api):
     assert 'class="ot-kpi"' in page.text  # key figures first
 
 
+HELD = '<th scope="row">voorgesprekken gehouden</th><td class="ot-numeric">{}</td>'
+
+
+async def test_the_dashboard_draws_the_tour_once_per_version_of_its_figures(api):
+    """The tour's section (tables, charts, maps: most of the page) is rendered once and kept
+    while the figures stay the same; a new event shows at once."""
+    await project(api, *register())
+    await project(api, held("GM0344", date(2025, 4, 2)))
+    await processed(api, 1)
+    first = await api.get("/reporting/")
+    again = await api.get("/reporting/")
+    assert HELD.format(1) in first.text
+    assert [key[0] for key in api.app.state.dashboard_sections] == ["tour"]
+    tour = first.text.index('<h2 id="tour">')
+    assert again.text[tour:] == first.text[tour:]
+
+    await project(api, held("GM0014", date(2025, 4, 3)))
+    await processed(api, 2)
+    later = await api.get("/reporting/")
+    assert HELD.format(2) in later.text and HELD.format(1) not in later.text
+
+
 async def test_an_organisation_that_asked_not_to_be_named_counts_only_nationally(api):
     await project(api, *register())
     await project(api, OrganisatieGewijzigd(
