@@ -165,6 +165,24 @@ async def test_the_dashboard_draws_the_tour_once_per_version_of_its_figures(api)
     assert HELD.format(2) in later.text and HELD.format(1) not in later.text
 
 
+async def test_a_late_event_changes_the_figures_at_once_though_not_the_moment(api):
+    """An event older than the newest leaves "bijgewerkt tot" as it was, but the figures
+    (kept while the read models stay the same) show it on the next look."""
+    await project(api, *register())
+    await project(api, CloudEvent.wrap(held("GM0344", date(2025, 4, 2))))
+    await processed(api, 1)
+    first = (await api.get(f"{API}/tour")).json()
+    assert cell(first, "kerncijfers", "voorgesprekken gehouden")["waarde"] == 1
+    late = datetime.now(UTC) - timedelta(days=3)
+    await project(api, CloudEvent.wrap(held("GM0014", date(2025, 3, 5)), time=late))
+    await processed(api, 2)
+    later = (await api.get(f"{API}/tour")).json()
+    assert later["bijgewerkt_tot"] == first["bijgewerkt_tot"]
+    assert cell(later, "kerncijfers", "voorgesprekken gehouden")["waarde"] == 2
+    page = await api.get("/reporting/")
+    assert HELD.format(2) in page.text
+
+
 async def test_an_organisation_that_asked_not_to_be_named_counts_only_nationally(api):
     await project(api, *register())
     await project(api, OrganisatieGewijzigd(
