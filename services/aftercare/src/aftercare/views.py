@@ -25,6 +25,7 @@ from aftercare.domain.steps import REQUESTER_KINDS, ForgoneReason, StepKind, Ste
 from aftercare.domain.vocabulary import CaseStatus
 from aftercare.models import CaseRow, ErasedCaseRow
 from aftercare.ratelimit import RateLimiter, client_of
+from aftercare.repository import QueuedCase
 from aftercare.schemas import Aanvraag, Kandidaat, Voorstel
 from aftercare.step_schemas import Vervolgstap, VervolgstapIn, Wijziging
 from aftercare.usecases import cases, checklists, erasure, step_changes, steps
@@ -103,7 +104,7 @@ def status_url(request: Request, token: str) -> str:
 
 
 def _queue_item(
-    row: CaseRow, policy_: SlaPolicy, now: datetime, step_alerts: Sequence[Alert] = ()
+    row: CaseRow | QueuedCase, policy_: SlaPolicy, now: datetime, step_alerts: Sequence[Alert] = ()
 ) -> dict[str, Any]:
     due, sla = cases.service_level(row, now, policy_)
     return {
@@ -131,7 +132,8 @@ async def queue(sessions: Any, request: Request, peer: str | None = None) -> lis
     rows = await cases.queue(sessions, peer)
     now = datetime.now(UTC)
     stalled = await _step_reminders(sessions, request, [row.id for row in rows], now)
-    return [_queue_item(row, policy(request), now, stalled.get(row.id, ())) for row in rows]
+    policy_ = policy(request)
+    return [_queue_item(row, policy_, now, stalled.get(row.id, ())) for row in rows]
 
 
 async def _step_reminders(

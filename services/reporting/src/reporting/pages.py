@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from ontour.auth.principal import Role
 from ontour.clock import today
 from ontour.formatting import format_getal
@@ -141,45 +142,125 @@ async def dashboard(
         async with sessions() as session:
             found = await releases.decisions(session)
             complete_years = [view.year for view in await releases.published_years(session)]
-        released = releases.published_of(found)
+        released = _published(request, found)
         released_on = {d.id: d.decided_at.date() for d in found}
         if released:
             release = pick(released, params.get("vrijgave") or None)
         if release is not None:
             previous = next((r for r in reversed(released) if r.quarter < release.quarter), None)
             cards += _aftercare_cards(release, previous)
-    charts = {t.name: bars(t) for t in tour if t.name.endswith("-per-maand") and t.rows}
-    by_name = {t.name: t for t in tour}
-    maps = {
-        "dekking-per-provincie": kaart.province_map(by_name["dekking-per-provincie"]),
-        "bereik-per-gemeente": kaart.gemeente_map(by_name["bereik-per-gemeente"]),
+    filters = {
+        "van": params.get("van", ""),
+        "tot": params.get("tot", ""),
+        "provincie": provincie or "",
     }
+    query = request.url.query if not params.get("vrijgave") else ""
+    options = [(r.quarter.id, r.quarter.label) for r in reversed(released)]
     return pages.render(
         request,
         "reporting/dashboard.html",
         {
             "meta": meta,
             "cards": cards,
-            "tour": tour,
+            "tour_section": _tour_section(request, tour, meta, filters, query),
             "release": release,
-            "release_tables": release_tables(release) if release else [],
+            "release_section": _release_section(request, release, options, complete_years),
             "show_aftercare": show_aftercare,
-            "releases_options": [(r.quarter.id, r.quarter.label) for r in reversed(released)],
             "release_day": released_on.get(release.quarter.id) if release else None,
-            "complete_years": complete_years,
-            "legend": legend(release.threshold) if release else {},
-            "charts": charts,
-            "maps": maps,
-            "fills": kaart.FILLS,
-            "chart_height": CHART_HEIGHT,
-            "filters": {
-                "van": params.get("van", ""),
-                "tot": params.get("tot", ""),
-                "provincie": provincie or "",
-            },
-            "query": request.url.query if not params.get("vrijgave") else "",
         },
     )
+
+
+# --- sections rendered once -----------------------------------------------------------------------
+# The tour's section (tables, charts, maps: most of the page) is the same for everyone until
+# the tables change (a newer event, or the figures cache's few seconds) or the filters do; a
+# release's section never changes once released. Each is rendered once and kept per app,
+# keyed by what it shows: the very table list (held, so its id is not reused) or release.
+SECTIONS_KEPT = 64
+
+
+def _kept(request: Request, key: tuple[Any, ...], shows: object) -> Markup | None:
+    sections = request.app.state.__dict__.setdefault("dashboard_sections", {})
+    found = sections.get(key)
+    return found[1] if found is not None and found[0] is shows else None
+
+
+def _keep(request: Request, key: tuple[Any, ...], shows: object, section: Markup) -> Markup:
+    sections = request.app.state.__dict__.setdefault("dashboard_sections", {})
+    if len(sections) >= SECTIONS_KEPT:
+        sections.clear()
+    sections[key] = (shows, section)
+    return section
+
+
+def _render_section(name: str, context: dict[str, Any]) -> Markup:
+    # Safe markup: the template escapes what it puts in (autoescape, as every page).
+    return Markup(pages.env.get_template(name).render(context))  # noqa: S704
+
+
+def _tour_section(
+    request: Request, tour: list[Table], meta: dict[str, Any], filters: dict[str, str], query: str
+) -> Markup:
+    key = ("tour", id(tour), meta["bijgewerkt_tot"], tuple(filters.items()), query)
+    section = _kept(request, key, tour)
+    if section is not None:
+        return section
+    by_name = {t.name: t for t in tour}
+    context = {
+        "meta": meta,
+        "tour": tour,
+        "charts": {t.name: bars(t) for t in tour if t.name.endswith("-per-maand") and t.rows},
+        "maps": {
+            "dekking-per-provincie": kaart.province_map(by_name["dekking-per-provincie"]),
+            "bereik-per-gemeente": kaart.gemeente_map(by_name["bereik-per-gemeente"]),
+        },
+        "fills": kaart.FILLS,
+        "chart_height": CHART_HEIGHT,
+        "filters": filters,
+        "query": query,
+    }
+    return _keep(request, key, tour, _render_section("reporting/dashboard_tour.html", context))
+
+
+def _release_section(
+    request: Request,
+    release: Release | None,
+    options: list[tuple[str, str]],
+    complete_years: list[int],
+) -> Markup | None:
+    if release is None:
+        return None
+    key = ("release", id(release), tuple(options), tuple(complete_years))
+    section = _kept(request, key, release)
+    if section is not None:
+        return section
+    context = {
+        "release": release,
+        "release_tables": release_tables(release),
+        "releases_options": options,
+        "complete_years": complete_years,
+        "legend": legend(release.threshold),
+    }
+    section = _render_section("reporting/dashboard_release.html", context)
+    return _keep(request, key, release, section)
+
+
+def _published(request: Request, found: list[Any]) -> list[Release]:
+    """:func:`releases.published_of`, each release read from its document once per app: a
+    decision is frozen once taken (a new decision has another moment), and the same
+    :class:`Release` keeps its rendered section."""
+    parsed: dict[tuple[Any, ...], Release | None] = request.app.state.__dict__.setdefault(
+        "dashboard_releases", {}
+    )
+    published = []
+    for row in found:
+        key = (row.id, row.status, row.decided_at, row.decided_by)
+        if key not in parsed:
+            parsed[key] = next(iter(releases.published_of([row])), None)
+        release = parsed[key]
+        if release is not None:
+            published.append(release)
+    return published
 
 
 @router.get("/vrijgaven", response_class=HTMLResponse)

@@ -196,6 +196,22 @@ async def all_rows(session: AsyncSession, table: Any) -> list[Any]:
     return list((await session.execute(statement)).all())
 
 
+_TOUR_VERSION = text("SELECT last_event_at, xmin::text FROM rm_state WHERE id = 1")
+
+
+async def tour_version(session: AsyncSession) -> tuple[datetime | None, str | None]:
+    """When the newest tour event happened, and the version of the row that says so (its
+    ``xmin``): every batch of tour changes writes that row again, also a late revision that
+    leaves the moment as it was, and a rebuild swaps in a new row. The tour's read models
+    change only then, so the figures computed for one version stay right for it."""
+    row = (await session.execute(_TOUR_VERSION)).first()
+    if row is None:
+        return None, None
+    if row[0] is not None:
+        metrics.saw_event(row[0])
+    return row[0], row[1]
+
+
 async def last_event_at(session: AsyncSession) -> datetime | None:
     row = await session.get(RmState, 1)
     if row is None or row.last_event_at is None:

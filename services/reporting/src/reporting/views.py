@@ -24,7 +24,7 @@ from reporting.domain.release import Release
 from reporting.usecases import figures, releases
 from reporting.usecases.figures import Period, Table
 
-CACHE_SECONDS = 5.0
+CACHE_SECONDS = 300.0
 
 
 def period_of(van: date | None, tot: date | None) -> Period:
@@ -64,17 +64,18 @@ async def tour_tables(
 async def cached_tour_tables(
     request: Request, sessions: Sessions, period: Period, province: str | None
 ) -> tuple[list[Table], datetime | None]:
-    """The tour's tables and the moment of the newest event in them, computed again when a
-    newer tour event was processed (the read models change with events only) and at least
-    every ``CACHE_SECONDS`` (a rebuild swaps the tables without a newer event)."""
+    """The tour's tables and the moment of the newest event in them, computed again when the
+    tour's read models changed (:func:`repository.tour_version`: a tour event processed,
+    also a late one, or a rebuild swapped in) and the day, and otherwise at least every
+    ``CACHE_SECONDS`` (a backstop: nothing else changes them)."""
     settings = request.app.state.runtime.settings
     cache: dict[tuple[Any, ...], tuple[float, list[Table]]] = request.app.state.__dict__.setdefault(
         "figures_cache", {}
     )
     async with sessions() as session:
         province = await known_province(session, province)
-        updated = await repository.last_event_at(session)
-        key = (period, province, updated, today())
+        updated, version = await repository.tour_version(session)
+        key = (period, province, updated, version, today())
         cached = cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             tables = cached[1]

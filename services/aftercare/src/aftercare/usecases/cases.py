@@ -201,7 +201,7 @@ async def _details(cipher: FieldCipher, keys: CaseKeys, row: CaseRow) -> Details
     )
 
 
-async def queue(sessions: Sessions, peer_id: str | None = None) -> list[CaseRow]:
+async def queue(sessions: Sessions, peer_id: str | None = None) -> list[repository.QueuedCase]:
     """Every case (or a peer's), longest waiting first; no personal fields."""
     async with sessions() as session:
         return await repository.cases_in_queue(session, peer_id)
@@ -219,7 +219,7 @@ async def queue_summary(sessions: Sessions, now: datetime, policy: SlaPolicy) ->
     # Only open cases wait or have alerts due: the closed ones (most, after a few years)
     # need not be read on every page.
     async with sessions() as session:
-        rows = await repository.open_cases(session)
+        rows = await repository.open_cases_in_queue(session)
     return QueueSummary(
         waiting=sum(row.status == CaseStatus.AANGEVRAAGD for row in rows),
         at_risk=sum(bool(alerts(row, now, policy)) for row in rows),
@@ -245,13 +245,22 @@ async def proposal(sessions: Sessions, case_id: uuid.UUID) -> tuple[Proposal, Ca
     return found, found.next_candidate(row.declined_by)
 
 
-def service_level(row: CaseRow, now: datetime, policy: SlaPolicy) -> tuple[datetime, SlaState]:
+def service_level(
+    row: CaseRow | repository.QueuedCase, now: datetime, policy: SlaPolicy
+) -> tuple[datetime, SlaState]:
     due = deadline(row.requested_at, policy.working_days, policy.calendar)
     return due, state(now, due, row.contacted_at, policy)
 
 
-def alerts(row: CaseRow, now: datetime, policy: SlaPolicy) -> tuple[Alert, ...]:
+_OPEN = frozenset(status.value for status in workflow.OPEN)
+
+
+def alerts(
+    row: CaseRow | repository.QueuedCase, now: datetime, policy: SlaPolicy
+) -> tuple[Alert, ...]:
     """The reminders (to the peer) and escalations (to the coordinator) due for a case."""
+    if row.contacted_at is not None or row.status not in _OPEN:
+        return ()  # as alerts_due answers, without building the domain's case first
     return alerts_due(repository.as_domain(row), now, policy)
 
 

@@ -21,6 +21,7 @@ from ontour.audit import Caller
 from ontour.auth.principal import Role
 from ontour.crypto import FieldCipher
 from ontour.db import Sessions
+from sqlalchemy import ARRAY, Uuid, any_, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -140,7 +141,9 @@ async def reminders(
     query = (
         select(StepRow.case_id, StepRow.kind, StepRow.status, StepRow.changed_at)
         .join(CaseRow, col(CaseRow.id) == col(StepRow.case_id))
-        .where(col(StepRow.case_id).in_(wanted))
+        # One array parameter: an IN list of the whole queue's ids costs more to compile
+        # than the query takes.
+        .where(col(StepRow.case_id) == any_(bindparam("wanted", wanted, ARRAY(Uuid))))
         .where(col(CaseRow.status).in_([status.value for status in workflow.OPEN]))
         .order_by(col(StepRow.changed_at))
     )
