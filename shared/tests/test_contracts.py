@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime
 
 import pytest
-from ontour.events import CloudEvent, UnreadableEvent, parse_event, registered_contracts
+from ontour.events import CloudEvent, UnreadableEvent, parse_event, read_event, registered_contracts
 from pydantic import BaseModel
 
 # Free-text or contact-like fields that were reviewed and found free of personal data.
@@ -94,6 +95,29 @@ def test_envelope_round_trip(event_type, model):
     assert parsed_envelope.specversion == "1.0"
     assert parsed_envelope.source == f"/ontour/{model.service}"
     assert parsed_envelope.subject == example.subject_id()
+
+
+@pytest.mark.parametrize(("event_type", "model"), CONTRACTS)
+def test_reading_at_once_gives_what_parsing_gives(event_type, model):
+    raw = CloudEvent.wrap(_example(model)).model_dump_json().encode()
+    (envelope, data), (read_envelope, read) = parse_event(raw), read_event(raw)
+    assert type(read) is model and read == data
+    assert isinstance(read_envelope, CloudEvent)
+    assert read_envelope.model_dump(exclude={"data"}) == envelope.model_dump(exclude={"data"})
+    assert read_envelope.data == data  # the payload's model, not its document
+
+
+def test_reading_at_once_says_why_as_parsing_does():
+    [(_, model), *_] = CONTRACTS
+    document = CloudEvent.wrap(_example(model)).model_dump(mode="json")
+    unknown = {**document, "type": document["type"][:-1] + "99"}
+    wrong = {**document, "data": {**document["data"], "unexpected": 1}}
+    bare = {k: v for k, v in document.items() if k != "subject"}
+    for raw in [b"{", *(json.dumps(d).encode() for d in (unknown, wrong, bare))]:
+        with pytest.raises(UnreadableEvent) as parsing:
+            parse_event(raw)
+        with pytest.raises(UnreadableEvent, match=re.escape(str(parsing.value))):
+            read_event(raw)
 
 
 def test_unknown_versions_are_unreadable():

@@ -67,6 +67,7 @@ async def _load(
     batch: list[Change] = []
     newest: datetime | None = None  # of the tour's events, as the live projection keeps it
     writing: asyncio.Task[None] | None = None
+    written = repository.Written()
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
         try:
@@ -80,11 +81,11 @@ async def _load(
                 if len(batch) >= BATCH:
                     if writing is not None:
                         await writing
-                    writing = asyncio.create_task(repository.load(driver, schema, batch))
+                    writing = asyncio.create_task(repository.load(driver, schema, batch, written))
                     batch = []
             if writing is not None:
                 await writing
-            await repository.load(driver, schema, batch)
+            await repository.load(driver, schema, batch, written)
         finally:
             if writing is not None and not writing.done():
                 writing.cancel()
