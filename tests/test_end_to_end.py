@@ -170,3 +170,27 @@ def test_validation_problems_name_the_field_in_dutch(base_url, as_role):
 def test_the_front_door_is_live_and_ready(base_url):
     assert httpx.get(f"{base_url}/health/live").json() == {"status": "ok"}
     assert httpx.get(f"{base_url}/health/ready").json() == {"status": "ok", "broker": "ok"}
+
+
+def test_an_etag_compressed_by_caddy_is_accepted_back_in_if_match(base_url, as_role):
+    # Caddy gzips a response for a client that accepts it and marks its ETag so ("3-gzip");
+    # a client sends that back as it got it, which once was refused with 422.
+    with httpx.Client(base_url=base_url, headers=as_role("coordinator")) as coordinator:
+        created = coordinator.post(
+            "/intake/api/v1/voorgesprekken",
+            json={"organisation_code": "GM0344", "held_on": "2025-06-02", "mode": "fysiek"},
+        )
+        assert created.status_code == 201, created.text
+        path = f"/intake/api/v1/voorgesprekken/{created.json()['id']}"
+        found = coordinator.get(path, headers={"Accept-Encoding": "gzip"})
+        assert found.headers["Content-Encoding"] == "gzip"
+        assert found.headers["ETag"].endswith('-gzip"'), found.headers["ETag"]
+        changed = coordinator.patch(
+            path, json={"mode": "online"}, headers={"If-Match": found.headers["ETag"]}
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["mode"] == "online"
+        again = coordinator.patch(
+            path, json={"mode": "fysiek"}, headers={"If-Match": found.headers["ETag"]}
+        )
+        assert again.status_code == 409, again.text

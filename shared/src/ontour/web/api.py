@@ -96,13 +96,16 @@ Formaat = Annotated[
     ),
 ]
 # An entity tag as RFC 9110 writes it; ours are the entity's version number.
-ETAG_PATTERN = r'^(W/)?"[0-9]+"$'
+# Caddy's `encode` marks the ETag of a response it compressed with the encoding ("3-gzip",
+# RFC 9110 §8.8.3: a different representation), and a client sends that back as it got it.
+ETAG_PATTERN = r'^(W/)?"[0-9]+(-(gzip|zstd|br))?"$'
 IfMatch = Annotated[
     str | None,
     Header(
         pattern=ETAG_PATTERN,
-        description='De versie waarop de wijziging is gebaseerd, als ETag: "3" (of W/"3"), '
-        "zoals de ETag van het ophalen. Zonder If-Match (en zonder version) volgt 428; "
+        description='De versie waarop de wijziging is gebaseerd, als ETag: "3" (of W/"3", of '
+        '"3-gzip" na compressie), zoals de ETag van het ophalen. Zonder If-Match (en zonder '
+        "version) volgt 428; "
         "is de versie niet meer de huidige, dan volgt 409 met de huidige in ETag.",
     ),
     # A header is absent or a string, never null (which `str | None` would document).
@@ -114,8 +117,9 @@ RequiredIfMatch = Annotated[
     str,
     Header(
         pattern=ETAG_PATTERN,
-        description='De versie waarop de wijziging is gebaseerd, als ETag: "3" (of W/"3"), '
-        "zoals de ETag van het ophalen. Zonder If-Match volgt 428; is de versie niet meer de "
+        description='De versie waarop de wijziging is gebaseerd, als ETag: "3" (of W/"3", of '
+        '"3-gzip" na compressie), zoals de ETag van het ophalen. Zonder If-Match volgt 428; is '
+        "de versie niet meer de "
         "huidige, dan volgt 409 met de huidige in ETag.",
     ),
 ]
@@ -135,7 +139,7 @@ def expected_version(if_match: str | None, body_version: int | None = None) -> i
     Without either a change is refused with 428: a blind overwrite is what this prevents.
     """
     if if_match is not None:  # its format is checked with the request (ETAG_PATTERN)
-        return int(if_match.removeprefix("W/").strip('"'))
+        return int(if_match.removeprefix("W/").strip('"').split("-")[0])
     if body_version is not None:
         return body_version
     raise Problem(
