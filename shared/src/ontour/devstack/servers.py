@@ -57,12 +57,11 @@ def free_port() -> int:
     connections: a port from that range (what binding to port 0 returns) can be taken by
     any client's connection before the server binds it ("address already in use")."""
     ephemeral = ephemeral_ports()
-    candidates = [
-        p for p in range(_LOWEST_PORT, 65536) if p not in ephemeral and p not in _handed_out
-    ]
     pick = random.SystemRandom()
-    for _ in range(200):
-        port = pick.choice(candidates)
+    for _ in range(1000):
+        port = pick.randrange(_LOWEST_PORT, 65536)
+        if port in ephemeral or port in _handed_out:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
