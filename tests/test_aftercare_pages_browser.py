@@ -58,6 +58,17 @@ def test_the_coordinator_queue_and_case_page_are_accessible(new_page, page, base
     page.goto(f"{base_url}/aftercare/wachtrij")
     assert page.get_by_role("heading", name="Wachtrij nazorg").is_visible()
     assert_accessible(page)
+    # The closed and withdrawn requests: a view of their own, a page at a time.
+    views = page.get_by_role("navigation", name="Verzoeken in de wachtrij")
+    views.get_by_role("link", name="Afgesloten en ingetrokken").click()
+    closed = "Wachtrij nazorg: afgesloten en ingetrokken"
+    assert page.get_by_role("heading", name=closed).is_visible()
+    assert (
+        views.get_by_role("link", name="Afgesloten en ingetrokken").get_attribute("aria-current")
+        == "page"
+    )
+    assert_accessible(page)
+    views.get_by_role("link", name="Open", exact=True).click()
     page.locator("a[href^='/aftercare/verzoeken/']").first.click()
     assert page.get_by_text(
         "Persoonsgegevens: uw inzage van deze pagina wordt gelogd."

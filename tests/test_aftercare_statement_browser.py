@@ -46,7 +46,8 @@ def link_tom(base_url: str, coordinator: dict[str, str], reference: str) -> str:
             changed = api.put(f"{API}/peers/tom.teamlid", json=more,
                               headers={"If-Match": found.headers["ETag"]})  # fmt: skip
             assert changed.status_code in (200, 204), changed.text
-        case = next(c for c in api.get(f"{API}/verzoeken").json() if c["reference"] == reference)
+        queue = api.get(f"{API}/verzoeken?perPagina=100").json()["items"]
+        case = next(c for c in queue if c["reference"] == reference)
         linked = api.post(
             f"{API}/verzoeken/{case['id']}/koppeling",
             json={"peer_id": "tom.teamlid", "version": case["version"],

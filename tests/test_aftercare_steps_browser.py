@@ -57,7 +57,8 @@ def test_the_peer_records_a_step_on_the_case_page(page, base_url, as_role):
     made = httpx.post(f"{base_url}{API}/peers", json=TOM, headers=coordinator)
     assert made.status_code in (201, 409), made.text
     reference = ask(base_url)["reference"]
-    queue = httpx.get(f"{base_url}{API}/verzoeken", headers=coordinator).json()
+    queue = httpx.get(f"{base_url}{API}/verzoeken?perPagina=100", headers=coordinator).json()
+    queue = queue["items"]
     case_id = next(c["id"] for c in queue if c["reference"] == reference)
     linked = httpx.post(f"{base_url}{API}/verzoeken/{case_id}/koppeling", headers=coordinator,
                         json={"peer_id": "tom.teamlid", "override_reason": "test",

@@ -381,3 +381,12 @@ async def test_a_valid_form_says_so(client: httpx.AsyncClient):
     assert response.status_code == 200
     assert "Het formulier is goed ingevuld" in response.text
     assert "Er is iets niet goed ingevuld" not in response.text
+
+
+async def test_the_pager_of_a_list_keeps_its_filters(client: httpx.AsyncClient):
+    """A list a page at a time (the example shows page 2 of 3): previous and next keep the
+    other query parameters and change only ``pagina``."""
+    html = (await client.get("/voorbeeld?fouten=false&pagina=2")).text
+    assert '<nav aria-label="Pagina\'s">' in html and "Pagina 2 van 3" in html
+    assert '<a href="?fouten=false&amp;pagina=1" rel="prev">Vorige pagina</a>' in html
+    assert '<a href="?fouten=false&amp;pagina=3" rel="next">Volgende pagina</a>' in html

@@ -269,7 +269,7 @@ async def test_a_populated_system_survives_backup_wipe_and_restore(
                 headers={"Authorization": ""},
             )
             assert asked.status_code == 201, asked.text
-            queue = (await apis["aftercare"].get("/aftercare/api/v1/verzoeken")).json()
+            queue = (await apis["aftercare"].get("/aftercare/api/v1/verzoeken")).json()["items"]
             cases.append(
                 next(c["id"] for c in queue if c["reference"] == asked.json()["reference"])
             )

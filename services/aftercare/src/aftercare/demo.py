@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -365,6 +366,17 @@ def _prepare_statement(client: httpx.Client, case: Case) -> None:
             sent.raise_for_status()
 
 
+def _listed(client: httpx.Client, *, closed: bool) -> Iterator[dict[str, Any]]:
+    """Every open case of the queue's API (or every closed and withdrawn one), page by page."""
+    url: str | None = f"{API}/verzoeken?afgesloten={str(closed).lower()}&perPagina=100"
+    while url is not None:
+        response = client.get(url)
+        response.raise_for_status()
+        page = response.json()
+        yield from page["items"]
+        url = page["links"]["next"]["href"] if page["links"]["next"] else None
+
+
 def load(client: httpx.Client) -> str:
     for peer in PEERS:
         response = client.post(f"{API}/peers", json=peer)
@@ -373,7 +385,7 @@ def load(client: httpx.Client) -> str:
     cases = plan(today())
     with ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(lambda case: _submit(client, case), cases))
-        ids = {c["reference"]: c["id"] for c in client.get(f"{API}/verzoeken").json()}
+        ids = {c["reference"]: c["id"] for c in _listed(client, closed=False)}
         for case in cases:
             case.id = ids[case.reference]
         _in_order(client, pool, cases)
@@ -388,9 +400,8 @@ def load(client: httpx.Client) -> str:
         _prepare_statement(client, case)
     # Only this demo's requests: on a system already in use the queue holds others too.
     references = {case.reference for case in cases}
-    statuses = Counter(
-        c["status"] for c in client.get(f"{API}/verzoeken").json() if c["reference"] in references
-    )
+    listed = [*_listed(client, closed=False), *_listed(client, closed=True)]
+    statuses = Counter(c["status"] for c in listed if c["reference"] in references)
     open_ = sum(n for s, n in statuses.items() if s not in ("afgesloten", "ingetrokken"))
     return (
         f"{len(PEERS)} peers, {len(cases)} nazorgverzoeken over "

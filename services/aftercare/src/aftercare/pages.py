@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ontour.application.errors import Refused
 from ontour.i18n import N_
@@ -159,6 +159,14 @@ async def withdraw(request: Request, token: str, sessions: SessionsDep) -> Respo
 # --- coordinator and peer ----------------------------------------------------------------------
 
 
+def _note_in_menu(request: Request, summary: cases.QueueSummary) -> None:
+    note = pages.gettext(N_("%(count)s waiting")) % {"count": summary.waiting}
+    if summary.at_risk:
+        at_risk = pages.gettext(N_("%(count)s with service level at risk"))
+        note = f"{note}, {at_risk % {'count': summary.at_risk}}"
+    request.state.navigation_notes = {"/aftercare/wachtrij": note}
+
+
 async def queue_in_menu(
     request: Request, sessions: SessionsDep, principal: PrincipalDep
 ) -> cases.QueueSummary | None:
@@ -168,24 +176,40 @@ async def queue_in_menu(
     if not is_coordinator(principal):
         return None
     summary = await cases.queue_summary(sessions, datetime.now(UTC), views.policy(request))
-    note = pages.gettext(N_("%(count)s waiting")) % {"count": summary.waiting}
-    if summary.at_risk:
-        at_risk = pages.gettext(N_("%(count)s with service level at risk"))
-        note = f"{note}, {at_risk % {'count': summary.at_risk}}"
-    request.state.navigation_notes = {"/aftercare/wachtrij": note}
+    _note_in_menu(request, summary)
     return summary
 
 
 InMenu = [Depends(queue_in_menu)]
+CLOSED_PER_PAGE = 50
 
 
 @router.get("/wachtrij", response_class=HTMLResponse)
 async def waiting(
     request: Request,
     sessions: SessionsDep,
-    summary: Annotated[cases.QueueSummary | None, Depends(queue_in_menu)],
+    principal: PrincipalDep,
+    afgesloten: bool = False,
+    pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
-    rows = await views.queue(sessions, request)
+    """The open requests (the work to do) with their alerts and the proposal for whoever
+    waits; ``?afgesloten=true`` the closed and withdrawn ones, a page at a time."""
+    if afgesloten:
+        summary = await queue_in_menu(request, sessions, principal)
+        rows, total = await views.queue(
+            sessions, request, closed=True, page=pagina, per_page=CLOSED_PER_PAGE
+        )
+        context = {"page": pagina, "last_page": max(1, -(-total // CLOSED_PER_PAGE))}
+        return pages.render(
+            request, "aftercare/afgesloten.html",
+            {"rows": rows, "total": total, "summary": summary, **context},
+        )  # fmt: skip
+    # One read of the open cases for the page and the menu's numbers alike.
+    now = datetime.now(UTC)
+    open_cases, _ = await cases.queue(sessions)
+    summary = cases.summary_of(open_cases, now, views.policy(request))
+    _note_in_menu(request, summary)
+    rows = await views.queue_items(sessions, request, open_cases, now)
     batch = await peers.batch_proposal(sessions)
     return pages.render(
         request, "aftercare/wachtrij.html", {"rows": rows, "batch": batch, "summary": summary}
@@ -203,7 +227,7 @@ async def peers_page(request: Request, sessions: SessionsDep) -> HTMLResponse:
 async def my_cases(
     request: Request, sessions: SessionsDep, principal: PrincipalDep
 ) -> HTMLResponse:
-    rows = await views.queue(sessions, request, peer=principal.subject)
+    rows = await views.cases_of_peer(sessions, request, principal.subject)
     return pages.render(request, "aftercare/mijn_nazorg.html", {"rows": rows})
 
 

@@ -57,7 +57,7 @@ async def case_by_token(session: AsyncSession, status_token_hash: str) -> CaseRo
 # encrypted personal fields nor the case's further history.
 QUEUE_COLUMNS = (
     "id", "reference", "status", "role", "incident_categories", "gender_wish", "requested_at",
-    "peer_id", "proposed_peer_id", "version", "contacted_at", "declined_by",
+    "peer_id", "proposed_peer_id", "version", "contacted_at", "declined_by", "closed_at",
 )  # fmt: skip
 
 
@@ -78,28 +78,45 @@ class QueuedCase:
     version: int
     contacted_at: datetime | None
     declined_by: list[str]
+    closed_at: datetime | None
 
 
 _QUEUED = select(*(CaseRow.__table__.c[name] for name in QUEUE_COLUMNS))  # type: ignore[attr-defined]
+_OPEN = [status.value for status in workflow.OPEN]
+_CLOSED = [status.value for status in workflow.FINAL]
 
 
 async def _queued(session: AsyncSession, query: Any) -> list[QueuedCase]:
     return [QueuedCase(*row) for row in (await session.execute(query)).all()]
 
 
-async def cases_in_queue(session: AsyncSession, peer_id: str | None = None) -> list[QueuedCase]:
-    """Every case (or a peer's), longest waiting first, with only :data:`QUEUE_COLUMNS`."""
-    query = _QUEUED.order_by(col(CaseRow.requested_at))
-    if peer_id is not None:
-        query = query.where(col(CaseRow.peer_id) == peer_id)
+async def cases_of_peer(session: AsyncSession, peer_id: str) -> list[QueuedCase]:
+    """A peer's cases, longest waiting first, with only :data:`QUEUE_COLUMNS`."""
+    query = _QUEUED.where(col(CaseRow.peer_id) == peer_id).order_by(col(CaseRow.requested_at))
     return await _queued(session, query)
 
 
-async def open_cases_in_queue(session: AsyncSession) -> list[QueuedCase]:
-    """The cases not closed or withdrawn, longest waiting first, as :func:`cases_in_queue`."""
-    open_ = [status.value for status in workflow.OPEN]
-    query = _QUEUED.where(col(CaseRow.status).in_(open_)).order_by(col(CaseRow.requested_at))
-    return await _queued(session, query)
+def _of_queue(query: Any, *, closed: bool) -> Any:
+    return query.where(col(CaseRow.status).in_(_CLOSED if closed else _OPEN))
+
+
+async def cases_in_queue(
+    session: AsyncSession, *, closed: bool, offset: int = 0, limit: int | None = None
+) -> list[QueuedCase]:
+    """The open cases, longest waiting first, or the closed and withdrawn ones, most
+    recently closed first (from ``offset``, at most ``limit``), with only
+    :data:`QUEUE_COLUMNS`: only the cases asked for are read."""
+    order: tuple[Any, ...] = (col(CaseRow.requested_at),)
+    if closed:
+        order = (col(CaseRow.closed_at).desc().nulls_last(), col(CaseRow.requested_at).desc())
+    query = _of_queue(_QUEUED, closed=closed).order_by(*order, col(CaseRow.id))
+    return await _queued(session, query.offset(offset).limit(limit))
+
+
+async def count_in_queue(session: AsyncSession, *, closed: bool) -> int:
+    """How many cases are open, or closed and withdrawn."""
+    query = _of_queue(select(func.count()).select_from(CaseRow), closed=closed)
+    return int((await session.execute(query)).scalar_one())
 
 
 async def waiting_cases(session: AsyncSession) -> list[CaseRow]:

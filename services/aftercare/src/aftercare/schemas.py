@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from ontour.web.api import EMAIL, PHONE, PRINTABLE, SubjectId
+from ontour.web.api import EMAIL, PHONE, PRINTABLE, PaginaLinks, SubjectId
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from aftercare.domain.vocabulary import (
@@ -121,6 +121,15 @@ class VerzoekInWachtrij(BaseModel):
         description="Herinneringen (aan de peer) en escalaties (aan de coördinator) die nu gelden."
     )
     version: int = Field(description="Versie (If-Match).")
+    closed_at: datetime | None = Field(description="Afgesloten of ingetrokken op.")
+
+
+class Verzoeken(BaseModel):
+    """Eén pagina van de wachtrij: de open verzoeken, of de afgesloten en ingetrokken."""
+
+    items: list[VerzoekInWachtrij] = Field(description="De verzoeken op deze pagina.")
+    total: int = Field(description="Aantal verzoeken in deze lijst (open, of afgesloten).")
+    links: PaginaLinks = Field(description="Links om door de pagina's te bladeren.")
 
 
 class Dossier(VerzoekInWachtrij):
@@ -135,7 +144,6 @@ class Dossier(VerzoekInWachtrij):
     consent_statistics: bool = Field(description="Telt anoniem mee.")
     matched_at: datetime | None = Field(description="Gekoppeld op.")
     contacted_at: datetime | None = Field(description="Eerste contact op.")
-    closed_at: datetime | None = Field(description="Afgesloten of ingetrokken op.")
     outcome: str | None = Field(description="Uitkomst.")
     referrals: list[str] = Field(description="Doorverwijzingen.")
 

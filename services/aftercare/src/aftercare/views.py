@@ -125,15 +125,35 @@ def _queue_item(
         "peer_id": row.peer_id,
         "proposed_peer_id": row.proposed_peer_id,
         "version": row.version,
+        "closed_at": row.closed_at,
     }
 
 
-async def queue(sessions: Any, request: Request, peer: str | None = None) -> list[dict[str, Any]]:
-    rows = await cases.queue(sessions, peer)
-    now = datetime.now(UTC)
-    stalled = await _step_reminders(sessions, request, [row.id for row in rows], now)
+async def queue_items(
+    sessions: Any, request: Request, rows: Sequence[QueuedCase], now: datetime
+) -> list[dict[str, Any]]:
+    """The queue's cases as both edges show them: service level, alerts and the reminders of
+    steps that stand still (only an open case has any, so only those are looked up)."""
+    still_open = [row.id for row in rows if row.status in cases.OPEN_STATUSES]
+    stalled = await _step_reminders(sessions, request, still_open, now) if still_open else {}
     policy_ = policy(request)
     return [_queue_item(row, policy_, now, stalled.get(row.id, ())) for row in rows]
+
+
+async def queue(
+    sessions: Any, request: Request, *, closed: bool, page: int, per_page: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the open cases, or of the closed and withdrawn ones, and how many there
+    are in all."""
+    rows, total = await cases.queue(
+        sessions, closed=closed, offset=(page - 1) * per_page, limit=per_page
+    )
+    return await queue_items(sessions, request, rows, datetime.now(UTC)), total
+
+
+async def cases_of_peer(sessions: Any, request: Request, peer: str) -> list[dict[str, Any]]:
+    rows = await cases.cases_of_peer(sessions, peer)
+    return await queue_items(sessions, request, rows, datetime.now(UTC))
 
 
 async def _step_reminders(
@@ -175,7 +195,6 @@ async def case_view(
         "consent_statistics": row.consent_statistics,
         "matched_at": row.matched_at,
         "contacted_at": row.contacted_at,
-        "closed_at": row.closed_at,
         "outcome": row.outcome,
         "referrals": row.referrals,
     }

@@ -106,4 +106,4 @@ async def batch_proposal(sessions: SessionsDep) -> Koppelvoorstel:
     summary="De nazorgverzoeken die aan mij zijn gekoppeld",
 )
 async def my_cases(request: Request, sessions: SessionsDep, principal: PrincipalDep) -> Any:
-    return await views.queue(sessions, request, peer=principal.subject)
+    return await views.cases_of_peer(sessions, request, principal.subject)

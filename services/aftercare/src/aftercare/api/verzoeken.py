@@ -9,9 +9,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from ontour.service import SessionsDep
-from ontour.web.api import CallerDep, CipherDep, IfMatch, etag, expected_version
+from ontour.web.api import (
+    CallerDep,
+    CipherDep,
+    IfMatch,
+    Pagina,
+    PerPagina,
+    etag,
+    expected_version,
+    page_links,
+)
 from ontour.web.problems import Problem, problem_responses
 
 from aftercare import views
@@ -23,6 +32,7 @@ from aftercare.schemas import (
     Koppeling,
     Ontvangen,
     Stap,
+    Verzoeken,
     VerzoekInWachtrij,
     Voorstel,
 )
@@ -58,11 +68,30 @@ async def create_request(
 
 @router.get(
     "",
-    response_model=list[VerzoekInWachtrij],
+    response_model=Verzoeken,
+    responses=problem_responses(422),
     summary="De wachtrij: wachttijd en stand van de termijn (zonder persoonsgegevens)",
+    description="De open verzoeken (het werk dat er ligt), wie het langst wacht eerst; met "
+    "`afgesloten=true` de afgesloten en ingetrokken verzoeken, de laatst afgesloten eerst. "
+    "Per pagina.",
 )
-async def list_requests(request: Request, sessions: SessionsDep) -> Any:
-    return await views.queue(sessions, request)
+async def list_requests(
+    request: Request,
+    sessions: SessionsDep,
+    afgesloten: Annotated[
+        bool, Query(description="De afgesloten en ingetrokken verzoeken in plaats van de open.")
+    ] = False,
+    pagina: Pagina = 1,
+    per_pagina: PerPagina = 20,
+) -> Verzoeken:
+    items, total = await views.queue(
+        sessions, request, closed=afgesloten, page=pagina, per_page=per_pagina
+    )
+    return Verzoeken(
+        items=[VerzoekInWachtrij.model_validate(item) for item in items],
+        total=total,
+        links=page_links(request, pagina, per_pagina, total),
+    )
 
 
 @router.get(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn
@@ -201,10 +201,24 @@ async def _details(cipher: FieldCipher, keys: CaseKeys, row: CaseRow) -> Details
     )
 
 
-async def queue(sessions: Sessions, peer_id: str | None = None) -> list[repository.QueuedCase]:
-    """Every case (or a peer's), longest waiting first; no personal fields."""
+async def cases_of_peer(sessions: Sessions, peer_id: str) -> list[repository.QueuedCase]:
+    """A peer's cases, longest waiting first; no personal fields."""
     async with sessions() as session:
-        return await repository.cases_in_queue(session, peer_id)
+        return await repository.cases_of_peer(session, peer_id)
+
+
+async def queue(
+    sessions: Sessions, *, closed: bool = False, offset: int = 0, limit: int | None = None
+) -> tuple[list[repository.QueuedCase], int]:
+    """The open cases (the work to do), longest waiting first, or the closed and withdrawn
+    ones, most recently closed first: from ``offset``, at most ``limit``, and how many there
+    are in all. No personal fields; only the cases asked for are read, and they are counted
+    only when the page does not tell (the closed ones grow with every year)."""
+    async with sessions() as session:
+        rows = await repository.cases_in_queue(session, closed=closed, offset=offset, limit=limit)
+        if limit is None or (len(rows) < limit and (rows or not offset)):
+            return rows, offset + len(rows)  # the last page: nothing after it
+        return rows, await repository.count_in_queue(session, closed=closed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,15 +229,20 @@ class QueueSummary:
     at_risk: int  # open without first contact, a reminder or escalation due
 
 
+def summary_of(
+    open_cases: Iterable[repository.QueuedCase], now: datetime, policy: SlaPolicy
+) -> QueueSummary:
+    """The summary of the open cases (the closed ones neither wait nor have alerts due)."""
+    waiting = at_risk = 0
+    for row in open_cases:
+        waiting += row.status == CaseStatus.AANGEVRAAGD
+        at_risk += bool(alerts(row, now, policy))
+    return QueueSummary(waiting=waiting, at_risk=at_risk)
+
+
 async def queue_summary(sessions: Sessions, now: datetime, policy: SlaPolicy) -> QueueSummary:
-    # Only open cases wait or have alerts due: the closed ones (most, after a few years)
-    # need not be read on every page.
-    async with sessions() as session:
-        rows = await repository.open_cases_in_queue(session)
-    return QueueSummary(
-        waiting=sum(row.status == CaseStatus.AANGEVRAAGD for row in rows),
-        at_risk=sum(bool(alerts(row, now, policy)) for row in rows),
-    )
+    open_cases, _ = await queue(sessions)
+    return summary_of(open_cases, now, policy)
 
 
 async def by_status_link(sessions: Sessions, token: str) -> CaseRow | None:
@@ -252,14 +271,14 @@ def service_level(
     return due, state(now, due, row.contacted_at, policy)
 
 
-_OPEN = frozenset(status.value for status in workflow.OPEN)
+OPEN_STATUSES = frozenset(status.value for status in workflow.OPEN)
 
 
 def alerts(
     row: CaseRow | repository.QueuedCase, now: datetime, policy: SlaPolicy
 ) -> tuple[Alert, ...]:
     """The reminders (to the peer) and escalations (to the coordinator) due for a case."""
-    if row.contacted_at is not None or row.status not in _OPEN:
+    if row.contacted_at is not None or row.status not in OPEN_STATUSES:
         return ()  # as alerts_due answers, without building the domain's case first
     return alerts_due(repository.as_domain(row), now, policy)
 
