@@ -10,8 +10,8 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
+from ontour import http_client
 from ontour.clock import OVERRIDE, today
 from ontour.devstack.demo import load_demo
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
@@ -20,11 +20,13 @@ from scheduling.demo import planner_outcome
 
 # Each demo fills a whole stack of its own: spread them over the workers.
 pytestmark = pytest.mark.spread
+# One client for every call: the checks below poll reporting until it caught up.
+http = http_client.client(timeout=30.0)
 
 
 def held_count(base_url: str, headers: dict[str, str]) -> int:
     """Held voorgesprekken as the ministry sees them (a tour figure: exact)."""
-    figures = httpx.get(f"{base_url}/reporting/api/v1/tour", headers=headers).json()
+    figures = http.get(f"{base_url}/reporting/api/v1/tour", headers=headers).json()
     [headline] = [t for t in figures["tabellen"] if t["naam"] == "kerncijfers"]
     cell = headline["rijen"][0][1]
     return int(cell["waarde"] or 0)
@@ -46,7 +48,7 @@ def check_aftercare(base_url: str, headers: dict[str, str], on: date) -> None:
     cases = [
         case
         for closed in ("false", "true")  # the open requests, and the closed and withdrawn ones
-        for case in httpx.get(
+        for case in http.get(
             f"{base_url}/aftercare/api/v1/verzoeken", headers=headers,
             params={"afgesloten": closed, "perPagina": 100},
         ).json()["items"]
@@ -70,7 +72,7 @@ def check_aftercare(base_url: str, headers: dict[str, str], on: date) -> None:
     under_way = [c for c in cases if c["status"] in ("contact gelegd", "lopend")]
     shared = [
         c for c in under_way
-        if any(entry["action"] == "delen" for entry in httpx.get(
+        if any(entry["action"] == "delen" for entry in http.get(
             f"{base_url}/aftercare/api/v1/audit", headers=headers,
             params={"objectType": "verklaring", "objectId": c["id"]},
         ).json())
@@ -81,7 +83,7 @@ def check_aftercare(base_url: str, headers: dict[str, str], on: date) -> None:
 def check_agenda(base_url: str, headers: dict[str, str], on: date) -> None:
     """The coming weeks hold proposed and confirmed sessions, and a teamlid's feed shows them."""
     _, last = planning_window(on)
-    sessions = httpx.get(
+    sessions = http.get(
         f"{base_url}/scheduling/api/v1/sessies",
         params={"van": on.isoformat(), "tot": last.isoformat()},
         headers=headers,
@@ -90,17 +92,17 @@ def check_agenda(base_url: str, headers: dict[str, str], on: date) -> None:
     assert statuses["voorgesteld"] and statuses["bevestigd"], statuses
     confirmed = next(s for s in sessions if s["status"] == "bevestigd")
     member = confirmed["members"][0]
-    feed = httpx.post(
+    feed = http.post(
         f"{base_url}/scheduling/api/v1/teamleden/{member}/agendafeed", headers=headers
     ).json()
-    calendar = httpx.get(feed["url"]).text
+    calendar = http.get(feed["url"]).text
     assert f"DTSTART;TZID=Europe/Amsterdam:{confirmed['on'].replace('-', '')}" in calendar
 
 
 def melden_helpt_total(base_url: str, headers: dict[str, str]) -> list[Any]:
     """The total row of Melden helpt: organisations, then per question at the voorgesprek
     and now (count, share)."""
-    figures = httpx.get(f"{base_url}/reporting/api/v1/tour", headers=headers).json()
+    figures = http.get(f"{base_url}/reporting/api/v1/tour", headers=headers).json()
     [table] = [t for t in figures["tabellen"] if t["naam"] == "melden-helpt-per-provincie"]
     total = [row for row in table["rijen"] if row[0] == "totaal"]
     return [cell["waarde"] for cell in total[0][1:]] if total else []
@@ -119,7 +121,7 @@ def check_melden_helpt_release(base_url: str, headers: dict[str, str], newest: A
     ]  # fmt: skip
     # Early in a year its last quarter is not released yet: then the year before is whole.
     for year in (today().year - 1, today().year - 2):
-        answer = httpx.get(f"{base_url}/reporting/api/v1/nazorg/jaren/{year}", headers=headers)
+        answer = http.get(f"{base_url}/reporting/api/v1/nazorg/jaren/{year}", headers=headers)
         if answer.status_code != 404:
             break
     assert answer.status_code == 200, answer.text
@@ -142,27 +144,27 @@ def test_demo_fills_every_service_relative_to_today(stack, base_url, tmp_path, a
     # Every quarter from 2025-K1 up to the last one closed ten working days ago is released,
     # the newest with real numbers, not only "<5".
     assert "kwartalen vrijgegeven (2025-K1 t/m" in reporting_line
-    releases = httpx.get(f"{base_url}/reporting/api/v1/nazorg", headers=ministry).json()
+    releases = http.get(f"{base_url}/reporting/api/v1/nazorg", headers=ministry).json()
     [headline] = [t for t in releases["tabellen"] if t["naam"] == "nazorg-kerncijfers"]
     assert headline["rijen"][0][1]["waarde"] is not None
     check_melden_helpt_release(base_url, ministry, releases)
     assert scheduling_line.startswith("scheduling: 12 teamleden, ")
     assert "planner: klaar" in scheduling_line and " 0 sessies voorgesteld" not in scheduling_line
     check_agenda(base_url, coordinator, on)
-    held = httpx.get(
+    held = http.get(
         f"{base_url}/scheduling/api/v1/sessies", params={"status": "gehouden"}, headers=coordinator
     ).json()
     assert len({s["organisation_code"] for s in held}) >= 85  # sessions at about 90
     deadline = time.monotonic() + 10
     while held_count(base_url, ministry) < before + 230 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    tour = httpx.get(f"{base_url}/reporting/api/v1/tour", headers=ministry).json()
+        time.sleep(0.5)
+    tour = http.get(f"{base_url}/reporting/api/v1/tour", headers=ministry).json()
     assert held_count(base_url, ministry) >= before + 230
     assert suppressed_cells(tour["tabellen"]) == []
     # Every visited organisation's arrangements, some improved since its voorgesprek.
     while (not (total := melden_helpt_total(base_url, ministry)) or total[0] < 200
            or total[3] <= total[1]) and time.monotonic() < deadline + 20:  # fmt: skip
-        time.sleep(0.2)
+        time.sleep(0.5)
     assert total[0] >= 200 and 0 < total[1] < total[3] < total[0], total
     assert load_demo(tmp_path, base_url, stack.issuer) == [
         "Demodata was al geladen (make reset om opnieuw te beginnen)."

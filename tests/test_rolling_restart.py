@@ -28,7 +28,7 @@ import pytest
 from ontour.contracts.intake import SessieverzoekIngediend, VoorgesprekGehouden
 from ontour.db import asyncpg_dsn
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
-from ontour.devstack.stack import Replica, Stack, database_url
+from ontour.devstack.stack import Replica, Stack, database_url, readiness_client
 from ontour.messaging.streams import DEAD_LETTER_STREAM, stream_for
 from ontour.testing.plugin import eventually
 
@@ -130,10 +130,12 @@ async def restart(replica: Replica, name: str) -> Restart:
     stopped = time.monotonic()
     child.process = await asyncio.to_thread(child.start)
 
-    async def ready() -> bool:
-        return await asyncio.to_thread(replica.ready)
+    with readiness_client() as client:
 
-    await eventually(ready, timeout=120, interval=0.1)
+        async def ready() -> bool:
+            return await asyncio.to_thread(replica.ready, client)
+
+        await eventually(ready, timeout=120, interval=0.1)
     return Restart(name, stopped - began, time.monotonic() - stopped)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ontour import http_client
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
 from ontour.devstack.servers import free_port
 from ontour.devstack.stack import repo_root, service_names
@@ -35,6 +36,8 @@ sys.exit(up(Stack(home=Path(settings.pop("home")), **settings)))
 """
 
 SERVICES = ("intake", "reporting")
+# One client for the checks that poll (several times a second).
+HTTP = http_client.client(timeout=5.0)
 
 # Which process of the stack is which kind of child, by its command line.
 KINDS: dict[str, Callable[[str], bool]] = {
@@ -77,7 +80,7 @@ class SupervisedStack:
     def ready(self) -> bool:
         try:
             return all(
-                httpx.get(f"{self.base_url}/{name}/health/ready", timeout=5).status_code == 200
+                HTTP.get(f"{self.base_url}/{name}/health/ready").status_code == 200
                 for name in SERVICES
             )
         except httpx.HTTPError:
@@ -191,7 +194,7 @@ def test_make_up_is_durable_brings_a_killed_part_back_and_stops_on_ctrl_c(
         assert found.status_code == 200, found.text
 
     def held() -> int:
-        figures = httpx.get(f"{base}/reporting/api/v1/tour", headers=ministry).json()
+        figures = HTTP.get(f"{base}/reporting/api/v1/tour", headers=ministry).json()
         [headline] = [t for t in figures["tabellen"] if t["naam"] == "kerncijfers"]
         return int(headline["rijen"][0][1]["waarde"] or 0)
 

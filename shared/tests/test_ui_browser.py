@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 # The fixtures and hooks of the browser plugin; its asserts are rewritten like a conftest's.
-from ontour.testing.browser import DESKTOP, PHONE, assert_accessible, serve
+from ontour.testing.browser import DESKTOP, PHONE, assert_accessible, axe_violations, serve
 from playwright.sync_api import expect
 from ui_support import kit_app
 
@@ -69,6 +69,20 @@ def test_every_page_passes_axe(
     assert response is not None
     assert page.locator("html").get_attribute("lang") == "nl"
     assert_accessible(page)
+
+
+def test_axe_reports_each_violation_with_every_element(page: Any):
+    # The checks above pass only because axe finds nothing: it must find what is there.
+    page.set_content(
+        '<html lang="nl"><head><title>Fout</title></head><body><main><h1>Fout</h1>'
+        '<img src="a.png"><img src="b.png"><input type="text"></main></body></html>'
+    )
+    violations, report = axe_violations(page)
+    nodes = {v["id"]: len(v["nodes"]) for v in violations}
+    assert nodes["image-alt"] == 2 and nodes["label"] == 1, nodes
+    assert "image-alt" in report
+    with pytest.raises(pytest.fail.Exception, match="violation"):
+        assert_accessible(page)
 
 
 def test_the_kit_page_after_a_failed_post_passes_axe(page: Any, base_url: str):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import httpx
 from starlette.requests import Request
 
+from ontour import http_client
 from ontour.auth.principal import Principal, roles_from_claims
 from ontour.auth.sessions import SESSION_COOKIE, Session, SessionStore
 from ontour.auth.tokens import InvalidToken, TokenValidator, discover
@@ -96,7 +97,7 @@ class Identity:
         issuer = self.validator.issuer
         try:
             config = await discover(issuer)
-            async with httpx.AsyncClient(timeout=10.0) as client:
+            async with http_client.async_client(timeout=10.0) as client:
                 response = await client.post(
                     config["token_endpoint"],
                     data={"grant_type": "refresh_token", "refresh_token": session.refresh_token},

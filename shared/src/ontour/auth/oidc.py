@@ -16,12 +16,12 @@ import secrets
 import urllib.parse
 from typing import Any
 
-import httpx
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from ontour import http_client
 from ontour.auth import csrf
 from ontour.auth.identity import Identity
 from ontour.auth.tokens import InvalidToken, discover
@@ -167,7 +167,7 @@ def oidc_router(settings: ServiceSettings, identity: Identity) -> APIRouter:
                 "tabblad of een oude link). Meld u opnieuw aan.",
             )
         config = await discover(settings.oidc_issuer)
-        async with httpx.AsyncClient(timeout=10.0) as client:
+        async with http_client.async_client(timeout=10.0) as client:
             token_response = await client.post(
                 config["token_endpoint"],
                 data={

@@ -28,6 +28,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
+from ontour import http_client
+
 ALLOWED_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]
 ACCESS_TOKEN_HEADER_TYPES = {"at+jwt", "application/at+jwt"}  # RFC 9068
 ACCESS_TOKEN_CLAIM_TYPES = {"Bearer"}  # Keycloak puts its token type in a "typ" claim
@@ -94,7 +96,7 @@ class KeyCache:
         self._attempted_at = time.monotonic()
         self.fetches += 1
         try:
-            async with httpx.AsyncClient(timeout=5.0) as client:
+            async with http_client.async_client(timeout=5.0) as client:
                 response = await client.get(await self._jwks_url())
                 response.raise_for_status()
             self._keys = KeySet.import_key_set(response.json())
@@ -239,7 +241,7 @@ async def discover(issuer: str) -> dict[str, Any]:
     issuer = issuer.rstrip("/")
     if issuer not in _discovery_cache:
         url = _discovery_urls.get(issuer, f"{issuer}/.well-known/openid-configuration")
-        async with httpx.AsyncClient(timeout=5.0) as client:
+        async with http_client.async_client(timeout=5.0) as client:
             response = await client.get(url)
             response.raise_for_status()
         _discovery_cache[issuer] = response.json()

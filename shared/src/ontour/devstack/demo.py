@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from ontour import http_client
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
 
 MARKER = "demo-geladen"
@@ -43,7 +44,7 @@ def load_demo(
         return ["Demodata was al geladen (make reset om opnieuw te beginnen)."]
     token = fetch_id_token(issuer, SUBJECT_FOR_ROLE["coordinator"])
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base_url, timeout=60.0, headers=headers) as client:
+    with http_client.client(base_url=base_url, timeout=60.0, headers=headers) as client:
         summaries = _run_all(client, "ontour.demo", only)
         summaries += _run_all(client, "ontour.demo.afterwards", only)
     marker.write_text("\n".join(summaries) + "\n", encoding="utf-8")

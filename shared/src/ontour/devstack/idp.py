@@ -11,9 +11,9 @@ import secrets
 import urllib.parse
 from pathlib import Path
 
-import httpx
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from ontour import http_client
 from ontour.devstack.servers import ManagedProcess, spawn, venv_bin, wait_for_port
 
 IDP_PORT = 9400
@@ -75,7 +75,7 @@ def fetch_id_token(
         "code_challenge": challenge,
         "code_challenge_method": "S256",
     }
-    with httpx.Client(base_url=issuer, timeout=10.0) as client:
+    with http_client.client(base_url=issuer, timeout=10.0) as client:
         authorized = client.post("/oauth2/authorize", params=params, data={"sub": subject})
         location = authorized.headers["location"]
         code = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["code"][0]

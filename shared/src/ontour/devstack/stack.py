@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import httpx
 from sqlalchemy.engine import make_url
 
+from ontour import http_client
 from ontour.devstack.idp import IDP_PORT, start_idp
 from ontour.devstack.servers import (
     ManagedProcess,
@@ -95,14 +96,23 @@ class Replica:
     port: int
     child: Supervised
 
-    def ready(self) -> bool:
+    def ready(self, client: httpx.Client) -> bool:
         """Its own readiness, asked on its own port (not through Caddy)."""
         prefix = "" if self.name == "frontdoor" else f"/{self.name}"
-        try:
-            url = f"http://127.0.0.1:{self.port}{prefix}/health/ready"
-            return httpx.get(url, timeout=2.0).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return _answers_ready(client, f"http://127.0.0.1:{self.port}{prefix}/health/ready")
+
+
+def _answers_ready(client: httpx.Client, url: str) -> bool:
+    try:
+        return client.get(url).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def readiness_client() -> httpx.Client:
+    """One client for a whole wait: polling with a new client per check cost more CPU than
+    the services' own start (a TLS context per client, several checks a second)."""
+    return http_client.client(timeout=2.0)
 
 
 @dataclass
@@ -248,26 +258,25 @@ class Stack:
             *(r for name in services for r in self.replica_of.get(name, [])),
             *services,
         ]
-        while pending and time.monotonic() < deadline:
-            for process in self.processes:
-                if process.popen.poll() is not None:
-                    raise RuntimeError(f"{process.name} stopte onverwacht; zie {process.log_path}")
-            for part in list(pending):
-                if self._part_ready(part):
-                    pending.remove(part)
-            time.sleep(0.2)
+        with readiness_client() as client:
+            while pending and time.monotonic() < deadline:
+                for process in self.processes:
+                    if process.popen.poll() is not None:
+                        raise RuntimeError(
+                            f"{process.name} stopte onverwacht; zie {process.log_path}"
+                        )
+                for part in list(pending):
+                    if self._part_ready(part, client):
+                        pending.remove(part)
+                time.sleep(0.2)
         if pending:
             names = sorted({p if isinstance(p, str) else p.name for p in pending})
             raise TimeoutError(f"niet gereed binnen {timeout:.0f} s: {', '.join(names)}")
 
-    def _part_ready(self, part: Replica | str) -> bool:
+    def _part_ready(self, part: Replica | str, client: httpx.Client) -> bool:
         if isinstance(part, Replica):
-            return part.ready()
-        try:
-            url = f"http://127.0.0.1:{self.http_port}/{part}/health/ready"
-            return httpx.get(url, timeout=2.0).status_code == 200
-        except httpx.HTTPError:
-            return False
+            return part.ready(client)
+        return _answers_ready(client, f"http://127.0.0.1:{self.http_port}/{part}/health/ready")
 
     def stop(self) -> None:
         self.supervisor.stop()

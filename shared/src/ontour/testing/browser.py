@@ -209,9 +209,10 @@ def axe_violations(
     """Run axe-core on the page; returns the violations and a readable report."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(
-        page, context=context, options={"runOnly": {"type": "tag", "values": list(tags)}}
-    )
+    # Only the violations in full: axe then details one node per passed rule instead of
+    # all of them, which halves its time per page; every rule still runs.
+    options = {"runOnly": {"type": "tag", "values": list(tags)}, "resultTypes": ["violations"]}
+    results = Axe().run(page, context=context, options=options)
     violations: list[dict[str, Any]] = results.response["violations"]
     return violations, results.generate_report() if violations else ""
 

@@ -33,12 +33,23 @@ from ontour.observability.tracing import configure_tracing
 BACKEND = os.environ.get("ONTOUR_TEST_BACKEND", "embedded")
 
 
+def _no_deadlines() -> None:
+    """Hypothesis fails an example that takes longer than 200 ms by default: a timing
+    assertion. On four workers sharing two cores the same example takes 0.1 s or 0.5 s (a
+    convergence test failed so); how fast something is, the benchmarks measure."""
+    from hypothesis import settings
+
+    settings.register_profile("ontour", deadline=None)
+    settings.load_profile("ontour")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "spread: the module's tests may run on different pytest-xdist workers"
     )
     # pytest-xdist registers it too; without xdist (-p no:xdist) the marker still exists.
     config.addinivalue_line("markers", "xdist_group(name): tests that share one worker")
+    _no_deadlines()
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
