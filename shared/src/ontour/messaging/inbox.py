@@ -9,9 +9,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, func, text
+from sqlalchemy import Column, DateTime, func
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ontour.db import execute_plain
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -24,16 +26,10 @@ class ProcessedEvent(SQLModel, table=True):
     )
 
 
-_CLAIM = text(
-    "INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :event_id) "
-    "ON CONFLICT DO NOTHING RETURNING 1"
-)
+_CLAIM = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1"
 
 
 async def claim(session: AsyncSession, consumer: str, event_id: uuid.UUID) -> bool:
     """Record the event as processed; False when it already was (a duplicate)."""
-    # On the session's connection (same transaction): a core statement needs no ORM
-    # execution machinery.
-    connection = await session.connection()
-    result = await connection.execute(_CLAIM, {"consumer": consumer, "event_id": event_id})
-    return result.first() is not None
+    # In the session's transaction, straight to the driver (once per event).
+    return bool(await execute_plain(session, _CLAIM, consumer, event_id))
