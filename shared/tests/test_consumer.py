@@ -17,6 +17,7 @@ from backbone_support import (
 from ontour.contracts.intake import VoorgesprekGehouden
 from ontour.db import session_factory
 from ontour.events import CloudEvent
+from ontour.messaging import inbox
 from ontour.messaging.consumer import EventConsumer, Verdict
 from ontour.messaging.deadletters import list_dead_letters, redrive
 from ontour.messaging.streams import stream_for
@@ -86,6 +87,35 @@ async def test_the_inbox_claim_goes_past_sqlalchemys_execution_layer(db_url):
         await engine.dispose()
     assert (first.verdict, again.verdict) == (Verdict.PROCESSED, Verdict.DUPLICATE)
     assert statements == ["INSERT INTO applied VALUES ($1, $2)"]
+
+
+async def test_the_claims_of_one_fetch_are_one_statement_and_a_repeat_in_it_a_duplicate(
+    db_url, monkeypatch
+):
+    engine = await inbox_database(db_url)
+    claims: list[str] = []
+    execute_plain = inbox.execute_plain
+
+    async def counted(session, statement, *parameters):
+        claims.append(statement)
+        return await execute_plain(session, statement, *parameters)
+
+    monkeypatch.setattr(inbox, "execute_plain", counted)
+    one, other = (CloudEvent.wrap(held(code)).encode() for code in ("GM0014", "GM0034"))
+    try:
+        outcomes = await make_consumer("fetch-claims").handle_many(
+            [(one, 1), (other, 1), (one, 2)], session_factory(engine)
+        )
+        async with engine.connect() as conn:
+            applied = (await conn.execute(text("SELECT count(*) FROM applied"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert [outcome.verdict for outcome in outcomes] == [
+        Verdict.PROCESSED,
+        Verdict.PROCESSED,
+        Verdict.DUPLICATE,
+    ]
+    assert (len(claims), applied) == (1, 2)
 
 
 async def test_a_handler_that_always_fails_is_parked_and_later_events_still_flow(nats_url, db_url):

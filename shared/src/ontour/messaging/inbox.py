@@ -7,6 +7,7 @@ effects, so a redelivered event finds its row and has no second effect.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Column, DateTime, func
@@ -26,10 +27,20 @@ class ProcessedEvent(SQLModel, table=True):
     )
 
 
-_CLAIM = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1"
+# One statement for the events of a fetch, prepared once per connection.
+_CLAIM = (
+    "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
-async def claim(session: AsyncSession, consumer: str, event_id: uuid.UUID) -> bool:
-    """Record the event as processed; False when it already was (a duplicate)."""
-    # In the session's transaction, straight to the driver (once per event).
-    return bool(await execute_plain(session, _CLAIM, consumer, event_id))
+async def claim(session: AsyncSession, consumer: str, event_ids: Sequence[uuid.UUID]) -> list[bool]:
+    """Record the events as processed, in one statement: per event (in order) False when it
+    already was (a duplicate, also of an earlier one in ``event_ids``)."""
+    # In the session's transaction, straight to the driver.
+    new = {row[0] for row in await execute_plain(session, _CLAIM, consumer, list(event_ids))}
+    first_time = []
+    for event_id in event_ids:
+        first_time.append(event_id in new)
+        new.discard(event_id)
+    return first_time
