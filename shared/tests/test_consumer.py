@@ -6,13 +6,23 @@ import asyncio
 import json
 
 import nats
-from backbone_support import consumer_on, held, publish, publish_event, record_applied
+from backbone_support import (
+    consumer_on,
+    held,
+    inbox_database,
+    publish,
+    publish_event,
+    record_applied,
+)
 from ontour.contracts.intake import VoorgesprekGehouden
+from ontour.db import session_factory
 from ontour.events import CloudEvent
-from ontour.messaging.consumer import EventConsumer
+from ontour.messaging import inbox
+from ontour.messaging.consumer import EventConsumer, Verdict
 from ontour.messaging.deadletters import list_dead_letters, redrive
 from ontour.messaging.streams import stream_for
 from ontour.testing.delivery import wait_processed
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
 
 
@@ -55,6 +65,57 @@ async def test_the_same_event_delivered_twice_has_one_effect(nats_url, db_url):
         assert info.num_pending == 0 and info.num_ack_pending == 0
         assert info.delivered.stream_seq == 3  # all three were delivered ...
         assert await harness.applied_count() == 2  # ... and the duplicate had no effect
+
+
+async def test_the_inbox_claim_goes_past_sqlalchemys_execution_layer(db_url):
+    # Once per event in every consumer: straight to the driver, as the transaction's first
+    # statement, and still the guard against a second effect.
+    engine = await inbox_database(db_url)
+    statements: list[str] = []
+
+    def executed(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    sa_event.listen(engine.sync_engine, "before_cursor_execute", executed)
+    try:
+        consumer, body = make_consumer("claim"), CloudEvent.wrap(held()).encode()
+        sessions = session_factory(engine)
+        first = await consumer.handle(body, 1, sessions)
+        again = await consumer.handle(body, 2, sessions)
+    finally:
+        sa_event.remove(engine.sync_engine, "before_cursor_execute", executed)
+        await engine.dispose()
+    assert (first.verdict, again.verdict) == (Verdict.PROCESSED, Verdict.DUPLICATE)
+    assert statements == ["INSERT INTO applied VALUES ($1, $2)"]
+
+
+async def test_the_claims_of_one_fetch_are_one_statement_and_a_repeat_in_it_a_duplicate(
+    db_url, monkeypatch
+):
+    engine = await inbox_database(db_url)
+    claims: list[str] = []
+    execute_plain = inbox.execute_plain
+
+    async def counted(session, statement, *parameters):
+        claims.append(statement)
+        return await execute_plain(session, statement, *parameters)
+
+    monkeypatch.setattr(inbox, "execute_plain", counted)
+    one, other = (CloudEvent.wrap(held(code)).encode() for code in ("GM0014", "GM0034"))
+    try:
+        outcomes = await make_consumer("fetch-claims").handle_many(
+            [(one, 1), (other, 1), (one, 2)], session_factory(engine)
+        )
+        async with engine.connect() as conn:
+            applied = (await conn.execute(text("SELECT count(*) FROM applied"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert [outcome.verdict for outcome in outcomes] == [
+        Verdict.PROCESSED,
+        Verdict.PROCESSED,
+        Verdict.DUPLICATE,
+    ]
+    assert (len(claims), applied) == (1, 2)
 
 
 async def test_a_handler_that_always_fails_is_parked_and_later_events_still_flow(nats_url, db_url):

@@ -24,7 +24,7 @@ from ontour.crypto import FieldCipher, dev_master_key
 from ontour.db import create_engine, ensure_database, session_factory
 from ontour.messaging.outbox import OutboxMessage
 from ontour.web.refusals import problem_of
-from sqlalchemy import DateTime, String, func, select
+from sqlalchemy import DateTime, String, event, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -133,6 +133,39 @@ async def test_locked_refuses_what_is_missing_and_a_stale_version(sessions):
             await locked(session, Thing, thing_id, 7)
         assert stale.value.current == 1
         assert (await locked(session, Thing, thing_id, None)).id == thing_id  # no version asked
+
+
+async def test_the_events_go_to_the_outbox_in_one_statement_past_sqlalchemys_execution_layer(
+    sessions,
+):
+    # Written once per event on every service's write path: straight to the driver, in the
+    # unit of work's transaction, also as its first statement (the ORM flushes at commit).
+    statements: list[str] = []
+
+    def executed(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    engine = sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        async with unit_of_work(sessions) as work:
+            work.session.add(Thing(id=uuid.uuid4(), name="nieuw"))
+            work.enqueue(EVENT, EVENT, EVENT)
+        with pytest.raises(Refused):
+            async with unit_of_work(sessions) as work:
+                work.enqueue(EVENT)
+                await work._complete()  # written ...
+                raise Refused("het mag niet")  # ... and rolled back with the rest
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    assert [statement.split()[:3] for statement in statements] == [["INSERT", "INTO", "thing"]]
+    async with sessions() as session:
+        rows = (await session.execute(select(OutboxMessage))).scalars().all()
+    assert len(rows) == 3
+    assert {(row.subject, row.attempts, row.sent_at) for row in rows} == {
+        (OrganisatieGewijzigd.nats_subject(), 0, None)
+    }
+    assert all(isinstance(row.trace_headers, dict) for row in rows)
 
 
 def test_refusals_answer_as_the_apis_always_did():

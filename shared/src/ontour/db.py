@@ -111,6 +111,27 @@ def run_migrations_env(target_metadata) -> None:
         context.run_migrations()
 
 
+async def execute_plain(session: AsyncSession, statement: str, *parameters: Any) -> list[Any]:
+    """Run one plain SQL statement (asyncpg's ``$1``-style parameters) in the session's
+    transaction and return its rows (asyncpg records; none for a statement without).
+
+    For the backbone's own statements on every event (outbox INSERT, inbox claim): straight
+    to the driver through the DBAPI cursor (asyncpg prepares it once per connection),
+    without SQLAlchemy's compile, parameter and result layers, which cost more than the
+    statement itself. The session's transaction begins as with any statement."""
+    connection = await session.connection()
+    return await connection.run_sync(_execute_plain, statement, parameters)
+
+
+def _execute_plain(connection: Any, statement: str, parameters: tuple[Any, ...]) -> list[Any]:
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement, parameters)
+        return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
+
+
 @asynccontextmanager
 async def transaction(sessions: Sessions) -> AsyncIterator[AsyncSession]:
     """A unit of work: the state change and its outbox rows commit together or not at all."""

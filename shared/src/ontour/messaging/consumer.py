@@ -283,13 +283,16 @@ class EventConsumer:
         """Claim and handle ``deliveries`` in one transaction (all or nothing); a handler's
         failure is raised as :class:`_HandlerFailed`, saying which."""
         async with sessions() as session, session.begin():
-            for index, delivery in enumerate(deliveries):
+            # The inbox claims of all of them first, in one statement (a failure here is the
+            # transaction's, as at the commit).
+            claimed = await inbox.claim(
+                session, self.durable, [delivery.envelope.id for delivery in deliveries]
+            )
+            for index, (delivery, first_time) in enumerate(zip(deliveries, claimed, strict=True)):
+                delivery.first_time = first_time
                 token = otel_context.attach(delivery.context) if delivery.context else None
                 try:
-                    delivery.first_time = await inbox.claim(
-                        session, self.durable, delivery.envelope.id
-                    )
-                    if delivery.first_time:
+                    if first_time:
                         await delivery.handler(session, delivery.envelope, delivery.data)
                 except Exception as exc:
                     raise _HandlerFailed(index, exc) from exc

@@ -7,11 +7,14 @@ effects, so a redelivered event finds its row and has no second effect.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, func, text
+from sqlalchemy import Column, DateTime, func
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ontour.db import execute_plain
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -24,16 +27,20 @@ class ProcessedEvent(SQLModel, table=True):
     )
 
 
-_CLAIM = text(
-    "INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :event_id) "
-    "ON CONFLICT DO NOTHING RETURNING 1"
+# One statement for the events of a fetch, prepared once per connection.
+_CLAIM = (
+    "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
 )
 
 
-async def claim(session: AsyncSession, consumer: str, event_id: uuid.UUID) -> bool:
-    """Record the event as processed; False when it already was (a duplicate)."""
-    # On the session's connection (same transaction): a core statement needs no ORM
-    # execution machinery.
-    connection = await session.connection()
-    result = await connection.execute(_CLAIM, {"consumer": consumer, "event_id": event_id})
-    return result.first() is not None
+async def claim(session: AsyncSession, consumer: str, event_ids: Sequence[uuid.UUID]) -> list[bool]:
+    """Record the events as processed, in one statement: per event (in order) False when it
+    already was (a duplicate, also of an earlier one in ``event_ids``)."""
+    # In the session's transaction, straight to the driver.
+    new = {row[0] for row in await execute_plain(session, _CLAIM, consumer, list(event_ids))}
+    first_time = []
+    for event_id in event_ids:
+        first_time.append(event_id in new)
+        new.discard(event_id)
+    return first_time

@@ -26,13 +26,13 @@ from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, StatusCode
-from sqlalchemy import Column, DateTime, Index, LargeBinary, func, insert, text
+from sqlalchemy import Column, DateTime, Index, LargeBinary, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ontour.db import asyncpg_dsn, session_factory
+from ontour.db import asyncpg_dsn, execute_plain, session_factory
 from ontour.events import CloudEvent, EventData
 from ontour.messaging.streams import stream_for
 from ontour.observability import metrics
@@ -94,7 +94,17 @@ class UnsentEvent:
     trace_headers: dict[str, str]
 
 
-_INSERT_AND_NOTIFY = insert(OutboxMessage).returning(func.pg_notify(NOTIFY_CHANNEL, ""))
+# One statement for any number of events (a bulk import announces thousands of rows without
+# a round trip each), prepared once per connection. Its RETURNING notifies the relay
+# (delivered to its LISTEN at commit, once per transaction, never for a rolled-back one): no
+# round trip of its own for a NOTIFY.
+_INSERT_AND_NOTIFY = (
+    "INSERT INTO outbox (id, subject, event_type, payload, trace_headers, created_at, attempts) "
+    "SELECT id, subject, event_type, payload, $5::text::jsonb, created_at, 0 "
+    "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $6::timestamptz[]) "
+    "AS e(id, subject, event_type, payload, created_at) "
+    "RETURNING pg_notify('ontour_outbox', '')"  # NOTIFY_CHANNEL
+)
 
 
 async def enqueue(session: AsyncSession, data: EventData) -> CloudEvent:
@@ -103,30 +113,21 @@ async def enqueue(session: AsyncSession, data: EventData) -> CloudEvent:
 
 
 async def enqueue_many(session: AsyncSession, events: list[EventData]) -> list[CloudEvent]:
-    """Add events to the outbox inside the caller's transaction, in one statement (a bulk
-    import announces thousands of rows without a round trip each)."""
+    """Add events to the outbox inside the caller's transaction, in one statement."""
     if not events:
         return []
     wrapped = [CloudEvent.wrap(data) for data in events]
-    trace_headers = current_trace_headers()
-    # A core INSERT on the session's connection (its transaction): no ORM bulk-insert or
-    # unit-of-work bookkeeping for rows nobody reads back. Its RETURNING notifies the relay
-    # (delivered to its LISTEN at commit, once per transaction, never for a rolled-back
-    # one): no round trip of its own for a NOTIFY.
-    connection = await session.connection()
-    await connection.execute(
+    # Straight to the driver in the session's transaction: no ORM or SQLAlchemy execution
+    # layer for rows nobody reads back.
+    await execute_plain(
+        session,
         _INSERT_AND_NOTIFY,
-        [
-            {
-                "id": event.id,
-                "subject": data.nats_subject(),
-                "event_type": event.type,
-                "payload": event.encode(),
-                "trace_headers": trace_headers,
-                "created_at": event.time,
-            }
-            for event, data in zip(wrapped, events, strict=True)
-        ],
+        [event.id for event in wrapped],
+        [data.nats_subject() for data in events],
+        [event.type for event in wrapped],
+        [event.encode() for event in wrapped],
+        json.dumps(current_trace_headers()),
+        [event.time for event in wrapped],
     )
     return wrapped
 
