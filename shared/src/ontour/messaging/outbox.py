@@ -103,7 +103,7 @@ _INSERT_AND_NOTIFY = (
     "SELECT id, subject, event_type, payload, $5::text::jsonb, created_at, 0 "
     "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $6::timestamptz[]) "
     "AS e(id, subject, event_type, payload, created_at) "
-    "RETURNING pg_notify('ontour_outbox', '')"  # NOTIFY_CHANNEL
+    "RETURNING pg_notify($7, '')"
 )
 
 
@@ -128,6 +128,7 @@ async def enqueue_many(session: AsyncSession, events: list[EventData]) -> list[C
         [event.encode() for event in wrapped],
         json.dumps(current_trace_headers()),
         [event.time for event in wrapped],
+        NOTIFY_CHANNEL,
     )
     return wrapped
 
