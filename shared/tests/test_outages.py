@@ -65,7 +65,7 @@ async def test_outages_answer_503_with_retry_after_and_readiness_recovers(
             return api.post(f"{API}/verzoeken", json=AFTERCARE_REQUEST, headers=ANONYMOUS)
 
         assert (await ask()).status_code == 201
-        [case] = (await api.get(f"{API}/verzoeken")).json()
+        [case] = (await api.get(f"{API}/verzoeken")).json()["items"]
         case_url = f"{API}/verzoeken/{case['id']}"
 
         def read_case() -> Awaitable[httpx.Response]:
@@ -103,4 +103,4 @@ async def test_outages_answer_503_with_retry_after_and_readiness_recovers(
 
         calls = [list_cases, read_case, ask]
         await away(stop_postgres, postgres_server.start, calls, "database", "database")
-        assert len((await list_cases()).json()) == 1
+        assert len((await list_cases()).json()["items"]) == 1
