@@ -316,6 +316,23 @@ async def _tables(engine: Any, schema: str) -> dict[str, list[tuple[Any, ...]]]:
     return tables
 
 
+class _Fresh:
+    """A connection to a rebuild's fresh tables, all empty still."""
+
+    async def fetchval(self, query: str) -> bool:
+        return False
+
+
+async def test_a_load_looks_up_only_the_keys_it_touched_before():
+    """What a batch touches (written or not) the next batches look up; nothing else."""
+    written = repository.Written()
+    await written.begin(_Fresh(), "rebuild", Table.VOORGESPREK)
+    first, second, third = (uuid.UUID(int=n) for n in range(3))
+    assert written.touch(Table.VOORGESPREK, {first, second}) == []
+    assert written.touch(Table.VOORGESPREK, {second, third}) == [second]
+    assert set(written.touch(Table.VOORGESPREK, {first, third})) == {first, third}
+
+
 class _Crowded(repository.Written):
     BITS = 8  # nearly every key seems written already: looked up in vain, to no effect
 

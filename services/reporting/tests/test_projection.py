@@ -18,7 +18,7 @@ from ontour.contracts.aftercare import (
 )
 from ontour.contracts.intake import VoorgesprekGeannuleerd, VoorgesprekGehouden
 from ontour.contracts.scheduling import SessieGepland, SessieVerplaatst
-from reporting.domain.projection import CHANGES, Change, Table, apply_all
+from reporting.domain.projection import CHANGES, Change, Kind, Table, apply, apply_all
 from reporting.models import READ_MODELS
 
 AT = datetime(2025, 3, 1, 9, tzinfo=UTC)
@@ -47,6 +47,13 @@ def test_a_correction_replaces_and_a_late_older_revision_changes_nothing():
     rows = one_at_a_time([change(held(1, day=1)), change(held(3, day=3)), change(held(2, day=2))])
     assert rows[IDS[0]]["held_on"] == date(2025, 3, 3)
     assert rows[IDS[0]]["revision"] == 3
+
+
+def test_a_new_row_takes_every_value_at_the_changes_revision():
+    values = {"status": "gepland", "held_on": date(2025, 3, 1)}
+    new = Change(Table.VOORGESPREK, IDS[0], Kind.SET, values, 3)
+    assert apply(None, new) == {**values, "revisions": {"status": 3, "held_on": 3}, "revision": 3}
+    assert apply(None, new._replace(values={})) is None  # nothing to set: still no row
 
 
 def test_a_cancellation_before_its_voorgesprek_is_kept_as_a_tombstone():

@@ -177,7 +177,8 @@ def read_event(raw: bytes) -> tuple[CloudEvent, EventData]:
     only the payload, as the envelope it gives holds the payload's model there. A message
     that does not pass is left to :func:`parse_event`, which says why."""
     try:
-        envelope = _typed_envelopes(len(_registry)).validate_json(raw)
+        # The adapter's validator itself: its Python wrapper costs a tenth of the call.
+        envelope = _typed_envelopes(len(_registry)).validator.validate_json(raw)
     except ValidationError:
         return parse_event(raw)
     return envelope, envelope.data

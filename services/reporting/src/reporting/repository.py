@@ -62,8 +62,8 @@ async def project(session: AsyncSession, changes: Sequence[Change], at: datetime
 
 
 class Written:
-    """The keys a load wrote into each of a rebuild's fresh tables, which nothing else
-    writes: a key it never wrote is not there, so only the others are looked up. A bitmap
+    """The keys a load touched in each of a rebuild's fresh tables, which nothing else
+    writes: a key it never touched is not there, so only the others are looked up. A bitmap
     per table by the key's hash: false positives only (a key looked up in vain), in fixed
     memory however many rows (4 MiB a table; at a million rows 3% of the new keys are
     looked up). A table that held rows already when the load began (of another stream) has
@@ -81,16 +81,19 @@ class Written:
         filled = await connection.fetchval(f"SELECT EXISTS (SELECT FROM {schema}.{table})")  # noqa: S608
         self._bitmaps[table] = bytearray(b"\xff" if filled else b"\x00") * (self.BITS >> 3)
 
-    def among(self, table: Table, keys: Iterable[Any]) -> list[Any]:
-        """Those of ``keys`` that may be in ``table`` already."""
-        bitmap, mask = self._bitmaps[table], self.BITS - 1
-        return [k for k in keys if bitmap[(h := hash(k) & mask) >> 3] & (1 << (h & 7))]
-
-    def add(self, table: Table, keys: Iterable[Any]) -> None:
-        bitmap, mask = self._bitmaps[table], self.BITS - 1
+    def touch(self, table: Table, keys: Iterable[Any]) -> list[Any]:
+        """Keep ``keys`` (distinct) as touched: gives those that may be in ``table`` already.
+        One hash a key for both (a key touched but left unwritten, as a case without
+        consent, is a false positive like any other)."""
+        bitmap, mask, maybe = self._bitmaps[table], self.BITS - 1, []
         for key in keys:
             h = hash(key) & mask
-            bitmap[h >> 3] |= 1 << (h & 7)
+            at, bit = h >> 3, 1 << (h & 7)
+            if bitmap[at] & bit:
+                maybe.append(key)
+            else:
+                bitmap[at] |= bit
+        return maybe
 
 
 async def load(
@@ -103,13 +106,16 @@ async def load(
     for table, table_changes in _by_table(changes):
         shape = _Shape.of(READ_MODELS[table])
         await written.begin(connection, schema, table)
-        keys = written.among(table, {change.key for change in table_changes})
+        keys = written.touch(table, {change.key for change in table_changes})
         rows: dict[Any, Row] = {}
         if keys:
             found = await connection.fetch(shape.select.format(schema=schema), keys)
             rows = {row[shape.key]: dict(row) for row in found}
         changed = projection.apply_all(rows, table_changes)
-        new = [shape.record(row, key) for key, row in changed.items() if key not in rows]
+        if rows:
+            new = [shape.record(row, key) for key, row in changed.items() if key not in rows]
+        else:  # (most batches of a rebuild)
+            new = [shape.record(row, key) for key, row in changed.items()]
         if new:
             await connection.copy_records_to_table(
                 table.value, records=new, columns=shape.columns, schema_name=schema
@@ -119,7 +125,6 @@ async def load(
                 shape.upsert.format(schema=schema),
                 [shape.record(row, key) for key, row in changed.items() if key in rows],
             )
-        written.add(table, changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +135,7 @@ class _Shape:
     columns: list[str]
     defaults: dict[str, Any]
     pick: Callable[[dict[str, Any]], tuple[Any, ...]]  # a row's columns in order
-    jsonb: tuple[int, ...]  # where among them the JSONB ones are
+    jsonb: tuple[str, ...]  # the JSONB ones
     select: str
     upsert: str
 
@@ -146,7 +151,7 @@ class _Shape:
         into = f"{{schema}}.{table.name}"  # the names are ours, never input
         return cls(
             key=key, columns=columns, defaults=_defaults(model), pick=itemgetter(*columns),
-            jsonb=tuple(n for n, c in enumerate(table.columns) if isinstance(c.type, JSONB)),
+            jsonb=tuple(c.name for c in table.columns if isinstance(c.type, JSONB)),
             select=f'SELECT * FROM {into} WHERE "{key}" = ANY($1)',  # noqa: S608
             upsert=f"INSERT INTO {into} ({names}) VALUES ({values}) "  # noqa: S608
             f'ON CONFLICT ("{key}") DO UPDATE SET {updates}',
@@ -156,13 +161,9 @@ class _Shape:
         """The row as the table's columns in order (a tombstone's missing ones by default)."""
         full = self.defaults | row
         full[self.key] = key
-        values = self.pick(full)
-        if not self.jsonb:
-            return values
-        at = list(values)
-        for n in self.jsonb:
-            at[n] = _json(at[n])
-        return tuple(at)
+        for name in self.jsonb:
+            full[name] = _json(full[name])
+        return self.pick(full)
 
 
 def _json(value: Any) -> str:

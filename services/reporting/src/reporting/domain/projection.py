@@ -20,10 +20,9 @@ nothing finer than what a release publishes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from ontour.contracts.aftercare import (
     CaseEvent,
@@ -76,8 +75,9 @@ class Kind(StrEnum):
     CASE = "case"  # create a consented case when missing; set categories, keep the earliest days
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
+    # A named tuple: as immutable as a frozen dataclass, made in a fifth of the time (a
+    # rebuild makes one or more an event).
     table: Table
     key: Any
     kind: Kind
@@ -89,13 +89,21 @@ def apply(row: Row | None, change: Change) -> Row | None:
     """The row after ``change`` (``row`` itself is left untouched)."""
     if change.kind is Kind.CASE:
         return _fold_case(row, change.values)
-    revisions: dict[str, int] = dict(row["revisions"]) if row is not None else {}
+    if row is None:
+        # Nothing set yet, so every value is newer (what follows, without its copies; most
+        # rows of a rebuild start here).
+        if not change.values or change.revision <= -1:
+            return None
+        revision = change.revision
+        return {**change.values, "revisions": dict.fromkeys(change.values, revision),
+                "revision": revision}  # fmt: skip
+    revisions: dict[str, int] = dict(row["revisions"])
     newer = {k: v for k, v in change.values.items() if revisions.get(k, -1) < change.revision}
     if not newer:
         return row
     revisions.update(dict.fromkeys(newer, change.revision))
     # "revision" is the row's highest: what an upsert keeps.
-    return {**(row or {}), **newer, "revisions": revisions, "revision": max(revisions.values())}
+    return {**row, **newer, "revisions": revisions, "revision": max(revisions.values())}
 
 
 def _fold_case(row: Row | None, values: Mapping[str, Any]) -> Row | None:
@@ -141,7 +149,9 @@ def apply_all(rows: Mapping[Any, Row], changes: Iterable[Change]) -> dict[Any, R
     """Fold changes of one table, in order, into ``rows`` (by key); gives the rows changed."""
     changed: dict[Any, Row] = {}
     for change in changes:
-        before = changed.get(change.key, rows.get(change.key))
+        before = changed.get(change.key)  # a changed row is never None
+        if before is None and rows:  # (a rebuild's new rows: no second hash of the key)
+            before = rows.get(change.key)
         after = apply(before, change)
         if after is not None and after is not before:
             changed[change.key] = after
