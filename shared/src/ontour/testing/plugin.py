@@ -35,7 +35,7 @@ BACKEND = os.environ.get("ONTOUR_TEST_BACKEND", "embedded")
 
 def _no_deadlines() -> None:
     """Hypothesis fails an example that takes longer than 200 ms by default: a timing
-    assertion. On four workers sharing two cores the same example takes 0.1 s or 0.5 s (a
+    assertion. On five workers sharing two cores the same example takes 0.1 s or 0.5 s (a
     convergence test failed so); how fast something is, the benchmarks measure."""
     from hypothesis import settings
 
@@ -345,7 +345,7 @@ async def running_service(
             yield client
 
 
-# How long a test waits for what should happen before it calls it "never": four pytest-xdist
+# How long a test waits for what should happen before it calls it "never": five pytest-xdist
 # workers share two cores, each with its services, so a passing wait can take a while; only
 # a failing test pays it in full.
 NEVER_SECONDS = 60.0
