@@ -207,11 +207,31 @@ def _run_as_postgres_user(data_dir: Path) -> dict[str, Any]:
     }
 
 
+def wait_for_connections(port: int, process: ManagedProcess, timeout: float = 30.0) -> None:
+    """Until PostgreSQL accepts connections: it listens on its port while it still starts
+    up or recovers, and refuses a connection then ("the database system is starting up")."""
+    deadline = time.monotonic() + timeout
+    wait_for_port(port, process, timeout)
+    command = [_postgres_bin("pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port)]
+    while time.monotonic() < deadline:
+        if process.popen.poll() is not None:
+            raise RuntimeError(f"{process.name} exited early; see {process.log_path}")
+        if subprocess.run(command, check=False).returncode == 0:  # noqa: S603
+            return
+        time.sleep(0.05)
+    process.stop()
+    raise TimeoutError(
+        f"{process.name} did not accept connections on port {port}; see {process.log_path}"
+    )
+
+
 def start_postgres(
-    data_dir: Path, port: int, log_path: Path, *, durable: bool = True
-) -> ManagedProcess:
+    data_dir: Path, port: int, log_path: Path, *, durable: bool = True,
+    ready_timeout: float = 30.0,
+) -> ManagedProcess:  # fmt: skip
     """PostgreSQL for ``make up``; ``durable=False`` (tests) skips flushing to disk, which
-    survives a crash of PostgreSQL itself but not of the machine."""
+    survives a crash of PostgreSQL itself but not of the machine. Returns once it accepts
+    connections (within ``ready_timeout`` seconds)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     as_user = _run_as_postgres_user(data_dir)
     if not (data_dir / "PG_VERSION").exists():
@@ -250,7 +270,7 @@ def start_postgres(
         args += ["-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
     # SIGINT is PostgreSQL's "fast shutdown": roll back and stop cleanly.
     process = spawn("postgres", args, log_path, stop_signal=signal.SIGINT, **as_user)
-    wait_for_port(port, process)
+    wait_for_connections(port, process, ready_timeout)
     return process
 
 
