@@ -18,6 +18,9 @@ ports in a temporary directory. The two paths run one after the other:
   consumer pull-fetches as the outbox path's consumer does (up to ``CONSUMER_FETCH`` per
   fetch), then per message inserts the same row with asyncpg in a transaction of its own and
   acks. No ORM, no outbox, no inbox, no tracing.
+- plain (a breakdown, not a target): the outbox path with each side's own row written by one
+  plain statement (:func:`ontour.db.execute_plain`) in the same transaction instead of through
+  the ORM; outbox minus plain is what the ORM unit of work of that row costs.
 
 Figures per path:
 - Python CPU per event: the CPU time of both processes (``time.process_time`` in each, from
@@ -59,7 +62,7 @@ from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from ontour.contracts.intake import GespreksVorm, VoorgesprekGehouden
-from ontour.db import asyncpg_dsn, create_engine, ensure_database
+from ontour.db import asyncpg_dsn, create_engine, ensure_database, execute_plain
 from ontour.devstack.servers import free_port, start_nats, start_postgres
 from ontour.events import CloudEvent
 from ontour.messaging.consumer import EventConsumer
@@ -89,6 +92,7 @@ PROFILE_DIR = os.environ.get("BENCH_BACKBONE_PROFILE")
 RELAY_BATCH = 100
 RELAY_PUBLISH_TIMEOUT = 5.0
 RELAY_SAFETY_POLL = 2.0
+RELAY_LINGER = 0.005
 CONSUMER_FETCH = 50
 CONSUMER_FETCH_TIMEOUT = 5.0
 ACK_WAIT = 30.0
@@ -96,12 +100,14 @@ ACK_WAIT = 30.0
 GOAL_CPU_RATIO = 2.0
 GOAL_P99_MS = 50.0
 
-PATHS = ("baseline", "outbox")
+PATHS = ("baseline", "outbox", "plain")
 DATABASES = {
     ("baseline", "producer"): "bench_raw_producer",
     ("baseline", "consumer"): "bench_raw_consumer",
     ("outbox", "producer"): "bench_producer",
     ("outbox", "consumer"): "bench_consumer",
+    ("plain", "producer"): "bench_plain_producer",
+    ("plain", "consumer"): "bench_plain_consumer",
 }
 
 
@@ -134,6 +140,8 @@ TABLES: dict[tuple[str, str], list[type[SQLModel]]] = {
     ("baseline", "consumer"): [BenchReceipt],
     ("outbox", "producer"): [OutboxMessage, BenchVoorgesprek],
     ("outbox", "consumer"): [ProcessedEvent, BenchReceipt],
+    ("plain", "producer"): [OutboxMessage, BenchVoorgesprek],
+    ("plain", "consumer"): [ProcessedEvent, BenchReceipt],
 }
 
 
@@ -269,6 +277,7 @@ class OutboxProducer(Producer):
             batch_size=RELAY_BATCH,
             publish_timeout=RELAY_PUBLISH_TIMEOUT,
             safety_poll_seconds=RELAY_SAFETY_POLL,
+            linger_seconds=RELAY_LINGER,
             retention=timedelta(days=30),
         )
         self.relay.current = self.current
@@ -277,16 +286,20 @@ class OutboxProducer(Producer):
     async def produce(self, clock: Clock) -> None:
         data = new_event()
         async with self.sessions() as session, session.begin():
-            session.add(
-                BenchVoorgesprek(
-                    id=data.voorgesprek_id,
-                    organisation_code=data.organisation_code,
-                    held_on=data.held_on,
-                    mode=data.mode.value,
-                )
-            )
+            await self.write(session, data)
             envelope = await enqueue(session, data)
             session.info.setdefault("bench_marks", []).append(partial(clock.mark, envelope.id))
+
+    async def write(self, session: AsyncSession, data: VoorgesprekGehouden) -> None:
+        """The service's own row, as the use cases write theirs: through the ORM."""
+        session.add(
+            BenchVoorgesprek(
+                id=data.voorgesprek_id,
+                organisation_code=data.organisation_code,
+                held_on=data.held_on,
+                mode=data.mode.value,
+            )
+        )
 
     async def stop(self) -> None:
         self.relay.stop()
@@ -319,13 +332,7 @@ class OutboxConsumer(Side):
 
         @consumer.on(VoorgesprekGehouden)
         async def write_receipt(session: AsyncSession, envelope: CloudEvent, data: Any) -> None:
-            session.add(
-                BenchReceipt(
-                    event_id=envelope.id,
-                    voorgesprek_id=data.voorgesprek_id,
-                    organisation_code=data.organisation_code,
-                )
-            )
+            await self.write(session, envelope, data)
             session.info.setdefault("bench_marks", []).append(
                 partial(current.clock.mark, envelope.id)
             )
@@ -337,9 +344,46 @@ class OutboxConsumer(Side):
         await consumer.ensure(js)
         await self.broker.start()
 
+    async def write(self, session: AsyncSession, envelope: CloudEvent, data: Any) -> None:
+        """The handler's one row, as the projections write theirs: through the ORM."""
+        session.add(
+            BenchReceipt(
+                event_id=envelope.id,
+                voorgesprek_id=data.voorgesprek_id,
+                organisation_code=data.organisation_code,
+            )
+        )
+
     async def stop(self) -> None:
         await self.broker.stop()
         await self.engine.dispose()
+
+
+# The breakdown, not a target: the outbox path with each side's own row written by one plain
+# statement in the same transaction (as the outbox and inbox rows are), so the difference to
+# the outbox path is what the ORM unit of work of that one row costs, and the rest over the
+# baseline is what the guarantees cost (outbox, relay, inbox, tracing, a SQLAlchemy session).
+_PLAIN_VOORGESPREK = (
+    "INSERT INTO bench_voorgesprek (id, organisation_code, held_on, mode) VALUES ($1, $2, $3, $4)"
+)
+_PLAIN_RECEIPT = (
+    "INSERT INTO bench_receipt (event_id, voorgesprek_id, organisation_code) VALUES ($1, $2, $3)"
+)
+
+
+class PlainOutboxProducer(OutboxProducer):
+    async def write(self, session: AsyncSession, data: VoorgesprekGehouden) -> None:
+        await execute_plain(
+            session, _PLAIN_VOORGESPREK, data.voorgesprek_id, data.organisation_code,
+            data.held_on, data.mode.value,
+        )  # fmt: skip
+
+
+class PlainOutboxConsumer(OutboxConsumer):
+    async def write(self, session: AsyncSession, envelope: CloudEvent, data: Any) -> None:
+        await execute_plain(
+            session, _PLAIN_RECEIPT, envelope.id, data.voorgesprek_id, data.organisation_code
+        )
 
 
 class RawProducer(Producer):
@@ -436,6 +480,8 @@ SIDES: dict[tuple[str, str], type[Side]] = {
     ("baseline", "consumer"): RawConsumer,
     ("outbox", "producer"): OutboxProducer,
     ("outbox", "consumer"): OutboxConsumer,
+    ("plain", "producer"): PlainOutboxProducer,
+    ("plain", "consumer"): PlainOutboxConsumer,
 }
 
 
@@ -729,7 +775,13 @@ def report(measured: dict[str, Any], load_before: tuple[float, float, float]) ->
             f"                        PubAck -> consumer commit "
             f"{_ms(stages['puback_to_consumer_commit'])}",
         ]
+    plain = measured["plain"]["rate"]
+    orm_ms = out["python_cpu_ms_per_event"] - plain["python_cpu_ms_per_event"]
+    plain_ratio = plain["python_cpu_ms_per_event"] / base["python_cpu_ms_per_event"]
     summary += [
+        f"breakdown: the ORM unit of work of each side's own row (outbox - plain) "
+        f"{orm_ms:.2f} ms per event; the guarantees without it (plain/baseline) "
+        f"{plain_ratio:.2f}x the baseline",
         f"CPU per event outbox/baseline: {cpu_ratio:.2f} (<= {GOAL_CPU_RATIO:g}): {_met(cpu_met)}",
         f"p99 at {RATE:g}/s: {p99} ms (< {GOAL_P99_MS:g} ms): {_met(p99_met)}",
     ]
@@ -741,6 +793,7 @@ def report(measured: dict[str, Any], load_before: tuple[float, float, float]) ->
             "rate": RATE,
             "seconds": SECONDS,
             "relay_batch_size": RELAY_BATCH,
+            "relay_linger_seconds": RELAY_LINGER,
             "consumer_fetch_size": CONSUMER_FETCH,
             "consumer_fetch_timeout": CONSUMER_FETCH_TIMEOUT,
             "ack_wait": ACK_WAIT,
@@ -750,6 +803,8 @@ def report(measured: dict[str, Any], load_before: tuple[float, float, float]) ->
         },
         **measured,
         "cpu_ratio": round(cpu_ratio, 3),
+        "orm_ms_per_event": round(orm_ms, 3),
+        "plain_cpu_ratio": round(plain_ratio, 3),
         "goals": goals,
         "summary": summary,
     }

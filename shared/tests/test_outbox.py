@@ -166,6 +166,40 @@ async def test_the_relay_wakes_at_the_commit_not_at_its_safety_poll(
         await task
 
 
+class RelayCountingBatches(OutboxRelay):
+    batches: list[int]
+
+    async def _relay_on(self, conn) -> int:
+        published = await super()._relay_on(conn)
+        if published:
+            self.batches.append(published)
+        return published
+
+
+async def test_what_commits_just_after_a_wake_up_goes_out_in_the_same_batch(
+    nats_url, relay_broker, intake_without_relay
+):
+    # At a steady rate every commit woke the relay for a batch of its own: a transaction and
+    # a PubAck round trip per event. Lingering a moment after the wake-up bundles them.
+    api, engine, before = intake_without_relay
+    relay = RelayCountingBatches(
+        engine, relay_broker, "intake", safety_poll_seconds=3600, linger_seconds=2.0
+    )
+    relay.batches = []
+    task = asyncio.create_task(relay.run())
+    try:
+        await eventually(lambda: _listening(engine))
+        for _ in range(2):
+            response = await api.post("/intake/api/v1/voorgesprekken", json=VOORGESPREK)
+            assert response.status_code == 201
+        await eventually(lambda: _none_unsent(engine))
+        assert relay.batches == [2]
+        assert await stream_messages(nats_url) == before + 2
+    finally:
+        relay.stop()
+        await task
+
+
 async def test_the_relay_publishes_while_the_service_holds_every_pooled_connection(
     nats_url, relay_broker, intake_without_relay
 ):
