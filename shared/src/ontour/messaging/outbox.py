@@ -193,9 +193,9 @@ class OutboxRelay:
                         with contextlib.suppress(TimeoutError):
                             async with asyncio.timeout(self._safety_poll):
                                 await self._wake.wait()
-                        # Woken by a commit: what commits in the next moment goes out in
-                        # the same batch (one transaction and one PubAck round trip for
-                        # several rows, instead of one each at a steady rate).
+                        # Woken (by a commit, or the safety poll): what commits in the next
+                        # moment goes out in the same batch (one transaction and one PubAck
+                        # round trip for several rows, instead of one each at a steady rate).
                         await asyncio.sleep(self._linger)
                         self._wake.clear()
                 except Exception as exc:  # broker or database away: wait, then try again
