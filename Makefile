@@ -4,10 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The tests mostly wait (on servers, events, the browser), so five pytest-xdist workers share
 # the two cores, each with its own servers and stack (quiet 2-core machine, `time make test`:
-# 6 min 48 s with four, 6 min 19 s and 6 min 31 s with five, 6 min 49 s with six). A test module stays on one worker unless
-# it is marked `spread` (ontour.testing.plugin), and units start in the plugin's order (the
-# whole-system ones first; xdist would reorder them by test count, so the longest started
-# last); `make test PARALLEL=` runs one after another.
+# 6 min 48 s with four, 6 min 19 s and 6 min 31 s with five, 6 min 49 s with six). A test
+# module stays on one worker unless it is marked `spread` (ontour.testing.plugin), and units
+# start in the plugin's order (the whole-system ones first; xdist would reorder them by test
+# count, so the longest started last); `make test PARALLEL=` runs one after another.
 PARALLEL ?= -n 5 --dist loadgroup --no-loadscope-reorder
 # Spectral with the NL API Design Rules ruleset (deploy/api-linter/SOURCE.md), pinned by npm.
 API_LINTER := deploy/api-linter

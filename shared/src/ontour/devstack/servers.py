@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,16 +78,24 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def wait_for_port(port: int, process: ManagedProcess, timeout: float = 30.0) -> None:
+def wait_until(
+    ready: Callable[[], bool], process: ManagedProcess, failure: str, timeout: float = 30.0
+) -> None:
+    """Until ``ready()``, while ``process`` runs; stops it and raises ``TimeoutError``
+    ("<name> <failure>") when ``timeout`` seconds pass first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.popen.poll() is not None:
             raise RuntimeError(f"{process.name} exited early; see {process.log_path}")
-        if port_in_use(port):
+        if ready():
             return
         time.sleep(0.05)
     process.stop()
-    raise TimeoutError(f"{process.name} did not listen on port {port}; see {process.log_path}")
+    raise TimeoutError(f"{process.name} {failure}; see {process.log_path}")
+
+
+def wait_for_port(port: int, process: ManagedProcess, timeout: float = 30.0) -> None:
+    wait_until(lambda: port_in_use(port), process, f"did not listen on port {port}", timeout)
 
 
 @dataclass
@@ -210,19 +219,12 @@ def _run_as_postgres_user(data_dir: Path) -> dict[str, Any]:
 def wait_for_connections(port: int, process: ManagedProcess, timeout: float = 30.0) -> None:
     """Until PostgreSQL accepts connections: it listens on its port while it still starts
     up or recovers, and refuses a connection then ("the database system is starting up")."""
-    deadline = time.monotonic() + timeout
-    wait_for_port(port, process, timeout)
     command = [_postgres_bin("pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port)]
-    while time.monotonic() < deadline:
-        if process.popen.poll() is not None:
-            raise RuntimeError(f"{process.name} exited early; see {process.log_path}")
-        if subprocess.run(command, check=False).returncode == 0:  # noqa: S603
-            return
-        time.sleep(0.05)
-    process.stop()
-    raise TimeoutError(
-        f"{process.name} did not accept connections on port {port}; see {process.log_path}"
-    )
+
+    def accepts() -> bool:  # (no pg_isready process before the port even listens)
+        return port_in_use(port) and subprocess.run(command, check=False).returncode == 0  # noqa: S603
+
+    wait_until(accepts, process, f"did not accept connections on port {port}", timeout)
 
 
 def start_postgres(
