@@ -182,8 +182,9 @@ async def consumers_on(cluster: NatsCluster, engine: AsyncEngine) -> AsyncIterat
 
 
 async def stream_contents(nc) -> list[tuple[str, str]]:
-    """(Nats-Msg-Id, CloudEvent id) of every message in the stream (read again while the
-    cluster still settles after the last fault and refuses a new consumer)."""
+    """(Nats-Msg-Id, CloudEvent id) of every message in the stream, read from the start again
+    while the cluster still settles after the last fault: it may refuse a new consumer, or
+    answer its fetch with 503 (no leader for that consumer yet)."""
 
     async def read() -> list[tuple[str, str]] | None:
         js = nc.jetstream(timeout=10)
@@ -197,6 +198,8 @@ async def stream_contents(nc) -> list[tuple[str, str]]:
             while len(seen) < total:
                 for msg in await sub.fetch(500, timeout=10):
                     seen.append((msg.headers["Nats-Msg-Id"], json.loads(msg.data)["id"]))
+        except nats.errors.Error:
+            return None
         finally:
             await sub.unsubscribe()
         return seen
