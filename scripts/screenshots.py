@@ -3,8 +3,8 @@
 ``make screenshots`` (or ``.venv/bin/python scripts/screenshots.py [DIRECTORY]``) starts the
 whole stack on free ports in a temporary directory (its own NATS and PostgreSQL, so a running
 ``make up`` is left alone), loads the demo data as ``make demo`` does, signs in as the demo
-coordinator in Chromium (Debian's, as in the browser tests), starts a planner round from the
-page and saves 1280 px wide PNGs (at most 2000 px high) into ``docs/schermafbeeldingen/``.
+coordinator in Chromium (Debian's, chosen as for the browser tests), starts a planner round
+from the page and saves 1280 px wide PNGs (at most 2000 px high) into ``docs/schermafbeeldingen/``.
 """
 
 from __future__ import annotations
@@ -65,7 +65,9 @@ def take(base_url: str, directory: Path, planner_seconds: int = PLANNER_SECONDS)
     """Sign in as the coordinator at ``base_url`` and save both screenshots in ``directory``."""
     browser_path = chromium_path()
     if browser_path is None:
-        raise SystemExit("Chromium niet gevonden: installeer het Debian-pakket chromium.")
+        raise SystemExit(
+            "Chromium niet gevonden: installeer het Debian-pakket chromium-headless-shell."
+        )
     directory.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(browser_path), args=CHROMIUM_ARGS)
