@@ -74,6 +74,10 @@ def test_the_coordinator_queue_and_case_page_are_accessible(new_page, page, base
         "Persoonsgegevens: uw inzage van deze pagina wordt gelogd."
     ).is_visible()
     assert_accessible(page)
-    for path in ("/aftercare/mijn-nazorg", "/aftercare/peers"):
+    for path in (
+        "/aftercare/mijn-nazorg",
+        "/aftercare/mijn-nazorg?afgesloten=true",
+        "/aftercare/peers",
+    ):
         page.goto(f"{base_url}{path}")
         assert_accessible(page)

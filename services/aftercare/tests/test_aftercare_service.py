@@ -598,6 +598,53 @@ async def test_the_queue_shows_the_open_requests_and_the_closed_on_pages_of_thei
     assert [c["reference"] for c in rest["items"]] == [references[1]] and rest["total"] == 3
 
 
+async def test_mijn_nazorg_shows_a_peers_open_cases_and_the_closed_on_pages_of_their_own(
+    api, bearer, monkeypatch
+):
+    """A peer's page is their work: their open cases. Their closed and withdrawn ones have a
+    view of their own, the most recently closed first, a page at a time (page and API); the
+    cases of other peers are on neither."""
+    references = [(await ask(api))["reference"] for _ in range(5)]
+    ids = [await case_id_of(api, reference) for reference in references]
+    async with api.app.state.runtime.sessions() as session:
+        await session.execute(
+            text("UPDATE aftercare_case SET status = 'gematcht', peer_id = :peer WHERE id = :id"),
+            [{"peer": "fatima.teamlid" if i == 4 else "tom.teamlid", "id": uuid.UUID(case_id)}
+             for i, case_id in enumerate(ids)],
+        )  # fmt: skip
+        await session.commit()
+    await close_as_of(api, ids[1], "afgesloten", 30)
+    await close_as_of(api, ids[2], "ingetrokken", 2)
+    await close_as_of(api, ids[3], "afgesloten", 10)
+    await close_as_of(api, ids[4], "afgesloten", 1)  # fatima's
+    still_open = references[0]
+    tom = bearer("teamlid")
+    html = {**tom, "Accept": "text/html"}
+
+    mine = (await api.get("/aftercare/mijn-nazorg", headers=html)).text
+    assert still_open in mine and not any(reference in mine for reference in references[1:])
+    assert '<a href="/aftercare/mijn-nazorg" aria-current="page">Open</a>' in mine
+    assert '<a href="/aftercare/mijn-nazorg?afgesloten=true">Afgesloten en ingetrokken</a>' in mine
+
+    monkeypatch.setattr(pages, "CLOSED_PER_PAGE", 2)
+    first = (await api.get("/aftercare/mijn-nazorg?afgesloten=true", headers=html)).text
+    assert "3 verzoeken afgesloten of ingetrokken" in first and "Pagina 1 van 2" in first
+    assert first.index(references[2]) < first.index(references[3])  # latest closed first
+    assert references[1] not in first and still_open not in first and references[4] not in first
+    assert 'href="?afgesloten=true&amp;pagina=2" rel="next">Volgende pagina' in first
+    second = await api.get("/aftercare/mijn-nazorg?afgesloten=true&pagina=2", headers=html)
+    assert references[1] in second.text and references[2] not in second.text
+
+    listed = (await api.get(f"{API}/mijn-nazorg", headers=tom)).json()
+    assert [c["reference"] for c in listed] == [still_open]
+    closed = (await api.get(f"{API}/mijn-nazorg?afgesloten=true&perPagina=2", headers=tom)).json()
+    assert [c["reference"] for c in closed] == [references[2], references[3]]
+    rest = (
+        await api.get(f"{API}/mijn-nazorg?afgesloten=true&perPagina=2&pagina=2", headers=tom)
+    ).json()
+    assert [c["reference"] for c in rest] == [references[1]]
+
+
 @contextlib.contextmanager
 def statements_of(api) -> Iterator[list[tuple[str, int]]]:
     """Every statement the service sends to its database meanwhile, with the rows it read."""

@@ -202,7 +202,7 @@ async def waiting(
         context = {"page": pagina, "last_page": max(1, -(-total // CLOSED_PER_PAGE))}
         return pages.render(
             request, "aftercare/afgesloten.html",
-            {"rows": rows, "total": total, "summary": summary, **context},
+            {"rows": rows, "total": total, "summary": summary, "mine": False, **context},
         )  # fmt: skip
     # One read of the open cases for the page and the menu's numbers alike.
     now = datetime.now(UTC)
@@ -225,9 +225,25 @@ async def peers_page(request: Request, sessions: SessionsDep) -> HTMLResponse:
 
 @router.get("/mijn-nazorg", response_class=HTMLResponse, dependencies=InMenu)
 async def my_cases(
-    request: Request, sessions: SessionsDep, principal: PrincipalDep
+    request: Request,
+    sessions: SessionsDep,
+    principal: PrincipalDep,
+    afgesloten: bool = False,
+    pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
-    rows = await views.cases_of_peer(sessions, request, principal.subject)
+    """A peer's open cases (their work) with the alerts for them; ``?afgesloten=true`` their
+    closed and withdrawn ones, a page at a time (those grow with every year)."""
+    if afgesloten:
+        rows, total = await views.queue(
+            sessions, request, closed=True, page=pagina, per_page=CLOSED_PER_PAGE,
+            peer=principal.subject,
+        )  # fmt: skip
+        context = {"page": pagina, "last_page": max(1, -(-total // CLOSED_PER_PAGE))}
+        return pages.render(
+            request, "aftercare/afgesloten.html",
+            {"rows": rows, "total": total, "mine": True, **context},
+        )  # fmt: skip
+    rows, _ = await views.queue(sessions, request, closed=False, peer=principal.subject)
     return pages.render(request, "aftercare/mijn_nazorg.html", {"rows": rows})
 
 

@@ -90,32 +90,33 @@ async def _queued(session: AsyncSession, query: Any) -> list[QueuedCase]:
     return [QueuedCase(*row) for row in (await session.execute(query)).all()]
 
 
-async def cases_of_peer(session: AsyncSession, peer_id: str) -> list[QueuedCase]:
-    """A peer's cases, longest waiting first, with only :data:`QUEUE_COLUMNS`."""
-    query = _QUEUED.where(col(CaseRow.peer_id) == peer_id).order_by(col(CaseRow.requested_at))
-    return await _queued(session, query)
-
-
-def _of_queue(query: Any, *, closed: bool) -> Any:
-    return query.where(col(CaseRow.status).in_(_CLOSED if closed else _OPEN))
+def _of_queue(query: Any, *, closed: bool, peer_id: str | None) -> Any:
+    query = query.where(col(CaseRow.status).in_(_CLOSED if closed else _OPEN))
+    return query if peer_id is None else query.where(col(CaseRow.peer_id) == peer_id)
 
 
 async def cases_in_queue(
-    session: AsyncSession, *, closed: bool, offset: int = 0, limit: int | None = None
+    session: AsyncSession,
+    *,
+    closed: bool,
+    offset: int = 0,
+    limit: int | None = None,
+    peer_id: str | None = None,
 ) -> list[QueuedCase]:
     """The open cases, longest waiting first, or the closed and withdrawn ones, most
-    recently closed first (from ``offset``, at most ``limit``), with only
-    :data:`QUEUE_COLUMNS`: only the cases asked for are read."""
+    recently closed first (from ``offset``, at most ``limit``; all of them, or those linked
+    to ``peer_id``), with only :data:`QUEUE_COLUMNS`: only the cases asked for are read."""
     order: tuple[Any, ...] = (col(CaseRow.requested_at),)
     if closed:
         order = (col(CaseRow.closed_at).desc().nulls_last(), col(CaseRow.requested_at).desc())
-    query = _of_queue(_QUEUED, closed=closed).order_by(*order, col(CaseRow.id))
+    query = _of_queue(_QUEUED, closed=closed, peer_id=peer_id).order_by(*order, col(CaseRow.id))
     return await _queued(session, query.offset(offset).limit(limit))
 
 
-async def count_in_queue(session: AsyncSession, *, closed: bool) -> int:
-    """How many cases are open, or closed and withdrawn."""
-    query = _of_queue(select(func.count()).select_from(CaseRow), closed=closed)
+async def count_in_queue(session: AsyncSession, *, closed: bool, peer_id: str | None = None) -> int:
+    """How many cases are open, or closed and withdrawn (all, or those of ``peer_id``)."""
+    query = select(func.count()).select_from(CaseRow)
+    query = _of_queue(query, closed=closed, peer_id=peer_id)
     return int((await session.execute(query)).scalar_one())
 
 

@@ -10,6 +10,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from fastapi import Query
 from ontour.web.api import EMAIL, PHONE, PRINTABLE, PaginaLinks, SubjectId
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -29,6 +30,10 @@ Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, p
 Code = Annotated[str, StringConstraints(pattern=r"^(GM\d{4}|PV\d{2})$")]
 Province = Annotated[str, StringConstraints(pattern=r"^PV\d{2}$")]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+# The queue and "mijn nazorg" alike: the open requests (the work to do), or these.
+Afgesloten = Annotated[
+    bool, Query(description="De afgesloten en ingetrokken verzoeken in plaats van de open.")
+]
 
 
 def moment_field(description: str) -> Any:

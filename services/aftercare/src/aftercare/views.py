@@ -141,19 +141,21 @@ async def queue_items(
 
 
 async def queue(
-    sessions: Any, request: Request, *, closed: bool, page: int, per_page: int
+    sessions: Any,
+    request: Request,
+    *,
+    closed: bool,
+    page: int = 1,
+    per_page: int | None = None,
+    peer: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of the open cases, or of the closed and withdrawn ones, and how many there
-    are in all."""
+    """One page (or all, without ``per_page``) of the open cases, or of the closed and
+    withdrawn ones, of everyone or of ``peer``, and how many there are in all."""
+    offset = (page - 1) * per_page if per_page else 0
     rows, total = await cases.queue(
-        sessions, closed=closed, offset=(page - 1) * per_page, limit=per_page
+        sessions, closed=closed, offset=offset, limit=per_page, peer_id=peer
     )
     return await queue_items(sessions, request, rows, datetime.now(UTC)), total
-
-
-async def cases_of_peer(sessions: Any, request: Request, peer: str) -> list[dict[str, Any]]:
-    rows = await cases.cases_of_peer(sessions, peer)
-    return await queue_items(sessions, request, rows, datetime.now(UTC))
 
 
 async def _step_reminders(

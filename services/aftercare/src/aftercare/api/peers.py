@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request, Response, status
 from ontour.service import SessionsDep
 from ontour.web.api import (
     CallerDep,
+    Pagina,
+    PerPagina,
     PrincipalDep,
     RequiredIfMatch,
     SubjectId,
@@ -19,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from aftercare import views
 from aftercare.models import PeerRow
-from aftercare.schemas import PeerIn, PeerPublic, VerzoekInWachtrij
+from aftercare.schemas import Afgesloten, PeerIn, PeerPublic, VerzoekInWachtrij
 from aftercare.usecases import peers
 
 router = APIRouter(tags=["peers"])
@@ -103,7 +105,24 @@ async def batch_proposal(sessions: SessionsDep) -> Koppelvoorstel:
 @router.get(
     "/mijn-nazorg",
     response_model=list[VerzoekInWachtrij],
+    responses=problem_responses(422),
     summary="De nazorgverzoeken die aan mij zijn gekoppeld",
+    description="Mijn open verzoeken (het werk dat er ligt), wie het langst wacht eerst; met "
+    "`afgesloten=true` mijn afgesloten en ingetrokken verzoeken, de laatst afgesloten eerst, "
+    "per pagina (`pagina`, `perPagina`; een kortere pagina is de laatste).",
 )
-async def my_cases(request: Request, sessions: SessionsDep, principal: PrincipalDep) -> Any:
-    return await views.cases_of_peer(sessions, request, principal.subject)
+async def my_cases(
+    request: Request,
+    sessions: SessionsDep,
+    principal: PrincipalDep,
+    afgesloten: Afgesloten = False,
+    pagina: Pagina = 1,
+    per_pagina: PerPagina = 20,
+) -> Any:
+    # The open ones are the work at hand (a peer's capacity bounds them): all at once. The
+    # closed ones grow with every year: a page at a time.
+    paging = {"page": pagina, "per_page": per_pagina} if afgesloten else {}
+    items, _ = await views.queue(
+        sessions, request, closed=afgesloten, peer=principal.subject, **paging
+    )
+    return items

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 from ontour.service import SessionsDep
 from ontour.web.api import (
     CallerDep,
@@ -26,6 +26,7 @@ from ontour.web.problems import Problem, problem_responses
 from aftercare import views
 from aftercare.schemas import (
     Aanvraag,
+    Afgesloten,
     Afsluiting,
     Contact,
     Dossier,
@@ -78,9 +79,7 @@ async def create_request(
 async def list_requests(
     request: Request,
     sessions: SessionsDep,
-    afgesloten: Annotated[
-        bool, Query(description="De afgesloten en ingetrokken verzoeken in plaats van de open.")
-    ] = False,
+    afgesloten: Afgesloten = False,
     pagina: Pagina = 1,
     per_pagina: PerPagina = 20,
 ) -> Verzoeken:

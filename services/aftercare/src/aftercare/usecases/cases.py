@@ -201,24 +201,26 @@ async def _details(cipher: FieldCipher, keys: CaseKeys, row: CaseRow) -> Details
     )
 
 
-async def cases_of_peer(sessions: Sessions, peer_id: str) -> list[repository.QueuedCase]:
-    """A peer's cases, longest waiting first; no personal fields."""
-    async with sessions() as session:
-        return await repository.cases_of_peer(session, peer_id)
-
-
 async def queue(
-    sessions: Sessions, *, closed: bool = False, offset: int = 0, limit: int | None = None
+    sessions: Sessions,
+    *,
+    closed: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+    peer_id: str | None = None,
 ) -> tuple[list[repository.QueuedCase], int]:
     """The open cases (the work to do), longest waiting first, or the closed and withdrawn
     ones, most recently closed first: from ``offset``, at most ``limit``, and how many there
-    are in all. No personal fields; only the cases asked for are read, and they are counted
-    only when the page does not tell (the closed ones grow with every year)."""
+    are in all; of everyone, or of the peer ``peer_id`` ("mijn nazorg"). No personal fields;
+    only the cases asked for are read, and they are counted only when the page does not tell
+    (the closed ones grow with every year)."""
     async with sessions() as session:
-        rows = await repository.cases_in_queue(session, closed=closed, offset=offset, limit=limit)
+        rows = await repository.cases_in_queue(
+            session, closed=closed, offset=offset, limit=limit, peer_id=peer_id
+        )
         if limit is None or (len(rows) < limit and (rows or not offset)):
             return rows, offset + len(rows)  # the last page: nothing after it
-        return rows, await repository.count_in_queue(session, closed=closed)
+        return rows, await repository.count_in_queue(session, closed=closed, peer_id=peer_id)
 
 
 @dataclass(frozen=True, slots=True)
