@@ -1,4 +1,5 @@
-"""start_postgres() returns a server that accepts connections, not merely one that listens."""
+"""start_postgres() returns a server that accepts connections, not merely one that listens;
+the test session's server leaves its log behind, not its data."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from ontour.devstack.servers import free_port, start_postgres
+from ontour.testing.plugin import throwaway_postgres
 
 
 def test_a_postgres_that_listens_but_refuses_connections_is_not_ready(tmp_path: Path) -> None:
@@ -25,3 +27,11 @@ def test_a_postgres_that_listens_but_refuses_connections_is_not_ready(tmp_path: 
     with pytest.raises(TimeoutError, match="did not accept connections"):
         start_postgres(data, free_port(), tmp_path / "standby.log", ready_timeout=3.0)
     assert "not accepting connections" in (tmp_path / "standby.log").read_text()
+
+
+def test_the_sessions_postgres_leaves_its_log_and_not_its_data(tmp_path: Path) -> None:
+    with throwaway_postgres(tmp_path) as url:
+        assert url.startswith("postgresql+asyncpg://postgres@127.0.0.1:")
+        assert (tmp_path / "data" / "PG_VERSION").is_file()
+    assert not (tmp_path / "data").exists()
+    assert "database system is shut down" in (tmp_path / "postgres.log").read_text()

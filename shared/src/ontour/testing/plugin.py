@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -133,15 +134,26 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
         with PostgresContainer("postgres:18", driver="asyncpg") as container:
             yield container.get_connection_url()
         return
-    home = tmp_path_factory.mktemp("postgres")
+    with throwaway_postgres(tmp_path_factory.mktemp("postgres")) as url:
+        yield url
+
+
+@contextmanager
+def throwaway_postgres(home: Path) -> Iterator[str]:
+    """A PostgreSQL in ``home`` for one test session (the URL of its ``postgres`` database).
+
+    Not durable: a test database never has to survive the machine, and CREATE DATABASE and
+    every commit skip the flush to disk. Its data directory goes when it stops, its log
+    stays: with a database per test it held about a gigabyte per worker at the end of a run,
+    which pytest kept for three runs and then deleted at the end of a later one, after its
+    last test (~14 s of a run's wall time spent on an old run's 130,000 files)."""
     port = free_port()
-    # Not durable: a test database never has to survive the machine, and CREATE DATABASE
-    # and every commit skip the flush to disk.
     process = start_postgres(home / "data", port, home / "postgres.log", durable=False)
     try:
         yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
     finally:
         process.stop()
+        shutil.rmtree(home / "data", ignore_errors=True)
 
 
 @pytest.fixture
