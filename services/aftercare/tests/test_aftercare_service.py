@@ -584,6 +584,9 @@ async def test_the_queue_shows_the_open_requests_and_the_closed_on_pages_of_thei
     second = await api.get("/aftercare/wachtrij?afgesloten=true&pagina=2", headers=html)
     assert references[1] in second.text and references[2] not in second.text
     assert "Pagina 2 van 2" in second.text and "Vorige pagina" in second.text
+    past_the_end = await api.get("/aftercare/wachtrij?afgesloten=true&pagina=9", headers=html)
+    assert past_the_end.status_code == 303
+    assert past_the_end.headers["location"].endswith("/aftercare/wachtrij?afgesloten=true&pagina=2")
 
     listed = (await api.get(f"{API}/verzoeken")).json()
     assert [c["reference"] for c in listed["items"]] == [still_open] and listed["total"] == 1
@@ -634,6 +637,9 @@ async def test_mijn_nazorg_shows_a_peers_open_cases_and_the_closed_on_pages_of_t
     assert 'href="?afgesloten=true&amp;pagina=2" rel="next">Volgende pagina' in first
     second = await api.get("/aftercare/mijn-nazorg?afgesloten=true&pagina=2", headers=html)
     assert references[1] in second.text and references[2] not in second.text
+    past_the_end = await api.get("/aftercare/mijn-nazorg?afgesloten=true&pagina=3", headers=html)
+    assert past_the_end.status_code == 303
+    assert past_the_end.headers["location"].endswith("/mijn-nazorg?afgesloten=true&pagina=2")
 
     listed = (await api.get(f"{API}/mijn-nazorg", headers=tom)).json()
     assert [c["reference"] for c in listed] == [still_open]

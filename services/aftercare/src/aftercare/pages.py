@@ -184,6 +184,30 @@ InMenu = [Depends(queue_in_menu)]
 CLOSED_PER_PAGE = 50
 
 
+async def closed_page(
+    request: Request,
+    sessions: SessionsDep,
+    page: int,
+    *,
+    peer: str | None,
+    summary: cases.QueueSummary | None = None,
+) -> Response:
+    """One page of the closed and withdrawn requests, of the queue or of ``peer`` ("mijn
+    nazorg"); a page past the last (an old bookmark, a list that shrank after erasures)
+    sends the browser to the last one."""
+    rows, total = await views.queue(
+        sessions, request, closed=True, page=page, per_page=CLOSED_PER_PAGE, peer=peer
+    )
+    last_page = max(1, -(-total // CLOSED_PER_PAGE))
+    if page > last_page:
+        return RedirectResponse(str(request.url.include_query_params(pagina=last_page)), 303)
+    return pages.render(
+        request, "aftercare/afgesloten.html",
+        {"rows": rows, "total": total, "summary": summary, "mine": peer is not None,
+         "page": page, "last_page": last_page},
+    )  # fmt: skip
+
+
 @router.get("/wachtrij", response_class=HTMLResponse)
 async def waiting(
     request: Request,
@@ -191,19 +215,12 @@ async def waiting(
     principal: PrincipalDep,
     afgesloten: bool = False,
     pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
-) -> HTMLResponse:
+) -> Response:
     """The open requests (the work to do) with their alerts and the proposal for whoever
     waits; ``?afgesloten=true`` the closed and withdrawn ones, a page at a time."""
     if afgesloten:
         summary = await queue_in_menu(request, sessions, principal)
-        rows, total = await views.queue(
-            sessions, request, closed=True, page=pagina, per_page=CLOSED_PER_PAGE
-        )
-        context = {"page": pagina, "last_page": max(1, -(-total // CLOSED_PER_PAGE))}
-        return pages.render(
-            request, "aftercare/afgesloten.html",
-            {"rows": rows, "total": total, "summary": summary, "mine": False, **context},
-        )  # fmt: skip
+        return await closed_page(request, sessions, pagina, peer=None, summary=summary)
     # One read of the open cases for the page and the menu's numbers alike.
     now = datetime.now(UTC)
     open_cases, _ = await cases.queue(sessions)
@@ -230,19 +247,11 @@ async def my_cases(
     principal: PrincipalDep,
     afgesloten: bool = False,
     pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
-) -> HTMLResponse:
+) -> Response:
     """A peer's open cases (their work) with the alerts for them; ``?afgesloten=true`` their
     closed and withdrawn ones, a page at a time (those grow with every year)."""
     if afgesloten:
-        rows, total = await views.queue(
-            sessions, request, closed=True, page=pagina, per_page=CLOSED_PER_PAGE,
-            peer=principal.subject,
-        )  # fmt: skip
-        context = {"page": pagina, "last_page": max(1, -(-total // CLOSED_PER_PAGE))}
-        return pages.render(
-            request, "aftercare/afgesloten.html",
-            {"rows": rows, "total": total, "mine": True, **context},
-        )  # fmt: skip
+        return await closed_page(request, sessions, pagina, peer=principal.subject)
     rows, _ = await views.queue(sessions, request, closed=False, peer=principal.subject)
     return pages.render(request, "aftercare/mijn_nazorg.html", {"rows": rows})
 
