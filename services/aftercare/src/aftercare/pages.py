@@ -189,21 +189,21 @@ async def closed_page(
     sessions: SessionsDep,
     page: int,
     *,
-    peer: str | None,
+    peer_id: str | None,
     summary: cases.QueueSummary | None = None,
 ) -> Response:
-    """One page of the closed and withdrawn requests, of the queue or of ``peer`` ("mijn
+    """One page of the closed and withdrawn requests, of the queue or of ``peer_id`` ("mijn
     nazorg"); a page past the last (an old bookmark, a list that shrank after erasures)
     sends the browser to the last one."""
     rows, total = await views.queue(
-        sessions, request, closed=True, page=page, per_page=CLOSED_PER_PAGE, peer=peer
+        sessions, request, closed=True, page=page, per_page=CLOSED_PER_PAGE, peer_id=peer_id
     )
     last_page = max(1, -(-total // CLOSED_PER_PAGE))
     if page > last_page:
         return RedirectResponse(str(request.url.include_query_params(pagina=last_page)), 303)
     return pages.render(
         request, "aftercare/afgesloten.html",
-        {"rows": rows, "total": total, "summary": summary, "mine": peer is not None,
+        {"rows": rows, "total": total, "summary": summary, "mine": peer_id is not None,
          "page": page, "last_page": last_page},
     )  # fmt: skip
 
@@ -220,7 +220,7 @@ async def waiting(
     waits; ``?afgesloten=true`` the closed and withdrawn ones, a page at a time."""
     if afgesloten:
         summary = await queue_in_menu(request, sessions, principal)
-        return await closed_page(request, sessions, pagina, peer=None, summary=summary)
+        return await closed_page(request, sessions, pagina, peer_id=None, summary=summary)
     # One read of the open cases for the page and the menu's numbers alike.
     now = datetime.now(UTC)
     open_cases, _ = await cases.queue(sessions)
@@ -251,8 +251,8 @@ async def my_cases(
     """A peer's open cases (their work) with the alerts for them; ``?afgesloten=true`` their
     closed and withdrawn ones, a page at a time (those grow with every year)."""
     if afgesloten:
-        return await closed_page(request, sessions, pagina, peer=principal.subject)
-    rows, _ = await views.queue(sessions, request, closed=False, peer=principal.subject)
+        return await closed_page(request, sessions, pagina, peer_id=principal.subject)
+    rows, _ = await views.queue(sessions, request, closed=False, peer_id=principal.subject)
     return pages.render(request, "aftercare/mijn_nazorg.html", {"rows": rows})
 
 

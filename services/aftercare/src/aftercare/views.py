@@ -147,13 +147,13 @@ async def queue(
     closed: bool,
     page: int = 1,
     per_page: int | None = None,
-    peer: str | None = None,
+    peer_id: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page (or all, without ``per_page``) of the open cases, or of the closed and
-    withdrawn ones, of everyone or of ``peer``, and how many there are in all."""
+    withdrawn ones, of everyone or of ``peer_id``, and how many there are in all."""
     offset = (page - 1) * per_page if per_page else 0
     rows, total = await cases.queue(
-        sessions, closed=closed, offset=offset, limit=per_page, peer_id=peer
+        sessions, closed=closed, offset=offset, limit=per_page, peer_id=peer_id
     )
     return await queue_items(sessions, request, rows, datetime.now(UTC)), total
 

@@ -123,6 +123,6 @@ async def my_cases(
     # closed ones grow with every year: a page at a time.
     paging = {"page": pagina, "per_page": per_pagina} if afgesloten else {}
     items, _ = await views.queue(
-        sessions, request, closed=afgesloten, peer=principal.subject, **paging
+        sessions, request, closed=afgesloten, peer_id=principal.subject, **paging
     )
     return items
