@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
-from ontour.db import asyncpg_dsn, create_engine, ensure_database
+import pytest
+from ontour.db import asyncpg_dsn, create_engine, ensure_database, migrate
 from ontour.testing.plugin import eventually
 from sqlalchemy import text
 
@@ -43,3 +44,30 @@ async def test_a_connection_the_server_closed_is_not_handed_out_again(database_u
 
 async def _closed(connection: asyncpg.Connection) -> bool:
     return connection.is_closed()
+
+
+async def test_a_start_at_the_newest_revision_leaves_alembic_alone(database_url, monkeypatch):
+    from alembic import command
+    from intake.app import service as intake
+
+    url = database_url()
+    await ensure_database(url)
+    engine = create_engine(url)
+    try:
+        await migrate(engine, intake.migrations)  # a new database: every migration
+        async with engine.connect() as conn:
+            head = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        assert head is not None
+
+        def upgrade(*_: object) -> None:
+            raise AssertionError("Alembic ran on a database at its newest revision")
+
+        monkeypatch.setattr(command, "upgrade", upgrade)
+        await migrate(engine, intake.migrations)  # the next start
+
+        async with engine.begin() as conn:  # one revision behind: Alembic runs again
+            await conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        with pytest.raises(AssertionError, match="Alembic ran"):
+            await migrate(engine, intake.migrations)
+    finally:
+        await engine.dispose()
