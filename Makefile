@@ -2,13 +2,14 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-# The tests mostly wait (on servers, events, the browser), so five pytest-xdist workers share
-# the two cores, each with its own servers and stack (quiet 2-core machine, `time make test`:
-# 6 min 48 s with four, 6 min 19 s and 6 min 31 s with five, 6 min 49 s with six). A test
+# The tests mostly wait (on servers, events, the browser), so four pytest-xdist workers share
+# the two cores, each with its own servers and stack (fresh 2-core machine, `time make test`:
+# 6 min 25 s with three, 6 min 25 s and 6 min 29 s with four, 6 min 41 s and 6 min 49 s with
+# five; each worker's fixed cost now outweighs the waiting another one fills). A test
 # module stays on one worker unless it is marked `spread` (ontour.testing.plugin), and units
 # start in the plugin's order (the whole-system ones first; xdist would reorder them by test
 # count, so the longest started last); `make test PARALLEL=` runs one after another.
-PARALLEL ?= -n 5 --dist loadgroup --no-loadscope-reorder
+PARALLEL ?= -n 4 --dist loadgroup --no-loadscope-reorder
 # Spectral with the NL API Design Rules ruleset (deploy/api-linter/SOURCE.md), pinned by npm.
 API_LINTER := deploy/api-linter
 SPECTRAL := $(API_LINTER)/node_modules/.bin/spectral
