@@ -56,7 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _no_deadlines()
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    # One in-memory exporter for the whole run, so tests can follow a trace.
+    # One in-memory exporter for the whole run, so a test can follow a trace (finished_spans).
     spans = SpansOfTheTest(InMemorySpanExporter())
     configure_tracing("ontour-tests").add_span_processor(spans)
     config.stash[_SPANS] = spans
