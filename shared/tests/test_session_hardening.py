@@ -16,7 +16,7 @@ import pytest
 from ontour.auth import csrf, oidc
 from ontour.auth import sessions as sessions_module
 from ontour.auth.principal import Principal, Role
-from ontour.auth.sessions import SESSION_BUCKET, SessionStore
+from ontour.auth.sessions import SessionStore
 from ontour.auth.tokens import BACKCHANNEL_LOGOUT_EVENT
 from ontour.frontdoor import FrontDoorSettings
 from ontour.frontdoor import create_app as frontdoor_app
@@ -52,8 +52,9 @@ async def session_store(nats_url: str, **options: Any):
     connection = await nats.connect(nats_url)
     try:
         js = connection.jetstream()
-        kv = await js.create_key_value(bucket=f"test_sessions_{uuid.uuid4().hex[:8]}")
-        yield SessionStore(kv, "test-secret", **options)
+        bucket = f"test_sessions_{uuid.uuid4().hex[:8]}"
+        await js.create_key_value(bucket=bucket)
+        yield await SessionStore.open(js, "test-secret", bucket=bucket, **options)
     finally:
         await connection.close()
 
@@ -257,8 +258,8 @@ async def test_the_idp_ends_sessions_over_the_back_channel(nats_url, issuer):
     async with front_door(nats_url, issuer.url) as door:
         connection = await nats.connect(nats_url)
         try:
-            kv = await connection.jetstream().key_value(SESSION_BUCKET)
-            store = SessionStore(kv, door.settings.secret_key.get_secret_value())  # type: ignore[attr-defined]
+            secret = door.settings.secret_key.get_secret_value()  # type: ignore[attr-defined]
+            store = await SessionStore.open(connection.jetstream(), secret)
             ended = await store.create(CARLA, sid="idp-session-1")
             other = await store.create(CARLA, sid="idp-session-2")
             stranger = await store.create(

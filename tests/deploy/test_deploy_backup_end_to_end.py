@@ -31,7 +31,6 @@ from deploy_support import (
     run,
     venv_bin,
 )
-from nats.js.errors import KeyDeletedError, KeyNotFoundError
 from ontour.audit import audit_key, verify_service
 from ontour.db import create_engine
 from ontour.messaging.backup import (
@@ -41,7 +40,13 @@ from ontour.messaging.backup import (
     StreamBackupError,
     backup_stream,
 )
-from ontour.messaging.streams import CASE_KEY_BUCKET, STREAMS, ensure_streams_at, inbox_prefix
+from ontour.messaging.streams import (
+    CASE_KEY_BUCKET,
+    STREAMS,
+    bucket_keys,
+    ensure_streams_at,
+    inbox_prefix,
+)
 from ontour.testing.plugin import eventually, running_service, scalar
 
 BACKUP = DEPLOY / "backup" / "backup.sh"
@@ -201,23 +206,7 @@ async def case_key_ids(node: NatsNode) -> set[str]:
     """The cases with a key (as aftercare, the only user that may read the bucket)."""
     nc = await nats.connect(node.url("aftercare"), inbox_prefix=inbox_prefix("aftercare"))
     try:
-        js = nc.jetstream()
-        bucket = await js.key_value(CASE_KEY_BUCKET)
-        # Not bucket.keys(): its watcher may signal "no more keys" before the first key it was
-        # already sent (nats-py compares pending with what it counted so far), and on a busy
-        # machine it once answered "no keys" for a bucket with one. The stream's subjects are
-        # every key ever put; a key still there answers get().
-        prefix = f"$KV.{CASE_KEY_BUCKET}."
-        info = await js.stream_info(CASE_KEY_STREAM, subjects_filter=f"{prefix}>")
-        keys: set[str] = set()
-        for subject in info.state.subjects or {}:
-            key = subject.removeprefix(prefix)
-            try:
-                await bucket.get(key)
-            except (KeyNotFoundError, KeyDeletedError):
-                continue
-            keys.add(key)
-        return keys
+        return set(await bucket_keys(nc.jetstream(), CASE_KEY_BUCKET))
     finally:
         await nc.close()
 

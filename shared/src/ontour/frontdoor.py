@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from ontour.auth.csrf import CsrfCookieMiddleware
 from ontour.auth.identity import Identity
 from ontour.auth.oidc import oidc_router
-from ontour.auth.sessions import SESSION_BUCKET, SessionStore
+from ontour.auth.sessions import SessionStore
 from ontour.auth.tokens import use_discovery_url
 from ontour.messaging.connection import NatsServers
 from ontour.messaging.streams import ensure_streams
@@ -68,8 +68,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         connection = await nats.connect(**NatsServers.parse(settings.nats_url).connect_options())
         js = connection.jetstream()
         await ensure_streams(js, update=False)
-        identity.sessions = SessionStore(
-            await js.key_value(SESSION_BUCKET),
+        identity.sessions = await SessionStore.open(
+            js,
             settings.secret_key.get_secret_value(),
             idle_seconds=settings.session_idle_minutes * 60,
         )

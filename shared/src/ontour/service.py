@@ -33,7 +33,7 @@ from ontour.auth.access import AccessTable, enforce_access
 from ontour.auth.csrf import CsrfCookieMiddleware
 from ontour.auth.identity import Identity
 from ontour.auth.principal import Principal
-from ontour.auth.sessions import SESSION_BUCKET, SessionStore
+from ontour.auth.sessions import SessionStore
 from ontour.auth.tokens import use_discovery_url
 from ontour.db import Sessions, create_engine, ensure_database, migrate, session_factory
 from ontour.events import CloudEvent, EventData, contracts_of, set_public_base_url
@@ -340,8 +340,8 @@ class Service:
         await runtime.broker.connect()
         js = runtime.broker.connection.jetstream()
         await ensure_streams(js, update=False)
-        runtime.identity.sessions = SessionStore(
-            await js.key_value(SESSION_BUCKET),
+        runtime.identity.sessions = await SessionStore.open(
+            js,
             settings.secret_key.get_secret_value(),
             idle_seconds=settings.session_idle_minutes * 60,
         )

@@ -22,11 +22,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from ontour.auth.principal import Principal, Role
-from ontour.messaging.streams import SESSION_BUCKET, SESSION_TTL_SECONDS
+from ontour.messaging.streams import SESSION_BUCKET, SESSION_TTL_SECONDS, bucket_keys
 
 __all__ = ["SESSION_BUCKET", "SESSION_COOKIE", "Session", "SessionStore"]
 
@@ -54,10 +55,32 @@ def _key(session_id: str) -> str:
 
 
 class SessionStore:
-    def __init__(self, kv: KeyValue, secret_key: str, *, idle_seconds: float = 30 * 60) -> None:
-        self._kv = kv
+    """Browser sessions in a NATS KV bucket, sealed with the secret key. Open one with
+    :meth:`open`."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        bucket: str,
+        kv: KeyValue,
+        secret_key: str,
+        *,
+        idle_seconds: float,
+    ) -> None:
+        self._js, self._bucket, self._kv = js, bucket, kv
         self._fernet = _fernet(secret_key)
         self.idle_seconds = idle_seconds
+
+    @classmethod
+    async def open(
+        cls,
+        js: JetStreamContext,
+        secret_key: str,
+        *,
+        bucket: str = SESSION_BUCKET,
+        idle_seconds: float = 30 * 60,
+    ) -> SessionStore:
+        return cls(js, bucket, await js.key_value(bucket), secret_key, idle_seconds=idle_seconds)
 
     async def create(self, principal: Principal, *, sid: str = "", refresh_token: str = "") -> str:
         session_id = secrets.token_urlsafe(32)
@@ -91,12 +114,8 @@ class SessionStore:
     async def delete_where(self, *, subject: str | None = None, sid: str | None = None) -> int:
         """End every session of this IdP session (``sid``) or else of this subject (OIDC
         back-channel logout). Returns how many ended."""
-        try:
-            keys = await self._kv.keys()
-        except Exception:  # nats raises NoKeysError for an empty bucket
-            return 0
         ended = 0
-        for key in keys:
+        for key in await bucket_keys(self._js, self._bucket):
             session = await self._load(key)
             if session is None:
                 continue

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, KeyValueConfig, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import BucketNotFoundError, NotFoundError
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NotFoundError
 
 from ontour.events import events_of, producing_services, subject
 
@@ -81,6 +81,29 @@ CASE_KEY_BUCKET = "ontour_case_keys"
 # them, even the info a service would ask at start-up to see that the bucket exists. So
 # only the infrastructure step creates them (aftercare finds its bucket when it needs it).
 OWNED_BUCKETS = {CASE_KEY_BUCKET: "aftercare"}
+
+
+async def bucket_keys(js: JetStreamContext, bucket: str) -> list[str]:
+    """The keys that hold a value in ``bucket`` now.
+
+    Not nats-py's ``KeyValue.keys()``: its watcher stops at a "no more keys" marker, which it
+    sends when the consumer's info counts nothing pending and it has counted no message yet:
+    that can be before the keys it was already sent, and then it answers "no keys" (an
+    error, like an empty bucket). Here the bucket stream's subjects are every key written
+    and not yet expired; ``get()`` leaves out the deleted and purged ones. The server lists
+    up to 100,000 subjects at once: far more than any of our buckets holds."""
+    kv = await js.key_value(bucket)
+    prefix = f"$KV.{bucket}."
+    info = await js.stream_info(f"KV_{bucket}", subjects_filter=f"{prefix}>")
+    keys = []
+    for written in info.state.subjects or {}:
+        key = written.removeprefix(prefix)
+        try:
+            await kv.get(key)
+        except KeyNotFoundError:  # nats-py raises it for a deleted key too
+            continue
+        keys.append(key)
+    return keys
 
 
 def inbox_prefix(service: str) -> str:
