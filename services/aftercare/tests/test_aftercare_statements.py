@@ -157,6 +157,15 @@ async def test_two_tabs_never_overwrite_each_other_silently(site):
     assert stale.status_code == 409
     page = await site.get(f"{path}/verklaring", headers=ANONYMOUS)
     assert 'value="Eerst"' in page.text and "Verouderd" not in page.text
+    # The stale tab keeps what was typed, unsaved, says why, and may save it knowingly.
+    assert "ergens anders opgeslagen" in stale.text and 'value="Verouderd"' in stale.text
+    assert "Er stond iemand voor mijn huis" in stale.text
+    assert 'name="version" value="2"' in stale.text
+    again = {**ENTRIES, "place": "Verouderd", "version": "2", "csrf_token": csrf_of(stale)}
+    kept = await site.post(f"{path}/verklaring", data=again, headers=ANONYMOUS)
+    assert kept.status_code == 303
+    page = await site.get(f"{path}/verklaring", headers=ANONYMOUS)
+    assert 'value="Verouderd"' in page.text
 
 
 async def test_the_peer_sees_and_completes_the_draft_only_with_the_requesters_consent(site, bearer):

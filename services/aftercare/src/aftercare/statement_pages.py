@@ -15,6 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ontour import clock
+from ontour.application.errors import VersionConflict
+from ontour.i18n import N_
 from ontour.service import SessionsDep
 from ontour.web.api import CallerDep, CipherDep
 from ontour.web.forms import FormState
@@ -34,6 +36,11 @@ MAX_BODY_BYTES = 128 * 1024
 EMPTY_SCREENSHOT_ROWS = 3  # without JavaScript: room for more, a save adds new empty rows
 ONGOING = {"ja": True, "nee": False}
 PDF_NAME = "verklaring-concept.pdf"
+SAVED_ELSEWHERE = N_(
+    "This statement was saved elsewhere in the meantime (in another tab or by someone else). "
+    "What you typed is below and has not been saved: save again to keep it, or open the "
+    "statement again to see the other version."
+)
 
 
 # --- the form ---------------------------------------------------------------------------------
@@ -194,7 +201,16 @@ async def _save(
     errors = errors or rules.violations(statement, clock.today())
     if errors:
         return _render(request, await reopen(), place, FormState(form.values, errors), 422)
-    await store(statement, version)
+    try:
+        await store(statement, version)
+    except VersionConflict:
+        # Saved elsewhere meanwhile (another tab, or the other side): what was typed comes
+        # back unsaved, now on the current version, so saving it again is a knowing choice.
+        draft = await reopen()
+        typed = FormState(
+            {**form.values, "version": draft.version}, {"version": pages.gettext(SAVED_ELSEWHERE)}
+        )
+        return _render(request, draft, place, typed, 409)
     return RedirectResponse(f"{place.url}?opgeslagen=ja#opgeslagen", 303)
 
 
