@@ -4,7 +4,9 @@ are in tests/test_intake_pages_browser.py)."""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from pathlib import Path
 
@@ -301,3 +303,19 @@ async def test_the_voorgesprek_page_records_the_answers_given_there(site):
     assert "De antwoorden zijn opgeslagen" in page.text
     held_at = f"SELECT count(*) FROM protocol_answer WHERE voorgesprek_id = '{voorgesprek[-36:]}'"
     assert await scalar(site, held_at) == 4
+
+
+async def test_the_organisations_export_carries_the_current_arrangements(site):
+    assert (await site.post("/intake/organisaties/GM0014/protocol", data=PROTOCOL_FORM)).is_redirect
+    exported = await site.get("/intake/api/v1/organisaties", params={"formaat": "csv"})
+    assert exported.status_code == 200, exported.text
+    table = exported.content.decode("utf-8-sig")  # Excel's Dutch CSV: semicolons
+    rows = list(csv.DictReader(io.StringIO(table), delimiter=";"))
+    recorded = next(r for r in rows if r["cbs_code"] == "GM0014")
+    assert recorded["agressieprotocol"] == "nee"
+    assert recorded["agressieprotocol_sinds"] == "2025-03-04"
+    assert recorded["meldpunt_voor_ambtsdragers"] == "ja"
+    assert recorded["vast_contactpersoon_bij_de_politie"] == "onbekend"
+    assert recorded["afspraken_over_domiciliekeuze_sinds"] == "2025-03-04"
+    never = next(r for r in rows if r["cbs_code"] == "GM0034")
+    assert never["agressieprotocol"] == "" and never["agressieprotocol_sinds"] == ""

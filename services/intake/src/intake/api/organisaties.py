@@ -56,7 +56,7 @@ router = APIRouter(prefix="/organisaties", tags=["organisaties"])
 
 EXPORT_COLUMNS = (
     "cbs_code", "naam", "soort", "provincie", "provincienaam", "tourstatus", "opgeheven_per",
-    "opvolger", "niet_publiceren",
+    "opvolger", "niet_publiceren", *protocol.EXPORT_COLUMNS,
 )  # fmt: skip
 
 
@@ -65,7 +65,9 @@ EXPORT_COLUMNS = (
     response_model=OrganisatieLijst,
     responses={**problem_responses(422), **EXPORT_RESPONSES},
     summary="Organisaties in het register",
-    description="Gemeenten en provincies, op naam gesorteerd, te filteren en per pagina.",
+    description="Gemeenten en provincies, op naam gesorteerd, te filteren en per pagina. Als CSV "
+    "of XLSX (`formaat` of `Accept`) met per organisatie ook de huidige afspraken tegen agressie "
+    '("Melden helpt"): per vraag het antwoord en de dag waarop het geldt.',
 )
 async def list_organisations(
     request: Request,
@@ -108,7 +110,8 @@ async def list_organisations(
             EXPORT_COLUMNS,
             (
                 [r.cbs_code, r.name, r.kind, r.province_code, r.province_name, r.tour_status,
-                 r.valid_until, r.successor_code, r.not_published]
+                 r.valid_until, r.successor_code, r.not_published,
+                 *protocol.export_cells(protocol.stored(r.protocol))]
                 for r in rows
             ),
         )  # fmt: skip

@@ -46,6 +46,23 @@ class ProtocolChange:
     after: ProtocolStand
 
 
+# An export's columns for the current answers: per question its answer and the day it holds from.
+EXPORT_COLUMNS = tuple(
+    column
+    for name in (PROTOCOL_LABELS[topic].replace(" ", "_") for topic in PROTOCOL_FIELDS)
+    for column in (name, f"{name}_sinds")
+)
+
+
+def export_cells(current: Answers) -> list[str | date | None]:
+    """The current answers under :data:`EXPORT_COLUMNS` (empty where never answered)."""
+    cells: list[str | date | None] = []
+    for topic in PROTOCOL_FIELDS:
+        stand = current.get(topic)
+        cells += [stand.answer.value, stand.since] if stand else [None, None]
+    return cells
+
+
 def stored(current: Mapping[str, Any] | None) -> dict[OrganisatieVeld, ProtocolStand]:
     """The current answers as stored (JSON by field name) as typed answers."""
     return {
