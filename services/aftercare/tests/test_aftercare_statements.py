@@ -159,6 +159,7 @@ async def test_two_tabs_never_overwrite_each_other_silently(site):
     assert 'value="Eerst"' in page.text and "Verouderd" not in page.text
     # The stale tab keeps what was typed, unsaved, says why, and may save it knowingly.
     assert "ergens anders opgeslagen" in stale.text and 'value="Verouderd"' in stale.text
+    assert 'role="alert"' in stale.text and 'href="#version"' not in stale.text
     assert "Er stond iemand voor mijn huis" in stale.text
     assert 'name="version" value="2"' in stale.text
     again = {**ENTRIES, "place": "Verouderd", "version": "2", "csrf_token": csrf_of(stale)}

@@ -157,7 +157,7 @@ def _peer_place(case_id: uuid.UUID) -> Place:
 
 def _render(
     request: Request, draft: Draft, place: Place, form: FormState | None = None,
-    status_code: int = 200,
+    status_code: int = 200, conflict: str | None = None,
 ) -> HTMLResponse:  # fmt: skip
     form = form or _form_of(draft)
     rows = max(_screenshot_rows(form), len(draft.statement.screenshots)) + EMPTY_SCREENSHOT_ROWS
@@ -172,6 +172,7 @@ def _render(
         "peer_view": place.peer_view,
         "token": place.token,
         "saved": request.query_params.get("opgeslagen") == "ja",
+        "conflict": conflict,
         "screenshot_rows": range(min(rows, rules.MAX_SCREENSHOTS)),
         "incidents": [(c.value, c.value) for c in IncidentCategory],
         "ongoing": [("ja", "ja"), ("nee", "nee"), ("", "weet ik niet")],
@@ -207,10 +208,8 @@ async def _save(
         # Saved elsewhere meanwhile (another tab, or the other side): what was typed comes
         # back unsaved, now on the current version, so saving it again is a knowing choice.
         draft = await reopen()
-        typed = FormState(
-            {**form.values, "version": draft.version}, {"version": pages.gettext(SAVED_ELSEWHERE)}
-        )
-        return _render(request, draft, place, typed, 409)
+        typed = FormState({**form.values, "version": draft.version})
+        return _render(request, draft, place, typed, 409, pages.gettext(SAVED_ELSEWHERE))
     return RedirectResponse(f"{place.url}?opgeslagen=ja#opgeslagen", 303)
 
 
