@@ -10,14 +10,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ontour.application.errors import Refused
 from ontour.i18n import N_
 from ontour.service import SessionsDep
-from ontour.web.api import CallerDep, CipherDep, PrincipalDep, is_coordinator
+from ontour.web.api import CallerDep, CipherDep, Pagina, PrincipalDep, is_coordinator
 from ontour.web.forms import FormState
 from ontour.web.problems import Problem
 from ontour.web.rendering import PageRenderer
@@ -214,7 +214,7 @@ async def waiting(
     sessions: SessionsDep,
     principal: PrincipalDep,
     afgesloten: bool = False,
-    pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    pagina: Pagina = 1,
 ) -> Response:
     """The open requests (the work to do) with their alerts and the proposal for whoever
     waits; ``?afgesloten=true`` the closed and withdrawn ones, a page at a time."""
@@ -246,7 +246,7 @@ async def my_cases(
     sessions: SessionsDep,
     principal: PrincipalDep,
     afgesloten: bool = False,
-    pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    pagina: Pagina = 1,
 ) -> Response:
     """A peer's open cases (their work) with the alerts for them; ``?afgesloten=true`` their
     closed and withdrawn ones, a page at a time (those grow with every year)."""

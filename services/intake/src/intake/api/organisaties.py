@@ -15,6 +15,7 @@ from ontour.web.api import (
     CallerDep,
     Formaat,
     IfMatch,
+    Pagina,
     PerPagina,
     etag,
     expected_version,
@@ -91,7 +92,7 @@ async def list_organisations(
             description="Zoek op (een deel van) de naam, ongeacht hoofdletters.",
         ),
     ] = None,
-    pagina: Annotated[int, Query(ge=1, le=10_000, description="Paginanummer (vanaf 1).")] = 1,
+    pagina: Pagina = 1,
     per_pagina: PerPagina = 20,
     formaat: Formaat = None,
 ) -> Any:
