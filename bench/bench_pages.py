@@ -328,7 +328,7 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
     used: dict[str, float] = {}
     for process in stack.processes:
         try:
-            parent = psutil.Process(process.popen.pid)
+            parent = psutil.Process(process.child.pid)
             total = 0.0
             for each in [parent, *parent.children(recursive=True)]:
                 times = each.cpu_times()

@@ -79,14 +79,14 @@ class NatsCluster:
     def pid(self, name: str) -> int:
         process = self.nodes[name].process
         assert process is not None, f"{name} never started"
-        return process.popen.pid
+        return process.child.pid
 
     def kill(self, name: str) -> None:
         """kill -9: no lame duck, no flush, no goodbye to the routes."""
         process = self.nodes[name].process
         assert process is not None
-        process.popen.send_signal(signal.SIGKILL)
-        process.popen.wait()
+        process.child.send_signal(signal.SIGKILL)
+        process.child.wait()
 
     def restart(self, name: str) -> None:
         """Start a killed server again on its own data directory."""
@@ -97,8 +97,8 @@ class NatsCluster:
 
     def resume(self, name: str) -> None:
         process = self.nodes[name].process
-        if process is not None and process.popen.poll() is None:
-            os.kill(process.popen.pid, signal.SIGCONT)
+        if process is not None and process.child.poll() is None:
+            os.kill(process.child.pid, signal.SIGCONT)
 
     async def declare_streams(self, replicas: int = 3) -> None:
         """`ontour streams ensure --replicas 3`, once JetStream has a meta leader."""

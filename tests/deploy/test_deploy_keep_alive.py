@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from deploy_support import DEPLOY
-from ontour.devstack import servers
+from ontour.devstack import preloaded
 from test_deploy_caddy_observability import caddy
 
 NANOSECONDS = 1_000_000_000
@@ -54,7 +54,7 @@ def _keep_alive_argument(arguments: list[str]) -> float:
 def test_caddy_lets_an_idle_connection_go_before_the_service_does() -> None:
     idle = _idle_seconds_of_caddy()
     assert set(idle) >= SERVICE_UPSTREAMS, idle
-    embedded = _keep_alive_argument(servers.uvicorn_command("intake.app:create_app", 8101))
+    embedded = _keep_alive_argument(preloaded.uvicorn_command("intake.app:create_app", 8101))
     dockerfile = (DEPLOY / "docker" / "Dockerfile").read_text(encoding="utf-8")
     [command] = re.findall(r"^CMD \[.*uvicorn.*$", dockerfile, flags=re.MULTILINE)
     image = _keep_alive_argument(command.rstrip('"]').split())

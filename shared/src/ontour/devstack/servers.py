@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 PG_SYSTEM_USER = "embedded_postgres"
 
@@ -34,8 +34,8 @@ def venv_bin(name: str) -> str:
     return found
 
 
-def _die_with_parent() -> None:
-    # Linux: the child gets SIGTERM when the supervisor dies, so no server is orphaned.
+def die_with_parent() -> None:
+    """Linux: this process gets SIGTERM when its parent dies, so no server is orphaned."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
 
@@ -85,7 +85,7 @@ def wait_until(
     ("<name> <failure>") when ``timeout`` seconds pass first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.popen.poll() is not None:
+        if process.child.poll() is not None:
             raise RuntimeError(f"{process.name} exited early; see {process.log_path}")
         if ready():
             return
@@ -98,23 +98,39 @@ def wait_for_port(port: int, process: ManagedProcess, timeout: float = 30.0) -> 
     wait_until(lambda: port_in_use(port), process, f"did not listen on port {port}", timeout)
 
 
+class Child(Protocol):
+    """A child process as the supervisor sees it: a :class:`subprocess.Popen` or a forked
+    service (:class:`ontour.devstack.preloaded.ForkedChild`)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def send_signal(self, sig: int) -> None: ...
+
+    def kill(self) -> None: ...
+
+
 @dataclass
 class ManagedProcess:
     name: str
-    popen: subprocess.Popen[bytes]
+    child: Child
     log_path: Path
     stop_signal: int = signal.SIGTERM
 
     def stop(self, timeout: float = 25.0) -> None:
-        if self.popen.poll() is not None:
+        if self.child.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            self.popen.send_signal(self.stop_signal)
+            self.child.send_signal(self.stop_signal)
         try:
-            self.popen.wait(timeout)
+            self.child.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait()
+            self.child.kill()
+            self.child.wait()
 
 
 def spawn(
@@ -135,7 +151,7 @@ def spawn(
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
             **kwargs,
         )
     return ManagedProcess(name, popen, log_path, stop_signal)
@@ -282,29 +298,4 @@ def start_caddy(caddyfile: Path, log_path: Path, env: dict[str, str]) -> Managed
         [venv_bin("caddy"), "run", "--config", str(caddyfile), "--adapter", "caddyfile"],
         log_path,
         env=env,
-    )
-
-
-# Longer than Caddy keeps an idle connection to a service (deploy/caddy/Caddyfile, 60 s): the
-# proxy, not the service, ends an idle connection, so no request is sent on a closing one.
-KEEP_ALIVE_SECONDS = 75
-
-
-def uvicorn_command(target: str, port: int) -> list[str]:
-    return [
-        *(sys.executable, "-m", "uvicorn", target, "--factory"),
-        *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
-        *("--timeout-graceful-shutdown", "20", "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)),
-        *("--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"),
-    ]
-
-
-def start_service(name: str, port: int, log_path: Path, env: dict[str, str]) -> ManagedProcess:
-    return spawn(name, uvicorn_command(f"{name}.app:create_app", port), log_path, env=env)
-
-
-def start_frontdoor(port: int, log_path: Path, env: dict[str, str]) -> ManagedProcess:
-    env = {**env, "ONTOUR_HTTP_PORT": str(port)}
-    return spawn(
-        "frontdoor", uvicorn_command("ontour.frontdoor:create_app", port), log_path, env=env
     )

@@ -28,15 +28,14 @@ from sqlalchemy.engine import make_url
 
 from ontour import http_client
 from ontour.devstack.idp import IDP_PORT, start_idp
+from ontour.devstack.preloaded import start_frontdoor, start_service
 from ontour.devstack.servers import (
     ManagedProcess,
     free_port,
     port_in_use,
     start_caddy,
-    start_frontdoor,
     start_nats,
     start_postgres,
-    start_service,
 )
 from ontour.devstack.supervisor import Supervised, Supervisor
 from ontour.messaging.streams import ensure_streams_at
@@ -261,7 +260,7 @@ class Stack:
         with readiness_client() as client:
             while pending and time.monotonic() < deadline:
                 for process in self.processes:
-                    if process.popen.poll() is not None:
+                    if process.child.poll() is not None:
                         raise RuntimeError(
                             f"{process.name} stopte onverwacht; zie {process.log_path}"
                         )

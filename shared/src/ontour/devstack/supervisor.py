@@ -77,7 +77,7 @@ class Supervisor:
         """Notice dead children and start those whose pause is over (call it often)."""
         now = time.monotonic()
         for child in self.children:
-            returncode = child.process.popen.poll()
+            returncode = child.process.child.poll()
             if returncode is None:
                 continue
             if child.restart_at is None:
@@ -103,7 +103,7 @@ class Supervisor:
             self.say(f"Herstart van {child.name} mislukt: {exc}", child.process.log_path)
             return
         child.started_at = time.monotonic()
-        self.say(f"{child.name} herstart (pid {child.process.popen.pid}).", child.process.log_path)
+        self.say(f"{child.name} herstart (pid {child.process.child.pid}).", child.process.log_path)
 
     def stop(self) -> None:
         # Entry point first, servers last: services drain while the broker is still there.
