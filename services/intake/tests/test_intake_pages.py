@@ -116,10 +116,23 @@ async def test_editing_with_a_stale_version_is_refused_on_the_page(site):
     assert form.status_code == 200 and "Alleen voor ons" in form.text
     first = await site.post(path, data={**FORM, "mode": "fysiek", "version": "1"})
     assert first.status_code == 303
-    stale = await site.post(path, data={**FORM, "mode": "telefonisch", "version": "1"})
+    typed = {**FORM, "mode": "telefonisch", "confidential_note": "Net getypt", "version": "1"}
+    stale = await site.post(path, data=typed)
     assert stale.status_code == 409
-    assert "Iemand anders heeft dit voorgesprek gewijzigd" in stale.text
     assert await scalar(site, "SELECT mode FROM voorgesprek") == "fysiek"
+    # Said at the top, as an alert, not as an error linking to the hidden version field.
+    notice = re.search(
+        r'<div class="ot-notification[^"]*" role="alert">(.*?)</div>', stale.text, re.S
+    )
+    assert notice and "Iemand anders heeft dit voorgesprek intussen gewijzigd" in notice.group(1)
+    assert 'href="#version"' not in stale.text
+    # What was typed comes back, unsaved, on the current version: saving again keeps it.
+    assert "Net getypt" in stale.text
+    assert re.search(r'value="telefonisch"[^>]*checked', stale.text)
+    assert re.search(r'name="version" id="version" value="2"', stale.text)
+    again = await site.post(path, data={**typed, "version": "2"})
+    assert again.status_code == 303
+    assert await scalar(site, "SELECT mode FROM voorgesprek") == "telefonisch"
 
 
 async def test_a_teamlid_cannot_open_the_edit_form_of_someone_elses_voorgesprek(site, bearer):

@@ -61,6 +61,11 @@ router = APIRouter(include_in_schema=False)
 
 LIST_FIELDS = ("themes", "incident_categories", "preferred_weekdays", "avoid_weekdays")
 FLAGS = ("attention_online_intimidation_women", "college_takes_part")
+CHANGED_ELSEWHERE = N_(
+    "Someone else changed this voorgesprek in the meantime (or you did, in another tab). What "
+    "you filled in is below and has not been saved: save again to keep it, or open the "
+    "voorgesprek again to see the other version."
+)
 LABELS: Mapping[str, str] = {
     "organisation_code": N_("Organisation"),
     "status": N_("Status"),
@@ -594,7 +599,7 @@ async def update_voorgesprek(
     voorgesprekken.ensure_editor(caller.signed_in, row)
     form = await FormState.from_request(request, lists=LIST_FIELDS)
     content, form = _validate(form)
-    status_code = 422
+    status_code, conflict_message = 422, None
     if content is not None:
         try:
             version = int(str(form.values.get("version") or "0"))
@@ -607,19 +612,21 @@ async def update_voorgesprek(
         except TransitionRefused as error:
             form = FormState(form.values, {"status": f"{pages.gettext(LABELS['status'])}: {error}"})
         except VersionConflict as conflict:
+            # Changed elsewhere meanwhile: what was typed comes back unsaved, now on the
+            # current version, so saving it again is a knowing choice (nothing is lost).
             status_code = 409
-            message = pages.gettext(
-                N_(
-                    "Someone else changed this voorgesprek while you were working (now "
-                    "version %(version)s). Open it again and make your change once more."
-                )
-            ) % {"version": conflict.current}
-            form = FormState(form.values, {"version": message})
+            conflict_message = pages.gettext(CHANGED_ELSEWHERE)
+            form = FormState({**form.values, "version": conflict.current})
         except ValueError:
             form = FormState(form.values, {"version": pages.gettext(N_("This field")) + " ?"})
         else:
             return RedirectResponse(f"/intake/voorgesprekken/{voorgesprek_id}?opgeslagen=1", 303)
-    context = _form_context(form, organisations=await _organisation_options(sessions), editing=row)
+    context = _form_context(
+        form,
+        organisations=await _organisation_options(sessions),
+        editing=row,
+        conflict=conflict_message,
+    )
     return pages.render(request, "intake/voorgesprek_form.html", context, status_code=status_code)
 
 
