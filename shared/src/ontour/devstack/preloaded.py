@@ -109,10 +109,10 @@ class ForkedChild:
             raise subprocess.TimeoutExpired(self._process.name, timeout or 0)
         return self._process.exitcode
 
-    def send_signal(self, signal: int) -> None:
+    def send_signal(self, sig: int) -> None:
         # Like Popen: a process that has ended (and may be reaped) gets nothing.
         if self.poll() is None:
-            os.kill(self.pid, signal)
+            os.kill(self.pid, sig)
 
     def kill(self) -> None:
         if self.poll() is None:
@@ -156,9 +156,10 @@ def _run(uvicorn: Uvicorn) -> None:
 
 
 def _leave_the_server() -> None:
-    """Close this child's copies of the server's "a client is alive" pipe and of the resource
-    tracker's: otherwise the server outlives a killed supervisor as long as a service runs,
-    and a service dies with the server (``die_with_parent``), not with the supervisor."""
+    """Close this child's copy of the server's "a client is alive" pipe (multiprocessing
+    gives every child one): otherwise the server outlives a killed supervisor as long as a
+    service runs, and a service dies with the server (``die_with_parent``), not with the
+    supervisor."""
     server = multiprocessing.forkserver._forkserver
     with contextlib.suppress(OSError, TypeError):
         os.close(server._forkserver_alive_fd)  # type: ignore[attr-defined]
