@@ -18,7 +18,7 @@ from ontour.devstack.stack import service_names
 
 LINTER = Path(__file__).resolve().parents[1] / "deploy" / "api-linter"
 SPECTRAL = LINTER / "node_modules" / ".bin" / "spectral"
-ERROR = 0  # Spectral's severities: 0 error, 1 warning, 2 info, 3 hint
+WARNING = 1  # Spectral's severities: 0 error, 1 warning, 2 info, 3 hint
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_openapi_follows_the_api_design_rules(documents, spectral, service):
             "json",
             "--quiet",
             "--fail-severity",
-            "error",
+            "warn",
             str(documents / f"{service}.json"),
         ],
         capture_output=True,
@@ -60,10 +60,11 @@ def test_openapi_follows_the_api_design_rules(documents, spectral, service):
         timeout=120,
     )
     results = json.loads(linted.stdout or "[]")
-    errors = [
+    # Warnings too: a "should" of the rules is kept as well as a "must".
+    findings = [
         f"{r['code']} at {'.'.join(map(str, r['path']))}: {r['message']}"
         for r in results
-        if r["severity"] == ERROR
+        if r["severity"] <= WARNING
     ]
-    assert not errors, f"{len(errors)} error(s):\n" + "\n".join(errors)
+    assert not findings, f"{len(findings)} finding(s):\n" + "\n".join(findings)
     assert linted.returncode == 0, linted.stderr

@@ -7,7 +7,7 @@ import re
 from typing import Annotated
 
 import pytest
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, File, Query, UploadFile
 from fastapi.openapi.utils import get_openapi
 from fastapi.testclient import TestClient
 from ontour.web.api import EMAIL
@@ -35,6 +35,11 @@ async def items(per_page: Annotated[int, Query(alias="perPagina", le=100)] = 20)
 @app.post("/api/v1/items")
 async def create(item: Item) -> str:
     return item.name
+
+
+@app.post("/api/v1/item_files")
+async def upload_item_file(file: Annotated[UploadFile, File()]) -> str:
+    return file.filename or ""
 
 
 client = TestClient(app)
@@ -86,7 +91,7 @@ def fastapi_document() -> dict:
 
 def test_the_document_is_relative_to_the_versioned_base_and_documents_400_and_problems():
     document = api_document(fastapi_document(), "/api/v1", {"per_pagina": "perPagina"})
-    assert set(document["paths"]) == {"/items"}
+    assert set(document["paths"]) == {"/items", "/item_files"}
     get, post = document["paths"]["/items"]["get"], document["paths"]["/items"]["post"]
     assert "per_pagina" in get["parameters"][0]["description"]
     for operation in (get, post):
@@ -97,6 +102,18 @@ def test_the_document_is_relative_to_the_versioned_base_and_documents_400_and_pr
     assert "HTTPValidationError" not in document["components"]["schemas"]
     with pytest.raises(ValueError, match="outside"):
         api_document(fastapi_document(), "/api/v2", {})
+
+
+def test_a_file_body_schema_is_named_after_its_operation_in_upper_camel_case():
+    document = api_document(fastapi_document(), "/api/v1", {})
+    schemas = document["components"]["schemas"]
+    assert "UploadItemFileBody" in schemas
+    assert schemas["UploadItemFileBody"]["title"] == "UploadItemFileBody"
+    assert not [name for name in schemas if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name)]
+    body = document["paths"]["/item_files"]["post"]["requestBody"]["content"]
+    assert body["multipart/form-data"]["schema"] == {
+        "$ref": "#/components/schemas/UploadItemFileBody"
+    }
 
 
 def test_the_middleware_lets_the_lifespan_through():

@@ -9,11 +9,15 @@ FastAPI writes the document from the routes; what every service shares is added 
 - every error is ``application/problem+json`` (RFC 9457), FastAPI's own 422 included;
 - every operation documents a 400: a malformed body or ``Content-Length`` is refused with it
   (/core/error-handling/invalid-input), and one with parameters or a body its 422;
-- a renamed query parameter says which old name still works until when.
+- a renamed query parameter says which old name still works until when;
+- the schema FastAPI makes for a form or file body is named in UpperCamelCase after its
+  operation (``CreateImportBody``, not ``Body_create_import_intake_api_v1_imports_post``)
+  (/core/naming-conventions).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,6 +59,7 @@ def document_api(app: FastAPI, base: str, renamed: Mapping[str, str]) -> None:
 def api_document(document: dict[str, Any], base: str, renamed: Mapping[str, str]) -> dict[str, Any]:
     """FastAPI's ``document`` completed as the rules ask (in place, and returned)."""
     paths: dict[str, Any] = {}
+    body_names: dict[str, str] = {}
     for path, item in document.get("paths", {}).items():
         if not path.startswith(f"{base}/"):
             raise ValueError(f"{path} is documented but lies outside the API's base {base}")
@@ -62,11 +67,13 @@ def api_document(document: dict[str, Any], base: str, renamed: Mapping[str, str]
         for method, operation in item.items():
             if method in OPERATIONS:
                 _complete(operation, renamed)
+                body_names.update(_body_name(path, method, operation))
     document["paths"] = paths
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for name in FASTAPI_VALIDATION_SCHEMAS:
         schemas.pop(name, None)
+    _rename_schemas(document, schemas, body_names)
     components["headers"] = {
         API_VERSION_HEADER: {
             "description": "De volledige versie van de API (major.minor.patch).",
@@ -97,3 +104,37 @@ def _complete(operation: dict[str, Any], renamed: Mapping[str, str]) -> None:
         if old is not None:
             note = f"Vervangt `{old}`: die naam werkt nog tot {SUNSET:%d-%m-%Y}, maar is verouderd."
             parameter["description"] = f"{parameter.get('description', '')} {note}".strip()
+
+
+def _body_name(path: str, method: str, operation: dict[str, Any]) -> dict[str, str]:
+    """FastAPI names a form or file body's schema ``Body_<operation id>``, and the operation
+    id is the route's function name + the path + the method (``generate_unique_id``): the
+    schema gets the function's name in UpperCamelCase + ``Body`` instead."""
+    operation_id = operation.get("operationId", "")
+    suffix = re.sub(r"\W", "_", path) + f"_{method}"
+    function = operation_id.removesuffix(suffix)
+    if function == operation_id:
+        return {}
+    return {f"Body_{operation_id}": "".join(w.capitalize() for w in function.split("_")) + "Body"}
+
+
+def _rename_schemas(document: Any, schemas: dict[str, Any], names: Mapping[str, str]) -> None:
+    renamed = {old: new for old, new in names.items() if old in schemas}
+    for old, new in renamed.items():
+        schemas[new] = {**schemas.pop(old), "title": new}
+    references = {
+        f"#/components/schemas/{old}": f"#/components/schemas/{new}" for old, new in renamed.items()
+    }
+
+    def follow(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("$ref") in references:
+                node["$ref"] = references[node["$ref"]]
+            for value in node.values():
+                follow(value)
+        elif isinstance(node, list):
+            for value in node:
+                follow(value)
+
+    if renamed:
+        follow(document)
