@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from ontour import http_client
 from ontour.devstack.idp import SUBJECT_FOR_ROLE, fetch_id_token
 from ontour.devstack.servers import free_port
 from ontour.devstack.stack import repo_root, service_names
+from ontour.testing.plugin import wait_for
 
 # Bounds for a stack that is stuck, not performance targets.
 READY_WITHIN_SECONDS = 120
@@ -90,13 +90,6 @@ class SupervisedStack:
         return self.terminal.read_text(encoding="utf-8", errors="replace")
 
 
-def wait_until(condition: Callable[[], object], within: float, explain: Callable[[], str]) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, f"{condition.__name__}: {explain()}"
-        time.sleep(0.2)
-
-
 @pytest.fixture
 def supervised(tmp_path: Path) -> Iterator[SupervisedStack]:
     home = tmp_path.resolve()
@@ -137,7 +130,7 @@ def supervised(tmp_path: Path) -> Iterator[SupervisedStack]:
         def started_or_gone() -> bool:
             return "On Tour draait op" in stack.output() or process.poll() is not None
 
-        wait_until(started_or_gone, READY_WITHIN_SECONDS, stack.output)
+        wait_for(started_or_gone, READY_WITHIN_SECONDS, stack.output)
         assert process.poll() is None, stack.output()
         yield stack
     finally:
@@ -185,8 +178,8 @@ def test_make_up_is_durable_brings_a_killed_part_back_and_stops_on_ctrl_c(
         def started_again(kind: str = kind, killed: int = killed) -> bool:
             return supervised.pid_of(kind) not in (None, killed)
 
-        wait_until(started_again, RECOVERED_WITHIN_SECONDS, supervised.output)
-        wait_until(supervised.ready, RECOVERED_WITHIN_SECONDS, supervised.output)
+        wait_for(started_again, RECOVERED_WITHIN_SECONDS, supervised.output)
+        wait_for(supervised.ready, RECOVERED_WITHIN_SECONDS, supervised.output)
         recorded.append(record(day))
 
     for voorgesprek in recorded:
@@ -201,7 +194,7 @@ def test_make_up_is_durable_brings_a_killed_part_back_and_stops_on_ctrl_c(
     def all_reached_reporting() -> bool:
         return held() == len(recorded)
 
-    wait_until(all_reached_reporting, RECOVERED_WITHIN_SECONDS, lambda: f"held: {held()}")
+    wait_for(all_reached_reporting, RECOVERED_WITHIN_SECONDS, lambda: f"held: {held()}")
 
     # The terminal and the logs say what died and that it came back.
     terminal = supervised.output()
@@ -220,4 +213,4 @@ def test_make_up_is_durable_brings_a_killed_part_back_and_stops_on_ctrl_c(
     def none_left() -> bool:
         return not supervised.processes()
 
-    wait_until(none_left, STOPPED_WITHIN_SECONDS, lambda: f"left: {supervised.processes()}")
+    wait_for(none_left, STOPPED_WITHIN_SECONDS, lambda: f"left: {supervised.processes()}")

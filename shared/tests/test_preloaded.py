@@ -10,23 +10,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from ontour.devstack.preloaded import start_frontdoor
 from ontour.devstack.servers import free_port, port_in_use, wait_until
+from ontour.testing.plugin import wait_for
 
 # Bounds for something that is stuck, not performance targets.
 WITHIN_SECONDS = 60
-
-
-def eventually(condition: Callable[[], bool], explain: Callable[[], str]) -> None:
-    deadline = time.monotonic() + WITHIN_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, explain()
-        time.sleep(0.1)
 
 
 def alive(pid: int) -> bool:
@@ -97,11 +89,13 @@ def test_a_service_ends_with_its_supervisor_killed(
     try:
         assert supervisor.stdout is not None
         service = int(supervisor.stdout.readline())
-        eventually(lambda: port_in_use(port), lambda: f"port {port} never listened")
+        wait_for(lambda: port_in_use(port), WITHIN_SECONDS, lambda: f"port {port} never listened")
         assert alive(service)
         supervisor.kill()
         supervisor.wait()
-        eventually(lambda: not alive(service), lambda: f"service {service} outlived it")
+        wait_for(
+            lambda: not alive(service), WITHIN_SECONDS, lambda: f"service {service} outlived it"
+        )
     finally:
         supervisor.kill()
         supervisor.wait()

@@ -13,6 +13,7 @@ import gc
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
@@ -514,6 +515,19 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s (last: {result!r})")
         await asyncio.sleep(interval)
+
+
+def wait_for(
+    condition: Callable[[], object],
+    within: float = NEVER_SECONDS,
+    explain: Callable[[], str] = lambda: "",
+) -> None:
+    """The blocking :func:`eventually`, for tests that watch processes from outside: poll
+    ``condition()`` until it is true; fail after ``within`` seconds, saying ``explain()``."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, f"{condition.__name__}: {explain()}"
+        time.sleep(0.1)
 
 
 SETTLE_SECONDS = 0.5  # after the expected events arrived: time for unexpected extra ones
