@@ -19,8 +19,8 @@ import pytest
 from aftercare.app import service as aftercare
 from aftercare.keystore import CaseKeys
 from deploy_support import NatsNode, connected, nats_passwords
-from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 from ontour.messaging.streams import (
@@ -57,13 +57,13 @@ def refused(errors: list[Exception], subject: str) -> bool:
     )
 
 
-def bucket(nc: Client) -> KeyValue:
+def bucket(js: JetStreamContext) -> KeyValue:
     """The bucket as nats-py builds it after a stream info (which may itself be refused)."""
     return KeyValue(
         name=CASE_KEY_BUCKET,
         stream=STREAM,
         pre=f"$KV.{CASE_KEY_BUCKET}.",
-        js=nc.jetstream(),
+        js=js,
         direct=True,
     )
 
@@ -158,7 +158,7 @@ async def test_no_other_user_reads_or_writes_the_case_keys(
     async with connected(deploy_nats.url(user)) as (nc, errors):
         js = nc.jetstream(timeout=1)  # a refused request gets no answer
         # What a client library does, refused: get, direct get, message get, consumers, watch.
-        kv = bucket(nc)
+        kv = bucket(js)
         calls = {
             "get": kv.get(KEY),
             "get_msg": js.get_msg(STREAM, seq=1),
