@@ -173,7 +173,8 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
 # Where a test session's PostgreSQL keeps its data when the machine has room in memory: a
 # tmpfs. Every test creates its own databases (~300 files each, ~130,000 per worker and run)
 # and the session deletes them at the end; on a disk-backed file system (here ext4 with
-# `discard`) one CREATE DATABASE cost ~100 ms of CPU, in memory ~20 ms.
+# `discard`) one CREATE DATABASE cost 30 to 115 ms of CPU, depending on the moment, in
+# memory ~20 ms.
 MEMORY_FILESYSTEM = Path("/dev/shm")  # noqa: S108 (its directory comes from mkdtemp)
 # What one session's data grows to at most (about a gigabyte in a whole run), with room.
 MEMORY_NEEDED = 3 * 2**30
@@ -191,9 +192,19 @@ def _data_dir(home: Path, memory: Path) -> Path:
         return home / "data"
     for stale in memory.glob(f"{_IN_MEMORY_PREFIX}*"):
         pid = stale.name.removeprefix(_IN_MEMORY_PREFIX).split("-")[0]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+        if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{_IN_MEMORY_PREFIX}{os.getpid()}-", dir=memory))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # no signal: only whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 @contextmanager
