@@ -22,6 +22,7 @@ from ontour.messaging.connection import NatsServers
 from ontour.messaging.streams import ensure_streams
 from ontour.observability.logging import configure_logging
 from ontour.settings import ServiceSettings
+from ontour.web.drain import Drain
 from ontour.web.middleware import harden
 from ontour.web.problems import (
     RETRY_AFTER_OUTAGE_SECONDS,
@@ -62,6 +63,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     configure_logging("frontdoor", settings.log_level)
     use_discovery_url(settings.oidc_issuer, settings.oidc_discovery_url)
     identity = Identity.from_settings(settings)
+    drain = Drain(settings.shutdown_drain_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,7 +77,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         )
         app.state.nats = connection
         try:
-            yield
+            with drain.holding_sigterm():
+                yield
         finally:
             await connection.close()
 
@@ -103,10 +106,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @app.get("/health/live")
     async def live() -> dict[str, str]:
+        drain.refuse_when_stopping()
         return {"status": "ok"}
 
     @app.get("/health/ready")
     async def ready(request: Request) -> dict[str, str]:
+        drain.refuse_when_stopping()
         try:
             await request.app.state.nats.jetstream().account_info()
         except Exception:  # the session store is unreachable: not ready, but no 500

@@ -49,6 +49,7 @@ from ontour.settings import ServiceSettings
 from ontour.web.asyncapi_page import render_asyncapi_page
 from ontour.web.audit_api import audit_router
 from ontour.web.caller import origin_of
+from ontour.web.drain import Drain
 from ontour.web.middleware import DEFAULT_MAX_BODY_BYTES, harden
 from ontour.web.openapi import API_VERSION_HEADER, document_api
 from ontour.web.problems import (
@@ -81,6 +82,7 @@ class Runtime:
     broker: NatsBroker
     access: AccessTable
     identity: Identity
+    drain: Drain
     relay: OutboxRelay | None = None
     relay_task: asyncio.Task[None] | None = None
     metrics_endpoint: MetricsEndpoint | None = None
@@ -265,13 +267,15 @@ class Service:
             broker=broker,
             access=self.access.with_public(operations),
             identity=Identity.from_settings(settings),
+            drain=Drain(settings.shutdown_drain_seconds),
         )
 
         @contextlib.asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await self._start(runtime)
             try:
-                yield
+                with runtime.drain.holding_sigterm():
+                    yield
             finally:
                 await self._stop(runtime)
 
@@ -424,10 +428,12 @@ class Service:
 
         @router.get("/health/live")
         async def live() -> dict[str, str]:
+            runtime.drain.refuse_when_stopping()
             return {"status": "ok"}
 
         @router.get("/health/ready")
         async def ready() -> dict[str, str]:
+            runtime.drain.refuse_when_stopping()
             checks: dict[str, str] = {}
             try:
                 async with runtime.engine.connect() as conn:

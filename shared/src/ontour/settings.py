@@ -45,6 +45,13 @@ class ServiceSettings(BaseSettings):
         description="Internal port serving /metrics, never behind the entry point; "
         f"default http_port + {METRICS_PORT_OFFSET}, 0 for any free port (tests).",
     )
+    shutdown_drain_seconds: float = Field(
+        default=0,
+        ge=0,
+        description="After SIGTERM, keep serving this long while the health checks say "
+        "'stopping', so a proxy in front of several replicas stops sending requests first "
+        "(ontour.web.drain). 0: stop at once.",
+    )
     secret_key: SecretStr = SecretStr(f"{PLACEHOLDER_PREFIX}-secret-key")
     log_level: str = "INFO"
     outbox_retention_days: int = Field(

@@ -122,10 +122,16 @@ class ManagedProcess:
     stop_signal: int = signal.SIGTERM
 
     def stop(self, timeout: float = 25.0) -> None:
-        if self.child.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            self.child.send_signal(self.stop_signal)
+        self.tell_to_stop()
+        self.wait_stopped(timeout)
+
+    def tell_to_stop(self) -> None:
+        if self.child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.child.send_signal(self.stop_signal)
+
+    def wait_stopped(self, timeout: float = 25.0) -> None:
+        """After :meth:`tell_to_stop`: wait for the exit, and kill what outlives ``timeout``."""
         try:
             self.child.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -51,6 +51,9 @@ NATS_PORT = 14222
 NATS_MONITOR_PORT = 18222
 POSTGRES_PORT = 15432
 HTTP_PORT = 8080
+# With several replicas, a stopping one keeps serving this long after SIGTERM while Caddy's
+# health check (every second) takes it out of the rotation (ontour.web.drain).
+DRAIN_SECONDS = 3.0
 
 
 def run_to_end(work: Coroutine[Any, Any, T]) -> T:
@@ -199,6 +202,7 @@ class Stack:
             "ONTOUR_OIDC_ISSUER": issuer,
             "ONTOUR_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.http_port}",
             "ONTOUR_ENVIRONMENT": self.environment,
+            "ONTOUR_SHUTDOWN_DRAIN_SECONDS": str(DRAIN_SECONDS if self.replicas > 1 else 0),
         }
         self._require_free(self.frontdoor_port, "de voordeur", "een andere poort")
         for replica, port in enumerate(self._ports(self.frontdoor_port)):
@@ -247,7 +251,7 @@ class Stack:
         return f"{name}.log" if replica == 0 else f"{name}-{replica + 1}.log"
 
     def _add_replica(self, name: str, port: int, start: Callable[[], ManagedProcess]) -> None:
-        child = self.supervisor.add(start)
+        child = self.supervisor.add(start, group="parts")
         self.replica_of.setdefault(name, []).append(Replica(name, port, child))
 
     def _wait_ready(self, services: Sequence[str], timeout: float = 90.0) -> None:

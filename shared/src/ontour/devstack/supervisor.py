@@ -7,6 +7,7 @@ the services reconnect to them by themselves and answer 503 while they are away.
 
 from __future__ import annotations
 
+import itertools
 import signal
 import sys
 import time
@@ -41,6 +42,8 @@ class Supervised:
     started_at: float
     quick_deaths: int = 0
     restart_at: float | None = None
+    # Children of one group next to each other stop together (see Supervisor.stop).
+    group: str | None = None
 
     @property
     def name(self) -> str:
@@ -54,9 +57,9 @@ class Supervisor:
     log_path: Path
     children: list[Supervised] = field(default_factory=list)
 
-    def add(self, start: Callable[[], ManagedProcess]) -> Supervised:
+    def add(self, start: Callable[[], ManagedProcess], group: str | None = None) -> Supervised:
         """Start a child and keep it running."""
-        child = Supervised(start, start(), time.monotonic())
+        child = Supervised(start, start(), time.monotonic(), group=group)
         self.children.append(child)
         return child
 
@@ -107,6 +110,15 @@ class Supervisor:
 
     def stop(self) -> None:
         # Entry point first, servers last: services drain while the broker is still there.
-        for child in reversed(self.children):
-            child.process.stop()
+        # A group (the services' replicas) is told at once and waited for together: each
+        # may keep serving for seconds after the signal (ontour.web.drain).
+        def group_of(child: Supervised) -> object:
+            return child.group or child
+
+        for _, together in itertools.groupby(reversed(self.children), key=group_of):
+            stopping = [child.process for child in together]
+            for process in stopping:
+                process.tell_to_stop()
+            for process in stopping:
+                process.wait_stopped()
         self.children.clear()
