@@ -123,6 +123,8 @@ def test_docker_compose_accepts_the_project(tmp_path, cluster_profile: bool) -> 
         assert model["services"][name]["environment"] == ours["services"][name]["environment"]
         assert model["services"][name]["deploy"]["replicas"] == (2 if cluster_profile else 1)
     assert model["services"]["streams"]["command"] == ours["services"]["streams"]["command"]
+    # The upstreams Caddy balances over (several names in one value in the cluster profile).
+    assert model["services"]["caddy"]["environment"] == ours["services"]["caddy"]["environment"]
 
 
 def test_docker_compose_refuses_the_example_without_secrets() -> None:
