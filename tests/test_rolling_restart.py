@@ -1,8 +1,9 @@
 """An upgrade without downtime: two replicas of every service and of the front door behind
-Caddy (the shape of compose's `cluster` profile and the Helm chart), restarted one replica at
-a time as an orchestrator rolls out a new version (SIGTERM, the grace period, wait until the
-new process is ready, then the next) while the public entry point is under a steady load of
-real writes (voorgesprekken with a session wish) and reads on every part.
+Caddy (the shape of compose's `cluster` profile and the Helm chart), restarted as an
+orchestrator rolls out a new version: within a part one replica at a time (SIGTERM, the grace
+period, wait until the new process is ready, then the next), the five parts at once, as
+Kubernetes rolls each Deployment on its own. Meanwhile the public entry point is under a
+steady load of real writes (voorgesprekken with a session wish) and reads on every part.
 
 Afterwards: every request got a 2xx (no 5xx, no refused connection); every write's two
 events (VoorgesprekGehouden, SessieverzoekIngediend) are in the stream exactly once and were
@@ -197,11 +198,14 @@ async def roll_under_load(stack: Stack) -> list[Restart]:
         for role in ("coordinator", "ministerie")
     }
     load = Load(base_url, headers)
-    restarts: list[Restart] = []
+
+    async def roll(part: str) -> list[Restart]:
+        replicas = enumerate(stack.replica_of[part], start=1)
+        return [await restart(replica, f"{part} {number}") for number, replica in replicas]
+
     async with load.running():
-        for part in PARTS:
-            for number, replica in enumerate(stack.replica_of[part], start=1):
-                restarts.append(await restart(replica, f"{part} {number}"))
+        rolled = await asyncio.gather(*(roll(part) for part in PARTS))
+    restarts = [done for part in rolled for done in part]
     assert load.written, "no write went through at all"
     assert not load.failures(), load.failures()
 
