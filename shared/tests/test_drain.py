@@ -24,7 +24,7 @@ from ontour.testing.plugin import wait_for
 # is what the test sets, not what it measures (the first test waits it out; the others end
 # it with a second SIGTERM). Bounds for something stuck, not targets.
 DRAIN_SECONDS = 60
-WAITED_DRAIN_SECONDS = 5
+WAITED_DRAIN_SECONDS = 10
 WITHIN_SECONDS = 60
 STOPPING = "Stopt: dit exemplaar neemt geen nieuwe verzoeken meer aan."
 
