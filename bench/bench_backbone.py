@@ -2,7 +2,10 @@
 
 Producer and consumer run in separate processes, as they are deployed (each service its own
 process and database), against one embedded PostgreSQL and nats-server started here on free
-ports in a temporary directory. The two paths run one after the other:
+ports in a temporary directory. The paths run one after the other, each twice, in the order
+``ORDER`` (baseline, outbox, plain, plain, outbox, baseline): a machine whose speed drifts
+during the run (a shared host) then weighs on every path alike, and each figure below is over
+both of a path's rounds.
 
 - outbox (the production path), as :class:`ontour.service.Service` wires it: the producer
   process writes a business row and its outbox row in one transaction
@@ -24,7 +27,8 @@ ports in a temporary directory. The two paths run one after the other:
 
 Figures per path:
 - Python CPU per event: the CPU time of both processes (``time.process_time`` in each, from
-  the phase's start until the consumer committed the last event) divided by the events;
+  the phase's start until the consumer committed the last event) divided by the events,
+  summed over the path's rounds (each round's figure is in the report too);
 - latency at ``RATE`` events/s offered (open loop, for ``SECONDS`` s): consumer commit minus
   producer commit, p50/p95/p99/max (``time.perf_counter`` is the system's monotonic clock,
   the same in both processes). For the outbox path also split at the relay's PubAck;
@@ -32,7 +36,7 @@ Figures per path:
   producers as fast as they can, end to end.
 
 ``BENCH_BACKBONE_PROFILE=<dir>`` writes a cProfile (CPU time) of each process during the rate
-phase to ``<dir>/<path>-<role>.prof``.
+phase of its path's last round to ``<dir>/<path>-<role>.prof``.
 """
 
 from __future__ import annotations
@@ -101,6 +105,8 @@ GOAL_CPU_RATIO = 2.0
 GOAL_P99_MS = 50.0
 
 PATHS = ("baseline", "outbox", "plain")
+# Mirrored, so a drift in the machine's speed that is steady over the run cancels out.
+ORDER = ("baseline", "outbox", "plain", "plain", "outbox", "baseline")
 DATABASES = {
     ("baseline", "producer"): "bench_raw_producer",
     ("baseline", "consumer"): "bench_raw_consumer",
@@ -209,8 +215,12 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[rank - 1]
 
 
-def latency_stats(starts: dict[uuid.UUID, float], ends: dict[uuid.UUID, float]) -> dict[str, Any]:
-    values = sorted((ends[k] - starts[k]) * 1000 for k in ends.keys() & starts.keys())
+def latencies_ms(starts: dict[uuid.UUID, float], ends: dict[uuid.UUID, float]) -> list[float]:
+    return [(ends[k] - starts[k]) * 1000 for k in ends.keys() & starts.keys()]
+
+
+def latency_stats(samples: list[float]) -> dict[str, Any]:
+    values = sorted(samples)
     if not values:
         return {"count": 0}
     return {
@@ -613,6 +623,7 @@ class Remote:
 async def phase(
     producer: Remote, consumer: Remote, kind: str, events: int, rate: float = 0.0
 ) -> dict[str, Any]:
+    """One phase of one path: what both processes measured (see :func:`over_rounds`)."""
     consumer.send("phase", kind, events, rate)
     producer.send("phase", kind, events, rate)
     assert await producer.receive() == "produced"
@@ -620,27 +631,60 @@ async def phase(
     producer.send("end")
     produced = await producer.receive()
     start, end = min(produced["marks"].values()), max(consumed["marks"].values(), default=0.0)
-    count = len(consumed["marks"])
-    result: dict[str, Any] = {
-        "events": events,
-        "consumed": count,
-        "complete": consumed["complete"],
-        "seconds": round(end - start, 3),
-        "events_per_second": round(count / (end - start), 1),
-        "python_cpu_ms_per_event": round(
-            (produced["cpu"] + consumed["cpu"]) * 1000 / max(count, 1), 3
-        ),
-        "producer_cpu_ms_per_event": round(produced["cpu"] * 1000 / max(count, 1), 3),
-        "consumer_cpu_ms_per_event": round(consumed["cpu"] * 1000 / max(count, 1), 3),
-        "latency": latency_stats(produced["marks"], consumed["marks"]),
-    }
-    if kind == "rate":
-        result["offered_rate"] = rate
-        result["achieved_offered_rate"] = produced["achieved_rate"]
+    samples = {"latency": latencies_ms(produced["marks"], consumed["marks"])}
     if produced["published"]:
+        samples["commit_to_puback"] = latencies_ms(produced["marks"], produced["published"])
+        samples["puback_to_consumer_commit"] = latencies_ms(
+            produced["published"], consumed["marks"]
+        )
+    return {
+        "kind": kind,
+        "events": events,
+        "offered_rate": rate,
+        "consumed": len(consumed["marks"]),
+        "complete": consumed["complete"],
+        "seconds": end - start,
+        "producer_cpu": produced["cpu"],
+        "consumer_cpu": consumed["cpu"],
+        "achieved_rate": produced["achieved_rate"],
+        "samples": samples,
+    }
+
+
+def over_rounds(phases: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of one kind of phase over all of a path's rounds: CPU per event and
+    throughput from the sums, latency percentiles over every event."""
+    count = sum(p["consumed"] for p in phases)
+    seconds = sum(p["seconds"] for p in phases)
+    producer_cpu = sum(p["producer_cpu"] for p in phases)
+    consumer_cpu = sum(p["consumer_cpu"] for p in phases)
+
+    def pooled(name: str) -> list[float]:
+        return [value for p in phases for value in p["samples"].get(name, [])]
+
+    result: dict[str, Any] = {
+        "rounds": len(phases),
+        "events": sum(p["events"] for p in phases),
+        "consumed": count,
+        "complete": all(p["complete"] for p in phases),
+        "seconds": round(seconds, 3),
+        "events_per_second": round(count / seconds, 1),
+        "python_cpu_ms_per_event": round((producer_cpu + consumer_cpu) * 1000 / max(count, 1), 3),
+        "producer_cpu_ms_per_event": round(producer_cpu * 1000 / max(count, 1), 3),
+        "consumer_cpu_ms_per_event": round(consumer_cpu * 1000 / max(count, 1), 3),
+        "python_cpu_ms_per_event_per_round": [
+            round((p["producer_cpu"] + p["consumer_cpu"]) * 1000 / max(p["consumed"], 1), 3)
+            for p in phases
+        ],
+        "latency": latency_stats(pooled("latency")),
+    }
+    if phases[0]["kind"] == "rate":
+        result["offered_rate"] = phases[0]["offered_rate"]
+        result["achieved_offered_rate"] = min(p["achieved_rate"] for p in phases)
+    if pooled("commit_to_puback"):
         result["stages"] = {
-            "commit_to_puback": latency_stats(produced["marks"], produced["published"]),
-            "puback_to_consumer_commit": latency_stats(produced["published"], consumed["marks"]),
+            "commit_to_puback": latency_stats(pooled("commit_to_puback")),
+            "puback_to_consumer_commit": latency_stats(pooled("puback_to_consumer_commit")),
         }
     return result
 
@@ -699,16 +743,19 @@ async def run() -> dict[str, Any]:
         urls = {key: server_url.rsplit("/", 1)[0] + f"/{name}" for key, name in DATABASES.items()}
         for key, models in TABLES.items():
             await _create_tables(urls[key], models)
-        measured = {}
-        for path in PATHS:
-            measured[path] = await measure(path, urls, nats_url)
-            # Leave an empty stream for the next path.
+        rounds: dict[str, list[dict[str, Any]]] = {path: [] for path in PATHS}
+        for path in ORDER:
+            rounds[path].append(await measure(path, urls, nats_url))
+            # Leave an empty stream for the next round.
             nc = await nats.connect(nats_url)
             try:
                 await nc.jetstream().purge_stream(STREAM)
             finally:
                 await nc.close()
-        return measured
+        return {
+            path: {kind: over_rounds([r[kind] for r in done]) for kind in ("throughput", "rate")}
+            for path, done in rounds.items()
+        }
 
     return report(await _with_servers(both), load_before)
 
@@ -752,8 +799,9 @@ def report(measured: dict[str, Any], load_before: tuple[float, float, float]) ->
     ]
     load_after = os.getloadavg()
     summary = [
-        f"producer and consumer in separate processes; {RATE:g}/s offered for {SECONDS:g} s, "
-        f"then {EVENTS} events by {PRODUCERS} producers; {os.cpu_count()} CPUs, "
+        f"producer and consumer in separate processes; per round {RATE:g}/s offered for "
+        f"{SECONDS:g} s, then {EVENTS} events by {PRODUCERS} producers; rounds in the order "
+        f"{', '.join(ORDER)}; {os.cpu_count()} CPUs, "
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after",
     ]
     for name, m in measured.items():
@@ -761,7 +809,9 @@ def report(measured: dict[str, Any], load_before: tuple[float, float, float]) ->
         summary += [
             f"{name} at {RATE:g}/s: {rate['python_cpu_ms_per_event']:.2f} ms Python CPU per event "
             f"(producer {rate['producer_cpu_ms_per_event']:.2f}, "
-            f"consumer {rate['consumer_cpu_ms_per_event']:.2f}); latency {_ms(rate['latency'])}; "
+            f"consumer {rate['consumer_cpu_ms_per_event']:.2f}; per round "
+            f"{', '.join(f'{v:.2f}' for v in rate['python_cpu_ms_per_event_per_round'])}); "
+            f"latency {_ms(rate['latency'])}; "
             f"achieved {rate['achieved_offered_rate']:.0f}/s offered, "
             f"{rate['events_per_second']:.0f}/s consumed"
             + ("" if rate["complete"] else " INCOMPLETE"),
